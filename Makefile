@@ -57,6 +57,7 @@ include firmware/firmware.mk
 include libaccel/libaccel.mk
 include tools/tools.mk
 include tests/tests.mk
+include examples/examples.mk
 
 all-targets: $(ALL_TARGETS)
 

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/*
+ * digits - classify the held-out digits test split with an ONNX model and
+ * report accuracy and latency: the demo's main job, and an example of an app
+ * using libaccel.
+ *
+ *	example-digits MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto]
+ *		[--save-pred FILE.npy]
+ *
+ * Every image is run on its own (batch 1, as a sensor pipeline would) for the
+ * latency figures, then the whole split once as one batch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accel.h"
+#include "npy.h"
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int argmax(const float *v, int n)
+{
+	int i, b = 0;
+
+	for (i = 1; i < n; i++)
+		if (v[i] > v[b])
+			b = i;
+	return b;
+}
+
+int main(int argc, char **argv)
+{
+	enum accel_device dev = ACCEL_DEVICE_AUTO;
+	struct accel_tensor x, y, in, out = { 0 }, pred = { 0 };
+	struct accel_err e;
+	const char *save = NULL;
+	accel_ctx *ctx;
+	accel_model *m;
+	double *lat;
+	int64_t n, i, img, correct = 0, batch_correct = 0, agree = 0;
+	int err, classes, ret = 1;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto] [--save-pred FILE.npy]\n",
+			argv[0]);
+		return 2;
+	}
+	for (i = 4; i < argc; i++) {
+		if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+			i++;
+			dev = !strcmp(argv[i], "cpu") ? ACCEL_DEVICE_CPU :
+			      !strcmp(argv[i], "npu") ? ACCEL_DEVICE_NPU :
+			      ACCEL_DEVICE_AUTO;
+		} else if (!strcmp(argv[i], "--save-pred") && i + 1 < argc) {
+			save = argv[++i];
+		} else {
+			fprintf(stderr, "digits: unknown argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (npy_read(argv[2], &x, &e) || npy_read(argv[3], &y, &e)) {
+		fprintf(stderr, "digits: %s\n", e.msg);
+		return 1;
+	}
+	n = x.dims[0];
+	if (x.dtype != ACCEL_DTYPE_F32 || x.rank != 4 || y.dtype != ACCEL_DTYPE_I64 ||
+	    y.rank != 1 || y.dims[0] != n || n < 1) {
+		fprintf(stderr, "digits: expected X float32 [N,1,8,8] and Y int64 [N]\n");
+		return 1;
+	}
+	img = x.dims[1] * x.dims[2] * x.dims[3];
+
+	ctx = accel_open(dev, &err);
+	if (!ctx) {
+		fprintf(stderr, "digits: %s\n", accel_last_error());
+		return 1;
+	}
+	m = accel_model_load(ctx, argv[1], &err);
+	if (!m) {
+		fprintf(stderr, "digits: %s\n", accel_last_error());
+		accel_close(ctx);
+		return 1;
+	}
+	lat = calloc((size_t)n, sizeof(double));
+	pred.dtype = ACCEL_DTYPE_I64;
+	pred.rank = 1;
+	pred.dims[0] = n;
+	pred.size = (size_t)n * sizeof(int64_t);
+	pred.data = calloc((size_t)n, sizeof(int64_t));
+	if (!lat || !pred.data)
+		goto out;
+
+	/* One image at a time: latency per inference. */
+	in = x;
+	in.flags = 0;
+	in.dims[0] = 1;
+	in.size = (size_t)img * sizeof(float);
+	for (i = 0; i < n; i++) {
+		double t0;
+
+		in.data = (float *)x.data + i * img;
+		t0 = now_us();
+		err = accel_run(m, &in, 1, &out, 1);
+		lat[i] = now_us() - t0;
+		if (err) {
+			fprintf(stderr, "digits: image %lld: %s\n", (long long)i,
+				accel_last_error());
+			goto out;
+		}
+		classes = (int)out.dims[1];
+		((int64_t *)pred.data)[i] = argmax(out.data, classes);
+		correct += ((int64_t *)pred.data)[i] == ((int64_t *)y.data)[i];
+	}
+	/* The whole split as one batch: same answers expected. */
+	err = accel_run(m, &x, 1, &out, 1);
+	if (err) {
+		fprintf(stderr, "digits: batch: %s\n", accel_last_error());
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int p = argmax((float *)out.data + i * out.dims[1], (int)out.dims[1]);
+
+		batch_correct += p == ((int64_t *)y.data)[i];
+		agree += p == ((int64_t *)pred.data)[i];
+	}
+	qsort(lat + 1, (size_t)n - 1, sizeof(double), cmp_double);
+	printf("%-28s device %-3s engine %-4s accuracy %6.2f%% (%lld/%lld)  latency p50 %7.1f us  p99 %7.1f us  batch-%lld agrees %lld/%lld  arena %zu B\n",
+	       strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1],
+	       accel_device_name(accel_model_device(m)),
+	       accel_model_engine(m) == ACCEL_ENGINE_INT8 ? "int8" : "fp32",
+	       100.0 * (double)correct / (double)n, (long long)correct,
+	       (long long)n, lat[1 + (n - 1) / 2], lat[1 + (n - 1) * 99 / 100],
+	       (long long)n, (long long)agree, (long long)n,
+	       accel_model_arena_size(m));
+	if (save && npy_write(save, &pred, &e)) {
+		fprintf(stderr, "digits: %s\n", e.msg);
+		goto out;
+	}
+	if (batch_correct != correct)
+		printf("  note: the batched run classified %lld correctly\n",
+		       (long long)batch_correct);
+	ret = 0;
+out:
+	free(lat);
+	free(pred.data);
+	accel_tensor_release(&out);
+	accel_tensor_release(&x);
+	accel_tensor_release(&y);
+	accel_model_free(m);
+	accel_close(ctx);
+	return ret;
+}

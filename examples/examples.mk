@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: MIT
+# Example applications, built like the tools (static libaccel).
+EXAMPLES := $(patsubst examples/%.c,$(O)/bin/example-%,$(sort $(wildcard examples/*.c)))
+
+$(O)/bin/example-%: $(O)/examples/%.o $(LIBACCEL_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
+
+ALL_TARGETS += $(EXAMPLES)

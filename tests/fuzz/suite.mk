@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+# libFuzzer targets (Debian clang): the ONNX loader and the ISA validator.
+# `make check` replays the corpus and the crash regressions and fuzzes each
+# target for FUZZ_SECONDS; `make fuzz` fuzzes for FUZZ_LONG_SECONDS each.
+# Built separately with clang into build-fuzz/ (instrumented libaccel).
+
+FUZZ_CC ?= clang
+FUZZ_O := build-fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_LONG_SECONDS ?= 600
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -Wall -Wextra -DENPU_FUZZING
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_O)/%.o,$(FW_SRCS) $(LIBACCEL_SRCS)) \
+	$(FUZZ_O)/gen/onnx-subset.pb-c.o
+
+$(FUZZ_O)/%.o: %.c | $(LIBACCEL_GEN_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_O)/gen/onnx-subset.pb-c.o: $(LIBACCEL_GEN_C)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -w -c $< -o $@
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_LIB_OBJS) $(LIBACCEL_DEPLIBS)
+
+CHECK_SUITES += fuzz
+
+.PHONY: suite-fuzz fuzz fuzz-build
+fuzz-build: $(FUZZ_TARGETS)
+
+ifeq ($(ENPU_SAN)$(ENPU_VALGRIND),)
+suite-fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_TARGETS)
+else
+suite-fuzz:
+	@echo "fuzz: already sanitized; runs in the plain 'make check' pass"
+	@echo "fuzz: 0 passed, 0 failed, 1 skipped"
+endif
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_TARGETS)

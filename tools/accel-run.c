@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/*
+ * accel-run - run an ONNX model once (or N times) on inputs from .npy or raw
+ * files, or random data, and print outputs, top-5 and latency.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accel.h"
+#include "npy.h"
+
+#define MAX_IO 64
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: accel-run MODEL [--input FILE.npy|FILE.bin]... [--random] [--seed N]\n"
+		"                 [--output FILE.npy]... [--device cpu|npu|auto] [--repeat N]\n"
+		"\n"
+		"Runs MODEL (ONNX) on the given inputs, one --input per model input in\n"
+		"order (.npy, or raw little-endian data in the model's declared shape,\n"
+		"symbolic dimensions taken as 1), or on random data with --random.\n"
+		"Prints each output's shape, the top-5 classes of a classifier output,\n"
+		"the device that ran it and the median latency over --repeat runs.\n");
+}
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "accel-run: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rng_state >> 33);
+}
+
+/* Fill a tensor shaped like the model input (symbolic dims = 1). */
+static int make_input(const struct accel_tensor_info *inf, struct accel_tensor *t,
+		      bool random)
+{
+	size_t n = 1, es, i;
+	int d;
+
+	memset(t, 0, sizeof(*t));
+	es = accel_dtype_size(inf->dtype);
+	if (!es || inf->rank < 0)
+		return die("input '%s': cannot make data for dtype %s / unknown rank",
+			   inf->name, accel_dtype_name(inf->dtype));
+	t->dtype = inf->dtype;
+	t->rank = inf->rank;
+	for (d = 0; d < inf->rank; d++) {
+		t->dims[d] = inf->dims[d] < 0 ? 1 : inf->dims[d];
+		if (__builtin_mul_overflow(n, (size_t)t->dims[d], &n))
+			return die("input '%s': shape too large", inf->name);
+	}
+	t->size = n * es;
+	t->data = calloc(1, t->size ? t->size : 1);
+	if (!t->data)
+		return die("out of memory");
+	t->flags = ACCEL_TENSOR_OWNED;
+	if (!random)
+		return 0;
+	for (i = 0; i < n; i++) {
+		switch (inf->dtype) {
+		case ACCEL_DTYPE_F32:
+			((float *)t->data)[i] = (float)(rng() % 10000) / 10000.0f;
+			break;
+		case ACCEL_DTYPE_U8:
+		case ACCEL_DTYPE_I8:
+		case ACCEL_DTYPE_BOOL:
+			((uint8_t *)t->data)[i] = (uint8_t)rng();
+			break;
+		case ACCEL_DTYPE_I32:
+			((int32_t *)t->data)[i] = (int32_t)(rng() % 100);
+			break;
+		case ACCEL_DTYPE_I64:
+			((int64_t *)t->data)[i] = rng() % 100;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int load_raw(const char *path, const struct accel_tensor_info *inf,
+		    struct accel_tensor *t)
+{
+	FILE *f;
+	long n;
+	int r = make_input(inf, t, false);
+
+	if (r)
+		return r;
+	f = fopen(path, "rb");
+	if (!f)
+		return die("%s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return die("%s: cannot size file", path);
+	}
+	if ((size_t)n != t->size) {
+		fclose(f);
+		return die("%s: %ld bytes, input '%s' needs %zu", path, n,
+			   inf->name, t->size);
+	}
+	if (fread(t->data, 1, t->size, f) != t->size) {
+		fclose(f);
+		return die("%s: read error", path);
+	}
+	fclose(f);
+	return 0;
+}
+
+static void print_shape(const struct accel_tensor *t)
+{
+	int d;
+
+	printf("[");
+	for (d = 0; d < t->rank; d++)
+		printf("%s%lld", d ? "," : "", (long long)t->dims[d]);
+	printf("]");
+}
+
+/* Top-5 of each row (first 4 rows) of a float [N, C] output. */
+static void print_top5(const struct accel_tensor *t)
+{
+	int64_t rows = t->rank == 2 ? t->dims[0] : 1;
+	int64_t cls = t->dims[t->rank - 1], r;
+
+	for (r = 0; r < rows && r < 4; r++) {
+		const float *v = (const float *)t->data + r * cls;
+		int best[5], k, j, nb = cls < 5 ? (int)cls : 5;
+
+		for (k = 0; k < nb; k++) {
+			best[k] = -1;
+			for (j = 0; j < cls; j++) {
+				int used = 0;
+
+				for (int u = 0; u < k; u++)
+					used |= best[u] == j;
+				if (!used && (best[k] < 0 || v[j] > v[best[k]]))
+					best[k] = j;
+			}
+		}
+		printf("  top-5 row %lld:", (long long)r);
+		for (k = 0; k < nb; k++)
+			printf(" %d (%.4g)", best[k], v[best[k]]);
+		printf("\n");
+	}
+	if (rows > 4)
+		printf("  ... %lld more rows\n", (long long)(rows - 4));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "random", no_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *in_paths[MAX_IO], *out_paths[MAX_IO];
+	struct accel_tensor in[MAX_IO], out[MAX_IO];
+	enum accel_device dev = ACCEL_DEVICE_AUTO;
+	int n_in_paths = 0, n_out_paths = 0, repeat = 1, c, err, i, ret = 1;
+	int n_in = 0, n_out = 0;
+	bool random = false;
+	double *lat = NULL;
+	accel_ctx *ctx = NULL;
+	accel_model *m = NULL;
+
+	rng_state = 1;
+	memset(in, 0, sizeof(in));
+	memset(out, 0, sizeof(out));
+	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'i':
+			if (n_in_paths == MAX_IO)
+				return die("too many --input");
+			in_paths[n_in_paths++] = optarg;
+			break;
+		case 'o':
+			if (n_out_paths == MAX_IO)
+				return die("too many --output");
+			out_paths[n_out_paths++] = optarg;
+			break;
+		case 'r':
+			random = true;
+			break;
+		case 's':
+			rng_state = strtoull(optarg, &end, 0);
+			if (*end)
+				return die("--seed: '%s' is not a number", optarg);
+			break;
+		case 'd':
+			if (!strcmp(optarg, "cpu"))
+				dev = ACCEL_DEVICE_CPU;
+			else if (!strcmp(optarg, "npu"))
+				dev = ACCEL_DEVICE_NPU;
+			else if (!strcmp(optarg, "auto"))
+				dev = ACCEL_DEVICE_AUTO;
+			else
+				return die("--device: '%s' is not cpu, npu or auto", optarg);
+			break;
+		case 'n':
+			repeat = (int)strtol(optarg, &end, 10);
+			if (*end || repeat < 1 || repeat > 1000000)
+				return die("--repeat: '%s' is not a count in 1..1000000", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (n_in_paths && random)
+		return die("--input and --random exclude each other");
+
+	ctx = accel_open(dev, &err);
+	if (!ctx)
+		return die("%s", accel_last_error());
+	m = accel_model_load(ctx, argv[optind], &err);
+	if (!m) {
+		die("%s", accel_last_error());
+		goto out;
+	}
+	n_in = accel_model_num_inputs(m);
+	n_out = accel_model_num_outputs(m);
+	if (n_in > MAX_IO || n_out > MAX_IO) {
+		die("model has more than %d inputs or outputs", MAX_IO);
+		goto out;
+	}
+	if (n_in_paths && n_in_paths != n_in) {
+		die("model has %d inputs, %d --input given", n_in, n_in_paths);
+		goto out;
+	}
+	if (n_out_paths > n_out) {
+		die("model has %d outputs, %d --output given", n_out, n_out_paths);
+		goto out;
+	}
+	for (i = 0; i < n_in; i++) {
+		struct accel_tensor_info inf;
+		struct accel_err e;
+		const char *p = n_in_paths ? in_paths[i] : NULL;
+		size_t l = p ? strlen(p) : 0;
+
+		accel_model_input(m, i, &inf);
+		if (!p) {
+			if (make_input(&inf, &in[i], random))
+				goto out;
+		} else if (l > 4 && !strcmp(p + l - 4, ".npy")) {
+			if (npy_read(p, &in[i], &e)) {
+				die("%s", e.msg);
+				goto out;
+			}
+		} else if (load_raw(p, &inf, &in[i])) {
+			goto out;
+		}
+	}
+	lat = calloc((size_t)repeat, sizeof(double));
+	if (!lat) {
+		die("out of memory");
+		goto out;
+	}
+	for (i = 0; i < repeat; i++) {
+		double t0 = now_us();
+
+		err = accel_run(m, in, n_in, out, n_out);
+		lat[i] = now_us() - t0;
+		if (err) {
+			die("%s", accel_last_error());
+			goto out;
+		}
+	}
+	printf("model:   %s\n", argv[optind]);
+	printf("device:  %s (%s)\n", accel_device_name(accel_model_device(m)),
+	       accel_model_engine(m) == ACCEL_ENGINE_INT8 ?
+	       "int8 command buffer on the firmware core" : "fp32 graph executor");
+	printf("arena:   %zu bytes\n", accel_model_arena_size(m));
+	for (i = 0; i < n_out; i++) {
+		struct accel_tensor_info inf;
+
+		accel_model_output(m, i, &inf);
+		printf("output %d '%s': %s ", i, inf.name, accel_dtype_name(out[i].dtype));
+		print_shape(&out[i]);
+		printf("\n");
+		if (out[i].dtype == ACCEL_DTYPE_F32 && out[i].rank >= 1 &&
+		    out[i].rank <= 2 && out[i].dims[out[i].rank - 1] > 1)
+			print_top5(&out[i]);
+		if (i < n_out_paths) {
+			struct accel_err e;
+
+			if (npy_write(out_paths[i], &out[i], &e)) {
+				die("%s", e.msg);
+				goto out;
+			}
+		}
+	}
+	qsort(lat, (size_t)repeat, sizeof(double), cmp_double);
+	printf("latency: median %.1f us over %d run%s (first run compiles: %.1f us max)\n",
+	       lat[repeat / 2], repeat, repeat > 1 ? "s" : "", lat[repeat - 1]);
+	ret = 0;
+out:
+	free(lat);
+	for (i = 0; i < n_in; i++)
+		accel_tensor_release(&in[i]);
+	for (i = 0; i < n_out; i++)
+		accel_tensor_release(&out[i]);
+	accel_model_free(m);
+	accel_close(ctx);
+	return ret;
+}
