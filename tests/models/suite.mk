@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: MIT
+# End-to-end tests on the shipped digits models.  Links the firmware
+# reference ops (tests/firmware/ref.c) for the bit-exactness check.
+
+MODELS_TESTS := $(O)/tests/models/test_digits
+TEST_PROGS += $(MODELS_TESTS)
+CHECK_SUITES += models
+CPPFLAGS_ALL += -I$(TOP)/tests/firmware
+
+$(O)/tests/models/test_digits: $(O)/tests/models/test_digits.o \
+		$(O)/tests/firmware/ref.o $(TEST_LIB_OBJS) $(LIBACCEL_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
+
+.PHONY: suite-models
+suite-models: $(MODELS_TESTS)
+	@$(TEST_WRAP) $(O)/tests/models/test_digits
