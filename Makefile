@@ -35,6 +35,15 @@ CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -fPIC -fvisibility=hidden $(SAN) -MMD -M
 LDFLAGS_ALL := $(SAN)
 LDLIBS_ALL := -lm -lpthread
 
+# V=1 shows full commands.
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-7s %s\n'
+endif
+
 # Filled in by the fragments.
 FW_SRCS :=
 LIBACCEL_SRCS :=
@@ -51,7 +60,8 @@ all: all-targets
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(CFLAGS_$(notdir $*)) -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(CFLAGS_$(notdir $*)) -c $< -o $@
 
 include firmware/firmware.mk
 include libaccel/libaccel.mk

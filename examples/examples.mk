@@ -4,6 +4,7 @@ EXAMPLES := $(patsubst examples/%.c,$(O)/bin/example-%,$(sort $(wildcard example
 
 $(O)/bin/example-%: $(O)/examples/%.o $(LIBACCEL_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
 
 ALL_TARGETS += $(EXAMPLES)

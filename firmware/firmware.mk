@@ -14,10 +14,12 @@ FW_FREESTANDING_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Wvla \
 
 $(O)/freestanding/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(FW_FREESTANDING_CFLAGS) -c $< -o $@
+	$(say) CC-FREE $<
+	$(Q)$(CC) $(FW_FREESTANDING_CFLAGS) -c $< -o $@
 
 $(O)/freestanding/firmware.o: $(FW_FREESTANDING_OBJS)
-	$(LD) -r -o $@ $^
+	$(say) LD $@
+	$(Q)$(LD) -r -o $@ $^
 	@if nm -u $@ | grep -v -E ' (memcpy|memset|memmove)$$' | grep -q .; then \
 		echo "firmware references symbols outside itself:"; nm -u $@; exit 1; fi
 

@@ -105,6 +105,7 @@ struct ir_node {
 	int n_outputs;
 	struct ir_attr *attrs;
 	int n_attrs;
+	int64_t opset;		/* opset version of the node's domain (0: unknown) */
 };
 
 struct ir_graph {
@@ -134,7 +135,7 @@ int ir_tensor_find(const struct ir_graph *g, const char *name);
 void ir_graph_free(struct ir_graph *g);
 
 /*
- * The ONNX loader (libaccel/onnx.c).  Parses an untrusted ModelProto from
+ * The ONNX loader (libaccel/onnx/onnx_load.c).  Parses an untrusted ModelProto from
  * memory; on failure returns NULL, sets *err to a negative errno and fills
  * @e with a message naming the node or tensor at fault.
  */

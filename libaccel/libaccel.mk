@@ -8,10 +8,12 @@ LIBACCEL_GEN_H := $(O)/gen/onnx-subset.pb-c.h
 
 $(LIBACCEL_GEN_C) $(LIBACCEL_GEN_H): $(LIBACCEL_PROTO)
 	@mkdir -p $(O)/gen
-	protoc-c --proto_path=libaccel/onnx --c_out=$(O)/gen $(notdir $<)
+	$(say) PROTOC $<
+	$(Q)protoc-c --proto_path=libaccel/onnx --c_out=$(O)/gen $(notdir $<)
 
 $(O)/gen/onnx-subset.pb-c.o: $(LIBACCEL_GEN_C)
-	$(CC) $(CPPFLAGS_ALL) -std=gnu11 $(OPT) -fPIC -fvisibility=hidden $(SAN) -w -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS_ALL) -std=gnu11 $(OPT) -fPIC -fvisibility=hidden $(SAN) -w -c $< -o $@
 
 LIBACCEL_OBJS := $(patsubst %.c,$(O)/%.o,$(FW_SRCS) $(LIBACCEL_SRCS)) \
 	$(if $(wildcard $(LIBACCEL_PROTO)),$(O)/gen/onnx-subset.pb-c.o)
@@ -25,19 +27,21 @@ LIBACCEL_DEPLIBS := -lprotobuf-c -luring -lm -lpthread
 
 $(LIBACCEL_SO): $(LIBACCEL_OBJS) libaccel/libaccel.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,$(LIBACCEL_SONAME) \
+	$(say) LD $@
+	$(Q)$(CC) -shared -Wl,-soname,$(LIBACCEL_SONAME) \
 		-Wl,--version-script=libaccel/libaccel.map -Wl,--no-undefined \
 		$(LDFLAGS_ALL) -o $@ $(LIBACCEL_OBJS) $(LIBACCEL_DEPLIBS)
-	ln -sf $(notdir $@) $(O)/lib/$(LIBACCEL_SONAME)
-	ln -sf $(LIBACCEL_SONAME) $(O)/lib/libaccel.so
+	$(Q)ln -sf $(notdir $@) $(O)/lib/$(LIBACCEL_SONAME)
+	$(Q)ln -sf $(LIBACCEL_SONAME) $(O)/lib/libaccel.so
 
 $(LIBACCEL_A): $(LIBACCEL_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
 
 $(O)/lib/pkgconfig/libaccel.pc: libaccel/libaccel.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(ACCEL_VERSION)|g' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(ACCEL_VERSION)|g' $< > $@
 
 ALL_TARGETS += $(LIBACCEL_SO) $(LIBACCEL_A) $(O)/lib/pkgconfig/libaccel.pc

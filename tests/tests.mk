@@ -21,7 +21,8 @@ CPPFLAGS_ALL += -I$(TOP)/tests/lib
 # A test program tests/<suite>/<name>.c becomes $(O)/tests/<suite>/<name>.
 $(O)/tests/%: $(O)/tests/%.o $(TEST_LIB_OBJS) $(LIBACCEL_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_LIB_OBJS) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_LIB_OBJS) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
 
 include $(sort $(wildcard tests/*/suite.mk))
 

@@ -8,6 +8,7 @@ TOOLS := $(patsubst tools/%.c,$(O)/bin/%,$(sort $(wildcard tools/accel-*.c)))
 
 $(O)/bin/%: $(O)/tools/%.o $(TOOLS_COMMON_OBJS) $(LIBACCEL_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TOOLS_COMMON_OBJS) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TOOLS_COMMON_OBJS) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
 
 ALL_TARGETS += $(TOOLS)

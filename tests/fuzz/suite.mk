@@ -17,14 +17,16 @@ FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_O)/%.o,$(FW_SRCS) $(LIBACCEL_SRCS)) \
 
 $(FUZZ_O)/%.o: %.c | $(LIBACCEL_GEN_H)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -c $< -o $@
+	$(say) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FUZZ_O)/gen/onnx-subset.pb-c.o: $(LIBACCEL_GEN_C)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -w -c $< -o $@
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -w -c $< -o $@
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
-	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	$(say) LD $@
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(FUZZ_LIB_OBJS) $(LIBACCEL_DEPLIBS)
 
 CHECK_SUITES += fuzz

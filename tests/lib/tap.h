@@ -27,7 +27,10 @@ int tap_failures(void);
 int tap_done(const char *suite);
 
 /* Fail the current test point when @cond is false; evaluates to @cond. */
-#define TAP_CHECK(cond, ...) \
-	((cond) ? 1 : (tap_fail(__FILE__, __LINE__, __VA_ARGS__), 0))
+#define TAP_CHECK(cond, ...) ({ \
+	int tap_ok_ = !!(cond); \
+	if (!tap_ok_) \
+		tap_fail(__FILE__, __LINE__, __VA_ARGS__); \
+	tap_ok_; })
 
 #endif /* ENPU_TESTS_TAP_H */

@@ -10,7 +10,8 @@ CPPFLAGS_ALL += -I$(TOP)/tests/firmware
 $(O)/tests/models/test_digits: $(O)/tests/models/test_digits.o \
 		$(O)/tests/firmware/ref.o $(TEST_LIB_OBJS) $(LIBACCEL_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
 
 .PHONY: suite-models
 suite-models: $(MODELS_TESTS)

@@ -1,0 +1,1029 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ONNX loader: untrusted ModelProto bytes -> struct ir_graph.
+ *
+ * protobuf-c parses into its generated structs through a counting allocator
+ * whose budget is proportional to the input size, so a small hostile file
+ * cannot make the parser allocate without bound.  The schema
+ * (onnx-subset.proto) has no recursive messages, so parsing depth is fixed.
+ * Everything after parsing is checked here: element types, ranks, data
+ * sizes against dims, names, references between nodes, cycles.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "onnx-subset.pb-c.h"
+#include "onnx/onnx.h"
+
+typedef OnnxSubset__ModelProto model_pb;
+typedef OnnxSubset__GraphProto graph_pb;
+typedef OnnxSubset__NodeProto node_pb;
+typedef OnnxSubset__AttributeProto attr_pb;
+typedef OnnxSubset__TensorProto tensor_pb;
+typedef OnnxSubset__ValueInfoProto vinfo_pb;
+
+#define BAD_PROTOBUF "model is not a valid ONNX protobuf (truncated or corrupted)"
+
+/* ONNX AttributeProto.AttributeType values beyond those in ir.h. */
+enum {
+	ONNX_ATTR_GRAPH = 5,
+	ONNX_ATTR_STRINGS = 8,
+	ONNX_ATTR_TENSORS = 9,
+	ONNX_ATTR_GRAPHS = 10,
+};
+
+/* AttributeProto field numbers of subgraphs, absent from our schema. */
+#define ONNX_ATTR_FIELD_G	6
+#define ONNX_ATTR_FIELD_GRAPHS	11
+
+/* ---- bounded allocator for protobuf-c ---------------------------------- */
+
+struct pb_budget {
+	size_t used;
+	size_t limit;
+};
+
+/* Every block carries its size in front so that free() can credit it. */
+#define PB_HDR 16
+
+static void *pb_alloc(void *data, size_t size)
+{
+	struct pb_budget *b = data;
+	unsigned char *p;
+	size_t total;
+
+	if (__builtin_add_overflow(size, (size_t)PB_HDR, &total) ||
+	    total > b->limit - b->used)
+		return NULL;
+	p = malloc(total);
+	if (!p)
+		return NULL;
+	b->used += total;
+	memcpy(p, &total, sizeof(total));
+	return p + PB_HDR;
+}
+
+static void pb_free(void *data, void *ptr)
+{
+	struct pb_budget *b = data;
+	unsigned char *p;
+	size_t total;
+
+	if (!ptr)
+		return;
+	p = (unsigned char *)ptr - PB_HDR;
+	memcpy(&total, p, sizeof(total));
+	b->used -= total;
+	free(p);
+}
+
+/*
+ * Parsed structs cost at most a small multiple of the wire bytes (the worst
+ * case is many empty sub-messages, about 100 bytes of struct per 2 wire
+ * bytes); legitimate models cost about 1x (weights).
+ */
+static size_t pb_limit(size_t len)
+{
+	if (len > (SIZE_MAX - (64u << 20)) / 64)
+		return SIZE_MAX;
+	return (64u << 20) + 64 * len;
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static char *dup_name(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static bool name_ok(const char *s)
+{
+	return !s || strnlen(s, ONNX_MAX_NAME + 1) <= ONNX_MAX_NAME;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static bool dtype_supported(int dt)
+{
+	return dt != IR_STRING && ir_dtype_size(dt) != 0;
+}
+
+static int dtype_error(struct accel_err *e, const char *what,
+		       const char *name, int dt)
+{
+	if (dt == IR_UNDEFINED)
+		return accel_seterr(e, -EINVAL,
+				    "%s '%s': element type is not set", what,
+				    name);
+	return accel_seterr(e, -EOPNOTSUPP,
+			    "%s '%s': element type %d (%s) is not supported",
+			    what, name, dt, ir_dtype_name(dt));
+}
+
+/* ---- tensors ------------------------------------------------------------- */
+
+/*
+ * Convert a TensorProto to dense little-endian data.  @what names the kind
+ * of tensor ("initializer", "node 'x' attribute 'value'") for messages.
+ */
+static int tensor_to_value(const tensor_pb *t, const char *what,
+			   struct ir_value *v, struct accel_err *e)
+{
+	const char *name = nz(t->name);
+	int dt = t->has_data_type ? t->data_type : IR_UNDEFINED;
+	int64_t numel, nbytes;
+	size_t i, count, es;
+	unsigned char *d;
+
+	memset(v, 0, sizeof(*v));
+	if (!name_ok(t->name))
+		return accel_seterr(e, -EINVAL, "%s: tensor name is too long",
+				    what);
+	if ((t->has_data_location && t->data_location == 1) ||
+	    t->n_external_data)
+		return accel_seterr(e, -EOPNOTSUPP,
+				    "%s '%s': external data is not supported (store the weights inside the model)",
+				    what, name);
+	if (!dtype_supported(dt))
+		return dtype_error(e, what, name, dt);
+	if (t->n_dims > IR_MAX_RANK)
+		return accel_seterr(e, -EOPNOTSUPP,
+				    "%s '%s': rank %zu exceeds the maximum of %d",
+				    what, name, t->n_dims, IR_MAX_RANK);
+	v->dtype = dt;
+	v->rank = (int)t->n_dims;
+	for (i = 0; i < t->n_dims; i++) {
+		if (t->dims[i] < 0)
+			return accel_seterr(e, -EINVAL,
+					    "%s '%s': negative dimension %lld",
+					    what, name,
+					    (long long)t->dims[i]);
+		v->dims[i] = t->dims[i];
+	}
+	numel = ir_value_numel(v);
+	nbytes = ir_value_nbytes(v);
+	if (numel < 0 || nbytes < 0 || (uint64_t)nbytes > ONNX_MAX_FILE_SIZE)
+		return accel_seterr(e, -EINVAL,
+				    "%s '%s': shape is too large", what, name);
+	es = ir_dtype_size(dt);
+
+	if (t->has_raw_data) {
+		if (t->raw_data.len != (size_t)nbytes)
+			return accel_seterr(e, -EINVAL,
+					    "%s '%s': raw_data holds %zu bytes, shape and type need %lld",
+					    what, name, t->raw_data.len,
+					    (long long)nbytes);
+		d = malloc(nbytes ? (size_t)nbytes : 1);
+		if (!d)
+			goto nomem;
+		if (nbytes)
+			memcpy(d, t->raw_data.data, (size_t)nbytes);
+		v->data = d;
+		return 0;
+	}
+
+	switch (dt) {
+	case IR_F32:
+		count = t->n_float_data;
+		break;
+	case IR_I64:
+		count = t->n_int64_data;
+		break;
+	case IR_F64:
+		count = t->n_double_data;
+		break;
+	case IR_U32:
+	case IR_U64:
+		count = t->n_uint64_data;
+		break;
+	default:
+		count = t->n_int32_data;
+		break;
+	}
+	if (count != (size_t)numel)
+		return accel_seterr(e, -EINVAL,
+				    "%s '%s': holds %zu values, shape needs %lld",
+				    what, name, count, (long long)numel);
+	d = malloc(nbytes ? (size_t)nbytes : 1);
+	if (!d)
+		goto nomem;
+	for (i = 0; i < count; i++) {
+		unsigned char *p = d + i * es;
+
+		switch (dt) {
+		case IR_F32:
+			memcpy(p, &t->float_data[i], 4);
+			break;
+		case IR_I64:
+			memcpy(p, &t->int64_data[i], 8);
+			break;
+		case IR_F64:
+			memcpy(p, &t->double_data[i], 8);
+			break;
+		case IR_U64:
+			memcpy(p, &t->uint64_data[i], 8);
+			break;
+		case IR_U32: {
+			uint32_t u = (uint32_t)t->uint64_data[i];
+
+			memcpy(p, &u, 4);
+			break;
+		}
+		case IR_I32:
+			memcpy(p, &t->int32_data[i], 4);
+			break;
+		case IR_I16:
+		case IR_U16:
+		case IR_F16: {
+			uint16_t u = (uint16_t)t->int32_data[i];
+
+			memcpy(p, &u, 2);
+			break;
+		}
+		case IR_BOOL:
+			*p = t->int32_data[i] != 0;
+			break;
+		default:	/* int8, uint8 */
+			*p = (unsigned char)t->int32_data[i];
+			break;
+		}
+	}
+	v->data = d;
+	return 0;
+nomem:
+	return accel_seterr(e, -ENOMEM, "%s '%s': out of memory", what, name);
+}
+
+int onnx_load_tensor(const void *buf, size_t len, struct ir_value *out,
+		     char **name, struct accel_err *e)
+{
+	struct pb_budget b = { 0, pb_limit(len) };
+	ProtobufCAllocator a = { pb_alloc, pb_free, &b };
+	tensor_pb *t;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (name)
+		*name = NULL;
+	if (len > ONNX_MAX_FILE_SIZE)
+		return accel_seterr(e, -EFBIG, "tensor file is larger than 2 GiB");
+	t = onnx_subset__tensor_proto__unpack(&a, len, buf);
+	if (!t)
+		return accel_seterr(e, -EINVAL,
+				    "not a valid ONNX TensorProto (truncated or corrupted)");
+	ret = tensor_to_value(t, "tensor", out, e);
+	if (!ret && name) {
+		*name = dup_name(t->name);
+		if (!*name) {
+			free(out->data);
+			out->data = NULL;
+			ret = accel_seterr(e, -ENOMEM, "out of memory");
+		}
+	}
+	onnx_subset__tensor_proto__free_unpacked(t, &a);
+	return ret;
+}
+
+/* ---- name table ---------------------------------------------------------- */
+
+/* Open addressing from tensor name to index into g->tensors. */
+struct name_map {
+	int *slot;		/* -1 when empty */
+	size_t mask;
+};
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int map_init(struct name_map *m, size_t n)
+{
+	size_t cap = 16, i;
+
+	while (cap < 2 * n)
+		cap <<= 1;
+	m->slot = malloc(cap * sizeof(*m->slot));
+	if (!m->slot)
+		return -ENOMEM;
+	for (i = 0; i < cap; i++)
+		m->slot[i] = -1;
+	m->mask = cap - 1;
+	return 0;
+}
+
+/* Index of @name, or -1; *pos is where it would be inserted. */
+static int map_find(const struct name_map *m, const struct ir_graph *g,
+		    const char *name, size_t *pos)
+{
+	size_t i = name_hash(name) & m->mask;
+
+	while (m->slot[i] >= 0) {
+		if (!strcmp(g->tensors[m->slot[i]].name, name))
+			return m->slot[i];
+		i = (i + 1) & m->mask;
+	}
+	if (pos)
+		*pos = i;
+	return -1;
+}
+
+/* ---- building the graph ---------------------------------------------------- */
+
+struct loader {
+	struct ir_graph *g;
+	struct name_map map;
+	size_t tensor_cap;
+	struct accel_err *e;
+};
+
+/* Add a tensor named @name; -EEXIST (no message) when already defined. */
+static int add_tensor(struct loader *l, const char *name,
+		      enum ir_tensor_kind kind, int *idx)
+{
+	struct ir_graph *g = l->g;
+	struct ir_tensor *t;
+	size_t pos;
+
+	if (map_find(&l->map, g, name, &pos) >= 0)
+		return -EEXIST;
+	if ((size_t)g->n_tensors >= l->tensor_cap)
+		return -ENOSPC;	/* cannot happen: capacity is counted */
+	t = &g->tensors[g->n_tensors];
+	t->name = strdup(name);
+	if (!t->name)
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	t->kind = kind;
+	t->rank = -1;
+	t->producer = -1;
+	l->map.slot[pos] = g->n_tensors;
+	*idx = g->n_tensors++;
+	return 0;
+}
+
+/* Fill dtype/shape of @t from a ValueInfoProto's tensor type. */
+static int apply_type(struct loader *l, struct ir_tensor *t,
+		      const vinfo_pb *vi, const char *what, bool required)
+{
+	const OnnxSubset__TypeProto__Tensor *tt;
+	const OnnxSubset__TensorShapeProto *sh;
+	size_t i;
+
+	if (!vi->type || !vi->type->tensor_type) {
+		if (!required)
+			return 0;
+		if (!vi->type)
+			return accel_seterr(l->e, -EINVAL,
+					    "%s '%s' has no type", what,
+					    t->name);
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "%s '%s': only tensor types are supported (not sequences, maps or optionals)",
+				    what, t->name);
+	}
+	tt = vi->type->tensor_type;
+	if (tt->has_elem_type && tt->elem_type != IR_UNDEFINED) {
+		if (!dtype_supported(tt->elem_type))
+			return dtype_error(l->e, what, t->name,
+					   tt->elem_type);
+		t->dtype = tt->elem_type;
+	} else if (required) {
+		return dtype_error(l->e, what, t->name, IR_UNDEFINED);
+	}
+	sh = tt->shape;
+	if (!sh)
+		return 0;
+	if (sh->n_dim > IR_MAX_RANK)
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "%s '%s': rank %zu exceeds the maximum of %d",
+				    what, t->name, sh->n_dim, IR_MAX_RANK);
+	for (i = 0; i < IR_MAX_RANK; i++) {
+		free(t->dim_param[i]);
+		t->dim_param[i] = NULL;
+	}
+	t->rank = (int)sh->n_dim;
+	for (i = 0; i < sh->n_dim; i++) {
+		const OnnxSubset__TensorShapeProto__Dimension *d = sh->dim[i];
+
+		t->dims[i] = -1;
+		if (d->has_dim_value) {
+			if (d->dim_value < 0)
+				return accel_seterr(l->e, -EINVAL,
+						    "%s '%s': negative dimension %lld",
+						    what, t->name,
+						    (long long)d->dim_value);
+			t->dims[i] = d->dim_value;
+		} else if (d->dim_param && d->dim_param[0]) {
+			if (!name_ok(d->dim_param))
+				return accel_seterr(l->e, -EINVAL,
+						    "%s '%s': dimension name is too long",
+						    what, t->name);
+			t->dim_param[i] = strdup(d->dim_param);
+			if (!t->dim_param[i])
+				return accel_seterr(l->e, -ENOMEM,
+						    "out of memory");
+		}
+	}
+	return 0;
+}
+
+static int convert_attr(struct loader *l, const node_pb *np,
+			const attr_pb *ap, struct ir_attr *a)
+{
+	const char *nn = nz(np->name), *op = nz(np->op_type);
+	const char *an = nz(ap->name);
+	char what[ONNX_MAX_NAME + 64];
+	int type = ap->has_type ? ap->type : 0;
+	unsigned k;
+	int ret;
+
+	if (!ap->name || !ap->name[0] || !name_ok(ap->name))
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (%s): attribute without a valid name",
+				    nn, op);
+	for (k = 0; k < ap->base.n_unknown_fields; k++) {
+		uint32_t tag = ap->base.unknown_fields[k].tag;
+
+		if (tag == ONNX_ATTR_FIELD_G || tag == ONNX_ATTR_FIELD_GRAPHS)
+			type = ONNX_ATTR_GRAPH;
+	}
+	if (ap->ref_attr_name && ap->ref_attr_name[0])
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "node '%s' (%s): attribute '%s' refers to a function attribute; functions are not supported",
+				    nn, op, an);
+	if (!type) {
+		/* IR version 1 files carry no type: infer it from the value. */
+		if (ap->t)
+			type = IR_ATTR_TENSOR;
+		else if (ap->has_s)
+			type = IR_ATTR_STRING;
+		else if (ap->n_ints)
+			type = IR_ATTR_INTS;
+		else if (ap->n_floats)
+			type = IR_ATTR_FLOATS;
+		else if (ap->has_i)
+			type = IR_ATTR_INT;
+		else if (ap->has_f)
+			type = IR_ATTR_FLOAT;
+		else
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (%s): attribute '%s' has no type",
+					    nn, op, an);
+	}
+	a->name = strdup(ap->name);
+	if (!a->name)
+		goto nomem;
+	a->type = type;
+	switch (type) {
+	case IR_ATTR_FLOAT:
+		a->f = ap->f;
+		return 0;
+	case IR_ATTR_INT:
+		a->i = ap->i;
+		return 0;
+	case IR_ATTR_STRING:
+		if (ap->s.len > ONNX_MAX_NAME ||
+		    (ap->s.len && memchr(ap->s.data, 0, ap->s.len)))
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (%s): attribute '%s': invalid string",
+					    nn, op, an);
+		a->s = malloc(ap->s.len + 1);
+		if (!a->s)
+			goto nomem;
+		if (ap->s.len)
+			memcpy(a->s, ap->s.data, ap->s.len);
+		a->s[ap->s.len] = 0;
+		return 0;
+	case IR_ATTR_FLOATS:
+		a->n = ap->n_floats;
+		a->floats = malloc((a->n ? a->n : 1) * sizeof(float));
+		if (!a->floats)
+			goto nomem;
+		if (a->n)
+			memcpy(a->floats, ap->floats, a->n * sizeof(float));
+		return 0;
+	case IR_ATTR_INTS:
+		a->n = ap->n_ints;
+		a->ints = malloc((a->n ? a->n : 1) * sizeof(int64_t));
+		if (!a->ints)
+			goto nomem;
+		if (a->n)
+			memcpy(a->ints, ap->ints, a->n * sizeof(int64_t));
+		return 0;
+	case IR_ATTR_TENSOR:
+		if (!ap->t)
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (%s): attribute '%s' has no tensor",
+					    nn, op, an);
+		snprintf(what, sizeof(what), "node '%s' (%s) attribute '%s' tensor",
+			 nn, op, an);
+		ret = tensor_to_value(ap->t, what, &a->t, l->e);
+		return ret;
+	case ONNX_ATTR_GRAPH:
+	case ONNX_ATTR_GRAPHS:
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "node '%s' (%s): attribute '%s' is a subgraph; control flow (If/Loop/Scan) is not supported",
+				    nn, op, an);
+	default:
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "node '%s' (%s): attribute '%s' has unsupported type %d",
+				    nn, op, an, type);
+	}
+nomem:
+	return accel_seterr(l->e, -ENOMEM, "out of memory");
+}
+
+static bool is_default_domain(const char *d)
+{
+	return !d || !d[0] || !strcmp(d, "ai.onnx");
+}
+
+/* A Constant node's value as a tensor; *v gets owned dense data. */
+static int constant_value(struct loader *l, const node_pb *np,
+			  struct ir_value *v)
+{
+	const char *nn = nz(np->name);
+	struct ir_attr a;
+	int ret;
+
+	if (np->n_attribute != 1)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Constant): needs exactly one value attribute",
+				    nn);
+	memset(&a, 0, sizeof(a));
+	ret = convert_attr(l, np, np->attribute[0], &a);
+	if (ret)
+		goto out;
+	memset(v, 0, sizeof(*v));
+	if (!strcmp(a.name, "value") && a.type == IR_ATTR_TENSOR) {
+		*v = a.t;
+		a.t.data = NULL;
+	} else if (!strcmp(a.name, "value_float") && a.type == IR_ATTR_FLOAT) {
+		v->dtype = IR_F32;
+		v->data = malloc(4);
+		if (v->data)
+			memcpy(v->data, &a.f, 4);
+	} else if (!strcmp(a.name, "value_int") && a.type == IR_ATTR_INT) {
+		v->dtype = IR_I64;
+		v->data = malloc(8);
+		if (v->data)
+			memcpy(v->data, &a.i, 8);
+	} else if (!strcmp(a.name, "value_floats") &&
+		   a.type == IR_ATTR_FLOATS) {
+		v->dtype = IR_F32;
+		v->rank = 1;
+		v->dims[0] = (int64_t)a.n;
+		v->data = a.floats;
+		a.floats = NULL;
+	} else if (!strcmp(a.name, "value_ints") && a.type == IR_ATTR_INTS) {
+		v->dtype = IR_I64;
+		v->rank = 1;
+		v->dims[0] = (int64_t)a.n;
+		v->data = a.ints;
+		a.ints = NULL;
+	} else {
+		ret = accel_seterr(l->e, -EOPNOTSUPP,
+				   "node '%s' (Constant): attribute '%s' is not supported",
+				   nn, a.name);
+		goto out;
+	}
+	if (!v->data)
+		ret = accel_seterr(l->e, -ENOMEM, "out of memory");
+out:
+	free(a.name);
+	free(a.s);
+	free(a.floats);
+	free(a.ints);
+	free(a.t.data);
+	return ret;
+}
+
+static int set_const(struct ir_tensor *t, struct ir_value *v)
+{
+	int64_t nb = ir_value_nbytes(v);
+
+	t->dtype = v->dtype;
+	t->rank = v->rank;
+	memcpy(t->dims, v->dims, sizeof(t->dims));
+	t->data = v->data;
+	t->nbytes = nb < 0 ? 0 : (size_t)nb;
+	v->data = NULL;
+	return 0;
+}
+
+static int load_node(struct loader *l, const node_pb *np, struct ir_node *n,
+		     int node_idx)
+{
+	const char *nn = nz(np->name), *op = nz(np->op_type);
+	size_t i;
+	int ret;
+
+	n->name = dup_name(np->name);
+	n->op_type = dup_name(np->op_type);
+	n->domain = dup_name(is_default_domain(np->domain) ? "" : np->domain);
+	n->opset = is_default_domain(np->domain) ? l->g->opset : 0;
+	if (!n->name || !n->op_type || !n->domain)
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	if (np->n_attribute > ONNX_MAX_ATTRS)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (%s): too many attributes (%zu)",
+				    nn, op, np->n_attribute);
+	n->attrs = calloc(np->n_attribute ? np->n_attribute : 1,
+			  sizeof(*n->attrs));
+	n->inputs = malloc((np->n_input ? np->n_input : 1) * sizeof(int));
+	n->outputs = malloc((np->n_output ? np->n_output : 1) * sizeof(int));
+	if (!n->attrs || !n->inputs || !n->outputs)
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	for (i = 0; i < np->n_attribute; i++) {
+		ret = convert_attr(l, np, np->attribute[i], &n->attrs[i]);
+		n->n_attrs = (int)i + 1;
+		if (ret)
+			return ret;
+	}
+	n->n_inputs = (int)np->n_input;
+	n->n_outputs = (int)np->n_output;
+	for (i = 0; i < np->n_output; i++) {
+		const char *on = np->output[i];
+		int idx;
+
+		n->outputs[i] = -1;
+		if (!on[0])
+			continue;
+		ret = add_tensor(l, on, IR_TENSOR_ACTIVATION, &idx);
+		if (ret == -EEXIST)
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (%s): output '%s' is already defined (by another node, an input or an initializer)",
+					    nn, op, on);
+		if (ret)
+			return ret;
+		l->g->tensors[idx].producer = node_idx;
+		n->outputs[i] = idx;
+	}
+	return 0;
+}
+
+static int check_names(struct loader *l, const graph_pb *gp, bool have_opset)
+{
+	size_t i, j;
+
+	for (i = 0; i < gp->n_node; i++) {
+		const node_pb *np = gp->node[i];
+
+		if (!name_ok(np->name) || !name_ok(np->op_type) ||
+		    !name_ok(np->domain))
+			return accel_seterr(l->e, -EINVAL,
+					    "node %zu: name, type or domain is too long",
+					    i);
+		if (!np->op_type || !np->op_type[0])
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s': no op_type", nz(np->name));
+		if (!have_opset && is_default_domain(np->domain))
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (%s): the model does not import the default ONNX opset",
+					    nz(np->name), np->op_type);
+		if (np->n_input > ONNX_MAX_NODE_IO ||
+		    np->n_output > ONNX_MAX_NODE_IO)
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (%s): too many inputs or outputs",
+					    nz(np->name), np->op_type);
+		for (j = 0; j < np->n_input; j++)
+			if (!name_ok(np->input[j]))
+				return accel_seterr(l->e, -EINVAL,
+						    "node '%s' (%s): input name is too long",
+						    nz(np->name), np->op_type);
+		for (j = 0; j < np->n_output; j++)
+			if (!name_ok(np->output[j]))
+				return accel_seterr(l->e, -EINVAL,
+						    "node '%s' (%s): output name is too long",
+						    nz(np->name), np->op_type);
+	}
+	return 0;
+}
+
+/* Kahn's algorithm over the node list; rejects cycles. */
+static int topo_sort(struct loader *l)
+{
+	struct ir_graph *g = l->g;
+	int n = g->n_nodes, i, j, head = 0, tail = 0, ret = 0;
+	int *indeg = NULL, *start = NULL, *adj = NULL, *queue = NULL;
+	size_t n_edges = 0, k;
+	struct ir_node *sorted = NULL;
+
+	for (i = 0; i < n; i++)
+		n_edges += (size_t)g->nodes[i].n_inputs;
+	indeg = calloc((size_t)n + 1, sizeof(int));
+	start = calloc((size_t)n + 2, sizeof(int));
+	adj = malloc((n_edges ? n_edges : 1) * sizeof(int));
+	queue = malloc(((size_t)n + 1) * sizeof(int));
+	sorted = calloc((size_t)n + 1, sizeof(*sorted));
+	if (!indeg || !start || !adj || !queue || !sorted) {
+		ret = accel_seterr(l->e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Edges producer -> consumer, one per input occurrence (CSR). */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < g->nodes[i].n_inputs; j++) {
+			int t = g->nodes[i].inputs[j];
+
+			if (t >= 0 && g->tensors[t].producer >= 0) {
+				start[g->tensors[t].producer + 2]++;
+				indeg[i]++;
+			}
+		}
+	for (i = 0; i < n; i++)
+		start[i + 2] += start[i + 1];
+	for (i = 0; i < n; i++)
+		for (j = 0; j < g->nodes[i].n_inputs; j++) {
+			int t = g->nodes[i].inputs[j];
+
+			if (t >= 0 && g->tensors[t].producer >= 0)
+				adj[start[g->tensors[t].producer + 1]++] = i;
+		}
+	for (i = 0; i < n; i++)
+		if (!indeg[i])
+			queue[tail++] = i;
+	while (head < tail) {
+		int u = queue[head++];
+
+		for (k = (size_t)start[u]; k < (size_t)start[u + 1]; k++)
+			if (--indeg[adj[k]] == 0)
+				queue[tail++] = adj[k];
+	}
+	if (tail < n) {
+		for (i = 0; i < n && !indeg[i]; i++)
+			;
+		ret = accel_seterr(l->e, -EINVAL,
+				   "graph has a cycle through node '%s' (%s)",
+				   g->nodes[i].name, g->nodes[i].op_type);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = g->nodes[queue[i]];
+	memcpy(g->nodes, sorted, (size_t)n * sizeof(*sorted));
+	for (i = 0; i < n; i++)
+		for (j = 0; j < g->nodes[i].n_outputs; j++)
+			if (g->nodes[i].outputs[j] >= 0)
+				g->tensors[g->nodes[i].outputs[j]].producer = i;
+out:
+	free(indeg);
+	free(start);
+	free(adj);
+	free(queue);
+	free(sorted);
+	return ret;
+}
+
+static int build_graph(struct loader *l, const model_pb *m)
+{
+	const graph_pb *gp = m->graph;
+	struct ir_graph *g = l->g;
+	size_t i, j, n_const_nodes = 0, n_outs = 0;
+	int ret, idx, ni;
+	bool have_opset = false;
+
+	for (i = 0; i < m->n_opset_import; i++) {
+		const OnnxSubset__OperatorSetIdProto *o = m->opset_import[i];
+
+		if (is_default_domain(o->domain)) {
+			if (!o->has_version || o->version < 1)
+				return accel_seterr(l->e, -EINVAL,
+						    "model imports the default ONNX domain without a valid version");
+			g->opset = o->version;
+			have_opset = true;
+		}
+	}
+	if (!m->n_opset_import)
+		return accel_seterr(l->e, -EINVAL,
+				    "model has no opset_import (truncated or not an ONNX model)");
+	if (!gp)
+		return accel_seterr(l->e, -EINVAL, "model has no graph");
+	if (gp->n_node > ONNX_MAX_NODES)
+		return accel_seterr(l->e, -E2BIG,
+				    "graph has %zu nodes, the limit is %d",
+				    gp->n_node, ONNX_MAX_NODES);
+	if (gp->n_initializer + gp->n_input + gp->n_output +
+	    gp->n_value_info > ONNX_MAX_TENSORS)
+		return accel_seterr(l->e, -E2BIG,
+				    "graph declares too many tensors");
+	if (!name_ok(gp->name))
+		return accel_seterr(l->e, -EINVAL, "graph name is too long");
+	ret = check_names(l, gp, have_opset);
+	if (ret)
+		return ret;
+	g->name = dup_name(gp->name);
+	if (!g->name)
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+
+	for (i = 0; i < gp->n_node; i++)
+		n_outs += gp->node[i]->n_output;
+	l->tensor_cap = gp->n_initializer + gp->n_input + n_outs;
+	g->tensors = calloc(l->tensor_cap ? l->tensor_cap : 1,
+			    sizeof(*g->tensors));
+	g->inputs = malloc((gp->n_input ? gp->n_input : 1) * sizeof(int));
+	g->outputs = malloc((gp->n_output ? gp->n_output : 1) * sizeof(int));
+	if (!g->tensors || !g->inputs || !g->outputs ||
+	    map_init(&l->map, l->tensor_cap))
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+
+	/* Initializers: constants. */
+	for (i = 0; i < gp->n_initializer; i++) {
+		const tensor_pb *tp = gp->initializer[i];
+		struct ir_value v;
+
+		if (!tp->name || !tp->name[0])
+			return accel_seterr(l->e, -EINVAL,
+					    "initializer %zu has no name", i);
+		ret = tensor_to_value(tp, "initializer", &v, l->e);
+		if (ret)
+			return ret;
+		ret = add_tensor(l, tp->name, IR_TENSOR_CONST, &idx);
+		if (ret) {
+			free(v.data);
+			if (ret == -EEXIST)
+				return accel_seterr(l->e, -EINVAL,
+						    "initializer '%s' is defined twice",
+						    tp->name);
+			return ret;
+		}
+		set_const(&g->tensors[idx], &v);
+	}
+
+	/* Graph inputs that are not initializers. */
+	for (i = 0; i < gp->n_input; i++) {
+		const vinfo_pb *vi = gp->input[i];
+
+		if (!vi->name || !vi->name[0] || !name_ok(vi->name))
+			return accel_seterr(l->e, -EINVAL,
+					    "graph input %zu has no valid name", i);
+		idx = map_find(&l->map, g, vi->name, NULL);
+		if (idx >= 0) {
+			if (g->tensors[idx].kind == IR_TENSOR_CONST)
+				continue;
+			return accel_seterr(l->e, -EINVAL,
+					    "graph input '%s' is listed twice",
+					    vi->name);
+		}
+		ret = add_tensor(l, vi->name, IR_TENSOR_INPUT, &idx);
+		if (ret)
+			return ret;
+		ret = apply_type(l, &g->tensors[idx], vi, "graph input", true);
+		if (ret)
+			return ret;
+		g->inputs[g->n_inputs++] = idx;
+	}
+
+	/* Nodes; Constant nodes become constant tensors. */
+	for (i = 0; i < gp->n_node; i++)
+		if (!strcmp(gp->node[i]->op_type, "Constant") &&
+		    is_default_domain(gp->node[i]->domain))
+			n_const_nodes++;
+	g->nodes = calloc(gp->n_node - n_const_nodes + 1, sizeof(*g->nodes));
+	if (!g->nodes)
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	for (i = 0, ni = 0; i < gp->n_node; i++) {
+		const node_pb *np = gp->node[i];
+
+		if (!strcmp(np->op_type, "Constant") &&
+		    is_default_domain(np->domain)) {
+			struct ir_value v;
+
+			if (np->n_output != 1 || !np->output[0][0])
+				return accel_seterr(l->e, -EINVAL,
+						    "node '%s' (Constant): needs exactly one output",
+						    nz(np->name));
+			ret = constant_value(l, np, &v);
+			if (ret)
+				return ret;
+			ret = add_tensor(l, np->output[0], IR_TENSOR_CONST,
+					 &idx);
+			if (ret) {
+				free(v.data);
+				if (ret == -EEXIST)
+					return accel_seterr(l->e, -EINVAL,
+							    "node '%s' (Constant): output '%s' is already defined",
+							    nz(np->name),
+							    np->output[0]);
+				return ret;
+			}
+			set_const(&g->tensors[idx], &v);
+			continue;
+		}
+		g->n_nodes = ni + 1;
+		ret = load_node(l, np, &g->nodes[ni], ni);
+		if (ret)
+			return ret;
+		ni++;
+	}
+
+	/* Resolve node inputs now that every producer is known. */
+	for (i = 0, ni = 0; i < gp->n_node; i++) {
+		const node_pb *np = gp->node[i];
+		struct ir_node *n;
+
+		if (!strcmp(np->op_type, "Constant") &&
+		    is_default_domain(np->domain))
+			continue;
+		n = &g->nodes[ni++];
+		for (j = 0; j < np->n_input; j++) {
+			const char *in = np->input[j];
+
+			n->inputs[j] = -1;
+			if (!in[0])
+				continue;
+			idx = map_find(&l->map, g, in, NULL);
+			if (idx < 0)
+				return accel_seterr(l->e, -EINVAL,
+						    "node '%s' (%s): input '%s' is not defined (not a graph input, initializer or node output)",
+						    n->name, n->op_type, in);
+			n->inputs[j] = idx;
+		}
+	}
+
+	/* value_info: types of intermediate values, when declared. */
+	for (i = 0; i < gp->n_value_info; i++) {
+		const vinfo_pb *vi = gp->value_info[i];
+
+		if (!vi->name || !name_ok(vi->name))
+			continue;
+		idx = map_find(&l->map, g, vi->name, NULL);
+		if (idx < 0 || g->tensors[idx].kind != IR_TENSOR_ACTIVATION)
+			continue;
+		ret = apply_type(l, &g->tensors[idx], vi, "value", false);
+		if (ret)
+			return ret;
+	}
+
+	for (i = 0; i < gp->n_output; i++) {
+		const vinfo_pb *vi = gp->output[i];
+		struct ir_tensor *t;
+
+		if (!vi->name || !name_ok(vi->name))
+			return accel_seterr(l->e, -EINVAL,
+					    "graph output %zu has no valid name", i);
+		idx = map_find(&l->map, g, vi->name, NULL);
+		if (idx < 0)
+			return accel_seterr(l->e, -EINVAL,
+					    "graph output '%s' is not produced by any node, input or initializer",
+					    vi->name);
+		t = &g->tensors[idx];
+		t->is_output = true;
+		if (t->kind == IR_TENSOR_ACTIVATION) {
+			ret = apply_type(l, t, vi, "graph output", false);
+			if (ret)
+				return ret;
+		}
+		g->outputs[g->n_outputs++] = idx;
+	}
+	if (!g->n_outputs)
+		return accel_seterr(l->e, -EINVAL, "graph has no outputs");
+	return topo_sort(l);
+}
+
+struct ir_graph *ir_load_onnx(const void *buf, size_t len, struct accel_err *e,
+			      int *err)
+{
+	struct pb_budget b = { 0, pb_limit(len) };
+	ProtobufCAllocator a = { pb_alloc, pb_free, &b };
+	struct loader l = { .e = e };
+	model_pb *m;
+	int ret;
+
+	if (!buf || !len) {
+		ret = accel_seterr(e, -EINVAL, "model is empty");
+		goto fail;
+	}
+	if (len > ONNX_MAX_FILE_SIZE) {
+		ret = accel_seterr(e, -EFBIG,
+				   "model is %zu bytes, the limit is 2 GiB", len);
+		goto fail;
+	}
+	m = onnx_subset__model_proto__unpack(&a, len, buf);
+	if (!m) {
+		ret = accel_seterr(e, -EINVAL, BAD_PROTOBUF);
+		goto fail;
+	}
+	l.g = calloc(1, sizeof(*l.g));
+	if (!l.g)
+		ret = accel_seterr(e, -ENOMEM, "out of memory");
+	else
+		ret = build_graph(&l, m);
+	onnx_subset__model_proto__free_unpacked(m, &a);
+	free(l.map.slot);
+	if (!ret)
+		return l.g;
+	ir_graph_free(l.g);
+fail:
+	if (err)
+		*err = ret;
+	return NULL;
+}
