@@ -1169,7 +1169,9 @@ static int lower_node(struct qc *q, int ni)
 			p->real = calloc(1, sizeof(double));
 			if (!p->real)
 				return -ENOMEM;
-			p->real[0] = xs;
+			/* GLOBAL_AVGPOOL requantizes the plane sum. */
+			p->real[0] = gap ? xs / ((double)xv->dims[2] * xv->dims[3]) :
+				     xs;
 		}
 		return 0;
 	}

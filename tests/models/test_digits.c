@@ -146,9 +146,9 @@ static void test_int8_accuracy(void)
 	TAP_CHECK(fp32_correct < 0 || (fp32_correct - c) * 100 <= y.dims[0],
 		  "int8 accuracy %d more than 1 point below fp32 %d", c,
 		  fp32_correct);
-	/* Fixed-point vs float requantization: off-by-one in a middle layer
-	 * may grow by the logits. */
-	compare_int8(&out, "int8 ISA", 4, 0.90);
+	/* Fixed-point vs float requantization may differ by one quantum
+	 * where a product lands within 2^-31 of a tie. */
+	compare_int8(&out, "int8 ISA", 1, 0.99);
 	accel_tensor_release(&out);
 }
 

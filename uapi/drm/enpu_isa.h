@@ -43,9 +43,13 @@
  * with multiplier in [2^30, 2^31) (or 0), shift in [-31, 32], the product
  * formed exactly in 64 bits and the division rounded half to even
  * (ENPU_ROUND_HALF_EVEN, as ONNX QuantizeLinear / QLinearConv) or half
- * upwards (ENPU_ROUND_HALF_UP, TFLite's single-rounding mode).  act_min and
- * act_max implement a fused ReLU / ReLU6 / Clip and must lie inside the
- * output type's range.
+ * upwards (ENPU_ROUND_HALF_UP, TFLite's single-rounding mode).  Sums are
+ * formed exactly and saturated to the int32 range before they are
+ * requantized (an executor never wraps).  act_min and act_max implement a
+ * fused ReLU / ReLU6 / Clip and must lie inside the output type's range;
+ * every operation clamps its output to them (a compiler emits the output
+ * type's full range when nothing is fused).  Every operation's output is S8
+ * or U8.
  *
  * This header is the ABI: fields are appended, never reused.
  */
@@ -109,25 +113,32 @@ enum enpu_dtype {
  *	[N,O,OH,OW] (S8/U8).  params.conv.  Requantization: quant_count is 1 or
  *	O (per output channel).  The weight zero point is in[1]'s zero_point
  *	(per-tensor) or, when @ENPU_QUANT_PER_CHANNEL_ZP is set in params.conv
- *	flags, the zero_point field of each requantization entry.  Depthwise is
- *	groups == C with O a multiple of C.
+ *	flags, the zero_point field of each requantization entry (then
+ *	quant_count must be O and in[1]'s zero_point 0).  The bias may have any
+ *	shape with O elements.  Depthwise is groups == C with O a multiple of
+ *	C.
  * @ENPU_OP_FULLY_CONNECTED: in[0] input [M,K], in[1] weights [K,N] (the
- *	ONNX MatMul orientation), in[2] optional bias [N] (S32); out [M,N].
+ *	ONNX MatMul orientation), in[2] optional bias [N] (S32); out [M,N];
+ *	input, weights and output have rank 2.
  *	quant_count is 1 or N.  Per-channel weight zero points as for conv.
  * @ENPU_OP_ADD: out = requant(in[0] + in[1]).  params.eltwise holds the
  *	rescaling of each input to a common scale; in[1] may broadcast (see
- *	&struct enpu_op_eltwise).  quant_count is 1.
+ *	&struct enpu_op_eltwise).  quant_count is 1.  The two rescaled inputs
+ *	and their sum each saturate to the int32 range.
  * @ENPU_OP_MUL: out = requant(in[0] * in[1]), operands centred on their zero
  *	points.  Broadcast as for ADD.  quant_count is 1.
  * @ENPU_OP_AVGPOOL: in[0] [N,C,H,W] -> out [N,C,OH,OW].  params.pool.
  *	quant_count is 1: the window sum of (x - in.zero_point) is divided by
- *	the window count (see count_include_pad), rounding half away from
- *	zero, then requantized (multiplier = in_scale / out_scale).
+ *	the window count (see count_include_pad; with it set, kernel_h *
+ *	kernel_w), rounding half away from zero, then requantized
+ *	(multiplier = in_scale / out_scale).
  * @ENPU_OP_MAXPOOL: in[0] [N,C,H,W] -> out [N,C,OH,OW].  params.pool.  Input
  *	and output share type and quantization; quant_count must be 0.
- * @ENPU_OP_GLOBAL_AVGPOOL: in[0] [N,C,H,W] -> out [N,C,1,1].  The window
- *	sum (centred) is divided by H*W rounding half away from zero, then
- *	requantized.  quant_count is 1.
+ * @ENPU_OP_GLOBAL_AVGPOOL: in[0] [N,C,H,W] -> out [N,C,1,1].  The sum of
+ *	(x - in.zero_point) over each plane, saturated to int32, is
+ *	requantized directly: the producer folds 1/(H*W) into the multiplier
+ *	(in_scale / (out_scale * H * W)) so that the mean is rounded once.
+ *	quant_count is 1.
  * @ENPU_OP_CONCAT: copies in[0] into out at position params.concat.offset
  *	along axis params.concat.axis; every other dimension must match.  One
  *	operation per concatenated input.  quant_count is 0 (plain copy, same
@@ -136,14 +147,17 @@ enum enpu_dtype {
  *	element counts must match.  quant_count 0 or 1 as for CONCAT.
  * @ENPU_OP_SOFTMAX: softmax along the last dimension of in[0] (S8/U8).  in[1]
  *	is a [256] S32 table: entry d holds round(2^16 * exp(-d * in_scale))
- *	for d = max - x in [0, 255]; entries are clamped to [0, 2^16] when
- *	read.  For each row, with e_i = table[max - x_i] and S = sum e_i, the
- *	Q15 probability p_i = round_half_even(e_i * 2^15 / S) (0 when S is 0)
+ *	for d = max - x in [0, 255] (max of the row; an element read above
+ *	the max, possible only when the buffer changes during execution,
+ *	uses d = 0); entries are clamped to [0, 2^16] when read.  For each
+ *	row, with e_i = table[max - x_i] and S = sum e_i, the Q15
+ *	probability p_i = round_half_even(e_i * 2^15 / S) (0 when S is 0)
  *	is requantized with the op's single &struct enpu_quant entry
  *	(multiplier = 2^-15 / out_scale) and out's zero point, then clamped.
  * @ENPU_OP_LUT: out[i] = table[in[0][i] + 128] for S8 input, table[in[0][i]]
- *	for U8.  in[1] is the [256] table with out's dtype.  Implements any
- *	int8 activation (sigmoid, tanh, leaky relu, ...).  quant_count is 0.
+ *	for U8.  in[1] is the [256] table with out's dtype; out has in[0]'s
+ *	shape.  Implements any int8 activation (sigmoid, tanh, leaky relu,
+ *	...).  quant_count is 0.
  */
 enum enpu_opcode {
 	ENPU_OP_INVALID = 0,
@@ -188,7 +202,8 @@ enum enpu_rounding {
  * @header_size: sizeof(struct enpu_cmdbuf_header) as the producer knew it, in
  *	bytes; at least 72, multiple of 8.
  * @total_size: size of the whole command buffer in bytes, at most
- *	%ENPU_ISA_MAX_SIZE.
+ *	%ENPU_ISA_MAX_SIZE and at most the size submitted (bytes past it are
+ *	ignored).
  * @flags: must be zero.
  * @num_slots: number of buffer slots the buffer uses (1..%ENPU_ISA_MAX_SLOTS);
  *	the submitter binds exactly this many buffers.
@@ -387,7 +402,9 @@ struct enpu_op_softmax {
  *	rejects overlapping byte ranges in the same slot), except for COPY and
  *	LUT where exact in-place (same slot, offset and size) is allowed.
  * @quant_index: first entry of the requantization table used.
- * @quant_count: number of entries used (see each opcode).
+ * @quant_count: number of entries used (see each opcode); the quant_count
+ *	of all operations may sum to at most %ENPU_ISA_MAX_QUANT, so that
+ *	validation stays linear.
  * @act_min: lower clamp of the quantized output, inside out's type range.
  * @act_max: upper clamp, act_min <= act_max, inside out's type range.
  * @reserved: must be zero.

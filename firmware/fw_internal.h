@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
+/*
+ * ENPU firmware internals shared by the validator, the interpreter and the
+ * kernels.  Not an API.
+ */
+#ifndef _ENPU_FW_INTERNAL_H_
+#define _ENPU_FW_INTERNAL_H_
+
+#include "enpu_fw.h"
+#include <drm/enpu_isa.h>
+#include "requant.h"
+
+#define fw_memcpy __builtin_memcpy
+
+/* Element count limit of one tensor (2^31 - 1). */
+#define FW_MAX_COUNT	0x7fffffffULL
+/* Work between two calls of the yield hook (multiply-accumulates). */
+#define FW_YIELD_WORK	(1ULL << 20)
+
+/*
+ * Records are read by copying: the command buffer need not be aligned and
+ * its element sizes may be larger than the structs (the tail is zero).
+ */
+static inline void fw_read_header(const __u8 *cb,
+				  struct enpu_cmdbuf_header *h)
+{
+	fw_memcpy(h, cb, sizeof(*h));
+}
+
+static inline void fw_read_tensor(const __u8 *cb,
+				  const struct enpu_cmdbuf_header *h, __u32 i,
+				  struct enpu_tensor *t)
+{
+	fw_memcpy(t, cb + h->tensor_offset + (__u64)i * h->tensor_size,
+		  sizeof(*t));
+}
+
+static inline void fw_read_op(const __u8 *cb,
+			      const struct enpu_cmdbuf_header *h, __u32 i,
+			      struct enpu_op *op)
+{
+	fw_memcpy(op, cb + h->op_offset + (__u64)i * h->op_size, sizeof(*op));
+}
+
+static inline void fw_read_quant(const __u8 *cb,
+				 const struct enpu_cmdbuf_header *h, __u32 i,
+				 struct enpu_quant *q)
+{
+	fw_memcpy(q, cb + h->quant_offset + (__u64)i * h->quant_size,
+		  sizeof(*q));
+}
+
+/* Little-endian, alignment-free load of an S32 element. */
+static inline __s32 fw_ld_s32(const __u8 *p)
+{
+	return (__s32)((__u32)p[0] | (__u32)p[1] << 8 | (__u32)p[2] << 16 |
+		       (__u32)p[3] << 24);
+}
+
+/**
+ * struct fw_tensor - a resolved tensor for the kernels.
+ * @data: element 0.
+ * @dims: extents (1 past the rank).
+ * @rank: 1..4.
+ * @count: element count.
+ * @zp: zero point.
+ * @dtype: &enum enpu_dtype.
+ * @flip: 0x80 for S8, else 0.  Kernels work in the unsigned domain:
+ *	(raw ^ flip) is the stored value plus @bias, in [0, 255].
+ * @bias: 128 for S8, else 0.
+ * @zpu: @zp + @bias, so the centred value is (raw ^ flip) - zpu.
+ */
+struct fw_tensor {
+	__u8 *data;
+	__u32 dims[ENPU_ISA_MAX_DIMS];
+	__u32 rank;
+	__u32 count;
+	__s32 zp;
+	__u8 dtype;
+	__u8 flip;
+	__s32 bias;
+	__s32 zpu;
+};
+
+/**
+ * struct fw_exec - state of one enpu_fw_execute() call (on its stack).
+ * @cb: the command buffer.
+ * @hdr: its header.
+ * @hooks: the caller's hooks or NULL.
+ * @work: work done since the yield hook was last called.
+ */
+struct fw_exec {
+	const __u8 *cb;
+	struct enpu_cmdbuf_header hdr;
+	const struct enpu_fw_hooks *hooks;
+	__u64 work;
+};
+
+/**
+ * struct fw_op_ctx - what a kernel receives.
+ * @ex: the execution.
+ * @op: the (validated) operation.
+ * @in: resolved inputs (unused ones have NULL data).
+ * @out: resolved output.
+ * @half_up: rounding mode of every requantization in the op.
+ */
+struct fw_op_ctx {
+	struct fw_exec *ex;
+	struct enpu_op op;
+	struct fw_tensor in[3];
+	struct fw_tensor out;
+	int half_up;
+};
+
+/* Account @work and call the yield hook when enough has accumulated. */
+static inline int fw_tick(struct fw_exec *ex, __u64 work)
+{
+	ex->work += work;
+	if (ex->work < FW_YIELD_WORK)
+		return 0;
+	ex->work = 0;
+	if (ex->hooks && ex->hooks->yield)
+		return ex->hooks->yield(ex->hooks->ctx);
+	return 0;
+}
+
+/* Requantization parameters of entry op.quant_index + @i, with the op's clamp. */
+static inline void fw_op_rq(const struct fw_op_ctx *c, __u32 i,
+			    struct fw_rq_out *rq)
+{
+	struct enpu_quant q;
+
+	fw_read_quant(c->ex->cb, &c->ex->hdr, c->op.quant_index + i, &q);
+	rq->mult = q.multiplier;
+	rq->shift = q.shift;
+	rq->zp = c->out.zp;
+	rq->lo = c->op.act_min;
+	rq->hi = c->op.act_max;
+	rq->half_up = c->half_up;
+}
+
+/* Store a clamped output value of dtype S8 or U8. */
+static inline void fw_st8(__u8 *p, __s32 v)
+{
+	*p = (__u8)v;
+}
+
+int fw_validate(const __u8 *cb, __u64 size, const __u64 *slot_sizes,
+		const struct enpu_fw_buf *slots, __u32 num_slots,
+		struct enpu_fw_status *st);
+
+/*
+ * The portable scalar kernels (name: what it computes, after "__": how).
+ * Each returns 0 or the yield hook's error.
+ */
+int enpu_q8_conv2d_nchw__scalar(struct fw_op_ctx *c);
+int enpu_q8_fully_connected__scalar(struct fw_op_ctx *c);
+int enpu_q8_add__scalar(struct fw_op_ctx *c);
+int enpu_q8_mul__scalar(struct fw_op_ctx *c);
+int enpu_q8_avgpool_nchw__scalar(struct fw_op_ctx *c);
+int enpu_q8_maxpool_nchw__scalar(struct fw_op_ctx *c);
+int enpu_q8_global_avgpool_nchw__scalar(struct fw_op_ctx *c);
+int enpu_q8_concat__scalar(struct fw_op_ctx *c);
+int enpu_q8_copy__scalar(struct fw_op_ctx *c);
+int enpu_q8_softmax__scalar(struct fw_op_ctx *c);
+int enpu_q8_lut__scalar(struct fw_op_ctx *c);
+
+#endif /* _ENPU_FW_INTERNAL_H_ */

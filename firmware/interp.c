@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT
+/*
+ * ENPU command-buffer interpreter: validate, then run each operation through
+ * the kernel registered for its opcode.
+ */
+#include "fw_internal.h"
+
+typedef int (*fw_kernel_fn)(struct fw_op_ctx *c);
+
+/**
+ * struct fw_op_desc - registry entry of one opcode.
+ * @name: printable name.
+ * @run: the kernel that ships (portable scalar).
+ */
+struct fw_op_desc {
+	const char *name;
+	fw_kernel_fn run;
+};
+
+static const struct fw_op_desc fw_ops[ENPU_OP_COUNT] = {
+	[ENPU_OP_CONV2D] = { "conv2d", enpu_q8_conv2d_nchw__scalar },
+	[ENPU_OP_FULLY_CONNECTED] = { "fully_connected",
+				      enpu_q8_fully_connected__scalar },
+	[ENPU_OP_ADD] = { "add", enpu_q8_add__scalar },
+	[ENPU_OP_MUL] = { "mul", enpu_q8_mul__scalar },
+	[ENPU_OP_AVGPOOL] = { "avgpool", enpu_q8_avgpool_nchw__scalar },
+	[ENPU_OP_MAXPOOL] = { "maxpool", enpu_q8_maxpool_nchw__scalar },
+	[ENPU_OP_GLOBAL_AVGPOOL] = { "global_avgpool",
+				     enpu_q8_global_avgpool_nchw__scalar },
+	[ENPU_OP_CONCAT] = { "concat", enpu_q8_concat__scalar },
+	[ENPU_OP_COPY] = { "copy", enpu_q8_copy__scalar },
+	[ENPU_OP_SOFTMAX] = { "softmax", enpu_q8_softmax__scalar },
+	[ENPU_OP_LUT] = { "lut", enpu_q8_lut__scalar },
+};
+
+const char *enpu_fw_op_name(__u32 opcode)
+{
+	if (opcode == ENPU_OP_INVALID || opcode >= ENPU_OP_COUNT)
+		return "invalid";
+	return fw_ops[opcode].name;
+}
+
+static void resolve(const struct fw_exec *ex, const struct enpu_fw_buf *slots,
+		    __u32 idx, struct fw_tensor *t)
+{
+	struct enpu_tensor d;
+	__u32 i;
+
+	if (idx == ENPU_NO_TENSOR) {
+		t->data = NULL;
+		return;
+	}
+	fw_read_tensor(ex->cb, &ex->hdr, idx, &d);
+	t->data = (__u8 *)slots[d.slot].data + d.offset;
+	t->rank = d.rank;
+	t->count = 1;
+	for (i = 0; i < ENPU_ISA_MAX_DIMS; i++) {
+		t->dims[i] = d.dims[i];
+		t->count *= d.dims[i];
+	}
+	t->zp = d.zero_point;
+	t->dtype = d.dtype;
+	t->flip = d.dtype == ENPU_DTYPE_S8 ? 0x80 : 0;
+	t->bias = d.dtype == ENPU_DTYPE_S8 ? 128 : 0;
+	t->zpu = t->zp + t->bias;
+}
+
+static int fw_status(struct enpu_fw_status *st, int err, __u32 op,
+		     const char *msg)
+{
+	if (st) {
+		st->op = op;
+		st->tensor = ENPU_NO_TENSOR;
+		st->msg = msg;
+	}
+	return err;
+}
+
+int enpu_fw_execute(const void *cmdbuf, __u64 size,
+		    const struct enpu_fw_buf *slots, __u32 num_slots,
+		    const struct enpu_fw_hooks *hooks,
+		    struct enpu_fw_status *st)
+{
+	struct fw_exec ex;
+	struct fw_op_ctx c;
+	__u32 i, k;
+	int err;
+
+	if (num_slots && !slots)
+		return fw_status(st, -ENPU_FW_EINVAL, ENPU_NO_TENSOR,
+				 "no slots given");
+	err = fw_validate(cmdbuf, size, NULL, slots, num_slots, st);
+	if (err)
+		return err;
+	ex.cb = cmdbuf;
+	fw_read_header(ex.cb, &ex.hdr);
+	ex.hooks = hooks;
+	ex.work = 0;
+	c.ex = &ex;
+	for (i = 0; i < ex.hdr.num_ops; i++) {
+		if (i && hooks && hooks->yield) {
+			err = hooks->yield(hooks->ctx);
+			if (err)
+				return fw_status(st, err, i,
+						 "aborted by the yield hook");
+		}
+		fw_read_op(ex.cb, &ex.hdr, i, &c.op);
+		for (k = 0; k < 3; k++)
+			resolve(&ex, slots, c.op.in[k], &c.in[k]);
+		resolve(&ex, slots, c.op.out, &c.out);
+		c.half_up = !!(c.op.flags & ENPU_OP_FLAG_ROUND_HALF_UP);
+		err = fw_ops[c.op.opcode].run(&c);
+		if (err)
+			return fw_status(st, err, i, "aborted by the yield hook");
+	}
+	return fw_status(st, 0, ENPU_NO_TENSOR, "ok");
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT
+/*
+ * qs8/qu8 elementwise ADD and MUL with in[1] broadcast (portable scalar).
+ *
+ * The output is walked as rows of `inner` contiguous elements; in[1] either
+ * advances with the output (broadcast 0), holds one value per row (broadcast
+ * 1: rows are the channels of dims[1]) or one value overall (broadcast 2).
+ */
+#include "fw_internal.h"
+
+/* Elements between yield checks inside one row. */
+#define FW_ELT_CHUNK_MASK	0xffffULL
+
+struct fw_rows {
+	__u32 rows;		/* number of rows */
+	__u32 inner;		/* elements per row */
+	__u32 channels;		/* broadcast 1: rows cycle through channels */
+	int mode;		/* params.eltwise.broadcast */
+};
+
+static void fw_eltwise_rows(const struct fw_op_ctx *c, struct fw_rows *r)
+{
+	const struct fw_tensor *y = &c->out;
+
+	r->mode = (int)c->op.params.eltwise.broadcast;
+	if (r->mode == 1) {
+		r->channels = y->dims[1];
+		r->rows = y->dims[0] * y->dims[1];	/* <= count < 2^31 */
+		r->inner = y->count / r->rows;
+	} else {
+		r->channels = 1;
+		r->rows = 1;
+		r->inner = y->count;
+	}
+}
+
+/* The in[1] pointer and stride for row @row. */
+static const __u8 *fw_in1_row(const struct fw_op_ctx *c,
+			      const struct fw_rows *r, __u32 row,
+			      __u32 *stride)
+{
+	switch (r->mode) {
+	case 0:
+		*stride = 1;
+		return c->in[1].data + (__u64)row * r->inner;
+	case 1:
+		*stride = 0;
+		return c->in[1].data + row % r->channels;
+	default:
+		*stride = 0;
+		return c->in[1].data;
+	}
+}
+
+int enpu_q8_add__scalar(struct fw_op_ctx *c)
+{
+	const struct enpu_op_eltwise *p = &c->op.params.eltwise;
+	const struct fw_tensor *a = &c->in[0], *b = &c->in[1];
+	const __s32 lsm = 1 << p->left_shift;
+	const __u8 af = a->flip, bf = b->flip;
+	const __s32 az = a->zpu, bz = b->zpu;
+	struct fw_rq_out rq;
+	struct fw_rows r;
+	__u32 row, i, s1;
+	int err;
+
+	fw_op_rq(c, 0, &rq);
+	fw_eltwise_rows(c, &r);
+	for (row = 0; row < r.rows; row++) {
+		const __u8 *x0 = a->data + (__u64)row * r.inner;
+		const __u8 *x1 = fw_in1_row(c, &r, row, &s1);
+		__u8 *yp = c->out.data + (__u64)row * r.inner;
+
+		for (i = 0; i < r.inner; i++, x1 += s1) {
+			/* |centred << 20| < 2^28: no overflow */
+			__s32 v0 = fw_sat32(fw_requant(((x0[i] ^ af) - az) * lsm,
+						       p->in_multiplier[0],
+						       p->in_shift[0], rq.half_up));
+			__s32 v1 = fw_sat32(fw_requant(((*x1 ^ bf) - bz) * lsm,
+						       p->in_multiplier[1],
+						       p->in_shift[1], rq.half_up));
+
+			fw_st8(yp + i, fw_requant_out(fw_sat32((__s64)v0 + v1),
+						      &rq));
+			if ((i & FW_ELT_CHUNK_MASK) == FW_ELT_CHUNK_MASK) {
+				err = fw_tick(c->ex, FW_ELT_CHUNK_MASK + 1);
+				if (err)
+					return err;
+			}
+		}
+		err = fw_tick(c->ex, r.inner & FW_ELT_CHUNK_MASK);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int enpu_q8_mul__scalar(struct fw_op_ctx *c)
+{
+	const struct fw_tensor *a = &c->in[0], *b = &c->in[1];
+	const __u8 af = a->flip, bf = b->flip;
+	const __s32 az = a->zpu, bz = b->zpu;
+	struct fw_rq_out rq;
+	struct fw_rows r;
+	__u32 row, i, s1;
+	int err;
+
+	fw_op_rq(c, 0, &rq);
+	fw_eltwise_rows(c, &r);
+	for (row = 0; row < r.rows; row++) {
+		const __u8 *x0 = a->data + (__u64)row * r.inner;
+		const __u8 *x1 = fw_in1_row(c, &r, row, &s1);
+		__u8 *yp = c->out.data + (__u64)row * r.inner;
+
+		for (i = 0; i < r.inner; i++, x1 += s1) {
+			fw_st8(yp + i, fw_requant_out(((x0[i] ^ af) - az) *
+						      ((*x1 ^ bf) - bz), &rq));
+			if ((i & FW_ELT_CHUNK_MASK) == FW_ELT_CHUNK_MASK) {
+				err = fw_tick(c->ex, FW_ELT_CHUNK_MASK + 1);
+				if (err)
+					return err;
+			}
+		}
+		err = fw_tick(c->ex, r.inner & FW_ELT_CHUNK_MASK);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+# Firmware core tests: the firmware against the naive reference in ref.c,
+# hand-computed requantization cases, validator errno checks and a bounded
+# random-mutation loop.  The programs link the firmware objects directly (plus
+# ref.o), so they do not depend on the rest of libaccel building.
+
+FW_TEST_NAMES := test-requant test-ops test-validate
+FW_TEST_PROGS := $(addprefix $(O)/tests/firmware/,$(FW_TEST_NAMES))
+FW_TEST_REF := $(O)/tests/firmware/ref.o
+FW_TEST_FW_OBJS := $(patsubst %.c,$(O)/%.o,$(FW_SRCS))
+
+TEST_PROGS += $(FW_TEST_PROGS)
+CHECK_SUITES += firmware
+
+$(FW_TEST_PROGS): $(O)/tests/firmware/%: $(O)/tests/firmware/%.o \
+		$(FW_TEST_REF) $(TEST_LIB_OBJS) $(FW_TEST_FW_OBJS)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(FW_TEST_REF) $(TEST_LIB_OBJS) \
+		$(FW_TEST_FW_OBJS) -lm
+
+.PHONY: suite-firmware
+suite-firmware: $(FW_TEST_PROGS)
+	@TEST_WRAP="$(TEST_WRAP)" tests/run-progs.sh firmware $(FW_TEST_PROGS)

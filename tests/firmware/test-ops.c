@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every ENPU operation executed by the firmware against the naive reference
+ * (ref.c) on seeded random data: awkward sizes (prime and odd dimensions,
+ * channel counts that are not multiples of 8 or 16), groups, depthwise,
+ * dilation, strides, asymmetric padding, S8 and U8 everywhere, per-tensor and
+ * per-channel requantization and weight zero points, both rounding modes,
+ * random clamps.  tb_check() compares every byte of every slot, so writes
+ * outside an output (into the gaps between tensors) are caught too.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref.h"
+#include "tap.h"
+
+#define CASES 60
+
+static uint32_t rng = 0x2545f491;
+static unsigned int cases_run;
+static unsigned long op_total, op_interior;
+
+static uint8_t rdtype(void)
+{
+	return ref_rand(&rng) & 1 ? ENPU_DTYPE_S8 : ENPU_DTYPE_U8;
+}
+
+static int32_t rzp(uint8_t dtype)
+{
+	/* bias towards the common 0 / 128 values but cover the range */
+	switch (ref_rand(&rng) % 4) {
+	case 0:
+		return dtype == ENPU_DTYPE_S8 ? 0 : 128;
+	case 1:
+		return dtype == ENPU_DTYPE_S8 ? -128 : 0;
+	default:
+		return dtype == ENPU_DTYPE_S8 ? ref_range(&rng, -128, 127) :
+						ref_range(&rng, 0, 255);
+	}
+}
+
+static int32_t rmult(void)
+{
+	uint32_t r = ref_rand(&rng) % 16;
+
+	if (r == 0)
+		return 0;
+	/* few significant bits: exact ties happen often */
+	if (r < 8)
+		return (int32_t)((1u << 30) + ((r - 1) << 27));
+	return (int32_t)((1u << 30) + (ref_rand(&rng) & ((1u << 30) - 1)));
+}
+
+/* Random flags (rounding) and clamp for an op. */
+static void rflags(const struct tb *b, struct enpu_op *op)
+{
+	int32_t lo = b->t[op->out].dtype == ENPU_DTYPE_S8 ? -128 : 0;
+
+	op->flags = ref_rand(&rng) & 1 ? ENPU_OP_FLAG_ROUND_HALF_UP : 0;
+	if (ref_rand(&rng) % 3 == 0) {
+		op->act_min = ref_range(&rng, lo, lo + 200);
+		op->act_max = ref_range(&rng, op->act_min, lo + 255);
+	}
+}
+
+/* A shift that maps accumulators of magnitude ~2^bits onto ~2^7. */
+static int32_t rshift(int bits)
+{
+	int32_t s = bits - 7 + ref_range(&rng, -2, 2);
+
+	return s < -31 ? -31 : s > 32 ? 32 : s;
+}
+
+static int ilog2(uint64_t v)
+{
+	int n = 0;
+
+	while (v >>= 1)
+		n++;
+	return n;
+}
+
+static void check_case(const struct tb *b, int32_t bias_lim,
+		       void (*prep)(const struct tb *, struct enpu_fw_buf *,
+				    void *),
+		       void *arg, const char *what, unsigned int i)
+{
+	uint32_t seed = ref_rand(&rng);
+
+	unsigned long t0 = ref_stat_total, i0 = ref_stat_interior;
+
+	cases_run++;
+	if (tb_check(b, seed, bias_lim, prep, arg))
+		tap_fail(__FILE__, __LINE__,
+			 "%s case %u (seed %#x) differs from the reference",
+			 what, i, seed);
+	op_total += ref_stat_total - t0;
+	op_interior += ref_stat_interior - i0;
+}
+
+/*
+ * Outputs must mostly land inside the clamp range, or the comparison would
+ * mostly test saturation.
+ */
+static void check_interior(const char *what)
+{
+	printf("# %s: %lu outputs, %lu not clamped\n", what, op_total,
+	       op_interior);
+	TAP_CHECK(op_interior * 3 >= op_total,
+		  "%s: too few unclamped outputs (%lu of %lu)", what,
+		  op_interior, op_total);
+	op_total = op_interior = 0;
+}
+
+static void conv_case(unsigned int i, int depthwise)
+{
+	struct tb *b = malloc(sizeof(*b));
+	struct enpu_op *op;
+	uint32_t N = ref_range(&rng, 1, 2), G, CG, OG, C, O, KH, KW, H, W;
+	uint32_t sh = ref_range(&rng, 1, 3), sw = ref_range(&rng, 1, 3);
+	uint32_t dh = ref_range(&rng, 1, 3), dw = ref_range(&rng, 1, 3);
+	uint32_t eh, ew, pt, pb, pl, pr, OH, OW, x, w, bias = ENPU_NO_TENSOR;
+	uint32_t y, o, qc, pc;
+	uint8_t wt = rdtype();
+
+	if (depthwise) {
+		G = ref_range(&rng, 1, 13);
+		CG = 1;
+		OG = ref_range(&rng, 1, 2);
+	} else {
+		G = ref_rand(&rng) % 3 ? 1 : ref_range(&rng, 2, 3);
+		CG = ref_range(&rng, 1, 11);
+		OG = ref_range(&rng, 1, 19);
+	}
+	C = G * CG;
+	O = G * OG;
+	KH = ref_range(&rng, 1, 5);
+	KW = ref_range(&rng, 1, 5);
+	if (ref_rand(&rng) % 4 == 0)
+		dh = dw = 1;
+	eh = dh * (KH - 1) + 1;
+	ew = dw * (KW - 1) + 1;
+	pt = ref_rand(&rng) % eh;
+	pb = ref_rand(&rng) % eh;
+	pl = ref_rand(&rng) % ew;
+	pr = ref_rand(&rng) % ew;
+	H = ref_range(&rng, 1, 11);
+	W = ref_range(&rng, 1, 13);
+	if (H + pt + pb < eh)
+		H = eh - pt - pb;
+	if (W + pl + pr < ew)
+		W = ew - pl - pr;
+	OH = (H + pt + pb - eh) / sh + 1;
+	OW = (W + pl + pr - ew) / sw + 1;
+
+	tb_init(b, 2);
+	x = tb_tensor(b, 0, rdtype(), 0, 4, N, C, H, W);
+	b->t[x].zero_point = rzp(b->t[x].dtype);
+	w = tb_tensor(b, 0, wt, rzp(wt), 4, O, CG, KH, KW);
+	if (ref_rand(&rng) % 4)
+		bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, O, 1, 1, 1);
+	y = tb_tensor(b, ref_rand(&rng) & 1, rdtype(), 0, 4, N, O, OH, OW);
+	b->t[y].zero_point = rzp(b->t[y].dtype);
+	op = tb_op(b, ENPU_OP_CONV2D, y);
+	op->in[0] = x;
+	op->in[1] = w;
+	op->in[2] = bias;
+	op->params.conv = (struct enpu_op_conv){
+		.stride_h = sh, .stride_w = sw, .dilation_h = dh,
+		.dilation_w = dw, .pad_top = pt, .pad_left = pl,
+		.pad_bottom = pb, .pad_right = pr, .groups = G,
+	};
+	qc = ref_rand(&rng) & 1 ? O : 1;
+	pc = qc == O && (ref_rand(&rng) & 1);
+	op->quant_count = qc;
+	op->quant_index = b->nq;
+	for (o = 0; o < qc; o++)
+		tb_quant(b, rmult(), rshift(ilog2(CG * KH * KW) / 2 + 14),
+			 pc ? rzp(wt) : 0);
+	if (pc) {
+		op->params.conv.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+		b->t[w].zero_point = 0;
+	}
+	rflags(b, op);
+	check_case(b, 1 << 16, NULL, NULL, depthwise ? "depthwise" : "conv2d",
+		   i);
+	free(b);
+}
+
+static void test_conv2d(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES * 2; i++)
+		conv_case(i, 0);
+	check_interior("conv2d");
+}
+
+static void test_conv2d_depthwise(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++)
+		conv_case(i, 1);
+	check_interior("conv2d_depthwise");
+}
+
+static void test_fully_connected(void)
+{
+	static const uint32_t sizes[] = { 1, 2, 3, 5, 7, 13, 31, 32, 33, 67 };
+	unsigned int i, j;
+
+	for (i = 0; i < CASES; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t M = ref_range(&rng, 1, 5);
+		uint32_t K = sizes[ref_rand(&rng) % 10];
+		uint32_t N = sizes[ref_rand(&rng) % 10] + ref_range(&rng, 0, 9);
+		uint32_t x, w, bias = ENPU_NO_TENSOR, y, qc, pc;
+		uint8_t wt = rdtype();
+		struct enpu_op *op;
+
+		tb_init(b, 1);
+		x = tb_tensor(b, 0, rdtype(), 0, 2, M, K, 1, 1);
+		b->t[x].zero_point = rzp(b->t[x].dtype);
+		w = tb_tensor(b, 0, wt, rzp(wt), 2, K, N, 1, 1);
+		if (ref_rand(&rng) % 4)
+			bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, N, 1, 1, 1);
+		y = tb_tensor(b, 0, rdtype(), 0, 2, M, N, 1, 1);
+		b->t[y].zero_point = rzp(b->t[y].dtype);
+		op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);
+		op->in[0] = x;
+		op->in[1] = w;
+		op->in[2] = bias;
+		qc = ref_rand(&rng) & 1 ? N : 1;
+		pc = qc == N && (ref_rand(&rng) & 1);
+		op->quant_count = qc;
+		for (j = 0; j < qc; j++)
+			tb_quant(b, rmult(), rshift(ilog2(K) / 2 + 14),
+				 pc ? rzp(wt) : 0);
+		if (pc) {
+			op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+			b->t[w].zero_point = 0;
+		}
+		rflags(b, op);
+		check_case(b, 1 << 16, NULL, NULL, "fully_connected", i);
+		free(b);
+	}
+	check_interior("fully_connected");
+}
+
+/* Random shape of rank 1..4 with small awkward dims. */
+static void rshape(unsigned int *rank, uint32_t d[4], unsigned int minrank)
+{
+	unsigned int k;
+
+	*rank = ref_range(&rng, minrank, 4);
+	for (k = 0; k < 4; k++)
+		d[k] = k < *rank ? ref_range(&rng, 1, 7) : 1;
+}
+
+static void eltwise_case(unsigned int i, uint32_t opcode)
+{
+	struct tb *b = malloc(sizeof(*b));
+	uint32_t d[4], a, c, y, bc = ref_range(&rng, 0, 2);
+	unsigned int rank;
+	struct enpu_op *op;
+
+	rshape(&rank, d, bc == 1 ? 2 : 1);
+	tb_init(b, 1);
+	a = tb_tensor(b, 0, rdtype(), 0, rank, d[0], d[1], d[2], d[3]);
+	if (bc == 0)
+		c = tb_tensor(b, 0, rdtype(), 0, rank, d[0], d[1], d[2], d[3]);
+	else if (bc == 1)
+		c = ref_rand(&rng) & 1 ?
+		    tb_tensor(b, 0, rdtype(), 0, 1, d[1], 1, 1, 1) :
+		    tb_tensor(b, 0, rdtype(), 0, 4, 1, d[1], 1, 1);
+	else
+		c = tb_tensor(b, 0, rdtype(), 0, 1, 1, 1, 1, 1);
+	y = tb_tensor(b, 0, rdtype(), 0, rank, d[0], d[1], d[2], d[3]);
+	b->t[a].zero_point = rzp(b->t[a].dtype);
+	b->t[c].zero_point = rzp(b->t[c].dtype);
+	b->t[y].zero_point = rzp(b->t[y].dtype);
+	op = tb_op(b, opcode, y);
+	op->in[0] = a;
+	op->in[1] = c;
+	op->params.eltwise.broadcast = bc;
+	op->quant_count = 1;
+	if (opcode == ENPU_OP_ADD) {
+		uint32_t ls = ref_range(&rng, 0, 20);
+
+		op->params.eltwise.left_shift = ls;
+		op->params.eltwise.in_multiplier[0] = rmult();
+		op->params.eltwise.in_multiplier[1] = rmult();
+		op->params.eltwise.in_shift[0] = (int32_t)ls + ref_range(&rng, -3, 2);
+		op->params.eltwise.in_shift[1] = (int32_t)ls + ref_range(&rng, -3, 2);
+		tb_quant(b, rmult(), ref_range(&rng, -1, 2), 0);
+	} else {
+		tb_quant(b, rmult(), rshift(14), 0);
+	}
+	rflags(b, op);
+	check_case(b, 0, NULL, NULL, opcode == ENPU_OP_ADD ? "add" : "mul", i);
+	free(b);
+}
+
+static void test_add(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++)
+		eltwise_case(i, ENPU_OP_ADD);
+	check_interior("add");
+}
+
+static void test_mul(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++)
+		eltwise_case(i, ENPU_OP_MUL);
+	check_interior("mul");
+}
+
+static void pool_case(unsigned int i, uint32_t opcode)
+{
+	struct tb *b = malloc(sizeof(*b));
+	uint32_t N = ref_range(&rng, 1, 2), C = ref_range(&rng, 1, 5);
+	uint32_t H = ref_range(&rng, 1, 12), W = ref_range(&rng, 1, 12);
+	uint32_t kh = ref_range(&rng, 1, 5), kw = ref_range(&rng, 1, 5);
+	uint32_t pt = ref_rand(&rng) % kh, pb = ref_rand(&rng) % kh;
+	uint32_t pl = ref_rand(&rng) % kw, pr = ref_rand(&rng) % kw;
+	uint32_t sh = ref_range(&rng, 1, 3), sw = ref_range(&rng, 1, 3);
+	uint32_t x, y, OH, OW;
+	struct enpu_op *op;
+
+	if (opcode == ENPU_OP_GLOBAL_AVGPOOL) {
+		OH = OW = 1;
+	} else {
+		if (H + pt + pb < kh)
+			H = kh - pt - pb;
+		if (W + pl + pr < kw)
+			W = kw - pl - pr;
+		OH = (H + pt + pb - kh) / sh + 1;
+		OW = (W + pl + pr - kw) / sw + 1;
+	}
+	tb_init(b, 1);
+	x = tb_tensor(b, 0, rdtype(), 0, 4, N, C, H, W);
+	b->t[x].zero_point = rzp(b->t[x].dtype);
+	if (opcode == ENPU_OP_MAXPOOL) {
+		y = tb_tensor(b, 0, b->t[x].dtype, b->t[x].zero_point, 4,
+			      N, C, OH, OW);
+	} else {
+		y = tb_tensor(b, 0, rdtype(), 0, 4, N, C, OH, OW);
+		b->t[y].zero_point = rzp(b->t[y].dtype);
+	}
+	op = tb_op(b, opcode, y);
+	op->in[0] = x;
+	if (opcode != ENPU_OP_GLOBAL_AVGPOOL)
+		op->params.pool = (struct enpu_op_pool){
+			.kernel_h = kh, .kernel_w = kw, .stride_h = sh,
+			.stride_w = sw, .pad_top = pt, .pad_left = pl,
+			.pad_bottom = pb, .pad_right = pr,
+			.count_include_pad = opcode == ENPU_OP_AVGPOOL &&
+					     (ref_rand(&rng) & 1),
+		};
+	if (opcode != ENPU_OP_MAXPOOL) {
+		int32_t bits = 0;
+
+		/* GLOBAL_AVGPOOL requantizes the plane sum: fold 1/(H*W). */
+		while (opcode == ENPU_OP_GLOBAL_AVGPOOL && (1u << bits) < H * W)
+			bits++;
+		op->quant_count = 1;
+		tb_quant(b, rmult(), ref_range(&rng, -2, 1) + bits, 0);
+	}
+	rflags(b, op);
+	check_case(b, 0, NULL, NULL, enpu_fw_op_name(opcode), i);
+	free(b);
+}
+
+static void test_avgpool(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++)
+		pool_case(i, ENPU_OP_AVGPOOL);
+	check_interior("avgpool");
+}
+
+static void test_maxpool(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++)
+		pool_case(i, ENPU_OP_MAXPOOL);
+	check_interior("maxpool");
+}
+
+static void test_global_avgpool(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++)
+		pool_case(i, ENPU_OP_GLOBAL_AVGPOOL);
+	check_interior("global_avgpool");
+}
+
+/* CONCAT (several inputs into one output) and COPY (reshape, in place). */
+static void test_concat(void)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < CASES; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t d[4], y, axis, nin = ref_range(&rng, 1, 3), off = 0;
+		unsigned int rank;
+		uint8_t yt = rdtype();
+
+		rshape(&rank, d, 1);
+		axis = ref_rand(&rng) % rank;
+		tb_init(b, 1);
+		y = tb_tensor(b, 0, yt, rzp(yt), rank, d[0], d[1], d[2], d[3]);
+		b->t[y].dims[axis] = 0;
+		for (k = 0; k < nin; k++) {
+			uint32_t e[4], x, plain = ref_rand(&rng) & 1;
+			struct enpu_op *op;
+
+			memcpy(e, d, sizeof(e));
+			e[axis] = ref_range(&rng, 1, 5);
+			x = plain ?
+			    tb_tensor(b, 0, yt, b->t[y].zero_point, rank,
+				      e[0], e[1], e[2], e[3]) :
+			    tb_tensor(b, 0, rdtype(), 0, rank, e[0], e[1], e[2], e[3]);
+			if (!plain)
+				b->t[x].zero_point = rzp(b->t[x].dtype);
+			op = tb_op(b, ENPU_OP_CONCAT, y);
+			op->in[0] = x;
+			op->params.concat.axis = axis;
+			op->params.concat.offset = off;
+			/* leave a hole sometimes: it must stay untouched */
+			off += e[axis] + (ref_rand(&rng) % 4 == 0);
+			if (!plain) {
+				op->quant_count = 1;
+				op->quant_index = b->nq;
+				tb_quant(b, rmult(), ref_range(&rng, -2, 1), 0);
+			}
+			rflags(b, op);
+		}
+		/* the output is laid out last in the slot: grow it now */
+		b->t[y].dims[axis] = off + (ref_rand(&rng) & 1);
+		b->t[y].offset = (b->slot_size[0] + TB_GAP + 7) & ~7ULL;
+		b->slot_size[0] = b->t[y].offset + ref_count(&b->t[y]);
+		check_case(b, 0, NULL, NULL, "concat", i);
+		free(b);
+	}
+	check_interior("concat");
+}
+
+static void test_copy(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t d[4], x, y, n, inplace = ref_rand(&rng) % 3 == 0;
+		unsigned int rank;
+		uint8_t xt = rdtype(), yt;
+		struct enpu_op *op;
+		int plain = ref_rand(&rng) & 1;
+
+		rshape(&rank, d, 1);
+		n = d[0] * d[1] * d[2] * d[3];
+		tb_init(b, 1);
+		x = tb_tensor(b, 0, xt, rzp(xt), rank, d[0], d[1], d[2], d[3]);
+		yt = plain || inplace ? xt : rdtype();
+		if (inplace) {
+			y = tb_tensor(b, 0, yt, 0, 1, n, 1, 1, 1);
+			b->t[y].offset = b->t[x].offset;
+			b->slot_size[0] = b->t[x].offset + n;
+		} else {
+			y = tb_tensor(b, 0, yt, 0, 2, 1, n, 1, 1);
+		}
+		b->t[y].zero_point = plain ? b->t[x].zero_point : rzp(yt);
+		op = tb_op(b, ENPU_OP_COPY, y);
+		op->in[0] = x;
+		if (!plain) {
+			op->quant_count = 1;
+			tb_quant(b, rmult(), ref_range(&rng, -2, 1), 0);
+		}
+		rflags(b, op);
+		check_case(b, 0, NULL, NULL, inplace ? "copy in place" : "copy", i);
+		free(b);
+	}
+	check_interior("copy");
+}
+
+struct sm_arg {
+	double in_scale;
+	int wild;	/* random entries incl. negative and > 2^16 */
+};
+
+static void softmax_prep(const struct tb *b, struct enpu_fw_buf *slots,
+			 void *arg)
+{
+	const struct sm_arg *a = arg;
+	const struct enpu_tensor *tab = &b->t[b->o[0].in[1]];
+	int d;
+
+	for (d = 0; d < 256; d++) {
+		int32_t v = (int32_t)lround(65536.0 * exp(-d * a->in_scale));
+
+		if (a->wild)
+			v = ref_range(&rng, -100000, 200000);
+		ref_set(slots, tab, d, v);
+	}
+}
+
+static void test_softmax(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		struct sm_arg a = {
+			.in_scale = 0.002 + (ref_rand(&rng) % 1000) / 40000.0,
+			.wild = ref_rand(&rng) % 5 == 0,
+		};
+		uint32_t d[4], x, t, y;
+		unsigned int rank;
+		struct enpu_op *op;
+		uint8_t yt = rdtype();
+
+		rshape(&rank, d, 1);
+		d[rank - 1] = ref_range(&rng, 1, 37);
+		tb_init(b, 1);
+		x = tb_tensor(b, 0, rdtype(), 0, rank, d[0], d[1], d[2], d[3]);
+		b->t[x].zero_point = rzp(b->t[x].dtype);
+		t = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, 256, 1, 1, 1);
+		/* out_scale 1/256: multiplier 2^-15 * 256 = 2^-7 */
+		y = tb_tensor(b, 0, yt, yt == ENPU_DTYPE_S8 ? -128 : 0, rank,
+			      d[0], d[1], d[2], d[3]);
+		op = tb_op(b, ENPU_OP_SOFTMAX, y);
+		op->in[0] = x;
+		op->in[1] = t;
+		op->quant_count = 1;
+		if (ref_rand(&rng) & 1)
+			tb_quant(b, 1 << 30, 7 - 1, 0);
+		else
+			tb_quant(b, rmult(), ref_range(&rng, 5, 8), 0);
+		rflags(b, op);
+		check_case(b, 0, softmax_prep, &a, "softmax", i);
+		free(b);
+	}
+	check_interior("softmax");
+}
+
+static void test_lut(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CASES; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t d[4], x, t, y, inplace = ref_rand(&rng) % 3 == 0;
+		unsigned int rank;
+		struct enpu_op *op;
+		uint8_t xt = rdtype(), yt = inplace ? xt : rdtype();
+
+		rshape(&rank, d, 1);
+		tb_init(b, 1);
+		t = tb_tensor(b, 0, yt, 0, 1, 256, 1, 1, 1);
+		x = tb_tensor(b, 0, xt, rzp(xt), rank, d[0], d[1], d[2], d[3]);
+		if (inplace) {
+			y = tb_tensor(b, 0, yt, 0, rank, d[0], d[1], d[2], d[3]);
+			b->t[y].offset = b->t[x].offset;
+			b->slot_size[0] = b->t[x].offset + ref_count(&b->t[x]);
+		} else {
+			y = tb_tensor(b, 0, yt, 0, rank, d[0], d[1], d[2], d[3]);
+		}
+		b->t[y].zero_point = rzp(yt);
+		op = tb_op(b, ENPU_OP_LUT, y);
+		op->in[0] = x;
+		op->in[1] = t;
+		rflags(b, op);
+		check_case(b, 0, NULL, NULL, inplace ? "lut in place" : "lut", i);
+		free(b);
+	}
+	check_interior("lut");
+}
+
+/* Long rows cross the kernels' internal yield chunks (2^16 and 2^20). */
+static void test_long_rows(void)
+{
+	static const uint32_t ops[] = { ENPU_OP_ADD, ENPU_OP_MUL, ENPU_OP_COPY,
+					ENPU_OP_COPY, ENPU_OP_LUT };
+	unsigned int i;
+
+	for (i = 0; i < 5; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t n = i < 2 ? 70001 : 1100003, x, c = 0, y;
+		struct enpu_op *op;
+
+		tb_init(b, 1);
+		if (ops[i] == ENPU_OP_LUT)
+			c = tb_tensor(b, 0, ENPU_DTYPE_U8, 0, 1, 256, 1, 1, 1);
+		x = tb_tensor(b, 0, ENPU_DTYPE_S8, 3, 2, 1, n, 1, 1);
+		if (i < 2)
+			c = tb_tensor(b, 0, ENPU_DTYPE_U8, 7, 2, 1, n, 1, 1);
+		y = tb_tensor(b, 0, i == 2 ? ENPU_DTYPE_S8 : ENPU_DTYPE_U8,
+			      i == 2 ? 3 : 100, 2, 1, n, 1, 1);
+		op = tb_op(b, ops[i], y);
+		op->in[0] = x;
+		if (ops[i] != ENPU_OP_COPY)
+			op->in[1] = c;
+		if (ops[i] == ENPU_OP_ADD) {
+			op->params.eltwise.in_multiplier[0] = 1 << 30;
+			op->params.eltwise.in_multiplier[1] = 1 << 30;
+			op->params.eltwise.in_shift[0] = 0;
+			op->params.eltwise.in_shift[1] = 1;
+		}
+		if (i != 2 && ops[i] != ENPU_OP_LUT) {
+			op->quant_count = 1;
+			tb_quant(b, (1 << 30) + 12345, ops[i] == ENPU_OP_MUL ? 7 : 0, 0);
+		}
+		op->act_min = i == 2 ? -100 : 10;	/* not the full range */
+		op->act_max = i == 2 ? 100 : 250;
+		check_case(b, 0, NULL, NULL, "long rows", i);
+		free(b);
+	}
+	check_interior("long rows");
+}
+
+/* A small CNN: conv -> maxpool -> conv -> global avgpool -> fc -> softmax. */
+static void test_chain(void)
+{
+	static const struct enpu_op_conv conv3x3 = {
+		.stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1,
+		.pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1,
+		.groups = 1,
+	};
+	unsigned int i;
+
+	for (i = 0; i < CASES / 4; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t x, w1, b1, c1, p1, w2, c2, g, f, wf, bf, fo, t, sm;
+		struct enpu_op *op;
+		unsigned int o;
+
+		tb_init(b, 3);
+		x = tb_tensor(b, 0, ENPU_DTYPE_S8, -3, 4, 1, 1, 8, 8);
+		w1 = tb_tensor(b, 1, ENPU_DTYPE_S8, 0, 4, 6, 1, 3, 3);
+		b1 = tb_tensor(b, 1, ENPU_DTYPE_S32, 0, 1, 6, 1, 1, 1);
+		w2 = tb_tensor(b, 1, ENPU_DTYPE_S8, 0, 4, 10, 6, 3, 3);
+		wf = tb_tensor(b, 1, ENPU_DTYPE_S8, 0, 2, 10, 7, 1, 1);
+		bf = tb_tensor(b, 1, ENPU_DTYPE_S32, 0, 1, 7, 1, 1, 1);
+		t = tb_tensor(b, 1, ENPU_DTYPE_S32, 0, 1, 256, 1, 1, 1);
+		c1 = tb_tensor(b, 2, ENPU_DTYPE_S8, -128, 4, 1, 6, 8, 8);
+		p1 = tb_tensor(b, 2, ENPU_DTYPE_S8, -128, 4, 1, 6, 4, 4);
+		c2 = tb_tensor(b, 2, ENPU_DTYPE_S8, -128, 4, 1, 10, 4, 4);
+		g = tb_tensor(b, 2, ENPU_DTYPE_S8, 5, 4, 1, 10, 1, 1);
+		f = tb_tensor(b, 2, ENPU_DTYPE_S8, 5, 2, 1, 10, 1, 1);
+		fo = tb_tensor(b, 2, ENPU_DTYPE_S8, 1, 2, 1, 7, 1, 1);
+		sm = tb_tensor(b, 0, ENPU_DTYPE_U8, 0, 2, 1, 7, 1, 1);
+
+		op = tb_op(b, ENPU_OP_CONV2D, c1);
+		op->in[0] = x, op->in[1] = w1, op->in[2] = b1;
+		op->params.conv = conv3x3;
+		op->quant_index = b->nq;
+		op->quant_count = 6;
+		for (o = 0; o < 6; o++)
+			tb_quant(b, rmult(), 8, 0);
+		op->act_min = -128;	/* fused ReLU: zero point -128 */
+		op = tb_op(b, ENPU_OP_MAXPOOL, p1);
+		op->in[0] = c1;
+		op->params.pool = (struct enpu_op_pool){
+			.kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2,
+		};
+		op = tb_op(b, ENPU_OP_CONV2D, c2);
+		op->in[0] = p1, op->in[1] = w2;
+		op->params.conv = conv3x3;
+		op->quant_index = b->nq;
+		op->quant_count = 1;
+		tb_quant(b, rmult(), 10, 0);
+		op = tb_op(b, ENPU_OP_GLOBAL_AVGPOOL, g);
+		op->in[0] = c2;
+		op->quant_index = b->nq;
+		op->quant_count = 1;
+		tb_quant(b, 1 << 30, -1, 0);
+		op = tb_op(b, ENPU_OP_COPY, f);
+		op->in[0] = g;
+		op = tb_op(b, ENPU_OP_FULLY_CONNECTED, fo);
+		op->in[0] = f, op->in[1] = wf, op->in[2] = bf;
+		op->quant_index = b->nq;
+		op->quant_count = 1;
+		tb_quant(b, rmult(), 7, 0);
+		op = tb_op(b, ENPU_OP_SOFTMAX, sm);
+		op->in[0] = fo, op->in[1] = t;
+		op->quant_index = b->nq;
+		op->quant_count = 1;
+		tb_quant(b, 1 << 30, 6, 0);
+		/* random table entries, clamped to [0, 2^16] when read */
+		check_case(b, 1 << 17, NULL, NULL, "chain", i);
+		free(b);
+	}
+	check_interior("chain");
+}
+
+int main(void)
+{
+	tap_run("conv2d vs reference", test_conv2d);
+	tap_run("depthwise conv2d vs reference", test_conv2d_depthwise);
+	tap_run("fully_connected vs reference", test_fully_connected);
+	tap_run("add vs reference", test_add);
+	tap_run("mul vs reference", test_mul);
+	tap_run("avgpool vs reference", test_avgpool);
+	tap_run("maxpool vs reference", test_maxpool);
+	tap_run("global_avgpool vs reference", test_global_avgpool);
+	tap_run("concat vs reference", test_concat);
+	tap_run("copy vs reference", test_copy);
+	tap_run("softmax vs reference", test_softmax);
+	tap_run("lut vs reference", test_lut);
+	tap_run("conv/pool/fc/softmax chain vs reference", test_chain);
+	tap_run("long rows vs reference", test_long_rows);
+	printf("# %u cases compared\n", cases_run);
+	if (cases_run < 13 * CASES / 4) {
+		tap_fail(__FILE__, __LINE__, "only %u cases ran", cases_run);
+		return 1;
+	}
+	return tap_done("test-ops");
+}
