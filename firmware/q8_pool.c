@@ -28,37 +28,6 @@ static inline __s32 fw_div_round_away32(__s32 s, __u32 d)
 	return s < 0 ? -(__s32)q : (__s32)q;
 }
 
-/*
- * n / d for a 64-bit n and 0 < d < 2^32, by shift and subtract: 32-bit
- * targets have no 64-bit divide instruction and the firmware links no
- * libgcc.  Used once per channel, so its cost does not matter.
- */
-static __u64 fw_udiv64_32(__u64 n, __u32 d)
-{
-	__u64 q = 0, r = 0;
-	int i;
-
-	for (i = 63; i >= 0; i--) {
-		r = r << 1 | ((n >> i) & 1);
-		if (r >= d) {
-			r -= d;
-			q |= 1ULL << i;
-		}
-	}
-	return q;
-}
-
-/* s / d rounded half away from zero; 0 < d < 2^31, |s| < 2^62. */
-static inline __s64 fw_div_round_away64(__s64 s, __u32 d)
-{
-	__u64 m = s < 0 ? (__u64)-s : (__u64)s;
-	__u64 q = fw_udiv64_32(m, d);
-
-	if (2 * (m - q * d) >= d)
-		q++;
-	return s < 0 ? -(__s64)q : (__s64)q;
-}
-
 int enpu_q8_avgpool_nchw__scalar(struct fw_op_ctx *c)
 {
 	const struct enpu_op_pool *p = &c->op.params.pool;

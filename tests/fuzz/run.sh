@@ -20,7 +20,10 @@ for bin in "$@"; do
 	echo "# $name: replaying corpus and regressions"
 	reg=()
 	[ -d "$crashes" ] && reg=("$crashes"/*)
-	if ! "$bin" -runs=0 "$corpus" "${reg[@]}" >"$out/fuzz-$name-replay.log" 2>&1; then
+	# libFuzzer takes either corpus directories or single inputs, not both.
+	if ! { "$bin" -runs=0 "$corpus" &&
+	       { [ ${#reg[@]} -eq 0 ] || "$bin" "${reg[@]}"; }; } \
+		>"$out/fuzz-$name-replay.log" 2>&1; then
 		echo "not ok - $name replay (see $out/fuzz-$name-replay.log)"
 		tail -n 30 "$out/fuzz-$name-replay.log"
 		fail=$((fail + 1))
