@@ -24,3 +24,7 @@ $(O)/freestanding/firmware.o: $(FW_FREESTANDING_OBJS)
 		echo "firmware references symbols outside itself:"; nm -u $@; exit 1; fi
 
 ALL_TARGETS += $(if $(FW_SRCS),$(O)/freestanding/firmware.o)
+
+# The int8 kernels are written as plain loops for the compiler to vectorize;
+# in userspace let it (the kernel module builds them at -O2 without SIMD).
+$(foreach f,$(filter firmware/q8_%.c,$(FW_SRCS)),$(eval CFLAGS_$(basename $(notdir $(f))) := -O3))

@@ -46,7 +46,43 @@ static __s32 fw_weight_zpu(const struct fw_op_ctx *c, __u32 oc)
 	return q.zero_point + c->in[1].bias;
 }
 
-int enpu_q8_conv2d_nchw__scalar(struct fw_op_ctx *c)
+/* Output columns computed together; accumulators live on the stack. */
+#define CONV_TILE	64
+/* Taps summed in int32 before spilling to int64: 32768 * 255 * 255 < 2^31. */
+#define CONV_TAPS32	32768
+
+/*
+ * Columns ow in [*lo, *hi) of a CONV_TILE-wide tile starting at @ow0 whose
+ * input column ow * sw - pad + koff falls inside [0, W).
+ */
+static inline void fw_col_range(__u32 ow0, __u32 ntile, __s32 koff, __u32 sw,
+				__u32 W, __u32 *lo, __u32 *hi)
+{
+	__s32 first = (__s32)(ow0 * sw) + koff;	/* input column of ow0 */
+	__s32 l = 0, h = (__s32)ntile;
+
+	if (first < 0)
+		l = (-first + (__s32)sw - 1) / (__s32)sw;
+	/* last valid: first + t * sw <= W - 1 */
+	if (first > (__s32)W - 1)
+		h = 0;
+	else if ((((__s32)W - 1 - first) / (__s32)sw) + 1 < h)
+		h = (((__s32)W - 1 - first) / (__s32)sw) + 1;
+	if (l > h)
+		l = h;
+	*lo = (__u32)l;
+	*hi = (__u32)h;
+}
+
+/*
+ * Direct convolution, one output row tile at a time (any channel count): for each input channel
+ * and kernel tap the centred weight is broadcast over a run of output
+ * columns, a loop compilers vectorize (unit stride when stride_w is 1).
+ * Sums are exact: int32 partial sums spill into int64 every CONV_TAPS32
+ * taps, and the total saturates to int32 before requantization, exactly as
+ * the ISA specifies.
+ */
+static int fw_conv2d_rows(struct fw_op_ctx *c)
 {
 	const struct enpu_op_conv *p = &c->op.params.conv;
 	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
@@ -59,10 +95,10 @@ int enpu_q8_conv2d_nchw__scalar(struct fw_op_ctx *c)
 	const __u8 xf = x->flip, wf = w->flip;
 	const __s32 xz = x->zpu;
 	const __u64 HW = (__u64)H * W;
-	/* Channels per yield check so one check covers <= 2^20 MACs. */
-	const __u32 cchunk = (__u32)(FW_YIELD_WORK / KS);
+	__s32 acc32[CONV_TILE];
+	__s64 acc64[CONV_TILE];
 	struct fw_rq_out rq;
-	__u32 n, oc, oh, ow, ci, c0, cend, kh, kw, khlo, khhi, kwlo, kwhi;
+	__u32 n, oc, oh, ow0, nt, ci, kh, kw, khlo, khhi, lo, hi, t, taps;
 	int err;
 
 	fw_op_rq(c, 0, &rq);
@@ -83,51 +119,147 @@ int enpu_q8_conv2d_nchw__scalar(struct fw_op_ctx *c)
 				const __s32 ih0 = (__s32)(oh * sh) - p->pad_top;
 
 				fw_win_range(ih0, H, KH, dh, &khlo, &khhi);
-				for (ow = 0; ow < OW; ow++) {
-					const __s32 iw0 = (__s32)(ow * sw) -
-							  p->pad_left;
-					__s64 acc = bias;
+				for (ow0 = 0; ow0 < OW; ow0 += nt) {
+					nt = OW - ow0 < CONV_TILE ? OW - ow0 : CONV_TILE;
+					for (t = 0; t < nt; t++) {
+						acc32[t] = 0;
+						acc64[t] = bias;
+					}
+					taps = 0;
+					for (ci = 0; ci < CG; ci++) {
+						const __u8 *xc = xg + ci * HW;
+						const __u8 *wc = wk + (__u64)ci * KS;
 
-					__u32 khend;
-
-					fw_win_range(iw0, W, KW, dw, &kwlo, &kwhi);
-					/* no tap inside the input: only the bias */
-					khend = kwlo < kwhi ? khhi : khlo;
-					for (c0 = 0; c0 < CG; c0 = cend) {
-						cend = CG - c0 > cchunk ?
-						       c0 + cchunk : CG;
-						for (ci = c0; ci < cend; ci++) {
-							const __u8 *xc = xg + ci * HW;
-							const __u8 *wc = wk + (__u64)ci * KS;
-							__s32 a = 0;
-
-							for (kh = khlo; kh < khend; kh++) {
-								const __u8 *xr = xc +
-									(__u64)(ih0 + (__s32)(kh * dh)) * W +
-									(iw0 + (__s32)(kwlo * dw));
-								const __u8 *wr = wc + kh * KW;
-
-								for (kw = kwlo; kw < kwhi; kw++, xr += dw)
-									a += ((*xr ^ xf) - xz) *
-									     ((wr[kw] ^ wf) - wz);
+						if (taps + KS > CONV_TAPS32) {
+							for (t = 0; t < nt; t++) {
+								acc64[t] += acc32[t];
+								acc32[t] = 0;
 							}
-							acc += a;
+							taps = 0;
 						}
-						if (cend < CG) {
-							err = fw_tick(c->ex, (__u64)(cend - c0) * KS);
-							if (err)
-								return err;
+						taps += KS;
+						for (kh = khlo; kh < khhi; kh++) {
+							const __u8 *xr = xc +
+								(__u64)(ih0 + (__s32)(kh * dh)) * W;
+
+							for (kw = 0; kw < KW; kw++) {
+								const __s32 koff = (__s32)(kw * dw) -
+										   p->pad_left;
+								const __s32 wv = (wc[kh * KW + kw] ^ wf) - wz;
+								const __u8 *xs;
+
+								fw_col_range(ow0, nt, koff, sw, W, &lo, &hi);
+								if (lo >= hi || !wv)
+									continue;
+								xs = xr + (__s32)((ow0 + lo) * sw) + koff;
+								if (sw == 1) {
+									for (t = lo; t < hi; t++, xs++)
+										acc32[t] += ((*xs ^ xf) - xz) * wv;
+								} else {
+									for (t = lo; t < hi; t++, xs += sw)
+										acc32[t] += ((*xs ^ xf) - xz) * wv;
+								}
+							}
 						}
 					}
-					fw_st8(yp++, fw_requant_out(fw_sat32(acc), &rq));
-					err = fw_tick(c->ex, (__u64)KS * (CG < cchunk ? CG : cchunk));
+					for (t = 0; t < nt; t++)
+						fw_st8(yp + ow0 + t,
+						       fw_requant_out(fw_sat32(acc64[t] + acc32[t]), &rq));
+					err = fw_tick(c->ex, (__u64)nt * CG * KS);
 					if (err)
 						return err;
 				}
+				yp += OW;
 			}
 		}
 	}
 	return 0;
+}
+
+/* Largest patch (C/groups * KH * KW) the patch kernel gathers: 1.5 KiB. */
+#define CONV_PATCH_MAX	768
+
+/*
+ * Patch convolution for small receptive fields: for each output pixel the
+ * centred input patch is gathered once (padding reads as 0 after
+ * centring) and dotted with every output channel's weights of its group.
+ * The dot product of two int16 runs is what compilers vectorize best, and
+ * small images (where the row kernel's runs are short) gain most.  Needs
+ * C/groups * KH * KW <= CONV_PATCH_MAX; one patch sum stays below
+ * 768 * 255 * 255 < 2^31.
+ */
+static int fw_conv2d_patch(struct fw_op_ctx *c)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
+	const __u32 N = x->dims[0], C = x->dims[1], H = x->dims[2];
+	const __u32 W = x->dims[3], O = w->dims[0], KH = w->dims[2];
+	const __u32 KW = w->dims[3], OH = y->dims[2], OW = y->dims[3];
+	const __u32 G = p->groups, CG = C / G, OG = O / G, KS = KH * KW;
+	const __u32 PS = CG * KS;
+	const __u8 xf = x->flip, wf = w->flip;
+	const __s32 xz = x->zpu;
+	const __u64 HW = (__u64)H * W, OHW = (__u64)OH * OW;
+	__s16 patch[CONV_PATCH_MAX];
+	struct fw_rq_out rq;
+	__u32 n, g, oh, ow, ci, kh, kw, oc, i;
+	int err;
+
+	fw_op_rq(c, 0, &rq);
+	for (n = 0; n < N; n++)
+	for (g = 0; g < G; g++) {
+		const __u8 *xg = x->data + ((__u64)n * C + (__u64)g * CG) * HW;
+
+		for (oh = 0; oh < OH; oh++)
+		for (ow = 0; ow < OW; ow++) {
+			const __s32 ih0 = (__s32)(oh * p->stride_h) - p->pad_top;
+			const __s32 iw0 = (__s32)(ow * p->stride_w) - p->pad_left;
+			__s16 *pp = patch;
+
+			for (ci = 0; ci < CG; ci++)
+			for (kh = 0; kh < KH; kh++) {
+				const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
+				const __u8 *xr = xg + ci * HW + (__u64)ih * W;
+
+				for (kw = 0; kw < KW; kw++) {
+					const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
+
+					*pp++ = ih < 0 || ih >= (__s32)H || iw < 0 ||
+						iw >= (__s32)W ? 0 :
+						(__s16)((xr[iw] ^ xf) - xz);
+				}
+			}
+			for (oc = g * OG; oc < (g + 1) * OG; oc++) {
+				const __u8 *wk = w->data + (__u64)oc * PS;
+				const __s32 wz = fw_weight_zpu(c, oc);
+				__s32 dot = 0;
+				__s64 acc;
+
+				for (i = 0; i < PS; i++)
+					dot += patch[i] * (__s16)((wk[i] ^ wf) - wz);
+				acc = (__s64)dot + (c->in[2].data ?
+					fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0);
+				if (c->op.quant_count > 1)
+					fw_op_rq(c, oc, &rq);
+				fw_st8(y->data + ((__u64)n * O + oc) * OHW +
+				       (__u64)oh * OW + ow,
+				       fw_requant_out(fw_sat32(acc), &rq));
+			}
+			err = fw_tick(c->ex, (__u64)OG * PS);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* CONV2D: the patch kernel when the receptive field fits, else rows. */
+int enpu_q8_conv2d_nchw__scalar(struct fw_op_ctx *c)
+{
+	const struct fw_tensor *w = &c->in[1];
+	__u64 ps = (__u64)w->dims[1] * w->dims[2] * w->dims[3];
+
+	return ps <= CONV_PATCH_MAX ? fw_conv2d_patch(c) : fw_conv2d_rows(c);
 }
 
 #define FC_BLOCK 32

@@ -123,6 +123,7 @@ static void conv_case(unsigned int i, int depthwise)
 	uint32_t eh, ew, pt, pb, pl, pr, OH, OW, x, w, bias = ENPU_NO_TENSOR;
 	uint32_t y, o, qc, pc;
 	uint8_t wt = rdtype();
+	int wide;
 
 	if (depthwise) {
 		G = ref_range(&rng, 1, 13);
@@ -137,6 +138,17 @@ static void conv_case(unsigned int i, int depthwise)
 	O = G * OG;
 	KH = ref_range(&rng, 1, 5);
 	KW = ref_range(&rng, 1, 5);
+	/* Every fourth case has a receptive field past the patch kernel's
+	 * limit (C/groups * KH * KW > 768) and rows wider than its tile, so
+	 * the row kernel and its int32 spill run too. */
+	wide = !depthwise && i % 4 == 3;
+	if (wide) {
+		CG = ref_range(&rng, 40, 80);
+		OG = ref_range(&rng, 1, 3);
+		C = G * CG;
+		O = G * OG;
+		KH = KW = ref_range(&rng, 4, 5);
+	}
 	if (ref_rand(&rng) % 4 == 0)
 		dh = dw = 1;
 	eh = dh * (KH - 1) + 1;
@@ -147,6 +159,10 @@ static void conv_case(unsigned int i, int depthwise)
 	pr = ref_rand(&rng) % ew;
 	H = ref_range(&rng, 1, 11);
 	W = ref_range(&rng, 1, 13);
+	if (wide) {
+		H = ref_range(&rng, 1, 3);
+		W = ref_range(&rng, 60, 100);
+	}
 	if (H + pt + pb < eh)
 		H = eh - pt - pb;
 	if (W + pl + pr < ew)
