@@ -5,39 +5,6 @@
 
 #include "cpu/ops_util.h"
 
-size_t cpu_dtype_size(int dtype)
-{
-	switch (dtype) {
-	case IR_U8: case IR_I8: case IR_BOOL:
-		return 1;
-	case IR_U16: case IR_I16: case IR_F16:
-		return 2;
-	case IR_F32: case IR_I32: case IR_U32:
-		return 4;
-	case IR_I64: case IR_F64: case IR_U64:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
-const char *cpu_dtype_name(int dtype)
-{
-	static const char *const names[] = {
-		[IR_UNDEFINED] = "undefined", [IR_F32] = "float32",
-		[IR_U8] = "uint8", [IR_I8] = "int8", [IR_U16] = "uint16",
-		[IR_I16] = "int16", [IR_I32] = "int32", [IR_I64] = "int64",
-		[IR_STRING] = "string", [IR_BOOL] = "bool",
-		[IR_F16] = "float16", [IR_F64] = "float64",
-		[IR_U32] = "uint32", [IR_U64] = "uint64",
-	};
-
-	if (dtype < 0 || dtype >= (int)(sizeof(names) / sizeof(names[0])) ||
-	    !names[dtype])
-		return "unknown";
-	return names[dtype];
-}
-
 int64_t cpu_numel(const struct ir_value *v)
 {
 	int64_t cnt = 1;

@@ -27,9 +27,15 @@
 #define CPU_MAX_SPATIAL (IR_MAX_RANK - 2)
 
 /* Element size of @dtype, 0 when the CPU backend cannot hold it. */
-size_t cpu_dtype_size(int dtype);
+static inline size_t cpu_dtype_size(int dtype)
+{
+	return ir_dtype_size(dtype);
+}
 /* Short name of @dtype for messages ("float32", "int64", ...). */
-const char *cpu_dtype_name(int dtype);
+static inline const char *cpu_dtype_name(int dtype)
+{
+	return ir_dtype_name(dtype);
+}
 
 /*
  * Element count of @v; -1 when a dimension is negative or the count (or
