@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: MIT
+# enpu.ko and its kselftests; included by the top-level Makefile.
+#
+#   make module          build $(O)/kmod/driver/enpu.ko against Debian's 6.12
+#                        headers (fetched by scripts/kernel-deps.sh), W=1,
+#                        warnings are errors
+#   make module-check    the same under sparse (C=2); fails on any warning
+#   make uapi-check      uapi headers compile standalone as C11 and C++11
+#   make kselftests      static kselftest binaries in $(O)/kselftest/
+#   make suite-kernel    module + kselftests, boot the QEMU VM, insmod, run,
+#                        rmmod; last line "kernel: N passed, N failed, N skipped"
+#
+# Kbuild cannot put an external module's objects outside its source
+# directory on 6.12, so the module is built in a shadow tree of symlinks
+# ($(O)/kmod) to the one copy of the sources: the top-level Kbuild,
+# driver/*, firmware/*.[ch] (the firmware core compiled into the module),
+# firmware/include and uapi.
+
+ENPU_CACHE ?= /var/cache/enpu
+KMOD_DIR := $(abspath $(O))/kmod
+ENPU_KO := $(KMOD_DIR)/driver/enpu.ko
+KSFT_OUT := $(O)/kselftest
+KSFT_SRCS := $(sort $(wildcard tests/kselftest/enpu_*.c))
+KSFT_PROGS := $(patsubst tests/kselftest/%.c,$(KSFT_OUT)/%,$(KSFT_SRCS))
+KSFT_CFLAGS := -std=gnu11 -O2 -g -Wall -Werror -static \
+	-I$(ENPU_CACHE)/kselftest -I$(TOP)/uapi -I/usr/include/libdrm
+KSFT_LDLIBS := -luring -lpthread
+VM_TIMEOUT ?= 600
+ENPU_MODULE_PARAMS ?= timeout_ms=1000
+
+.PHONY: module module-check kselftests suite-kernel enpu-kmod-tree uapi-check
+
+# The uapi headers compile standalone as C and C++ (their static asserts
+# pin the struct sizes).
+uapi-check:
+	$(say) UAPI uapi/drm/enpu_accel.h
+	$(Q)printf '#include <drm/enpu_accel.h>\n#include <drm/enpu_isa.h>\n' | \
+		$(CC) -x c -std=c11 -Wall -Wextra -Werror -fsyntax-only \
+		-I$(TOP)/uapi -I/usr/include/libdrm -
+	$(Q)printf '#include <drm/enpu_accel.h>\n#include <drm/enpu_isa.h>\n' | \
+		c++ -x c++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only \
+		-I$(TOP)/uapi -I/usr/include/libdrm -
+
+# Recreated every time (cheap): picks up new and removed source files.
+enpu-kmod-tree:
+	@rm -rf $(KMOD_DIR)/driver/*.[ch] $(KMOD_DIR)/driver/Kbuild \
+		$(KMOD_DIR)/firmware/*.[ch]
+	@mkdir -p $(KMOD_DIR)/driver $(KMOD_DIR)/firmware
+	@ln -sfn $(TOP)/Kbuild $(KMOD_DIR)/Kbuild
+	@ln -sfn $(TOP)/uapi $(KMOD_DIR)/uapi
+	@ln -sfn $(TOP)/firmware/include $(KMOD_DIR)/firmware/include
+	@for f in $(TOP)/driver/Kbuild $(TOP)/driver/*.[ch]; do \
+		ln -sfn $$f $(KMOD_DIR)/driver/; done
+	@for f in $(TOP)/firmware/*.[ch]; do \
+		[ -e "$$f" ] && ln -sfn $$f $(KMOD_DIR)/firmware/; done; true
+
+# Kbuild must not inherit our command-line variables (O= above all).
+KBUILD_MAKE := unset MAKEFLAGS MFLAGS MAKEOVERRIDES; . $(ENPU_CACHE)/kernel.env && \
+	make --no-print-directory -j2 -C $$KDIR M=$(KMOD_DIR) W=1 KCFLAGS=-Werror \
+	$(if $(filter 1,$(V)),V=1)
+
+module: enpu-kmod-tree
+	@scripts/kernel-deps.sh >/dev/null
+	@$(KBUILD_MAKE) modules
+	@echo "  MODULE  $(ENPU_KO)"
+
+module-check: enpu-kmod-tree
+	@scripts/kernel-deps.sh >/dev/null
+	@($(KBUILD_MAKE) C=2 modules) >$(KMOD_DIR)/check.log 2>&1; rc=$$?; \
+		cat $(KMOD_DIR)/check.log; [ $$rc -eq 0 ]
+	@if grep -E 'warning:|error:' $(KMOD_DIR)/check.log; then \
+		echo "module-check: warnings above"; exit 1; fi
+	@echo "module-check: W=1 and sparse clean"
+
+$(ENPU_CACHE)/kselftest/.complete:
+	@tests/kselftest/fetch-harness.sh >/dev/null
+
+$(KSFT_OUT)/%: tests/kselftest/%.c tests/kselftest/enpu_test.h \
+		uapi/drm/enpu_accel.h uapi/drm/enpu_isa.h \
+		$(ENPU_CACHE)/kselftest/.complete
+	@mkdir -p $(dir $@)
+	$(say) KSFT $@
+	$(Q)$(CC) $(KSFT_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
+
+kselftests: uapi-check $(KSFT_PROGS)
+
+# The VM harness fails the run on any kernel splat in dmesg.
+suite-kernel: module kselftests
+	@tests/vm/run-vm.sh --module $(ENPU_KO) \
+		$(if $(ENPU_MODULE_PARAMS),--params '$(ENPU_MODULE_PARAMS)') \
+		$(foreach t,$(KSFT_PROGS),--test $(t)) \
+		--timeout $(VM_TIMEOUT) --out $(O)/vm-kernel --name kernel

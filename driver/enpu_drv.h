@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ENPU DRM accel driver: internal interfaces shared by the driver's files.
+ */
+#ifndef _ENPU_DRV_H_
+#define _ENPU_DRV_H_
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <drm/drm_device.h>
+#include <drm/drm_file.h>
+#include <drm/drm_print.h>
+#include <drm/gpu_scheduler.h>
+
+#include <drm/enpu_accel.h>
+#include <drm/enpu_isa.h>
+#include "enpu_fw.h"
+
+#define ENPU_DRIVER_NAME	"enpu"
+#define ENPU_DRIVER_DESC	"ENPU edge NPU (soft engine)"
+#define ENPU_DRIVER_MAJOR	1
+#define ENPU_DRIVER_MINOR	0
+
+/* Number of scheduler priorities exposed to userspace (enum drm_enpu_priority). */
+#define ENPU_NUM_PRIORITIES	3
+/* Jobs a file may have submitted by ioctl and not yet reaped with WAIT. */
+#define ENPU_MAX_UNREAPED	65536
+/* Largest BO accepted by BO_CREATE. */
+#define ENPU_MAX_BO_SIZE	(1ull << 30)
+
+/* enpu_debug bits, see enpu_dbg(). */
+#define ENPU_DBG_SUBMIT		BIT(0)
+#define ENPU_DBG_JOB		BIT(1)
+#define ENPU_DBG_URING		BIT(2)
+
+extern unsigned int enpu_debug;
+
+#define enpu_dbg(edev, cat, fmt, ...)					\
+	do {								\
+		if (enpu_debug & (cat))					\
+			drm_dbg_driver(&(edev)->drm, fmt, ##__VA_ARGS__); \
+	} while (0)
+
+/**
+ * struct enpu_device - one ENPU device (a soft engine instance).
+ * @drm: the DRM device; embedded, allocated with devm_drm_dev_alloc().
+ * @sched: the scheduler feeding the engine.
+ * @sched_list: @sched as the one-element list entities are created with.
+ * @exec_wq: soft engine worker threads (max_active = @num_workers).
+ * @num_workers: worker threads, also the scheduler's credit limit.
+ * @timeout_ms: per-job timeout.
+ * @fence_context: dma_fence context of the engine's hardware fences.
+ * @fence_seqno: last hardware fence seqno; protected by @fence_lock.
+ * @fence_lock: lock of every hardware fence of this device.
+ * @running_lock: protects @running.
+ * @running: jobs currently executing on a worker (enpu_job.run_link).
+ * @jobs_in_flight: jobs submitted and not yet freed.
+ * @bo_count: live GEM objects of this device.
+ * @jobs_done: jobs that completed successfully.
+ * @jobs_failed: jobs that completed with an error.
+ * @jobs_timedout: jobs aborted by the timeout handler.
+ * @resets: engine resets (timeouts and forced resets).
+ * @busy_ns: total execution time of all jobs.
+ */
+struct enpu_device {
+	struct drm_device drm;
+	struct drm_gpu_scheduler sched;
+	struct drm_gpu_scheduler *sched_list[1];
+	struct workqueue_struct *exec_wq;
+	unsigned int num_workers;
+	unsigned int timeout_ms;
+	u64 fence_context;
+	u64 fence_seqno;
+	spinlock_t fence_lock; /* hardware fences, fence_seqno */
+	spinlock_t running_lock; /* protects running */
+	struct list_head running;
+	atomic_t jobs_in_flight;
+	atomic_t bo_count;
+	atomic64_t jobs_done;
+	atomic64_t jobs_failed;
+	atomic64_t jobs_timedout;
+	atomic64_t resets;
+	atomic64_t busy_ns;
+};
+
+#define to_enpu_device(dev) container_of(dev, struct enpu_device, drm)
+
+/**
+ * struct enpu_file - per open file context.
+ * @refcount: the drm_file holds one reference, each job another.
+ * @edev: the device.
+ * @entity: one scheduler entity per &enum drm_enpu_priority.
+ * @submit_lock: serialises job arm + push on the entities.
+ * @jobs: job id -> finished fence of ioctl-submitted jobs not yet reaped by
+ *	WAIT (xarray's own lock).
+ * @next_id: cyclic allocation cursor for @jobs.
+ * @unreaped: number of entries in @jobs.
+ * @banned: set (to a negative errno) once a job of this file hung; later
+ *	submissions fail with -ECANCELED (DRM reset guidelines).
+ * @busy_ns: execution time of this file's jobs (fdinfo drm-engine-npu).
+ */
+struct enpu_file {
+	struct kref refcount;
+	struct enpu_device *edev;
+	struct drm_sched_entity entity[ENPU_NUM_PRIORITIES];
+	struct mutex submit_lock; /* arm + push order on the entities */
+	struct xarray jobs;
+	u32 next_id;
+	atomic_t unreaped;
+	atomic_t banned;
+	atomic64_t busy_ns;
+};
+
+/**
+ * struct enpu_job - one submitted command buffer.
+ * @base: scheduler job.
+ * @refcount: submitter's reference plus the scheduler's (put in free_job).
+ * @edev: the device.
+ * @efile: the submitting file's context (a reference).
+ * @cmdbuf: kernel-owned, validated copy of the command buffer.
+ * @cmdbuf_size: its size in bytes.
+ * @bos: the BOs bound to the slots (references).
+ * @slots: their kernel mappings, as the firmware core wants them.
+ * @bo_count: entries in @bos and @slots.
+ * @mapped: number of leading @bos that are vmapped.
+ * @finished: the scheduler's finished fence (a reference), once armed.
+ * @hw_fence: the engine fence signalled when execution ends.
+ * @work: the soft engine work item.
+ * @run_link: on enpu_device.running while executing.
+ * @abort: 0, or the negative errno execution must stop with (cancel,
+ *	timeout, reset).
+ * @deadline: jiffies by which execution must end.
+ * @uring_cb: fence callback of an io_uring submission.
+ * @uring_cmd: the io_uring command to complete, or NULL.
+ */
+struct enpu_job {
+	struct drm_sched_job base;
+	struct kref refcount;
+	struct enpu_device *edev;
+	struct enpu_file *efile;
+	void *cmdbuf;
+	u32 cmdbuf_size;
+	struct drm_gem_object **bos;
+	struct enpu_fw_buf *slots;
+	u32 bo_count;
+	u32 mapped;
+	struct dma_fence *finished;
+	struct dma_fence *hw_fence;
+	struct work_struct work;
+	struct list_head run_link;
+	atomic_t abort;
+	unsigned long deadline;
+	struct dma_fence_cb uring_cb;
+	struct io_uring_cmd *uring_cmd;
+};
+
+#define to_enpu_job(job) container_of(job, struct enpu_job, base)
+
+/* enpu_drv.c */
+void enpu_file_put(struct enpu_file *efile);
+
+/* enpu_gem.c */
+struct drm_gem_object *enpu_gem_create_object(struct drm_device *dev,
+					      size_t size);
+int enpu_ioctl_bo_create(struct drm_device *dev, void *data,
+			 struct drm_file *file);
+int enpu_ioctl_bo_mmap_offset(struct drm_device *dev, void *data,
+			      struct drm_file *file);
+int enpu_ioctl_bo_info(struct drm_device *dev, void *data,
+		       struct drm_file *file);
+
+/* enpu_job.c */
+int enpu_sched_init(struct enpu_device *edev);
+void enpu_sched_fini(struct enpu_device *edev);
+int enpu_file_sched_init(struct enpu_file *efile);
+void enpu_file_sched_fini(struct enpu_file *efile);
+struct enpu_job *enpu_submit(struct drm_file *file,
+			     const struct drm_enpu_submit *args,
+			     bool want_id, u32 *job_id);
+void enpu_job_put(struct enpu_job *job);
+int enpu_ioctl_submit(struct drm_device *dev, void *data,
+		      struct drm_file *file);
+int enpu_ioctl_wait(struct drm_device *dev, void *data,
+		    struct drm_file *file);
+
+/* enpu_soft.c */
+int enpu_soft_init(struct enpu_device *edev);
+void enpu_soft_fini(struct enpu_device *edev);
+struct dma_fence *enpu_soft_run(struct enpu_job *job);
+unsigned int enpu_soft_reset(struct enpu_device *edev, int err);
+
+/* enpu_uring.c */
+int enpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
+/* enpu_debugfs.c */
+void enpu_debugfs_init(struct enpu_device *edev);
+
+#endif /* _ENPU_DRV_H_ */

@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ENPU job submission: copy and validate the command buffer, bind BOs,
+ * schedule with drm_sched (one entity per file and priority), fences,
+ * syncobjs, WAIT.
+ */
+#include <linux/dma-resv.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_syncobj.h>
+#include <drm/drm_utils.h>
+
+#include "enpu_drv.h"
+#include "enpu_trace.h"
+
+/*
+ * Compat: keyed on what the kernel headers provide (Kbuild greps them), not
+ * on version numbers.
+ */
+#ifdef ENPU_HAVE_SCHED_JOB_CLIENT_ID
+#define enpu_sched_job_init(job, entity, owner, file) \
+	drm_sched_job_init(job, entity, 1, owner, (file)->client_id)
+#else
+#define enpu_sched_job_init(job, entity, owner, file) \
+	drm_sched_job_init(job, entity, 1, owner)
+#endif
+
+static const enum drm_sched_priority enpu_prio_map[ENPU_NUM_PRIORITIES] = {
+	[DRM_ENPU_PRIORITY_NORMAL] = DRM_SCHED_PRIORITY_NORMAL,
+	[DRM_ENPU_PRIORITY_LOW] = DRM_SCHED_PRIORITY_LOW,
+	[DRM_ENPU_PRIORITY_HIGH] = DRM_SCHED_PRIORITY_HIGH,
+};
+
+static void enpu_job_release(struct kref *kref)
+{
+	struct enpu_job *job = container_of(kref, struct enpu_job, refcount);
+	struct enpu_device *edev = job->edev;
+	u32 i;
+
+	for (i = 0; i < job->mapped; i++) {
+		struct iosys_map map = IOSYS_MAP_INIT_VADDR(job->slots[i].data);
+
+		drm_gem_vunmap_unlocked(job->bos[i], &map);
+	}
+	if (job->bos) {
+		for (i = 0; i < job->bo_count; i++)
+			if (job->bos[i])
+				drm_gem_object_put(job->bos[i]);
+		kvfree(job->bos);
+	}
+	kfree(job->slots);
+	kvfree(job->cmdbuf);
+	if (job->hw_fence)
+		dma_fence_put(job->hw_fence);
+	if (job->finished)
+		dma_fence_put(job->finished);
+	enpu_file_put(job->efile);
+	atomic_dec(&edev->jobs_in_flight);
+	kfree(job);
+}
+
+/**
+ * enpu_job_put() - drop a reference to a job.
+ * @job: the job; freed with its BO references and mappings on the last put.
+ */
+void enpu_job_put(struct enpu_job *job)
+{
+	kref_put(&job->refcount, enpu_job_release);
+}
+
+static struct dma_fence *enpu_sched_run_job(struct drm_sched_job *sched_job)
+{
+	struct enpu_job *job = to_enpu_job(sched_job);
+	int abort;
+
+	/* Entity killed (file closed) or dependency failed: do not run. */
+	if (unlikely(sched_job->s_fence->finished.error))
+		return NULL;
+	abort = atomic_read(&job->abort);
+	if (unlikely(abort))
+		return ERR_PTR(abort);
+
+	return enpu_soft_run(job);
+}
+
+static enum drm_gpu_sched_stat
+enpu_sched_timedout_job(struct drm_sched_job *sched_job)
+{
+	struct enpu_job *job = to_enpu_job(sched_job);
+	struct enpu_device *edev = job->edev;
+	struct drm_gpu_scheduler *sched = sched_job->sched;
+
+	drm_dbg(&edev->drm, "job %llu timed out, resetting soft engine\n",
+		sched_job->s_fence->finished.seqno);
+
+	/*
+	 * Soft engine reset: the worker sees the abort at its next yield and
+	 * signals the hardware fence with -ETIMEDOUT; the guilty context is
+	 * banned.  The scheduler took the job off its pending list: put it
+	 * back so that it is freed normally once its fence signals.
+	 */
+	trace_enpu_job_timeout(sched_job->s_fence->finished.context,
+			       sched_job->s_fence->finished.seqno, -ETIMEDOUT);
+	if (atomic_cmpxchg(&job->abort, 0, -ETIMEDOUT) == 0) {
+		atomic64_inc(&edev->jobs_timedout);
+		atomic64_inc(&edev->resets);
+	}
+	atomic_cmpxchg(&job->efile->banned, 0, -ETIMEDOUT);
+
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void enpu_sched_free_job(struct drm_sched_job *sched_job)
+{
+	struct enpu_job *job = to_enpu_job(sched_job);
+
+	drm_sched_job_cleanup(sched_job);
+	/* The scheduler's reference, taken before drm_sched_entity_push_job. */
+	enpu_job_put(job);
+}
+
+static const struct drm_sched_backend_ops enpu_sched_ops = {
+	.run_job = enpu_sched_run_job,
+	.timedout_job = enpu_sched_timedout_job,
+	.free_job = enpu_sched_free_job,
+};
+
+/**
+ * enpu_sched_init() - create the device's scheduler.
+ * @edev: the device; num_workers and timeout_ms set.
+ *
+ * Return: 0 or a negative errno.
+ */
+int enpu_sched_init(struct enpu_device *edev)
+{
+	long timeout = msecs_to_jiffies(edev->timeout_ms);
+	int ret;
+
+#ifdef ENPU_HAVE_SCHED_INIT_ARGS
+	const struct drm_sched_init_args args = {
+		.ops = &enpu_sched_ops,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		.credit_limit = edev->num_workers,
+		.timeout = timeout,
+		.name = dev_name(edev->drm.dev),
+		.dev = edev->drm.dev,
+	};
+
+	ret = drm_sched_init(&edev->sched, &args);
+#else
+	ret = drm_sched_init(&edev->sched, &enpu_sched_ops, NULL,
+			     DRM_SCHED_PRIORITY_COUNT, edev->num_workers, 0,
+			     timeout, NULL, NULL, dev_name(edev->drm.dev),
+			     edev->drm.dev);
+#endif
+	if (ret)
+		return ret;
+	edev->sched_list[0] = &edev->sched;
+	return 0;
+}
+
+/**
+ * enpu_sched_fini() - tear down the scheduler.
+ * @edev: the device; no file may be open.
+ */
+void enpu_sched_fini(struct enpu_device *edev)
+{
+	drm_sched_fini(&edev->sched);
+}
+
+/**
+ * enpu_file_sched_init() - create a file's entities, one per priority.
+ * @efile: the file context.
+ *
+ * Return: 0 or a negative errno.
+ */
+int enpu_file_sched_init(struct enpu_file *efile)
+{
+	struct enpu_device *edev = efile->edev;
+	int i, ret;
+
+	for (i = 0; i < ENPU_NUM_PRIORITIES; i++) {
+		ret = drm_sched_entity_init(&efile->entity[i], enpu_prio_map[i],
+					    edev->sched_list, 1, NULL);
+		if (ret)
+			goto err_destroy;
+	}
+	return 0;
+
+err_destroy:
+	while (--i >= 0)
+		drm_sched_entity_destroy(&efile->entity[i]);
+	return ret;
+}
+
+/**
+ * enpu_file_sched_fini() - flush and destroy a file's entities.
+ * @efile: the file context.
+ */
+void enpu_file_sched_fini(struct enpu_file *efile)
+{
+	int i;
+
+	for (i = 0; i < ENPU_NUM_PRIORITIES; i++)
+		drm_sched_entity_destroy(&efile->entity[i]);
+}
+
+static int enpu_check_submit_args(struct drm_device *dev,
+				  const struct drm_enpu_submit *args)
+{
+	if (args->flags & ~DRM_ENPU_SUBMIT_FLAGS_ALL) {
+		drm_dbg(dev, "submit: unknown flags %#x\n", args->flags);
+		return -EINVAL;
+	}
+	if (args->priority >= ENPU_NUM_PRIORITIES) {
+		drm_dbg(dev, "submit: bad priority %u\n", args->priority);
+		return -EINVAL;
+	}
+	if (args->bo_handle_size != sizeof(u32)) {
+		drm_dbg(dev, "submit: bo_handle_size %u\n",
+			args->bo_handle_size);
+		return -EINVAL;
+	}
+	if (!args->bo_count || args->bo_count > ENPU_ISA_MAX_SLOTS) {
+		drm_dbg(dev, "submit: bo_count %u\n", args->bo_count);
+		return -EINVAL;
+	}
+	if (args->cmdbuf_size < sizeof(struct enpu_cmdbuf_header) ||
+	    args->cmdbuf_size > ENPU_ISA_MAX_SIZE) {
+		drm_dbg(dev, "submit: cmdbuf_size %u\n", args->cmdbuf_size);
+		return -EINVAL;
+	}
+	if (args->flags & DRM_ENPU_SUBMIT_CMDBUF_BO) {
+		if (args->cmdbuf_ptr) {
+			drm_dbg(dev, "submit: cmdbuf_ptr with CMDBUF_BO\n");
+			return -EINVAL;
+		}
+	} else if (args->cmdbuf_handle || args->cmdbuf_offset) {
+		drm_dbg(dev, "submit: cmdbuf_handle/offset without CMDBUF_BO\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int enpu_copy_cmdbuf(struct drm_file *file, struct enpu_job *job,
+			    const struct drm_enpu_submit *args)
+{
+	struct drm_device *dev = file->minor->dev;
+	struct drm_gem_object *obj;
+	struct iosys_map map;
+	u64 end;
+	int ret;
+
+	job->cmdbuf = kvmalloc(args->cmdbuf_size, GFP_KERNEL);
+	if (!job->cmdbuf)
+		return -ENOMEM;
+	job->cmdbuf_size = args->cmdbuf_size;
+
+	if (!(args->flags & DRM_ENPU_SUBMIT_CMDBUF_BO)) {
+		if (copy_from_user(job->cmdbuf,
+				   u64_to_user_ptr(args->cmdbuf_ptr),
+				   args->cmdbuf_size))
+			return -EFAULT;
+		return 0;
+	}
+
+	obj = drm_gem_object_lookup(file, args->cmdbuf_handle);
+	if (!obj) {
+		drm_dbg(dev, "submit: no cmdbuf BO %u\n", args->cmdbuf_handle);
+		return -ENOENT;
+	}
+	if (check_add_overflow(args->cmdbuf_offset, (u64)args->cmdbuf_size,
+			       &end) || end > obj->size) {
+		drm_dbg(dev, "submit: cmdbuf reaches past its BO\n");
+		ret = -EOVERFLOW;
+		goto err_put_obj;
+	}
+	ret = drm_gem_vmap_unlocked(obj, &map);
+	if (ret)
+		goto err_put_obj;
+	memcpy(job->cmdbuf, (u8 *)map.vaddr + args->cmdbuf_offset,
+	       args->cmdbuf_size);
+	drm_gem_vunmap_unlocked(obj, &map);
+err_put_obj:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static int enpu_validate_job(struct drm_device *dev, struct enpu_job *job)
+{
+	struct enpu_fw_status st;
+	u64 *sizes;
+	u32 i;
+	int ret;
+
+	sizes = kcalloc(job->bo_count, sizeof(*sizes), GFP_KERNEL);
+	if (!sizes)
+		return -ENOMEM;
+	for (i = 0; i < job->bo_count; i++)
+		sizes[i] = job->bos[i]->size;
+
+	ret = enpu_fw_validate(job->cmdbuf, job->cmdbuf_size, sizes,
+			       job->bo_count, &st);
+	if (ret)
+		drm_dbg(dev, "submit: command buffer rejected (%d): op %d tensor %d: %s\n",
+			ret, (int)st.op, (int)st.tensor, st.msg);
+	kfree(sizes);
+	return ret;
+}
+
+static int enpu_map_bos(struct enpu_job *job)
+{
+	struct iosys_map map;
+	int ret;
+
+	job->slots = kcalloc(job->bo_count, sizeof(*job->slots), GFP_KERNEL);
+	if (!job->slots)
+		return -ENOMEM;
+
+	for (job->mapped = 0; job->mapped < job->bo_count; job->mapped++) {
+		struct drm_gem_object *obj = job->bos[job->mapped];
+
+		ret = drm_gem_vmap_unlocked(obj, &map);
+		if (ret)
+			return ret;
+		if (WARN_ON_ONCE(map.is_iomem)) {
+			drm_gem_vunmap_unlocked(obj, &map);
+			return -EINVAL;
+		}
+		job->slots[job->mapped].data = map.vaddr;
+		job->slots[job->mapped].size = obj->size;
+	}
+	return 0;
+}
+
+/*
+ * Implicit synchronisation: the job waits for earlier jobs using the same
+ * BOs and publishes its own fence in each BO's reservation object, which is
+ * what WAIT with DRM_ENPU_WAIT_BO (and dma-buf importers) wait on.
+ */
+static int enpu_lock_bos(struct enpu_job *job, struct ww_acquire_ctx *ctx)
+{
+	u32 i;
+	int ret;
+
+	ret = drm_gem_lock_reservations(job->bos, job->bo_count, ctx);
+	if (ret)
+		return ret;
+	for (i = 0; i < job->bo_count; i++) {
+		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
+		if (ret)
+			goto err_unlock;
+		ret = drm_sched_job_add_implicit_dependencies(&job->base,
+							      job->bos[i],
+							      true);
+		if (ret)
+			goto err_unlock;
+	}
+	return 0;
+
+err_unlock:
+	drm_gem_unlock_reservations(job->bos, job->bo_count, ctx);
+	return ret;
+}
+
+/**
+ * enpu_submit() - validate and queue one job.
+ * @file: the submitting file.
+ * @args: the request, already copied into kernel memory.
+ * @want_id: allocate a job id for WAIT (the ioctl path).
+ * @job_id: receives the id when @want_id.
+ *
+ * Every argument is checked and the command buffer copied and validated
+ * before any side effect.
+ *
+ * Return: the job with one reference for the caller, or an ERR_PTR.
+ */
+struct enpu_job *enpu_submit(struct drm_file *file,
+			     const struct drm_enpu_submit *args,
+			     bool want_id, u32 *job_id)
+{
+	struct drm_device *dev = file->minor->dev;
+	struct enpu_device *edev = to_enpu_device(dev);
+	struct enpu_file *efile = file->driver_priv;
+	struct drm_syncobj *out_sync = NULL;
+	struct ww_acquire_ctx acquire_ctx;
+	struct enpu_job *job;
+	u32 id = 0;
+	int ret;
+
+	ret = enpu_check_submit_args(dev, args);
+	if (ret)
+		return ERR_PTR(ret);
+	ret = atomic_read(&efile->banned);
+	if (ret) {
+		drm_dbg(dev, "submit: context banned after a hang\n");
+		return ERR_PTR(-ECANCELED);
+	}
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&job->refcount);
+	job->edev = edev;
+	job->efile = efile;
+	kref_get(&efile->refcount);
+	INIT_LIST_HEAD(&job->run_link);
+	atomic_inc(&edev->jobs_in_flight);
+
+	ret = enpu_copy_cmdbuf(file, job, args);
+	if (ret)
+		goto err_put_job;
+
+	job->bo_count = args->bo_count;
+	ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
+				     args->bo_count, &job->bos);
+	if (ret) {
+		drm_dbg(dev, "submit: BO handle lookup failed (%d)\n", ret);
+		goto err_put_job;
+	}
+
+	ret = enpu_validate_job(dev, job);
+	if (ret)
+		goto err_put_job;
+
+	if (args->out_syncobj) {
+		out_sync = drm_syncobj_find(file, args->out_syncobj);
+		if (!out_sync) {
+			drm_dbg(dev, "submit: no out syncobj %u\n",
+				args->out_syncobj);
+			ret = -ENOENT;
+			goto err_put_job;
+		}
+	}
+
+	ret = enpu_map_bos(job);
+	if (ret)
+		goto err_put_sync;
+
+	if (want_id) {
+		if (atomic_inc_return(&efile->unreaped) > ENPU_MAX_UNREAPED) {
+			atomic_dec(&efile->unreaped);
+			drm_dbg(dev, "submit: too many jobs not reaped by WAIT\n");
+			ret = -ENOSPC;
+			goto err_put_sync;
+		}
+		/* Reserve the id now so nothing can fail after arming. */
+		ret = xa_alloc_cyclic(&efile->jobs, &id, NULL, xa_limit_32b,
+				      &efile->next_id, GFP_KERNEL);
+		if (ret < 0) {
+			atomic_dec(&efile->unreaped);
+			goto err_put_sync;
+		}
+	}
+
+	ret = enpu_sched_job_init(&job->base, &efile->entity[args->priority],
+				  efile, file);
+	if (ret)
+		goto err_release_id;
+
+	if (args->in_syncobj) {
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
+							   args->in_syncobj,
+							   0);
+		if (ret) {
+			drm_dbg(dev, "submit: in syncobj %u: %d\n",
+				args->in_syncobj, ret);
+			goto err_cleanup_job;
+		}
+	}
+
+	mutex_lock(&efile->submit_lock);
+	ret = enpu_lock_bos(job, &acquire_ctx);
+	if (ret) {
+		mutex_unlock(&efile->submit_lock);
+		goto err_cleanup_job;
+	}
+
+	drm_sched_job_arm(&job->base);
+	job->finished = dma_fence_get(&job->base.s_fence->finished);
+
+	for (u32 i = 0; i < job->bo_count; i++)
+		dma_resv_add_fence(job->bos[i]->resv, job->finished,
+				   DMA_RESV_USAGE_WRITE);
+	drm_gem_unlock_reservations(job->bos, job->bo_count, &acquire_ctx);
+
+	if (out_sync)
+		drm_syncobj_replace_fence(out_sync, job->finished);
+	if (want_id)
+		xa_store(&efile->jobs, id, dma_fence_get(job->finished),
+			 GFP_KERNEL);
+
+	kref_get(&job->refcount); /* put by enpu_sched_free_job() */
+	trace_enpu_job_submit(job->finished->context, job->finished->seqno, 0);
+	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&efile->submit_lock);
+
+	if (out_sync)
+		drm_syncobj_put(out_sync);
+	enpu_dbg(edev, ENPU_DBG_SUBMIT, "submitted job %llu (id %u)\n",
+		 job->finished->seqno, id);
+	if (job_id)
+		*job_id = id;
+	return job;
+
+err_cleanup_job:
+	drm_sched_job_cleanup(&job->base);
+err_release_id:
+	if (want_id) {
+		xa_erase(&efile->jobs, id);
+		atomic_dec(&efile->unreaped);
+	}
+err_put_sync:
+	if (out_sync)
+		drm_syncobj_put(out_sync);
+err_put_job:
+	enpu_job_put(job);
+	return ERR_PTR(ret);
+}
+
+int enpu_ioctl_submit(struct drm_device *dev, void *data,
+		      struct drm_file *file)
+{
+	struct drm_enpu_submit *args = data;
+	struct enpu_job *job;
+	u32 id;
+
+	job = enpu_submit(file, args, true, &id);
+	if (IS_ERR(job))
+		return PTR_ERR(job);
+	enpu_job_put(job);
+	args->job_id = id;
+	return 0;
+}
+
+static long enpu_wait_timeout(s64 timeout_ns)
+{
+	unsigned long j = drm_timeout_abs_to_jiffies(timeout_ns);
+
+	return j > MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT : (long)j;
+}
+
+static int enpu_wait_bo(struct drm_file *file, struct drm_enpu_wait *args)
+{
+	struct drm_gem_object *obj;
+	long ret;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true,
+				    enpu_wait_timeout(args->timeout_ns));
+	drm_gem_object_put(obj);
+	if (ret == 0)
+		return -ETIME;
+	if (ret < 0)
+		return ret;
+	args->job_status = 0;
+	return 0;
+}
+
+int enpu_ioctl_wait(struct drm_device *dev, void *data,
+		    struct drm_file *file)
+{
+	struct enpu_file *efile = file->driver_priv;
+	struct drm_enpu_wait *args = data;
+	struct dma_fence *fence;
+	long ret;
+
+	if (args->flags & ~DRM_ENPU_WAIT_FLAGS_ALL || args->pad) {
+		drm_dbg(dev, "wait: bad flags %#x or pad\n", args->flags);
+		return -EINVAL;
+	}
+	if (args->flags & DRM_ENPU_WAIT_BO) {
+		if (args->job_id) {
+			drm_dbg(dev, "wait: job_id with WAIT_BO\n");
+			return -EINVAL;
+		}
+		return enpu_wait_bo(file, args);
+	}
+	if (args->handle) {
+		drm_dbg(dev, "wait: handle without WAIT_BO\n");
+		return -EINVAL;
+	}
+	if (!args->job_id || args->job_id > U32_MAX)
+		return -ENOENT;
+
+	xa_lock(&efile->jobs);
+	fence = xa_load(&efile->jobs, args->job_id);
+	if (fence)
+		dma_fence_get(fence);
+	xa_unlock(&efile->jobs);
+	if (!fence)
+		return -ENOENT;
+
+	ret = dma_fence_wait_timeout(fence, true,
+				     enpu_wait_timeout(args->timeout_ns));
+	if (ret == 0) {
+		ret = -ETIME;
+	} else if (ret > 0) {
+		args->job_status = fence->error;
+		/* Reap: the id is released once a waiter saw the result. */
+		if (xa_cmpxchg(&efile->jobs, args->job_id, fence, NULL,
+			       GFP_KERNEL) == fence) {
+			xa_erase(&efile->jobs, args->job_id);
+			atomic_dec(&efile->unreaped);
+			dma_fence_put(fence);
+		}
+		ret = 0;
+	}
+	dma_fence_put(fence);
+	return ret;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the enpu kselftests: find and open the device, BOs, and
+ * a tiny command buffer built here from the ISA header (a LUT operation,
+ * whose result the tests compute independently).
+ */
+#ifndef _ENPU_TEST_H_
+#define _ENPU_TEST_H_
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drm/enpu_accel.h>
+#include <drm/enpu_isa.h>
+
+/* ioctl() returning -errno, so ASSERT_EQ(-EINVAL, ...) reads naturally. */
+static inline int enpu_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? -errno : ret;
+}
+
+/* Open the first /dev/accel/accelN whose DRM driver is "enpu"; -1 if none. */
+static inline int enpu_open_device(void)
+{
+	char path[64], name[32];
+	int i, fd;
+
+	for (i = 0; i < 64; i++) {
+		struct drm_version v;
+
+		snprintf(path, sizeof(path), "/dev/accel/accel%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (enpu_ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
+		    !strcmp(name, "enpu"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static inline int enpu_bo_create(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_enpu_bo_create c = { .size = size };
+	int ret = enpu_ioctl(fd, DRM_IOCTL_ENPU_BO_CREATE, &c);
+
+	if (!ret)
+		*handle = c.handle;
+	return ret;
+}
+
+static inline void *enpu_bo_map(int fd, uint32_t handle, size_t size)
+{
+	struct drm_enpu_bo_mmap_offset m = { .handle = handle };
+	void *p;
+
+	if (enpu_ioctl(fd, DRM_IOCTL_ENPU_BO_MMAP_OFFSET, &m))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, m.offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int enpu_bo_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return enpu_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static inline int64_t enpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static inline int enpu_wait(int fd, uint64_t job_id, int64_t rel_ns,
+			    int32_t *status)
+{
+	struct drm_enpu_wait w = {
+		.job_id = job_id,
+		.timeout_ns = enpu_now_ns() + rel_ns,
+	};
+	int ret = enpu_ioctl(fd, DRM_IOCTL_ENPU_WAIT, &w);
+
+	if (!ret && status)
+		*status = w.job_status;
+	return ret;
+}
+
+/*
+ * The LUT job: slot 0 holds N int8 inputs at offset 0 and the 256-entry
+ * int8 table at ENPU_T_TABLE_OFF, slot 1 the N outputs at out_off.
+ */
+#define ENPU_T_N		1000
+#define ENPU_T_TABLE_OFF	4096
+#define ENPU_T_BO_SIZE		8192
+#define ENPU_T_CMDBUF_SIZE	(72 + 3 * 48 + 96)
+
+struct enpu_lut_cmdbuf {
+	uint8_t bytes[ENPU_T_CMDBUF_SIZE];
+};
+
+static inline void enpu_t_tensor(struct enpu_tensor *t, uint32_t slot,
+				 uint64_t offset, uint32_t n)
+{
+	memset(t, 0, sizeof(*t));
+	t->slot = slot;
+	t->dtype = ENPU_DTYPE_S8;
+	t->rank = 1;
+	t->offset = offset;
+	t->dims[0] = n;
+	t->dims[1] = t->dims[2] = t->dims[3] = 1;
+}
+
+/* Build out[i] = table[in[i] + 128] over n elements, output at out_off. */
+static inline void enpu_build_lut(struct enpu_lut_cmdbuf *cb, uint32_t n,
+				  uint64_t out_off)
+{
+	struct enpu_cmdbuf_header h;
+	struct enpu_tensor t[3];
+	struct enpu_op op;
+
+	memset(cb, 0, sizeof(*cb));
+	memset(&h, 0, sizeof(h));
+	h.magic = ENPU_ISA_MAGIC;
+	h.version_major = ENPU_ISA_VERSION_MAJOR;
+	h.version_minor = ENPU_ISA_VERSION_MINOR;
+	h.header_size = sizeof(h);
+	h.total_size = ENPU_T_CMDBUF_SIZE;
+	h.num_slots = 2;
+	h.tensor_offset = 72;
+	h.tensor_size = sizeof(struct enpu_tensor);
+	h.num_tensors = 3;
+	h.op_offset = 72 + 3 * 48;
+	h.op_size = sizeof(struct enpu_op);
+	h.num_ops = 1;
+	h.quant_offset = ENPU_T_CMDBUF_SIZE;
+	h.quant_size = sizeof(struct enpu_quant);
+	h.num_quant = 0;
+	memcpy(cb->bytes, &h, sizeof(h));
+
+	enpu_t_tensor(&t[0], 0, 0, n);
+	enpu_t_tensor(&t[1], 0, ENPU_T_TABLE_OFF, 256);
+	enpu_t_tensor(&t[2], 1, out_off, n);
+	memcpy(cb->bytes + h.tensor_offset, t, sizeof(t));
+
+	memset(&op, 0, sizeof(op));
+	op.opcode = ENPU_OP_LUT;
+	op.in[0] = 0;
+	op.in[1] = 1;
+	op.in[2] = ENPU_NO_TENSOR;
+	op.out = 2;
+	op.act_min = -128;
+	op.act_max = 127;
+	memcpy(cb->bytes + h.op_offset, &op, sizeof(op));
+}
+
+/* Independent reference data: a pseudo-random input and an affine table. */
+static inline int8_t enpu_t_input(uint32_t i, uint32_t seed)
+{
+	uint32_t x = (i + 1) * 2654435761u ^ seed * 40503u;
+
+	return (int8_t)(x >> 24);
+}
+
+static inline int8_t enpu_t_table(int v)	/* v in [-128, 127] */
+{
+	return (int8_t)(uint8_t)(v * 3 + 17);
+}
+
+/* Fill slot 0 (inputs + table) for a seed. */
+static inline void enpu_t_fill(int8_t *in, uint32_t n, uint32_t seed)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		in[i] = enpu_t_input(i, seed);
+	for (i = 0; i < 256; i++)
+		in[ENPU_T_TABLE_OFF + i] = enpu_t_table((int)i - 128);
+}
+
+/* Number of output bytes that differ from the reference. */
+static inline uint32_t enpu_t_check(const int8_t *out, uint32_t n,
+				    uint32_t seed)
+{
+	uint32_t i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		if (out[i] != enpu_t_table(enpu_t_input(i, seed)))
+			bad++;
+	return bad;
+}
+
+static inline void enpu_t_submit_args(struct drm_enpu_submit *s,
+				      const struct enpu_lut_cmdbuf *cb,
+				      const uint32_t *handles)
+{
+	memset(s, 0, sizeof(*s));
+	s->cmdbuf_ptr = (uintptr_t)cb->bytes;
+	s->cmdbuf_size = sizeof(cb->bytes);
+	s->bo_handles = (uintptr_t)handles;
+	s->bo_count = 2;
+	s->bo_handle_size = sizeof(uint32_t);
+}
+
+#endif /* _ENPU_TEST_H_ */

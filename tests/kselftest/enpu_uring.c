@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * enpu kselftest: SUBMIT through io_uring (IORING_OP_URING_CMD, SQE128):
+ * results in the CQE, rejected command buffers, 1000 SQEs submitted with
+ * one io_uring_enter, ring teardown with jobs in flight.
+ */
+#include <liburing.h>
+
+#include "enpu_test.h"
+#include "kselftest_harness.h"
+
+FIXTURE(ur) {
+	int fd;
+	uint32_t bo[2];
+	int8_t *in;
+	int8_t *out;
+	struct enpu_lut_cmdbuf cb;
+	struct drm_enpu_submit s;
+	struct io_uring ring;
+	int have_ring;
+};
+
+FIXTURE_SETUP(ur)
+{
+	int ret;
+
+	self->have_ring = 0;
+	self->fd = enpu_open_device();
+	if (self->fd < 0)
+		SKIP(return, "no enpu accel device (module not loaded?)");
+	ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &self->bo[0]));
+	ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &self->bo[1]));
+	self->in = enpu_bo_map(self->fd, self->bo[0], ENPU_T_BO_SIZE);
+	self->out = enpu_bo_map(self->fd, self->bo[1], ENPU_T_BO_SIZE);
+	ASSERT_NE(NULL, self->in);
+	ASSERT_NE(NULL, self->out);
+	enpu_t_fill(self->in, ENPU_T_N, 7);
+	enpu_build_lut(&self->cb, ENPU_T_N, 0);
+	enpu_t_submit_args(&self->s, &self->cb, self->bo);
+	ret = io_uring_queue_init(1024, &self->ring, IORING_SETUP_SQE128);
+	if (ret)
+		SKIP(return, "io_uring with SQE128 unavailable: %d", ret);
+	self->have_ring = 1;
+}
+
+FIXTURE_TEARDOWN(ur)
+{
+	if (self->have_ring)
+		io_uring_queue_exit(&self->ring);
+	if (self->fd < 0)
+		return;
+	munmap(self->in, ENPU_T_BO_SIZE);
+	munmap(self->out, ENPU_T_BO_SIZE);
+	close(self->fd);
+}
+
+static void prep_submit(struct io_uring *ring, int fd, uint32_t op,
+			const struct drm_enpu_submit *s, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = op;
+	memset(sqe->cmd, 0, 80);
+	memcpy(sqe->cmd, s, sizeof(*s));
+	sqe->user_data = tag;
+}
+
+static int one(struct io_uring *ring, int fd, uint32_t op,
+	       const struct drm_enpu_submit *s)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	prep_submit(ring, fd, op, s, 42);
+	ret = io_uring_submit(ring);
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	ret = io_uring_wait_cqe(ring, &cqe);
+	if (ret)
+		return ret;
+	ret = cqe->user_data == 42 ? cqe->res : -EIO;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+TEST_F(ur, lut_executes)
+{
+	memset(self->out, 0x33, ENPU_T_BO_SIZE);
+	ASSERT_EQ(0, one(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+			 &self->s));
+	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+	EXPECT_EQ(0x33, (uint8_t)self->out[ENPU_T_N]);
+}
+
+TEST_F(ur, errors_in_cqe)
+{
+	struct enpu_lut_cmdbuf cb;
+	struct drm_enpu_submit s = self->s;
+
+	/* Tensor past the end of its BO. */
+	enpu_build_lut(&cb, ENPU_T_N, ENPU_T_BO_SIZE - 1);
+	s.cmdbuf_ptr = (uintptr_t)cb.bytes;
+	EXPECT_EQ(-EOVERFLOW, one(&self->ring, self->fd,
+				  DRM_ENPU_URING_CMD_SUBMIT, &s));
+	/* Bad arguments, as for the ioctl. */
+	s = self->s;
+	s.flags = 0x100;
+	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
+			       DRM_ENPU_URING_CMD_SUBMIT, &s));
+	s = self->s;
+	s.job_id = 1;
+	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
+			       DRM_ENPU_URING_CMD_SUBMIT, &s));
+	s = self->s;
+	s.bo_count = 0;
+	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
+			       DRM_ENPU_URING_CMD_SUBMIT, &s));
+	/* Unknown command. */
+	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd, 0x77, &self->s));
+}
+
+TEST_F(ur, needs_sqe128)
+{
+	struct io_uring small;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+
+	ASSERT_EQ(0, io_uring_queue_init(8, &small, 0));
+	sqe = io_uring_get_sqe(&small);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
+	sqe->cmd_op = DRM_ENPU_URING_CMD_SUBMIT;
+	ASSERT_EQ(1, io_uring_submit(&small));
+	ASSERT_EQ(0, io_uring_wait_cqe(&small, &cqe));
+	EXPECT_EQ(-EINVAL, cqe->res);
+	io_uring_cqe_seen(&small, cqe);
+	io_uring_queue_exit(&small);
+}
+
+/* 1000 SQEs, one io_uring_enter, each becomes a job with its own CQE. */
+TEST_F(ur, thousand_in_flight)
+{
+	enum { JOBS = 1000 };
+	static uint8_t seen[JOBS];
+	struct io_uring_cqe *cqe;
+	int i, bad = 0, dup = 0;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < JOBS; i++)
+		prep_submit(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+			    &self->s, i);
+	ASSERT_EQ(JOBS, io_uring_submit(&self->ring));
+	for (i = 0; i < JOBS; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		if (cqe->res != 0)
+			bad++;
+		if (cqe->user_data >= JOBS || seen[cqe->user_data]++)
+			dup++;
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, dup);
+	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+}
+
+/* Tearing the ring down with commands in flight cancels or completes them. */
+TEST_F(ur, teardown_in_flight)
+{
+	int i;
+
+	for (i = 0; i < 500; i++)
+		prep_submit(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+			    &self->s, i);
+	ASSERT_EQ(500, io_uring_submit(&self->ring));
+	io_uring_queue_exit(&self->ring);
+	self->have_ring = 0;
+	/* The device still works afterwards. */
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
+	ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60000000000ll, NULL));
+	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Extract the kselftest harness (tools/testing/selftests/kselftest_harness.h
+# and kselftest.h) from Debian's linux-source-6.12 package, once, into a
+# cache outside the tree; nothing is installed and the 150 MB .deb is not
+# kept.  Prints the include directory.
+#
+#   tests/kselftest/fetch-harness.sh
+#
+# Environment: ENPU_CACHE (default /var/cache/enpu).
+set -euo pipefail
+
+CACHE=${ENPU_CACHE:-/var/cache/enpu}
+dest=$CACHE/kselftest
+if [ -f "$dest/.complete" ]; then
+	echo "$dest"
+	exit 0
+fi
+
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.kselftest.lock"
+flock 9
+if [ -f "$dest/.complete" ]; then
+	echo "$dest"
+	exit 0
+fi
+
+tmp=$(mktemp -d "$CACHE/.ksft.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+echo "fetch-harness: downloading linux-source-6.12" >&2
+(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
+	linux-source-6.12 >/dev/null)
+deb=$(ls "$tmp"/linux-source-6.12_*.deb)
+mkdir -p "$tmp/out"
+dpkg-deb --fsys-tarfile "$deb" |
+	tar -x -O --wildcards './usr/src/linux-source-6.12.tar.*' |
+	tar -xJ -C "$tmp/out" --strip-components=4 \
+		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.12/tools/testing/selftests/kselftest.h
+for f in kselftest_harness.h kselftest.h; do
+	[ -s "$tmp/out/$f" ] || { echo "fetch-harness: $f missing" >&2; exit 1; }
+done
+rm -rf "$dest"
+mkdir -p "$dest"
+mv "$tmp/out/kselftest_harness.h" "$tmp/out/kselftest.h" "$dest/"
+touch "$dest/.complete"
+echo "$dest"
