@@ -1,0 +1,3 @@
+#!/bin/sh
+# No TAP, exit 0: one passed point.
+exit 0
