@@ -9,6 +9,8 @@
 #   make check-asan      the suites again under ASan+UBSan, then valgrind
 #   make demo            the main job
 #   make fuzz            run the libFuzzer targets for longer
+#   make module          enpu.ko against Debian's 6.12 headers (driver/driver.mk)
+#   make suite-kernel    enpu.ko and its kselftests in a QEMU VM
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # O=DIR puts all build output in DIR (default: build).
@@ -68,6 +70,14 @@ include libaccel/libaccel.mk
 include tools/tools.mk
 include tests/tests.mk
 include examples/examples.mk
+include driver/driver.mk
+# The kernel suite boots the VM with enpu.ko; the harness's hello smoke
+# test stays available as `make suite-vm-hello`.
+VM_CHECK ?= 0
+include tests/vm/vm.mk
+ifeq ($(ENPU_SAN)$(ENPU_VALGRIND),)
+CHECK_SUITES += kernel
+endif
 
 all-targets: $(ALL_TARGETS)
 

@@ -15,13 +15,15 @@ for s in "$@"; do
 	rc=${PIPESTATUS[0]}
 	secs=$(( $(date +%s) - start ))
 	line=$(grep -E '^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	p=0 f=1 k=0
 	if [ -z "$line" ]; then
 		line="$s: no summary line"
-		rc=${rc/#0/1}
+		[ "$rc" -eq 0 ] && rc=1
+	else
+		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+		k=$(grep -oE '[0-9]+ skipped' <<<"$line" | cut -d' ' -f1)
 	fi
-	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
-	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-	k=$(grep -oE '[0-9]+ skipped' <<<"$line" | cut -d' ' -f1)
 	tp=$((tp + ${p:-0})) tf=$((tf + ${f:-0})) ts=$((ts + ${k:-0}))
 	if [ "$rc" -ne 0 ]; then
 		fail=1
