@@ -151,7 +151,7 @@ static int fw_conv2d_rows(struct fw_op_ctx *c)
 								fw_col_range(ow0, nt, koff, sw, W, &lo, &hi);
 								if (lo >= hi || !wv)
 									continue;
-								xs = xr + (__s32)((ow0 + lo) * sw) + koff;
+								xs = xr + ((__s32)((ow0 + lo) * sw) + koff);
 								if (sw == 1) {
 									for (t = lo; t < hi; t++, xs++)
 										acc32[t] += ((*xs ^ xf) - xz) * wv;
@@ -219,13 +219,19 @@ static int fw_conv2d_patch(struct fw_op_ctx *c)
 			for (ci = 0; ci < CG; ci++)
 			for (kh = 0; kh < KH; kh++) {
 				const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
-				const __u8 *xr = xg + ci * HW + (__u64)ih * W;
+				const __u8 *xr;
 
+				if (ih < 0 || ih >= (__s32)H) {
+					/* padding row: centred zero point */
+					for (kw = 0; kw < KW; kw++)
+						*pp++ = 0;
+					continue;
+				}
+				xr = xg + ci * HW + (__u64)ih * W;
 				for (kw = 0; kw < KW; kw++) {
 					const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
 
-					*pp++ = ih < 0 || ih >= (__s32)H || iw < 0 ||
-						iw >= (__s32)W ? 0 :
+					*pp++ = iw < 0 || iw >= (__s32)W ? 0 :
 						(__s16)((xr[iw] ^ xf) - xz);
 				}
 			}
