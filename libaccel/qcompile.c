@@ -319,6 +319,15 @@ static int const_f32(struct qc *q, int t, float *out)
 	return 0;
 }
 
+/* A quantization scale: a positive, finite float constant. */
+static int const_scale(struct qc *q, int t, float *out)
+{
+	if (const_f32(q, t, out) || !isfinite(*out) || !(*out > 0) ||
+	    *out < 1e-30f)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 static int const_zp(struct qc *q, int t, int dtype_if_absent, int *dtype,
 		    int32_t *zp)
 {
@@ -362,6 +371,8 @@ static double const_real(const struct qv *c, const struct ir_value *v,
 
 	if (c->cdtype == IR_F32)
 		return ((const float *)c->cdata)[i];
+	if (!c->cscales)	/* a plain integer constant */
+		return elem_i32(c->cdata, c->cdtype, i);
 	if (c->nscales > 1) {
 		for (d = c->caxis + 1; d < v->rank; d++)
 			inner *= (size_t)v->dims[d];
@@ -480,7 +491,11 @@ static int lower_bias(struct qc *q, struct qpend *p, int t)
 	b = malloc(sizeof(int32_t) * (size_t)p->nreal);
 	if (!b)
 		return -ENOMEM;
-	for (i = 0; i < p->nreal; i++) {
+	for (i = 0; i < p->nreal && c->cdtype == IR_I32 && !c->cscales; i++)
+		/* QLinearConv: int32 bias already at x_scale * w_scale */
+		b[i] = ((const int32_t *)c->cdata)[i];
+	for (i = c->cdtype == IR_I32 && !c->cscales ? p->nreal : 0;
+	     i < p->nreal; i++) {
 		double s = p->real[i];
 		double r = s > 0 ? nearbyint(const_real(c, v, (size_t)i) / s) : 0;
 
@@ -508,6 +523,9 @@ static int pads4(const struct ir_node *n, const struct ir_value *x,
 		size_t np = ir_attr_ints(n, "pads", &pads);
 
 		if (np == 4) {
+			for (i = 0; i < 4; i++)
+				if (pads[i] < 0 || pads[i] > 4096)
+					return -EOPNOTSUPP;
 			pad[0] = (uint16_t)pads[0];
 			pad[1] = (uint16_t)pads[1];
 			pad[2] = (uint16_t)pads[2];
@@ -522,6 +540,8 @@ static int pads4(const struct ir_node *n, const struct ir_value *x,
 
 			if (tot < 0)
 				tot = 0;
+			if (tot > 8192)
+				return -EOPNOTSUPP;
 			if (!strcmp(ap, "SAME_UPPER")) {
 				pad[i] = (uint16_t)(tot / 2);
 				pad[i + 2] = (uint16_t)(tot - tot / 2);
@@ -537,10 +557,30 @@ static int pads4(const struct ir_node *n, const struct ir_value *x,
 		int64_t need = (y->dims[2 + i] - 1) * s[i] + (k[i] - 1) * d[i] +
 			       1 - x->dims[2 + i] - pad[i];
 
+		if (need > 4096)
+			return -EOPNOTSUPP;
 		if (need > pad[i + 2])
 			pad[i + 2] = (uint16_t)need;
 	}
 	return 0;
+}
+
+/* Window geometry the ISA can express (enpu_isa.h limits). */
+static bool window_fits(const int64_t k[2], const int64_t s[2],
+			const int64_t d[2], const uint16_t pad[4])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		int64_t ext = (k[i] - 1) * d[i] + 1;
+
+		if (k[i] < 1 || k[i] > ENPU_ISA_MAX_KERNEL || s[i] < 1 ||
+		    s[i] > ENPU_ISA_MAX_KERNEL || d[i] < 1 ||
+		    d[i] > ENPU_ISA_MAX_KERNEL || pad[i] >= ext ||
+		    pad[i + 2] >= ext)
+			return false;
+	}
+	return true;
 }
 
 static int lower_conv(struct qc *q, int ni, int x_act, int w, int b,
@@ -577,8 +617,8 @@ static int lower_conv(struct qc *q, int ni, int x_act, int w, int b,
 	p->op.params.conv.dilation_h = (uint16_t)d[0];
 	p->op.params.conv.dilation_w = (uint16_t)d[1];
 	p->op.params.conv.groups = (uint32_t)ir_attr_int(n, "group", 1);
-	if (pads4(n, xv, k, s, d, pad, yv))
-		return nosup(q, ni, "padding not supported by the NPU");
+	if (pads4(n, xv, k, s, d, pad, yv) || !window_fits(k, s, d, pad))
+		return nosup(q, ni, "kernel, stride, dilation or padding beyond the ISA's limits");
 	p->op.params.conv.pad_top = pad[0];
 	p->op.params.conv.pad_left = pad[1];
 	p->op.params.conv.pad_bottom = pad[2];
@@ -635,10 +675,13 @@ static int finalize(struct qc *q, int pi, int out_act, float ys, int32_t yzp)
 	hi = p->hi / ys + yzp;
 	op->act_min = qmin(odt);
 	op->act_max = qmax(odt);
-	if (lo > op->act_min)
+	if (lo > op->act_min)	/* false for NaN */
 		op->act_min = (int32_t)fmin(nearbyint(lo), qmax(odt));
 	if (hi < op->act_max)
 		op->act_max = (int32_t)fmax(nearbyint(hi), qmin(odt));
+	/* Clip with min > max yields max everywhere (min applies first). */
+	if (op->act_min > op->act_max)
+		op->act_min = op->act_max;
 	op->out = (uint32_t)out_act;
 
 	switch (p->kind) {
@@ -658,6 +701,8 @@ static int finalize(struct qc *q, int pi, int out_act, float ys, int32_t yzp)
 				       nosup(q, p->node, "scale out of range");
 		}
 		if (pc_zp) {
+			/* zero points move to the quant entries */
+			q->acts[op->in[1]].t.zero_point = 0;
 			if (p->kind == PEND_CONV)
 				op->params.conv.flags = ENPU_QUANT_PER_CHANNEL_ZP;
 			else
@@ -815,7 +860,7 @@ static int lower_node(struct qc *q, int ni)
 		int zdt, a;
 		int32_t zp;
 
-		if (const_f32(q, n->inputs[1], &xs1) ||
+		if (const_scale(q, n->inputs[1], &xs1) ||
 		    const_zp(q, n->n_inputs > 2 ? n->inputs[2] : -1, IR_U8,
 			     &zdt, &zp) || !isa_dtype(zdt) || zdt == IR_I32)
 			return nosup(q, ni, "needs constant per-tensor scale and zero point");
@@ -875,7 +920,7 @@ static int lower_node(struct qc *q, int ni)
 		int32_t zp;
 
 		if (q->v[x0].kind == QK_ACT && !q->v[x0].view) {
-			if (const_f32(q, n->inputs[1], &xs) ||
+			if (const_scale(q, n->inputs[1], &xs) ||
 			    const_zp(q, n->n_inputs > 2 ? n->inputs[2] : -1,
 				     IR_U8, &zdt, &zp))
 				return nosup(q, ni, "needs constant per-tensor scale");
@@ -902,6 +947,9 @@ static int lower_node(struct qc *q, int ni)
 			vy->czp = zv ? zv->data : NULL;
 			vy->nzp = zv ? (int)ir_value_numel(zv) : 0;
 			vy->caxis = (int)axis;
+			for (int k = 0; k < vy->nscales; k++)
+				if (!isfinite(vy->cscales[k]) || !(vy->cscales[k] > 0))
+					return nosup(q, ni, "scales must be positive and finite");
 			if (!vy->cscales || vy->nscales < 1 ||
 			    (vy->nscales > 1 && (axis >= xv->rank ||
 			     xv->dims[axis] != vy->nscales)) ||
@@ -930,18 +978,25 @@ static int lower_node(struct qc *q, int ni)
 		xa = act_of(q, x0, false);
 		if (xa < 0)
 			return nosup(q, ni, "input is not quantized");
-		if (n->n_inputs < 8 || const_f32(q, n->inputs[1], &xs) ||
-		    const_f32(q, n->inputs[6], &ys))
+		if (n->n_inputs < 8 || const_scale(q, n->inputs[1], &xs) ||
+		    const_scale(q, n->inputs[6], &ys))
 			return nosup(q, ni, "needs constant scales");
 		/* Describe w as a quantized constant for lower_weights(). */
 		wq = &q->v[n->inputs[wi]];
 		if (wq->kind != QK_CONST || !val(q, n->inputs[4]) ||
 		    !val(q, n->inputs[4])->data)
 			return nosup(q, ni, "weights are not constant");
+		if (val(q, n->inputs[4])->dtype != IR_F32)
+			return nosup(q, ni, "weight scale must be float");
 		wq->cscales = val(q, n->inputs[4])->data;
 		wq->nscales = (int)ir_value_numel(val(q, n->inputs[4]));
+		for (int k = 0; k < wq->nscales; k++)
+			if (!isfinite(wq->cscales[k]) || !(wq->cscales[k] > 0))
+				return nosup(q, ni, "scales must be positive and finite");
 		wq->czp = val(q, n->inputs[5]) ? val(q, n->inputs[5])->data : NULL;
 		wq->nzp = wq->czp ? (int)ir_value_numel(val(q, n->inputs[5])) : 0;
+		if (wq->czp && val(q, n->inputs[5])->dtype != wq->cdtype)
+			return nosup(q, ni, "weight zero point type differs from the weights'");
 		wq->caxis = conv ? 0 : 1;
 		if (const_zp(q, n->inputs[2], IR_U8, &zdt, &zp))
 			return nosup(q, ni, "needs a constant input zero point");
@@ -1108,7 +1163,9 @@ static int lower_node(struct qc *q, int ni)
 		uint16_t pad[4];
 		bool gap = op[0] == 'G';
 
-		xa = view_in(q, x0, &xs);
+		/* MaxPool also runs on a quantized tensor itself (QOperator). */
+		xa = op[0] == 'M' && q->v[x0].kind == QK_ACT ? q->v[x0].act :
+		     view_in(q, x0, &xs);
 		if (xa < 0 || xv->rank != 4)
 			return nosup(q, ni, "input is not a quantized 2-D image");
 		if (n->n_outputs > 1 && n->outputs[1] >= 0)
@@ -1132,8 +1189,9 @@ static int lower_node(struct qc *q, int ni)
 			po.params.pool.kernel_w = (uint16_t)k[1];
 			po.params.pool.stride_h = (uint16_t)s[0];
 			po.params.pool.stride_w = (uint16_t)s[1];
-			if (pads4(n, xv, k, s, d, pad, yv))
-				return nosup(q, ni, "padding not supported");
+			if (pads4(n, xv, k, s, d, pad, yv) ||
+			    !window_fits(k, s, d, pad))
+				return nosup(q, ni, "kernel, stride or padding beyond the ISA's limits");
 			po.params.pool.pad_top = pad[0];
 			po.params.pool.pad_left = pad[1];
 			po.params.pool.pad_bottom = pad[2];

@@ -1,17 +1,52 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: the ONNX loader on arbitrary bytes and, when a graph
- * loads, the CPU planner with every declared input shape (symbolic or
- * unknown dims = 1).  Must never crash, hang, leak or trip a sanitizer.
+ * loads, the CPU planner and the int8 compiler with every declared input
+ * shape (symbolic or unknown dims = 1).  A command buffer the compiler
+ * produces must pass the firmware validator.  Must never crash, hang, leak
+ * or trip a sanitizer.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <drm/enpu_isa.h>
+
 #include "cpu/plan.h"
+#include "enpu_fw.h"
 #include "ir.h"
+#include "qcompile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void compile(const struct ir_graph *g, const struct ir_value *in)
+{
+	__u64 sizes[ENPU_ISA_MAX_SLOTS];
+	struct enpu_fw_status st;
+	struct accel_err e;
+	struct qprog *q;
+	int i;
+
+	if (qprog_compile(g, in, g->n_inputs, &q, &e))
+		return;
+	if (q->num_slots > ENPU_ISA_MAX_SLOTS)
+		abort();
+	sizes[QPROG_SLOT_CONST] = q->consts_size;
+	sizes[QPROG_SLOT_ARENA] = q->arena_size ? q->arena_size : 64;
+	for (i = 0; i < q->n_inputs; i++)
+		sizes[q->inputs[i].slot] = q->inputs[i].qbytes;
+	for (i = 0; i < q->n_outputs; i++)
+		sizes[q->outputs[i].slot] = q->outputs[i].qbytes;
+	/* The compiler must only emit what the validator accepts. */
+	if (enpu_fw_validate(q->cmdbuf, q->cmdbuf_size, sizes, q->num_slots,
+			     &st)) {
+		fprintf(stderr, "compiled buffer rejected: op %u tensor %u: %s\n",
+			st.op, st.tensor, st.msg);
+		abort();
+	}
+	qprog_free(q);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,6 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p = cpu_plan_create(g, in, g->n_inputs, &e, &err);
 		cpu_plan_free(p);
+		if (p)
+			compile(g, in);
 		free(in);
 	}
 	ir_graph_free(g);

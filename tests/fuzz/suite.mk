@@ -18,7 +18,7 @@ FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_O)/%.o,$(FW_SRCS) $(LIBACCEL_SRCS)) \
 $(FUZZ_O)/%.o: %.c | $(LIBACCEL_GEN_H)
 	@mkdir -p $(dir $@)
 	$(say) CC-FUZZ $<
-	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -c $< -o $@
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) $(CFLAGS_$(notdir $*)) -c $< -o $@
 
 $(FUZZ_O)/gen/onnx-subset.pb-c.o: $(LIBACCEL_GEN_C)
 	@mkdir -p $(dir $@)

@@ -316,6 +316,62 @@ static void test_int8_batch_invariance(void)
 	accel_model_free(m);
 }
 
+/*
+ * A QOperator-form model (QLinearConv, MaxPool on uint8, QLinearMatMul;
+ * tests/models/make_qop.py) lowers to the ISA and agrees with the float
+ * executor's ONNX semantics.
+ */
+static void test_qoperator_model(void)
+{
+	float xin[3 * 3 * 9 * 7];
+	struct accel_tensor in = { .dtype = ACCEL_DTYPE_F32, .rank = 4,
+				   .dims = { 3, 3, 9, 7 }, .data = xin,
+				   .size = sizeof(xin) };
+	struct accel_tensor a = { 0 }, b = { 0 };
+	accel_model *m;
+	unsigned int seed = 7, i, exact = 0;
+	int err, maxd = 0;
+
+	for (i = 0; i < sizeof(xin) / sizeof(xin[0]); i++) {
+		seed = seed * 1103515245 + 12345;
+		xin[i] = (float)((seed >> 8) % 512) / 100.0f - 2.56f;
+	}
+	m = accel_model_load(ctx, "tests/models/data/qop_small.onnx", &err);
+	if (!TAP_CHECK(m, "load: %s", accel_last_error()))
+		return;
+	err = accel_run(m, &in, 1, &a, 1);
+	TAP_CHECK(err == 0, "int8 run: %s", accel_last_error());
+	TAP_CHECK(accel_model_engine(m) == ACCEL_ENGINE_INT8,
+		  "QOperator model did not lower to the ISA");
+	accel_model_free(m);
+	setenv("ACCEL_ENGINE", "fp32", 1);
+	m = accel_model_load(ctx, "tests/models/data/qop_small.onnx", &err);
+	unsetenv("ACCEL_ENGINE");
+	if (!TAP_CHECK(m, "load: %s", accel_last_error()))
+		goto out;
+	err = accel_run(m, &in, 1, &b, 1);
+	TAP_CHECK(err == 0, "fp32 run: %s", accel_last_error());
+	accel_model_free(m);
+	if (err || !TAP_CHECK(a.dims[0] == 3 && a.dims[1] == 4 && b.dims[1] == 4,
+			      "output shapes"))
+		goto out;
+	for (i = 0; i < 12; i++) {
+		/* output scale 0.1 */
+		int d = abs((int)nearbyintf(((float *)a.data)[i] * 10) -
+			    (int)nearbyintf(((float *)b.data)[i] * 10));
+
+		exact += d == 0;
+		if (d > maxd)
+			maxd = d;
+	}
+	printf("# QOperator model: %u/12 outputs identical to the float executor, max difference %d quanta\n",
+	       exact, maxd);
+	TAP_CHECK(maxd <= 1 && exact >= 10, "int8 and float executors disagree");
+out:
+	accel_tensor_release(&a);
+	accel_tensor_release(&b);
+}
+
 int main(void)
 {
 	struct accel_err e;
@@ -338,6 +394,7 @@ int main(void)
 	tap_run("digits int8 QDQ on the float executor", test_int8_float_emulation);
 	tap_run("digits int8 firmware bit-exact with reference ops", test_int8_bit_exact_with_reference);
 	tap_run("digits int8 batch 1 == batch N", test_int8_batch_invariance);
+	tap_run("QOperator model lowers to the ISA", test_qoperator_model);
 	accel_close(ctx);
 	accel_tensor_release(&x);
 	accel_tensor_release(&y);
