@@ -4,5 +4,5 @@ TEST_PROGS += $(LIBACCEL_TESTS)
 CHECK_SUITES += libaccel
 
 .PHONY: suite-libaccel
-suite-libaccel: $(LIBACCEL_TESTS)
+suite-libaccel: $(LIBACCEL_TESTS) uapi-check
 	@$(TEST_WRAP) $(O)/tests/libaccel/test_api
