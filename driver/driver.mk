@@ -7,7 +7,9 @@
 #   make module-check    the same under sparse (C=2); fails on any warning
 #   make uapi-check      uapi headers compile standalone as C11 and C++11
 #   make kselftests      static kselftest binaries in $(O)/kselftest/
-#   make suite-kernel    module + kselftests, boot the QEMU VM, insmod, run,
+#   make checkpatch      checkpatch.pl over driver/, firmware/ and uapi/
+#   make suite-kernel    module, sparse, checkpatch and kselftests, boot the
+#                        QEMU VM, insmod, run,
 #                        rmmod; last line "kernel: N passed, N failed, N skipped"
 #
 # Kbuild cannot put an external module's objects outside its source
@@ -28,7 +30,8 @@ KSFT_LDLIBS := -luring -lpthread
 VM_TIMEOUT ?= 600
 ENPU_MODULE_PARAMS ?= timeout_ms=1000
 
-.PHONY: module module-check kselftests suite-kernel enpu-kmod-tree uapi-check
+.PHONY: module module-check kselftests suite-kernel enpu-kmod-tree uapi-check \
+	checkpatch
 
 # The uapi headers compile standalone as C and C++ (their static asserts
 # pin the struct sizes).
@@ -84,8 +87,21 @@ $(KSFT_OUT)/%: tests/kselftest/%.c tests/kselftest/enpu_test.h \
 
 kselftests: uapi-check $(KSFT_PROGS)
 
+# Kernel coding style of everything that is built into the module, with
+# checkpatch.pl from Debian's linux-source-6.12 (fetched with the harness).
+CHECKPATCH_FILES = $(wildcard driver/*.[ch] firmware/*.[ch] firmware/include/*.h \
+	uapi/drm/*.h)
+checkpatch:
+	@tests/kselftest/fetch-harness.sh >/dev/null
+	$(say) CHECKPATCH driver firmware uapi
+	@mkdir -p $(O)
+	$(Q)perl $(ENPU_CACHE)/checkpatch/checkpatch.pl --no-tree --terse \
+		--show-types -f $(CHECKPATCH_FILES) >$(O)/checkpatch.log 2>&1; \
+	if grep -qE '(ERROR|WARNING):' $(O)/checkpatch.log; then \
+		grep -E '(ERROR|WARNING):' $(O)/checkpatch.log; exit 1; fi
+
 # The VM harness fails the run on any kernel splat in dmesg.
-suite-kernel: module kselftests
+suite-kernel: module module-check checkpatch kselftests
 	@tests/vm/run-vm.sh --module $(ENPU_KO) \
 		$(if $(ENPU_MODULE_PARAMS),--params '$(ENPU_MODULE_PARAMS)') \
 		$(foreach t,$(KSFT_PROGS),--test $(t)) \

@@ -20,13 +20,16 @@
  * Compat: keyed on what the kernel headers provide (Kbuild greps them), not
  * on version numbers.
  */
+static int enpu_sched_job_init(struct drm_sched_job *job,
+			       struct drm_sched_entity *entity, void *owner,
+			       struct drm_file *file)
+{
 #ifdef ENPU_HAVE_SCHED_JOB_CLIENT_ID
-#define enpu_sched_job_init(job, entity, owner, file) \
-	drm_sched_job_init(job, entity, 1, owner, (file)->client_id)
+	return drm_sched_job_init(job, entity, 1, owner, file->client_id);
 #else
-#define enpu_sched_job_init(job, entity, owner, file) \
-	drm_sched_job_init(job, entity, 1, owner)
+	return drm_sched_job_init(job, entity, 1, owner);
 #endif
+}
 
 static const enum drm_sched_priority enpu_prio_map[ENPU_NUM_PRIORITIES] = {
 	[DRM_ENPU_PRIORITY_NORMAL] = DRM_SCHED_PRIORITY_NORMAL,

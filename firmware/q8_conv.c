@@ -74,102 +74,132 @@ static inline void fw_col_range(__u32 ow0, __u32 ntile, __s32 koff, __u32 sw,
 	*hi = (__u32)h;
 }
 
+/* What the row kernel needs for one output row tile. */
+struct fw_conv_tile {
+	const struct enpu_op_conv *p;
+	const __u8 *xg;		/* first input channel of the group */
+	const __u8 *wk;		/* weights of the output channel */
+	__u64 HW;
+	__u32 W, CG, KW, KS, khlo, khhi, ow0, nt;
+	__s32 ih0, xz, wz;
+	__u8 xf, wf;
+};
+
+/* acc[t] += centred x[ow0 + t at kernel column koff] * wv, valid columns. */
+static inline void fw_conv_tap(const struct fw_conv_tile *k,
+			       const __u8 *xr, __s32 koff, __s32 wv,
+			       __s32 *acc)
+{
+	const __u32 sw = k->p->stride_w;
+	const __u8 *xs;
+	__u32 lo, hi, t;
+
+	fw_col_range(k->ow0, k->nt, koff, sw, k->W, &lo, &hi);
+	if (lo >= hi || !wv)
+		return;
+	xs = xr + ((__s32)((k->ow0 + lo) * sw) + koff);
+	if (sw == 1) {
+		for (t = lo; t < hi; t++, xs++)
+			acc[t] += ((*xs ^ k->xf) - k->xz) * wv;
+	} else {
+		for (t = lo; t < hi; t++, xs += sw)
+			acc[t] += ((*xs ^ k->xf) - k->xz) * wv;
+	}
+}
+
 /*
- * Direct convolution, one output row tile at a time (any channel count): for each input channel
- * and kernel tap the centred weight is broadcast over a run of output
- * columns, a loop compilers vectorize (unit stride when stride_w is 1).
- * Sums are exact: int32 partial sums spill into int64 every CONV_TAPS32
- * taps, and the total saturates to int32 before requantization, exactly as
- * the ISA specifies.
+ * Sum one tile over every input channel and tap: int32 partial sums spill
+ * into @acc64 every CONV_TAPS32 taps so that nothing overflows.
+ */
+static void fw_conv_tile_sum(const struct fw_conv_tile *k, __s32 *acc32,
+			     __s64 *acc64)
+{
+	const __u32 dh = k->p->dilation_h, dw = k->p->dilation_w;
+	__u32 ci, kh, kw, t, taps = 0;
+
+	for (ci = 0; ci < k->CG; ci++) {
+		const __u8 *xc = k->xg + ci * k->HW;
+		const __u8 *wc = k->wk + (__u64)ci * k->KS;
+
+		if (taps + k->KS > CONV_TAPS32) {
+			for (t = 0; t < k->nt; t++) {
+				acc64[t] += acc32[t];
+				acc32[t] = 0;
+			}
+			taps = 0;
+		}
+		taps += k->KS;
+		for (kh = k->khlo; kh < k->khhi; kh++) {
+			const __u8 *xr = xc +
+				(__u64)(k->ih0 + (__s32)(kh * dh)) * k->W;
+
+			for (kw = 0; kw < k->KW; kw++)
+				fw_conv_tap(k, xr,
+					    (__s32)(kw * dw) - k->p->pad_left,
+					    (wc[kh * k->KW + kw] ^ k->wf) - k->wz,
+					    acc32);
+		}
+	}
+}
+
+/*
+ * Direct convolution, one output row tile at a time (any channel count):
+ * for each input channel and kernel tap the centred weight is broadcast
+ * over a run of output columns, a loop compilers vectorize (unit stride
+ * when stride_w is 1).  Sums are exact and saturate to int32 before
+ * requantization, exactly as the ISA specifies.
  */
 static int fw_conv2d_rows(struct fw_op_ctx *c)
 {
-	const struct enpu_op_conv *p = &c->op.params.conv;
 	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
-	const __u32 N = x->dims[0], C = x->dims[1], H = x->dims[2];
-	const __u32 W = x->dims[3], O = w->dims[0], KH = w->dims[2];
-	const __u32 KW = w->dims[3], OH = y->dims[2], OW = y->dims[3];
-	const __u32 CG = C / p->groups, OG = O / p->groups, KS = KH * KW;
-	const __u32 sh = p->stride_h, sw = p->stride_w;
-	const __u32 dh = p->dilation_h, dw = p->dilation_w;
-	const __u8 xf = x->flip, wf = w->flip;
-	const __s32 xz = x->zpu;
-	const __u64 HW = (__u64)H * W;
+	const __u32 N = x->dims[0], C = x->dims[1], O = w->dims[0];
+	const __u32 OH = y->dims[2], OW = y->dims[3];
+	struct fw_conv_tile k = {
+		.p = &c->op.params.conv, .HW = (__u64)x->dims[2] * x->dims[3],
+		.W = x->dims[3], .KW = w->dims[3],
+		.KS = w->dims[2] * w->dims[3], .xz = x->zpu,
+		.xf = x->flip, .wf = w->flip,
+	};
+	const __u32 OG = O / k.p->groups;
 	__s32 acc32[CONV_TILE];
 	__s64 acc64[CONV_TILE];
 	struct fw_rq_out rq;
-	__u32 n, oc, oh, ow0, nt, ci, kh, kw, khlo, khhi, lo, hi, t, taps;
+	__u32 n, oc, oh, t;
+	__s32 bias;
 	int err;
 
+	k.CG = C / k.p->groups;
 	fw_op_rq(c, 0, &rq);
 	for (oc = 0; oc < O; oc++) {
-		const __u8 *wk = w->data + (__u64)oc * CG * KS;
-		const __s32 wz = fw_weight_zpu(c, oc);
-		const __s32 bias = c->in[2].data ?
-				   fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0;
-
+		k.wk = w->data + (__u64)oc * k.CG * k.KS;
+		k.wz = fw_weight_zpu(c, oc);
+		bias = c->in[2].data ? fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0;
 		if (c->op.quant_count > 1)
 			fw_op_rq(c, oc, &rq);
 		for (n = 0; n < N; n++) {
-			const __u8 *xg = x->data +
-				((__u64)n * C + (__u64)(oc / OG) * CG) * HW;
 			__u8 *yp = y->data + ((__u64)n * O + oc) * OH * OW;
 
-			for (oh = 0; oh < OH; oh++) {
-				const __s32 ih0 = (__s32)(oh * sh) - p->pad_top;
-
-				fw_win_range(ih0, H, KH, dh, &khlo, &khhi);
-				for (ow0 = 0; ow0 < OW; ow0 += nt) {
-					nt = OW - ow0 < CONV_TILE ? OW - ow0 : CONV_TILE;
-					for (t = 0; t < nt; t++) {
+			k.xg = x->data + ((__u64)n * C + (__u64)(oc / OG) * k.CG) * k.HW;
+			for (oh = 0; oh < OH; oh++, yp += OW) {
+				k.ih0 = (__s32)(oh * k.p->stride_h) - k.p->pad_top;
+				fw_win_range(k.ih0, x->dims[2], w->dims[2],
+					     k.p->dilation_h, &k.khlo, &k.khhi);
+				for (k.ow0 = 0; k.ow0 < OW; k.ow0 += k.nt) {
+					k.nt = OW - k.ow0 < CONV_TILE ?
+					       OW - k.ow0 : CONV_TILE;
+					for (t = 0; t < k.nt; t++) {
 						acc32[t] = 0;
 						acc64[t] = bias;
 					}
-					taps = 0;
-					for (ci = 0; ci < CG; ci++) {
-						const __u8 *xc = xg + ci * HW;
-						const __u8 *wc = wk + (__u64)ci * KS;
-
-						if (taps + KS > CONV_TAPS32) {
-							for (t = 0; t < nt; t++) {
-								acc64[t] += acc32[t];
-								acc32[t] = 0;
-							}
-							taps = 0;
-						}
-						taps += KS;
-						for (kh = khlo; kh < khhi; kh++) {
-							const __u8 *xr = xc +
-								(__u64)(ih0 + (__s32)(kh * dh)) * W;
-
-							for (kw = 0; kw < KW; kw++) {
-								const __s32 koff = (__s32)(kw * dw) -
-										   p->pad_left;
-								const __s32 wv = (wc[kh * KW + kw] ^ wf) - wz;
-								const __u8 *xs;
-
-								fw_col_range(ow0, nt, koff, sw, W, &lo, &hi);
-								if (lo >= hi || !wv)
-									continue;
-								xs = xr + ((__s32)((ow0 + lo) * sw) + koff);
-								if (sw == 1) {
-									for (t = lo; t < hi; t++, xs++)
-										acc32[t] += ((*xs ^ xf) - xz) * wv;
-								} else {
-									for (t = lo; t < hi; t++, xs += sw)
-										acc32[t] += ((*xs ^ xf) - xz) * wv;
-								}
-							}
-						}
-					}
-					for (t = 0; t < nt; t++)
-						fw_st8(yp + ow0 + t,
-						       fw_requant_out(fw_sat32(acc64[t] + acc32[t]), &rq));
-					err = fw_tick(c->ex, (__u64)nt * CG * KS);
+					fw_conv_tile_sum(&k, acc32, acc64);
+					for (t = 0; t < k.nt; t++)
+						fw_st8(yp + k.ow0 + t,
+						       fw_requant_out(fw_sat32(acc64[t] + acc32[t]),
+								      &rq));
+					err = fw_tick(c->ex, (__u64)k.nt * k.CG * k.KS);
 					if (err)
 						return err;
 				}
-				yp += OW;
 			}
 		}
 	}
@@ -188,72 +218,84 @@ static int fw_conv2d_rows(struct fw_op_ctx *c)
  * C/groups * KH * KW <= CONV_PATCH_MAX; one patch sum stays below
  * 768 * 255 * 255 < 2^31.
  */
+/* Centred input patch of output pixel (@ih0, @iw0); padding reads 0. */
+static void fw_conv_gather(const struct fw_op_ctx *c, const __u8 *xg,
+			   __s32 ih0, __s32 iw0, __s16 *pp)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1];
+	const __u32 H = x->dims[2], W = x->dims[3], KH = w->dims[2];
+	const __u32 KW = w->dims[3], CG = w->dims[1];
+	const __u64 HW = (__u64)H * W;
+	__u32 ci, kh, kw;
+
+	for (ci = 0; ci < CG; ci++) {
+		for (kh = 0; kh < KH; kh++) {
+			const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
+			const __u8 *xr;
+
+			if (ih < 0 || ih >= (__s32)H) {
+				for (kw = 0; kw < KW; kw++)
+					*pp++ = 0;
+				continue;
+			}
+			xr = xg + ci * HW + (__u64)ih * W;
+			for (kw = 0; kw < KW; kw++) {
+				const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
+
+				*pp++ = iw < 0 || iw >= (__s32)W ? 0 :
+					(__s16)((xr[iw] ^ x->flip) - x->zpu);
+			}
+		}
+	}
+}
+
 static int fw_conv2d_patch(struct fw_op_ctx *c)
 {
 	const struct enpu_op_conv *p = &c->op.params.conv;
 	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
-	const __u32 N = x->dims[0], C = x->dims[1], H = x->dims[2];
-	const __u32 W = x->dims[3], O = w->dims[0], KH = w->dims[2];
-	const __u32 KW = w->dims[3], OH = y->dims[2], OW = y->dims[3];
-	const __u32 G = p->groups, CG = C / G, OG = O / G, KS = KH * KW;
-	const __u32 PS = CG * KS;
-	const __u8 xf = x->flip, wf = w->flip;
-	const __s32 xz = x->zpu;
-	const __u64 HW = (__u64)H * W, OHW = (__u64)OH * OW;
+	const __u32 N = x->dims[0], C = x->dims[1], O = w->dims[0];
+	const __u32 OH = y->dims[2], OW = y->dims[3];
+	const __u32 G = p->groups, CG = C / G, OG = O / G;
+	const __u32 PS = CG * w->dims[2] * w->dims[3];
+	const __u64 HW = (__u64)x->dims[2] * x->dims[3], OHW = (__u64)OH * OW;
 	__s16 patch[CONV_PATCH_MAX];
 	struct fw_rq_out rq;
-	__u32 n, g, oh, ow, ci, kh, kw, oc, i;
+	__u32 n, g, pix, oc, i;
 	int err;
 
 	fw_op_rq(c, 0, &rq);
-	for (n = 0; n < N; n++)
-	for (g = 0; g < G; g++) {
-		const __u8 *xg = x->data + ((__u64)n * C + (__u64)g * CG) * HW;
+	for (n = 0; n < N; n++) {
+		for (g = 0; g < G; g++) {
+			const __u8 *xg = x->data + ((__u64)n * C + (__u64)g * CG) * HW;
 
-		for (oh = 0; oh < OH; oh++)
-		for (ow = 0; ow < OW; ow++) {
-			const __s32 ih0 = (__s32)(oh * p->stride_h) - p->pad_top;
-			const __s32 iw0 = (__s32)(ow * p->stride_w) - p->pad_left;
-			__s16 *pp = patch;
+			for (pix = 0; pix < OHW; pix++) {
+				const __u32 oh = pix / OW, ow = pix % OW;
 
-			for (ci = 0; ci < CG; ci++)
-			for (kh = 0; kh < KH; kh++) {
-				const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
-				const __u8 *xr;
+				fw_conv_gather(c, xg,
+					       (__s32)(oh * p->stride_h) - p->pad_top,
+					       (__s32)(ow * p->stride_w) - p->pad_left,
+					       patch);
+				for (oc = g * OG; oc < (g + 1) * OG; oc++) {
+					const __u8 *wk = w->data + (__u64)oc * PS;
+					const __s32 wz = fw_weight_zpu(c, oc);
+					__s32 dot = 0;
+					__s64 acc;
 
-				if (ih < 0 || ih >= (__s32)H) {
-					/* padding row: centred zero point */
-					for (kw = 0; kw < KW; kw++)
-						*pp++ = 0;
-					continue;
+					for (i = 0; i < PS; i++)
+						dot += patch[i] *
+						       (__s16)((wk[i] ^ w->flip) - wz);
+					acc = (__s64)dot + (c->in[2].data ?
+						fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0);
+					if (c->op.quant_count > 1)
+						fw_op_rq(c, oc, &rq);
+					fw_st8(y->data + ((__u64)n * O + oc) * OHW + pix,
+					       fw_requant_out(fw_sat32(acc), &rq));
 				}
-				xr = xg + ci * HW + (__u64)ih * W;
-				for (kw = 0; kw < KW; kw++) {
-					const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
-
-					*pp++ = iw < 0 || iw >= (__s32)W ? 0 :
-						(__s16)((xr[iw] ^ xf) - xz);
-				}
+				err = fw_tick(c->ex, (__u64)OG * PS);
+				if (err)
+					return err;
 			}
-			for (oc = g * OG; oc < (g + 1) * OG; oc++) {
-				const __u8 *wk = w->data + (__u64)oc * PS;
-				const __s32 wz = fw_weight_zpu(c, oc);
-				__s32 dot = 0;
-				__s64 acc;
-
-				for (i = 0; i < PS; i++)
-					dot += patch[i] * (__s16)((wk[i] ^ wf) - wz);
-				acc = (__s64)dot + (c->in[2].data ?
-					fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0);
-				if (c->op.quant_count > 1)
-					fw_op_rq(c, oc, &rq);
-				fw_st8(y->data + ((__u64)n * O + oc) * OHW +
-				       (__u64)oh * OW + ow,
-				       fw_requant_out(fw_sat32(acc), &rq));
-			}
-			err = fw_tick(c->ex, (__u64)OG * PS);
-			if (err)
-				return err;
 		}
 	}
 	return 0;

@@ -80,6 +80,17 @@ int enpu_q8_avgpool_nchw__scalar(struct fw_op_ctx *c)
 	return 0;
 }
 
+/* max(@m, the @n values at @xr in the unsigned domain) */
+static inline __u32 fw_row_max(const __u8 *xr, __u32 n, __u8 xf, __u32 m)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if ((__u32)(xr[i] ^ xf) > m)
+			m = xr[i] ^ xf;
+	return m;
+}
+
 int enpu_q8_maxpool_nchw__scalar(struct fw_op_ctx *c)
 {
 	const struct enpu_op_pool *p = &c->op.params.pool;
@@ -89,7 +100,7 @@ int enpu_q8_maxpool_nchw__scalar(struct fw_op_ctx *c)
 	const __u64 planes = (__u64)x->dims[0] * x->dims[1];
 	const __u8 xf = x->flip;
 	const __s32 lo = c->op.act_min, hi = c->op.act_max;
-	__u32 oh, ow, kh, kw, khlo, khhi, kwlo, kwhi;
+	__u32 oh, ow, kh, khlo, khhi, kwlo, kwhi;
 	__u64 pl;
 	int err;
 
@@ -109,15 +120,10 @@ int enpu_q8_maxpool_nchw__scalar(struct fw_op_ctx *c)
 
 				/* the validator guarantees a non-empty window */
 				fw_pool_range(iw0, W, p->kernel_w, &kwlo, &kwhi);
-				for (kh = khlo; kh < khhi; kh++) {
-					const __u8 *xr = xp +
-						(__u64)(ih0 + (__s32)kh) * W +
-						(iw0 + (__s32)kwlo);
-
-					for (kw = kwlo; kw < kwhi; kw++, xr++)
-						if ((__u32)(*xr ^ xf) > m)
-							m = *xr ^ xf;
-				}
+				for (kh = khlo; kh < khhi; kh++)
+					m = fw_row_max(xp + (__u64)(ih0 + (__s32)kh) * W +
+						       (iw0 + (__s32)kwlo),
+						       kwhi - kwlo, xf, m);
 				v = (__s32)m - x->bias;
 				fw_st8(yp++, v < lo ? lo : v > hi ? hi : v);
 			}

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Extract the kselftest harness (tools/testing/selftests/kselftest_harness.h
-# and kselftest.h) from Debian's linux-source-6.12 package, once, into a
-# cache outside the tree; nothing is installed and the 150 MB .deb is not
-# kept.  Prints the include directory.
+# and kselftest.h) and checkpatch (scripts/checkpatch.pl with its data
+# files) from Debian's linux-source-6.12 package, once, into a cache outside
+# the tree; nothing is installed and the 150 MB .deb is not kept.  Prints the
+# harness include directory; checkpatch lands in $ENPU_CACHE/checkpatch.
 #
 #   tests/kselftest/fetch-harness.sh
 #
@@ -13,7 +14,8 @@ set -euo pipefail
 
 CACHE=${ENPU_CACHE:-/var/cache/enpu}
 dest=$CACHE/kselftest
-if [ -f "$dest/.complete" ]; then
+cpdest=$CACHE/checkpatch
+if [ -f "$dest/.complete" ] && [ -f "$cpdest/.complete" ]; then
 	echo "$dest"
 	exit 0
 fi
@@ -21,7 +23,7 @@ fi
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.kselftest.lock"
 flock 9
-if [ -f "$dest/.complete" ]; then
+if [ -f "$dest/.complete" ] && [ -f "$cpdest/.complete" ]; then
 	echo "$dest"
 	exit 0
 fi
@@ -32,17 +34,25 @@ echo "fetch-harness: downloading linux-source-6.12" >&2
 (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
 	linux-source-6.12 >/dev/null)
 deb=$(ls "$tmp"/linux-source-6.12_*.deb)
-mkdir -p "$tmp/out"
+mkdir -p "$tmp/src" "$tmp/out"
 dpkg-deb --fsys-tarfile "$deb" |
 	tar -x -O --wildcards './usr/src/linux-source-6.12.tar.*' |
-	tar -xJ -C "$tmp/out" --strip-components=4 \
+	tar -xJ -C "$tmp/src" \
 		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
-		linux-source-6.12/tools/testing/selftests/kselftest.h
-for f in kselftest_harness.h kselftest.h; do
+		linux-source-6.12/tools/testing/selftests/kselftest.h \
+		linux-source-6.12/scripts/checkpatch.pl \
+		linux-source-6.12/scripts/spelling.txt \
+		linux-source-6.12/scripts/const_structs.checkpatch
+mv "$tmp"/src/linux-source-6.12/tools/testing/selftests/*.h \
+	"$tmp"/src/linux-source-6.12/scripts/* "$tmp/out/"
+for f in kselftest_harness.h kselftest.h checkpatch.pl spelling.txt \
+	const_structs.checkpatch; do
 	[ -s "$tmp/out/$f" ] || { echo "fetch-harness: $f missing" >&2; exit 1; }
 done
-rm -rf "$dest"
-mkdir -p "$dest"
+rm -rf "$dest" "$cpdest"
+mkdir -p "$dest" "$cpdest"
 mv "$tmp/out/kselftest_harness.h" "$tmp/out/kselftest.h" "$dest/"
-touch "$dest/.complete"
+mv "$tmp/out/checkpatch.pl" "$tmp/out/spelling.txt" \
+	"$tmp/out/const_structs.checkpatch" "$cpdest/"
+touch "$dest/.complete" "$cpdest/.complete"
 echo "$dest"
