@@ -24,7 +24,7 @@ PREFIX ?= /usr/local
 PYTHON ?= /usr/bin/python3
 
 ACCEL_VERSION_MAJOR := 0
-ACCEL_VERSION_MINOR := 1
+ACCEL_VERSION_MINOR := 2
 ACCEL_VERSION_PATCH := 0
 ACCEL_VERSION := $(ACCEL_VERSION_MAJOR).$(ACCEL_VERSION_MINOR).$(ACCEL_VERSION_PATCH)
 
@@ -76,7 +76,7 @@ include driver/driver.mk
 VM_CHECK ?= 0
 include tests/vm/vm.mk
 ifeq ($(ENPU_SAN)$(ENPU_VALGRIND),)
-CHECK_SUITES += kernel
+CHECK_SUITES += kernel npu-vm
 endif
 
 all-targets: $(ALL_TARGETS)

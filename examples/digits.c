@@ -5,7 +5,12 @@
  * using libaccel.
  *
  *	example-digits MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto]
- *		[--save-pred FILE.npy]
+ *		[--save-pred FILE.npy] [--save-logits FILE.npy]
+ *		[--compare LOGITS.npy]
+ *
+ * --compare reports how many predictions and logits (bit for bit) agree with
+ * another run's --save-logits file (the demo: NPU against the CPU backend)
+ * and fails when the logits are not identical.
  *
  * Every image is run on its own (batch 1, as a sensor pipeline would) for the
  * latency figures, then the whole split once as one batch.
@@ -48,7 +53,10 @@ int main(int argc, char **argv)
 	enum accel_device dev = ACCEL_DEVICE_AUTO;
 	struct accel_tensor x, y, in, out = { 0 }, pred = { 0 };
 	struct accel_err e;
-	const char *save = NULL;
+	const char *save = NULL, *save_logits = NULL, *compare = NULL;
+	struct accel_tensor logits = { 0 }, other = { 0 };
+	struct accel_ctx_stats s0, s1;
+	int64_t same_pred = 0, same_bits = 0;
 	accel_ctx *ctx;
 	accel_model *m;
 	double *lat;
@@ -56,7 +64,7 @@ int main(int argc, char **argv)
 	int err, classes, ret = 1;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto] [--save-pred FILE.npy]\n",
+		fprintf(stderr, "usage: %s MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto] [--save-pred FILE.npy] [--save-logits FILE.npy] [--compare LOGITS.npy]\n",
 			argv[0]);
 		return 2;
 	}
@@ -68,6 +76,10 @@ int main(int argc, char **argv)
 			      ACCEL_DEVICE_AUTO;
 		} else if (!strcmp(argv[i], "--save-pred") && i + 1 < argc) {
 			save = argv[++i];
+		} else if (!strcmp(argv[i], "--save-logits") && i + 1 < argc) {
+			save_logits = argv[++i];
+		} else if (!strcmp(argv[i], "--compare") && i + 1 < argc) {
+			compare = argv[++i];
 		} else {
 			fprintf(stderr, "digits: unknown argument '%s'\n", argv[i]);
 			return 2;
@@ -102,8 +114,25 @@ int main(int argc, char **argv)
 	pred.dims[0] = n;
 	pred.size = (size_t)n * sizeof(int64_t);
 	pred.data = calloc((size_t)n, sizeof(int64_t));
-	if (!lat || !pred.data)
+	logits.dtype = ACCEL_DTYPE_F32;
+	logits.rank = 2;
+	logits.dims[0] = n;
+	logits.dims[1] = 10;
+	logits.size = (size_t)n * 10 * sizeof(float);
+	logits.data = calloc((size_t)n * 10, sizeof(float));
+	if (!lat || !pred.data || !logits.data)
 		goto out;
+	/* Warm-up: compile (and on the NPU upload) before timing. */
+	in = x;
+	in.flags = 0;
+	in.dims[0] = 1;
+	in.size = (size_t)img * sizeof(float);
+	err = accel_run(m, &in, 1, &out, 1);
+	if (err) {
+		fprintf(stderr, "digits: %s\n", accel_last_error());
+		goto out;
+	}
+	accel_ctx_stats(ctx, &s0);
 
 	/* One image at a time: latency per inference. */
 	in = x;
@@ -123,9 +152,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		classes = (int)out.dims[1];
+		if (classes == 10)
+			memcpy((float *)logits.data + i * 10, out.data,
+			       10 * sizeof(float));
 		((int64_t *)pred.data)[i] = argmax(out.data, classes);
 		correct += ((int64_t *)pred.data)[i] == ((int64_t *)y.data)[i];
 	}
+	accel_ctx_stats(ctx, &s1);
 	/* The whole split as one batch: same answers expected. */
 	err = accel_run(m, &x, 1, &out, 1);
 	if (err) {
@@ -138,15 +171,54 @@ int main(int argc, char **argv)
 		batch_correct += p == ((int64_t *)y.data)[i];
 		agree += p == ((int64_t *)pred.data)[i];
 	}
-	qsort(lat + 1, (size_t)n - 1, sizeof(double), cmp_double);
+	qsort(lat, (size_t)n, sizeof(double), cmp_double);
 	printf("%-28s device %-3s engine %-4s accuracy %6.2f%% (%lld/%lld)  latency p50 %7.1f us  p99 %7.1f us  batch-%lld agrees %lld/%lld  arena %zu B\n",
 	       strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1],
 	       accel_device_name(accel_model_device(m)),
 	       accel_model_engine(m) == ACCEL_ENGINE_INT8 ? "int8" : "fp32",
 	       100.0 * (double)correct / (double)n, (long long)correct,
-	       (long long)n, lat[1 + (n - 1) / 2], lat[1 + (n - 1) * 99 / 100],
+	       (long long)n, lat[(n - 1) / 2], lat[(n - 1) * 99 / 100],
 	       (long long)n, (long long)agree, (long long)n,
 	       accel_model_arena_size(m));
+	if (accel_model_device(m) == ACCEL_DEVICE_NPU)
+		printf("%-28s %s via %s: %.2f syscalls per inference (%.2f ioctl + %.2f io_uring_enter)\n",
+		       "", accel_ctx_device_path(ctx), accel_ctx_submit_path(ctx),
+		       (double)(s1.ioctls - s0.ioctls + s1.uring_enters - s0.uring_enters) / (double)n,
+		       (double)(s1.ioctls - s0.ioctls) / (double)n,
+		       (double)(s1.uring_enters - s0.uring_enters) / (double)n);
+	printf("SUMMARY model=%s device=%s path=%s accuracy=%.2f p50_us=%.1f p99_us=%.1f syscalls=%.2f\n",
+	       strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1],
+	       accel_device_name(accel_model_device(m)),
+	       accel_model_device(m) == ACCEL_DEVICE_NPU ? accel_ctx_submit_path(ctx) : "in-process",
+	       100.0 * (double)correct / (double)n, lat[(n - 1) / 2],
+	       lat[(n - 1) * 99 / 100],
+	       (double)(s1.ioctls - s0.ioctls + s1.uring_enters - s0.uring_enters) / (double)n);
+	if (compare) {
+		if (npy_read(compare, &other, &e)) {
+			fprintf(stderr, "digits: %s\n", e.msg);
+			goto out;
+		}
+		if (other.dtype != ACCEL_DTYPE_F32 || other.size != logits.size) {
+			fprintf(stderr, "digits: %s: not [%lld,10] float32 logits\n",
+				compare, (long long)n);
+			goto out;
+		}
+		for (i = 0; i < n * 10; i++)
+			same_bits += !memcmp((float *)logits.data + i,
+					     (float *)other.data + i, sizeof(float));
+		for (i = 0; i < n; i++)
+			same_pred += argmax((float *)other.data + i * 10, 10) ==
+				     ((int64_t *)pred.data)[i];
+		printf("AGREEMENT predictions=%lld/%lld logits_bit_identical=%lld/%lld\n",
+		       (long long)same_pred, (long long)n, (long long)same_bits,
+		       (long long)n * 10);
+		if (same_bits != n * 10)
+			goto out;
+	}
+	if (save_logits && npy_write(save_logits, &logits, &e)) {
+		fprintf(stderr, "digits: %s\n", e.msg);
+		goto out;
+	}
 	if (save && npy_write(save, &pred, &e)) {
 		fprintf(stderr, "digits: %s\n", e.msg);
 		goto out;
@@ -158,6 +230,8 @@ int main(int argc, char **argv)
 out:
 	free(lat);
 	free(pred.data);
+	free(logits.data);
+	accel_tensor_release(&other);
 	accel_tensor_release(&out);
 	accel_tensor_release(&x);
 	accel_tensor_release(&y);

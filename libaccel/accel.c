@@ -9,6 +9,7 @@
  * for the CPU graph executor.
  */
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include "cpu/plan.h"
 #include "enpu_fw.h"
 #include "ir.h"
+#include "npu.h"
 #include "qcompile.h"
 
 #define ACCEL_MODEL_MAX_BYTES	(1ULL << 31)
@@ -54,32 +56,76 @@ static int failf(int err, const char *fmt, ...)
 	return err;
 }
 
+/* A finished asynchronous request waiting for accel_poll()/accel_wait(). */
+struct done_queue {
+	struct accel_completion *v;
+	size_t head, len, cap;
+};
+
 struct accel_ctx {
-	enum accel_device device;
+	enum accel_device device;	/* CPU or NPU, never AUTO */
+	bool auto_fallback;		/* AUTO: models the NPU cannot run go to the CPU */
+	uint32_t flags;			/* ACCEL_CTX_* */
+	unsigned int depth;		/* most frames per compiled form */
+	struct npu_dev *npu;		/* NPU contexts */
+	pthread_mutex_t lock;		/* protects npu, done, frames' busy, stats */
+	struct done_queue done;
+	unsigned int pending;		/* submitted, completion not yet returned */
+	uint64_t cpu_submitted, cpu_completed;
+};
+
+struct compiled;
+
+/*
+ * One set of buffers to run a compiled int8 form: the arena and the edge
+ * tensors (mmapped BOs on the NPU, heap on the CPU).  Several frames let
+ * requests overlap; one frame is reserved for the zero-copy mapping.
+ */
+struct frame {
+	struct compiled *c;
+	struct npu_job job;		/* NPU */
+	struct enpu_fw_buf *slots;	/* CPU view of every slot */
+	struct npu_bo *bos;		/* NPU: per slot (slot 0 unused) */
+	bool busy;			/* under ctx->lock */
+	bool mapped;			/* the zero-copy frame */
+	bool async;
+	uint64_t user_data;
+	void **out_data;		/* async: where to dequantize outputs */
 };
 
 /* One compiled form of a model, for one set of input shapes. */
 struct compiled {
 	struct compiled *next;
+	struct accel_model *m;
 	struct ir_value *shapes;	/* per input: dtype/rank/dims */
 	enum accel_engine engine;
 	struct cpu_plan *plan;		/* ACCEL_ENGINE_FP32 */
 	struct qprog *prog;		/* ACCEL_ENGINE_INT8 */
-	struct enpu_fw_buf *slots;	/* INT8: arena and edge buffers */
-	void **outputs;			/* FP32: nothing; INT8: unused */
+	bool on_npu;			/* INT8 uploaded to the device */
+	struct npu_bo const_bo, cmd_bo;	/* NPU: slot 0 and command buffer */
+	struct frame **frames;		/* INT8, grown up to ctx->depth */
+	unsigned int n_frames;
 	struct ir_value *out_info;
-	pthread_mutex_t lock;		/* one run at a time (shared arena) */
+	int users;			/* runs in progress; under m->lock */
+	bool pinned;			/* holds the zero-copy frame */
+	pthread_mutex_t lock;		/* FP32: one run at a time (shared arena) */
 };
 
 struct accel_model {
 	accel_ctx *ctx;
 	struct ir_graph *g;
+	char *name;
 	struct accel_tensor_info *in_info, *out_info;
 	pthread_mutex_t lock;		/* protects cache and last_* */
 	struct compiled *cache;		/* most recently used first */
 	int n_cached;
 	enum accel_engine last_engine;
+	enum accel_device last_device;
 	size_t last_arena;
+	bool warned;			/* CPU fallback logged */
+	struct compiled *mapped;	/* zero-copy form, pinned */
+	struct frame *mapped_frame;
+	pthread_mutex_t map_lock;	/* one accel_run_mapped() at a time */
 };
 
 const char *accel_version(void)
@@ -131,14 +177,62 @@ const char *accel_dtype_name(int dtype)
 	return ir_dtype_name(dtype);
 }
 
-accel_ctx *accel_open(enum accel_device device, int *err)
+static bool fallback_logged;	/* one "no NPU" line per process */
+
+static enum npu_submit_mode submit_mode(uint32_t flags)
+{
+	const char *env = getenv("ACCEL_NPU_SUBMIT");
+
+	if (env && !strcmp(env, "ioctl"))
+		return NPU_SUBMIT_IOCTL;
+	if (env && !strcmp(env, "sqpoll"))
+		return NPU_SUBMIT_SQPOLL;
+	if (env && !strcmp(env, "uring"))
+		return NPU_SUBMIT_URING;
+	if (flags & ACCEL_CTX_SUBMIT_IOCTL)
+		return NPU_SUBMIT_IOCTL;
+	if (flags & ACCEL_CTX_SQPOLL)
+		return NPU_SUBMIT_SQPOLL;
+	return NPU_SUBMIT_URING;
+}
+
+accel_ctx *accel_open_opts(enum accel_device device,
+			   const struct accel_ctx_options *opts, int *err)
 {
 	const char *env = getenv("ACCEL_DEVICE");
+	struct accel_ctx_options o = { .npu_index = -1 };
+	struct accel_err e = { { 0 } };
 	accel_ctx *ctx;
-	int dummy;
+	int dummy, r;
+	size_t i;
 
 	if (!err)
 		err = &dummy;
+	if (opts) {
+		if (opts->size < offsetof(struct accel_ctx_options, reserved)) {
+			*err = failf(-EINVAL, "accel_ctx_options.size %u too small",
+				     opts->size);
+			return NULL;
+		}
+		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+		for (i = 0; i < sizeof(o.reserved) / sizeof(o.reserved[0]); i++)
+			if (o.reserved[i]) {
+				*err = failf(-EINVAL, "accel_ctx_options: reserved fields must be zero");
+				return NULL;
+			}
+		if (o.flags & ~(ACCEL_CTX_SUBMIT_IOCTL | ACCEL_CTX_SQPOLL |
+				ACCEL_CTX_QUIET) ||
+		    (o.flags & ACCEL_CTX_SUBMIT_IOCTL && o.flags & ACCEL_CTX_SQPOLL)) {
+			*err = failf(-EINVAL, "accel_ctx_options: bad flags 0x%x",
+				     o.flags);
+			return NULL;
+		}
+		if (o.queue_depth > 4096) {
+			*err = failf(-EINVAL, "accel_ctx_options: queue_depth %u > 4096",
+				     o.queue_depth);
+			return NULL;
+		}
+	}
 	if (device == ACCEL_DEVICE_AUTO && env && *env) {
 		if (!strcmp(env, "cpu"))
 			device = ACCEL_DEVICE_CPU;
@@ -155,29 +249,129 @@ accel_ctx *accel_open(enum accel_device device, int *err)
 		*err = failf(-EINVAL, "unknown device %d", (int)device);
 		return NULL;
 	}
-	if (device == ACCEL_DEVICE_NPU) {
-		*err = failf(-ENODEV, "npu: no ENPU device is usable: this libaccel has no NPU backend yet (use cpu or auto)");
-		return NULL;
-	}
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx) {
 		*err = failf(-ENOMEM, "out of memory");
 		return NULL;
 	}
-	/* AUTO without an NPU backend is the CPU. */
+	pthread_mutex_init(&ctx->lock, NULL);
+	ctx->flags = o.flags;
+	ctx->depth = o.queue_depth ? o.queue_depth : 256;
 	ctx->device = ACCEL_DEVICE_CPU;
+	if (device != ACCEL_DEVICE_CPU) {
+		r = npu_open(o.npu_index, submit_mode(o.flags), ctx->depth,
+			     &ctx->npu, &e);
+		if (r && device == ACCEL_DEVICE_NPU) {
+			*err = fail(r, &e);
+			accel_close(ctx);
+			return NULL;
+		}
+		if (r) {
+			if (!(o.flags & ACCEL_CTX_QUIET) &&
+			    !__atomic_exchange_n(&fallback_logged, true,
+						 __ATOMIC_RELAXED))
+				fprintf(stderr, "libaccel: running on the CPU: %s\n",
+					e.msg);
+		} else {
+			ctx->device = ACCEL_DEVICE_NPU;
+			ctx->auto_fallback = device == ACCEL_DEVICE_AUTO;
+		}
+	}
 	*err = 0;
 	return ctx;
 }
 
+accel_ctx *accel_open(enum accel_device device, int *err)
+{
+	return accel_open_opts(device, NULL, err);
+}
+
 void accel_close(accel_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	npu_close(ctx->npu);
+	free(ctx->done.v);
+	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
 
 enum accel_device accel_ctx_device(const accel_ctx *ctx)
 {
 	return ctx ? ctx->device : ACCEL_DEVICE_CPU;
+}
+
+const char *accel_ctx_submit_path(const accel_ctx *ctx)
+{
+	if (!ctx || !ctx->npu)
+		return "cpu";
+	switch (npu_mode(ctx->npu)) {
+	case NPU_SUBMIT_IOCTL: return "ioctl";
+	case NPU_SUBMIT_SQPOLL: return "io_uring+sqpoll";
+	case NPU_SUBMIT_URING: break;
+	}
+	return "io_uring";
+}
+
+const char *accel_ctx_device_path(const accel_ctx *ctx)
+{
+	return ctx && ctx->npu ? npu_path(ctx->npu) : "";
+}
+
+int accel_ctx_stats(accel_ctx *ctx, struct accel_ctx_stats *st)
+{
+	struct npu_stats ns = { 0 };
+
+	if (!ctx || !st)
+		return failf(-EINVAL, "accel_ctx_stats: NULL argument");
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->npu)
+		npu_get_stats(ctx->npu, &ns);
+	st->submitted = ns.submitted + ctx->cpu_submitted;
+	st->completed = ns.completed + ctx->cpu_completed;
+	st->ioctls = ns.ioctls;
+	st->uring_enters = ns.uring_enters;
+	pthread_mutex_unlock(&ctx->lock);
+	return 0;
+}
+
+int accel_devices(struct accel_device_info *info, int max)
+{
+	struct accel_device_info d;
+	int n = 0, i;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (max < 0 || (max && !info))
+		return failf(-EINVAL, "accel_devices: bad arguments");
+	memset(&d, 0, sizeof(d));
+	d.kind = ACCEL_DEVICE_CPU;
+	snprintf(d.driver, sizeof(d.driver), "cpu");
+	snprintf(d.description, sizeof(d.description),
+		 "libaccel CPU backend (firmware core + float executor)");
+	snprintf(d.why, sizeof(d.why), "usable");
+	d.isa_version = ENPU_ISA_VERSION_MAJOR << 16 | ENPU_ISA_VERSION_MINOR;
+	d.fw_version = ENPU_FW_VERSION_MAJOR << 16 | ENPU_FW_VERSION_MINOR;
+	d.driver_version = ACCEL_VERSION_MAJOR << 16 | ACCEL_VERSION_MINOR;
+	d.num_engines = cpus > 0 ? (uint32_t)cpus : 1;
+	{
+		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+		if (pages > 0 && psz > 0)
+			d.memory_size = (uint64_t)pages * (uint64_t)psz;
+		d.max_alloc_size = d.memory_size;
+	}
+	if (n < max)
+		info[n] = d;
+	n++;
+	for (i = 0; i < 64; i++) {
+		if (npu_probe(i, &d) == -ENOENT)
+			continue;
+		if (n < max)
+			info[n] = d;
+		n++;
+	}
+	return n;
 }
 
 static void fill_info(const struct ir_graph *g, int t,
@@ -214,7 +408,12 @@ accel_model *accel_model_load_mem(accel_ctx *ctx, const void *buf, size_t len,
 	}
 	m->ctx = ctx;
 	pthread_mutex_init(&m->lock, NULL);
-	m->g = ir_load_onnx(buf, len, &e, err);
+	pthread_mutex_init(&m->map_lock, NULL);
+	m->last_device = ctx->device;
+	m->name = strdup("model");
+	m->g = m->name ? ir_load_onnx(buf, len, &e, err) : NULL;
+	if (!m->name)
+		*err = accel_seterr(&e, -ENOMEM, "out of memory");
 	if (!m->g) {
 		fail(*err, &e);
 		accel_model_free(m);
@@ -279,7 +478,15 @@ accel_model *accel_model_load(accel_ctx *ctx, const char *path, int *err)
 		got += (size_t)n;
 	}
 	m = accel_model_load_mem(ctx, buf, got, err);
-	if (!m) {
+	if (m) {
+		char *copy = strdup(path), *base = copy ? strdup(basename(copy)) : NULL;
+
+		free(copy);
+		if (base) {
+			free(m->name);
+			m->name = base;
+		}
+	} else {
 		char msg[ACCEL_ERR_MSG_MAX];
 
 		snprintf(msg, sizeof(msg), "%s", last_error);
@@ -291,16 +498,112 @@ out:
 	return m;
 }
 
-static void compiled_free(struct compiled *c)
+/* ---- frames: the buffers one int8 run uses ---- */
+
+static void frame_free(accel_ctx *ctx, struct compiled *c, struct frame *f)
+{
+	uint32_t i;
+
+	if (!f)
+		return;
+	if (f->slots) {
+		for (i = QPROG_SLOT_ARENA; i < c->prog->num_slots; i++) {
+			if (f->bos)
+				npu_bo_free(ctx->npu, &f->bos[i]);
+			else
+				free(f->slots[i].data);
+		}
+	}
+	free(f->bos);
+	free(f->slots);
+	free(f->out_data);
+	free(f);
+}
+
+static size_t slot_size(const struct qprog *p, uint32_t slot)
 {
 	int i;
 
+	if (slot == QPROG_SLOT_CONST)
+		return p->consts_size;
+	if (slot == QPROG_SLOT_ARENA)
+		return p->arena_size ? p->arena_size : 64;
+	for (i = 0; i < p->n_inputs; i++)
+		if ((uint32_t)p->inputs[i].slot == slot)
+			return p->inputs[i].qbytes;
+	for (i = 0; i < p->n_outputs; i++)
+		if ((uint32_t)p->outputs[i].slot == slot)
+			return p->outputs[i].qbytes;
+	return 0;
+}
+
+static struct frame *frame_new(accel_ctx *ctx, struct compiled *c,
+			       struct accel_err *e, int *err)
+{
+	const struct qprog *p = c->prog;
+	struct frame *f = calloc(1, sizeof(*f));
+	uint32_t i;
+
+	if (!f || !(f->slots = calloc(p->num_slots, sizeof(*f->slots))) ||
+	    !(f->out_data = calloc((size_t)p->n_outputs + 1, sizeof(void *))) ||
+	    (c->on_npu && !(f->bos = calloc(p->num_slots, sizeof(*f->bos))))) {
+		*err = accel_seterr(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	f->c = c;
+	if (c->on_npu) {
+		f->slots[0].data = c->const_bo.map;
+		f->slots[0].size = c->const_bo.size;
+		f->job.handles[0] = c->const_bo.handle;
+	} else {
+		f->slots[0].data = p->consts;
+		f->slots[0].size = p->consts_size;
+	}
+	for (i = QPROG_SLOT_ARENA; i < p->num_slots; i++) {
+		size_t sz = slot_size(p, i);
+
+		if (c->on_npu) {
+			*err = npu_bo_alloc(ctx->npu, sz, &f->bos[i], e);
+			if (*err)
+				goto fail;
+			f->slots[i].data = f->bos[i].map;
+			f->job.handles[i] = f->bos[i].handle;
+		} else {
+			f->slots[i].data = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+			if (!f->slots[i].data) {
+				*err = accel_seterr(e, -ENOMEM, "out of memory");
+				goto fail;
+			}
+		}
+		f->slots[i].size = sz;
+	}
+	f->job.n_handles = p->num_slots;
+	f->job.cmdbuf_size = (uint32_t)p->cmdbuf_size;
+	if (c->cmd_bo.handle)
+		f->job.cmdbuf_handle = c->cmd_bo.handle;
+	else
+		f->job.cmdbuf_ptr = p->cmdbuf;
+	return f;
+fail:
+	frame_free(ctx, c, f);
+	return NULL;
+}
+
+static void compiled_free(struct compiled *c)
+{
+	accel_ctx *ctx;
+	unsigned int i;
+
 	if (!c)
 		return;
-	if (c->prog && c->slots)
-		for (i = QPROG_SLOT_ARENA; i < (int)c->prog->num_slots; i++)
-			free(c->slots[i].data);
-	free(c->slots);
+	ctx = c->m->ctx;
+	for (i = 0; i < c->n_frames; i++)
+		frame_free(ctx, c, c->frames[i]);
+	free(c->frames);
+	if (ctx->npu) {
+		npu_bo_free(ctx->npu, &c->const_bo);
+		npu_bo_free(ctx->npu, &c->cmd_bo);
+	}
 	qprog_free(c->prog);
 	cpu_plan_free(c->plan);
 	free(c->shapes);
@@ -309,12 +612,37 @@ static void compiled_free(struct compiled *c)
 	free(c);
 }
 
+/* Is any frame of @m still in flight?  Under ctx->lock. */
+static bool model_busy(const accel_model *m)
+{
+	const struct compiled *c;
+	unsigned int i;
+
+	for (c = m->cache; c; c = c->next)
+		for (i = 0; i < c->n_frames; i++)
+			if (c->frames[i]->busy)
+				return true;
+	return false;
+}
+
+static void on_complete(struct npu_job *job, void *arg);
+
 void accel_model_free(accel_model *m)
 {
+	accel_ctx *ctx;
 	struct compiled *c, *n;
 
 	if (!m)
 		return;
+	ctx = m->ctx;
+	/* Outstanding asynchronous requests finish first (completions kept). */
+	pthread_mutex_lock(&ctx->lock);
+	while (ctx->npu && model_busy(m) && npu_inflight(ctx->npu) &&
+	       npu_reap(ctx->npu, 1, on_complete, ctx) >= 0)
+		;
+	pthread_mutex_unlock(&ctx->lock);
+	if (m->mapped_frame)
+		frame_free(ctx, m->mapped, m->mapped_frame);
 	for (c = m->cache; c; c = n) {
 		n = c->next;
 		compiled_free(c);
@@ -322,7 +650,9 @@ void accel_model_free(accel_model *m)
 	ir_graph_free(m->g);
 	free(m->in_info);
 	free(m->out_info);
+	free(m->name);
 	pthread_mutex_destroy(&m->lock);
+	pthread_mutex_destroy(&m->map_lock);
 	free(m);
 }
 
@@ -354,8 +684,7 @@ int accel_model_output(const accel_model *m, int i, struct accel_tensor_info *in
 
 enum accel_device accel_model_device(const accel_model *m)
 {
-	(void)m;
-	return ACCEL_DEVICE_CPU;
+	return m ? m->last_device : ACCEL_DEVICE_CPU;
 }
 
 enum accel_engine accel_model_engine(const accel_model *m)
@@ -395,6 +724,8 @@ static bool int8_allowed(void)
 static int compile_int8(struct compiled *c, const struct ir_graph *g,
 			struct accel_err *e)
 {
+	__u64 sizes[ENPU_ISA_MAX_SLOTS];
+	struct enpu_fw_status st = { 0 };
 	struct qprog *p;
 	int r, i;
 
@@ -402,38 +733,41 @@ static int compile_int8(struct compiled *c, const struct ir_graph *g,
 	if (r)
 		return r;
 	c->prog = p;
-	c->slots = calloc(p->num_slots, sizeof(*c->slots));
-	if (!c->slots)
-		return -ENOMEM;
-	c->slots[QPROG_SLOT_CONST].data = p->consts;
-	c->slots[QPROG_SLOT_CONST].size = p->consts_size;
-	c->slots[QPROG_SLOT_ARENA].size = p->arena_size ? p->arena_size : 64;
-	for (i = 0; i < p->n_inputs; i++)
-		c->slots[p->inputs[i].slot].size = p->inputs[i].qbytes;
-	for (i = 0; i < p->n_outputs; i++)
-		c->slots[p->outputs[i].slot].size = p->outputs[i].qbytes;
-	for (i = QPROG_SLOT_ARENA; i < (int)p->num_slots; i++) {
-		c->slots[i].data = aligned_alloc(64, (c->slots[i].size + 63) & ~63ULL);
-		if (!c->slots[i].data)
-			return -ENOMEM;
-	}
+	if (p->num_slots > ENPU_ISA_MAX_SLOTS)
+		return accel_seterr(e, -E2BIG, "program uses %u buffer slots",
+				    p->num_slots);
 	for (i = 0; i < p->n_outputs; i++)
 		c->out_info[i] = p->outputs[i].shape;
 	/* Validate once here so a compiler bug surfaces at compile time. */
-	{
-		__u64 sizes[ENPU_ISA_MAX_SLOTS];
-		struct enpu_fw_status st = { 0 };
-
-		for (i = 0; i < (int)p->num_slots; i++)
-			sizes[i] = c->slots[i].size;
-		r = enpu_fw_validate(p->cmdbuf, p->cmdbuf_size, sizes,
-				     p->num_slots, &st);
-		if (r)
-			return accel_seterr(e, r,
-					    "internal error: compiled command buffer rejected (op %u, tensor %u): %s",
-					    st.op, st.tensor, st.msg ? st.msg : "");
-	}
+	for (i = 0; i < (int)p->num_slots; i++)
+		sizes[i] = slot_size(p, (uint32_t)i);
+	r = enpu_fw_validate(p->cmdbuf, p->cmdbuf_size, sizes, p->num_slots,
+			     &st);
+	if (r)
+		return accel_seterr(e, r,
+				    "internal error: compiled command buffer rejected (op %u, tensor %u): %s",
+				    st.op, st.tensor, st.msg ? st.msg : "");
 	c->engine = ACCEL_ENGINE_INT8;
+	return 0;
+}
+
+/* Upload the constants and the command buffer into BOs, once. */
+static int upload_npu(accel_ctx *ctx, struct compiled *c, struct accel_err *e)
+{
+	const struct qprog *p = c->prog;
+	int r;
+
+	r = npu_bo_alloc(ctx->npu, p->consts_size, &c->const_bo, e);
+	if (r)
+		return r;
+	memcpy(c->const_bo.map, p->consts, p->consts_size);
+	if (npu_cmdbuf_in_bo(ctx->npu)) {
+		r = npu_bo_alloc(ctx->npu, p->cmdbuf_size, &c->cmd_bo, e);
+		if (r)
+			return r;
+		memcpy(c->cmd_bo.map, p->cmdbuf, p->cmdbuf_size);
+	}
+	c->on_npu = true;
 	return 0;
 }
 
@@ -454,12 +788,37 @@ static int compile_fp32(struct compiled *c, const struct ir_graph *g,
 	return 0;
 }
 
+/* AUTO: say once per model why it runs on the CPU. */
+static void log_fallback(accel_model *m, const char *why)
+{
+	if (m->warned || (m->ctx->flags & ACCEL_CTX_QUIET))
+		return;
+	m->warned = true;
+	fprintf(stderr, "libaccel: %s runs on the CPU, not %s: %s\n", m->name,
+		npu_path(m->ctx->npu), why);
+}
+
+static void drop_int8(struct compiled *c)
+{
+	accel_ctx *ctx = c->m->ctx;
+
+	if (ctx->npu) {
+		npu_bo_free(ctx->npu, &c->const_bo);
+		npu_bo_free(ctx->npu, &c->cmd_bo);
+	}
+	qprog_free(c->prog);
+	c->prog = NULL;
+	c->on_npu = false;
+	c->engine = ACCEL_ENGINE_NONE;
+}
+
 static struct compiled *get_compiled(accel_model *m,
 				     const struct accel_tensor *in,
 				     struct accel_err *e, int *err)
 {
 	const struct ir_graph *g = m->g;
-	struct compiled *c, **pp;
+	accel_ctx *ctx = m->ctx;
+	struct compiled *c, **pp, **victim;
 	int i, d;
 
 	for (pp = &m->cache; (c = *pp); pp = &c->next) {
@@ -472,15 +831,16 @@ static struct compiled *get_compiled(accel_model *m,
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		*err = -ENOMEM;
+		*err = accel_seterr(e, -ENOMEM, "out of memory");
 		return NULL;
 	}
+	c->m = m;
 	pthread_mutex_init(&c->lock, NULL);
 	c->shapes = calloc((size_t)g->n_inputs + 1, sizeof(*c->shapes));
 	c->out_info = calloc((size_t)g->n_outputs + 1, sizeof(*c->out_info));
 	if (!c->shapes || !c->out_info) {
 		compiled_free(c);
-		*err = -ENOMEM;
+		*err = accel_seterr(e, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < g->n_inputs; i++) {
@@ -489,31 +849,44 @@ static struct compiled *get_compiled(accel_model *m,
 		for (d = 0; d < in[i].rank; d++)
 			c->shapes[i].dims[d] = in[i].dims[d];
 	}
-	*err = -EOPNOTSUPP;
+	*err = accel_seterr(e, -EOPNOTSUPP, "ACCEL_ENGINE=fp32 forces the float executor");
 	if (int8_allowed()) {
 		struct accel_err qe = { { 0 } };
 
 		*err = compile_int8(c, g, &qe);
+		if (!*err && ctx->npu)
+			*err = upload_npu(ctx, c, &qe);
 		if (*err) {
-			/* Not (fully) quantized: the float executor runs it. */
-			if (c->prog && c->slots)
-				for (i = QPROG_SLOT_ARENA; i < (int)c->prog->num_slots; i++) {
-					free(c->slots[i].data);
-					c->slots[i].data = NULL;
-				}
-			free(c->slots);
-			c->slots = NULL;
-			qprog_free(c->prog);
-			c->prog = NULL;
-			if (*err != -EOPNOTSUPP) {
+			bool not_lowered = c->engine != ACCEL_ENGINE_INT8;
+
+			drop_int8(c);
+			if (!not_lowered && ctx->npu && ctx->auto_fallback) {
+				/* Lowered, but the device refused it: CPU int8. */
+				log_fallback(m, qe.msg);
+				*err = compile_int8(c, g, &qe);
+			} else if (*err != -EOPNOTSUPP || !not_lowered) {
 				*e = qe;
 				compiled_free(c);
 				return NULL;
 			}
+			if (*err)
+				*e = qe;
 		}
 	}
-	if (*err)
+	if (*err && ctx->npu && !ctx->auto_fallback) {
+		char why[ACCEL_ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		*err = accel_seterr(e, -EOPNOTSUPP, "%s cannot run on the NPU (%s): %s",
+				    m->name, npu_path(ctx->npu), why);
+		compiled_free(c);
+		return NULL;
+	}
+	if (*err) {
+		if (ctx->npu)
+			log_fallback(m, e->msg);
 		*err = compile_fp32(c, g, e);
+	}
 	if (*err) {
 		compiled_free(c);
 		return NULL;
@@ -521,12 +894,19 @@ static struct compiled *get_compiled(accel_model *m,
 	c->next = m->cache;
 	m->cache = c;
 	if (++m->n_cached > ACCEL_CACHE_MAX) {
-		/* Evict the least recently used. */
-		for (pp = &m->cache; (*pp)->next; pp = &(*pp)->next)
-			;
-		compiled_free(*pp);
-		*pp = NULL;
-		m->n_cached--;
+		/* Evict the least recently used entry nobody is using. */
+		victim = NULL;
+		for (pp = &m->cache; *pp; pp = &(*pp)->next)
+			if (!(*pp)->pinned &&
+			    !__atomic_load_n(&(*pp)->users, __ATOMIC_ACQUIRE))
+				victim = pp;
+		if (victim && *victim != c) {
+			struct compiled *v = *victim;
+
+			*victim = v->next;
+			compiled_free(v);
+			m->n_cached--;
+		}
 	}
 	return c;
 }
@@ -615,39 +995,299 @@ static int prepare_outputs(const accel_model *m, const struct compiled *c,
 	return 0;
 }
 
-static int run_int8(struct compiled *c, const struct accel_tensor *in,
-		    struct accel_tensor *out, struct accel_err *e)
+static void quantize_inputs(const struct compiled *c, struct frame *f,
+			    const struct accel_tensor *in)
 {
 	const struct qprog *p = c->prog;
-	struct enpu_fw_status st = { 0 };
-	int i, r;
+	int i;
 
 	for (i = 0; i < p->n_inputs; i++) {
 		const struct qprog_edge *ed = &p->inputs[i];
 
 		if (ed->convert)
-			qprog_quantize(in[i].data, c->slots[ed->slot].data,
+			qprog_quantize(in[i].data, f->slots[ed->slot].data,
 				       ed->qbytes, ed->isa_dtype, ed->scale,
 				       ed->zero_point);
 		else
-			memcpy(c->slots[ed->slot].data, in[i].data, ed->qbytes);
+			memcpy(f->slots[ed->slot].data, in[i].data, ed->qbytes);
 	}
-	r = enpu_fw_execute(p->cmdbuf, p->cmdbuf_size, c->slots, p->num_slots,
-			    NULL, &st);
-	if (r)
-		return accel_seterr(e, r, "int8 execution failed at op %u: %s",
-				    st.op, st.msg ? st.msg : "");
+}
+
+static void dequantize_outputs(const struct compiled *c, const struct frame *f,
+			       void *const *out)
+{
+	const struct qprog *p = c->prog;
+	int i;
+
 	for (i = 0; i < p->n_outputs; i++) {
 		const struct qprog_edge *ed = &p->outputs[i];
 
 		if (ed->convert)
-			qprog_dequantize(c->slots[ed->slot].data, out[i].data,
+			qprog_dequantize(f->slots[ed->slot].data, out[i],
 					 ed->qbytes, ed->isa_dtype, ed->scale,
 					 ed->zero_point);
 		else
-			memcpy(out[i].data, c->slots[ed->slot].data, ed->qbytes);
+			memcpy(out[i], f->slots[ed->slot].data, ed->qbytes);
 	}
+}
+
+/* Room for every completion that can still arrive.  Under ctx->lock. */
+static int done_reserve(accel_ctx *ctx, size_t need)
+{
+	struct done_queue *q = &ctx->done;
+	struct accel_completion *v;
+	size_t cap, i;
+
+	if (need <= q->cap)
+		return 0;
+	cap = q->cap ? q->cap * 2 : 64;
+	while (cap < need)
+		cap *= 2;
+	v = malloc(cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < q->len; i++)
+		v[i] = q->v[(q->head + i) % q->cap];
+	free(q->v);
+	q->v = v;
+	q->cap = cap;
+	q->head = 0;
 	return 0;
+}
+
+static void done_push(accel_ctx *ctx, uint64_t user_data, int status)
+{
+	struct done_queue *q = &ctx->done;
+	struct accel_completion *cpl;
+
+	/* Capacity was reserved when the request was submitted. */
+	cpl = &q->v[(q->head + q->len) % q->cap];
+	memset(cpl, 0, sizeof(*cpl));
+	cpl->user_data = user_data;
+	cpl->status = status;
+	q->len++;
+}
+
+static int done_pop(accel_ctx *ctx, struct accel_completion *out, int max)
+{
+	struct done_queue *q = &ctx->done;
+	int n = 0;
+
+	while (n < max && q->len) {
+		out[n++] = q->v[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+		ctx->pending--;
+	}
+	return n;
+}
+
+/* A job finished (ctx->lock held, called from npu_reap()). */
+static void on_complete(struct npu_job *job, void *arg)
+{
+	struct frame *f = (struct frame *)((char *)job -
+					   offsetof(struct frame, job));
+	accel_ctx *ctx = arg;
+
+	if (!f->async)
+		return;		/* its synchronous owner looks at job->done */
+	if (!job->status)
+		dequantize_outputs(f->c, f, f->out_data);
+	done_push(ctx, f->user_data, job->status);
+	f->async = false;
+	f->busy = false;
+	__atomic_sub_fetch(&f->c->users, 1, __ATOMIC_RELEASE);
+}
+
+/* A free frame of @c, created on demand.  Under ctx->lock. */
+static struct frame *frame_get(accel_ctx *ctx, struct compiled *c,
+			       struct accel_err *e, int *err)
+{
+	struct frame *f, **v;
+	unsigned int i;
+	int r;
+
+	for (;;) {
+		for (i = 0; i < c->n_frames; i++)
+			if (!c->frames[i]->busy) {
+				c->frames[i]->busy = true;
+				return c->frames[i];
+			}
+		if (c->n_frames < ctx->depth)
+			break;
+		if (!c->on_npu || !npu_inflight(ctx->npu)) {
+			*err = accel_seterr(e, -EBUSY, "%s: more than %u runs at once",
+					    c->m->name, ctx->depth);
+			return NULL;
+		}
+		r = npu_reap(ctx->npu, 1, on_complete, ctx);
+		if (r < 0) {
+			*err = accel_seterr(e, r, "%s: waiting for a completion: %s",
+					    npu_path(ctx->npu), strerror(-r));
+			return NULL;
+		}
+	}
+	v = realloc(c->frames, (c->n_frames + 1) * sizeof(*v));
+	if (!v) {
+		*err = accel_seterr(e, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->frames = v;
+	f = frame_new(ctx, c, e, err);
+	if (!f)
+		return NULL;
+	c->frames[c->n_frames++] = f;
+	f->busy = true;
+	return f;
+}
+
+/* Run @f's job on the device and wait for it.  Under ctx->lock. */
+static int npu_run_frame(accel_ctx *ctx, struct frame *f, struct accel_err *e)
+{
+	int r;
+
+	f->async = false;
+	r = npu_queue(ctx->npu, &f->job, e);
+	if (r)
+		return r;
+	while (!f->job.done) {
+		r = npu_reap(ctx->npu, 1, on_complete, ctx);
+		if (r < 0)
+			return accel_seterr(e, r, "%s: waiting for the job: %s",
+					    npu_path(ctx->npu), strerror(-r));
+	}
+	if (f->job.status)
+		return accel_seterr(e, f->job.status, "%s: job of %s failed: %s",
+				    npu_path(ctx->npu), f->c->m->name,
+				    accel_strerror(f->job.status));
+	return 0;
+}
+
+static int cpu_run_frame(struct frame *f, struct accel_err *e)
+{
+	const struct qprog *p = f->c->prog;
+	struct enpu_fw_status st = { 0 };
+	int r;
+
+	r = enpu_fw_execute(p->cmdbuf, p->cmdbuf_size, f->slots, p->num_slots,
+			    NULL, &st);
+	if (r)
+		return accel_seterr(e, r, "int8 execution failed at op %u: %s",
+				    st.op, st.msg ? st.msg : "");
+	return 0;
+}
+
+/* Synchronous int8 run of @c. */
+static int run_int8(accel_ctx *ctx, struct compiled *c,
+		    const struct accel_tensor *in, struct accel_tensor *out,
+		    struct accel_err *e)
+{
+	void *op[64];
+	struct frame *f;
+	int r, i;
+
+	if (c->prog->n_outputs > 64)
+		return accel_seterr(e, -E2BIG, "more than 64 outputs");
+	for (i = 0; i < c->prog->n_outputs; i++)
+		op[i] = out[i].data;
+	pthread_mutex_lock(&ctx->lock);
+	f = frame_get(ctx, c, e, &r);
+	if (!f) {
+		pthread_mutex_unlock(&ctx->lock);
+		return r;
+	}
+	if (c->on_npu) {
+		quantize_inputs(c, f, in);
+		r = npu_run_frame(ctx, f, e);
+		if (!r)
+			dequantize_outputs(c, f, op);
+		f->busy = false;
+		pthread_mutex_unlock(&ctx->lock);
+		return r;
+	}
+	ctx->cpu_submitted++;
+	pthread_mutex_unlock(&ctx->lock);
+	quantize_inputs(c, f, in);
+	r = cpu_run_frame(f, e);
+	if (!r)
+		dequantize_outputs(c, f, op);
+	pthread_mutex_lock(&ctx->lock);
+	ctx->cpu_completed++;
+	f->busy = false;
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
+}
+
+static int run_fp32(struct compiled *c, const struct accel_tensor *inputs,
+		    int n_inputs, struct accel_tensor *outputs, int n_outputs,
+		    struct accel_err *e)
+{
+	accel_ctx *ctx = c->m->ctx;
+	const void *ip[64];
+	void *op[64];
+	int r, i;
+
+	if (n_inputs > 64 || n_outputs > 64)
+		return accel_seterr(e, -E2BIG, "more than 64 inputs or outputs");
+	for (i = 0; i < n_inputs; i++)
+		ip[i] = inputs[i].data;
+	for (i = 0; i < n_outputs; i++)
+		op[i] = outputs[i].data;
+	pthread_mutex_lock(&ctx->lock);
+	ctx->cpu_submitted++;
+	pthread_mutex_unlock(&ctx->lock);
+	pthread_mutex_lock(&c->lock);
+	r = cpu_plan_run(c->plan, ip, op, e);
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&ctx->lock);
+	ctx->cpu_completed++;
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
+}
+
+/* Look up (or compile) the form for @inputs and take a reference on it. */
+static struct compiled *begin_run(accel_model *m,
+				  const struct accel_tensor *inputs,
+				  int n_inputs, struct accel_tensor *outputs,
+				  int n_outputs, int *err)
+{
+	struct accel_err e = { { 0 } };
+	struct compiled *c;
+	int r;
+
+	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs)) {
+		*err = failf(-EINVAL, "accel_run: NULL argument");
+		return NULL;
+	}
+	r = check_inputs(m, inputs, n_inputs);
+	if (!r && n_outputs != m->g->n_outputs)
+		r = failf(-EINVAL, "model has %d outputs, %d given",
+			  m->g->n_outputs, n_outputs);
+	if (r) {
+		*err = r;
+		return NULL;
+	}
+	pthread_mutex_lock(&m->lock);
+	c = get_compiled(m, inputs, &e, &r);
+	if (!c) {
+		pthread_mutex_unlock(&m->lock);
+		*err = fail(r, &e);
+		return NULL;
+	}
+	__atomic_add_fetch(&c->users, 1, __ATOMIC_ACQUIRE);
+	m->last_engine = c->engine;
+	m->last_device = c->on_npu ? ACCEL_DEVICE_NPU : ACCEL_DEVICE_CPU;
+	m->last_arena = c->engine == ACCEL_ENGINE_INT8 ? c->prog->arena_size :
+			cpu_plan_arena_size(c->plan);
+	pthread_mutex_unlock(&m->lock);
+	r = prepare_outputs(m, c, outputs, n_outputs);
+	if (r) {
+		__atomic_sub_fetch(&c->users, 1, __ATOMIC_RELEASE);
+		*err = r;
+		return NULL;
+	}
+	*err = 0;
+	return c;
 }
 
 int accel_run(accel_model *m, const struct accel_tensor *inputs, int n_inputs,
@@ -655,52 +1295,264 @@ int accel_run(accel_model *m, const struct accel_tensor *inputs, int n_inputs,
 {
 	struct accel_err e = { { 0 } };
 	struct compiled *c;
+	int r;
+
+	c = begin_run(m, inputs, n_inputs, outputs, n_outputs, &r);
+	if (!c)
+		return r;
+	if (c->engine == ACCEL_ENGINE_INT8)
+		r = run_int8(m->ctx, c, inputs, outputs, &e);
+	else
+		r = run_fp32(c, inputs, n_inputs, outputs, n_outputs, &e);
+	__atomic_sub_fetch(&c->users, 1, __ATOMIC_RELEASE);
+	return r ? fail(r, &e) : 0;
+}
+
+int accel_submit(accel_model *m, const struct accel_tensor *inputs,
+		 int n_inputs, struct accel_tensor *outputs, int n_outputs,
+		 uint64_t user_data)
+{
+	struct accel_err e = { { 0 } };
+	struct compiled *c;
+	struct frame *f;
+	accel_ctx *ctx;
 	int r, i;
 
-	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs))
-		return failf(-EINVAL, "accel_run: NULL argument");
-	r = check_inputs(m, inputs, n_inputs);
-	if (r)
+	c = begin_run(m, inputs, n_inputs, outputs, n_outputs, &r);
+	if (!c)
 		return r;
-	if (n_outputs != m->g->n_outputs)
-		return failf(-EINVAL, "model has %d outputs, %d given",
-			     m->g->n_outputs, n_outputs);
-
-	pthread_mutex_lock(&m->lock);
-	c = get_compiled(m, inputs, &e, &r);
-	if (!c) {
-		pthread_mutex_unlock(&m->lock);
-		return fail(r, &e);
-	}
-	m->last_engine = c->engine;
-	m->last_arena = c->engine == ACCEL_ENGINE_INT8 ? c->prog->arena_size :
-			cpu_plan_arena_size(c->plan);
-	/* Hold the entry while running; eviction happens under m->lock. */
-	pthread_mutex_lock(&c->lock);
-	r = prepare_outputs(m, c, outputs, n_outputs);
+	ctx = m->ctx;
+	pthread_mutex_lock(&ctx->lock);
+	r = done_reserve(ctx, (size_t)ctx->pending + 1);
 	if (r) {
-		pthread_mutex_unlock(&c->lock);
-		pthread_mutex_unlock(&m->lock);
-		return r;
+		pthread_mutex_unlock(&ctx->lock);
+		__atomic_sub_fetch(&c->users, 1, __ATOMIC_RELEASE);
+		return failf(r, "out of memory");
 	}
-	if (c->engine == ACCEL_ENGINE_INT8) {
-		r = run_int8(c, inputs, outputs, &e);
-	} else {
-		const void *ip[64];
-		void *op[64];
+	if (!c->on_npu) {
+		/* CPU: run now, report through the completion queue. */
+		ctx->pending++;
+		pthread_mutex_unlock(&ctx->lock);
+		if (c->engine == ACCEL_ENGINE_INT8)
+			r = run_int8(ctx, c, inputs, outputs, &e);
+		else
+			r = run_fp32(c, inputs, n_inputs, outputs, n_outputs, &e);
+		if (r)
+			fail(r, &e);
+		pthread_mutex_lock(&ctx->lock);
+		done_push(ctx, user_data, r);
+		pthread_mutex_unlock(&ctx->lock);
+		__atomic_sub_fetch(&c->users, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	f = frame_get(ctx, c, &e, &r);
+	if (!f)
+		goto err_unlock;
+	quantize_inputs(c, f, inputs);
+	for (i = 0; i < c->prog->n_outputs; i++)
+		f->out_data[i] = outputs[i].data;
+	f->user_data = user_data;
+	f->async = true;
+	r = npu_queue(ctx->npu, &f->job, &e);
+	if (r) {
+		f->async = false;
+		f->busy = false;
+		goto err_unlock;
+	}
+	ctx->pending++;
+	pthread_mutex_unlock(&ctx->lock);
+	return 0;	/* the reference on c is dropped by on_complete() */
+err_unlock:
+	pthread_mutex_unlock(&ctx->lock);
+	__atomic_sub_fetch(&c->users, 1, __ATOMIC_RELEASE);
+	return fail(r, &e);
+}
 
-		if (n_inputs > 64 || n_outputs > 64) {
-			r = accel_seterr(&e, -E2BIG, "more than 64 inputs or outputs");
-		} else {
-			for (i = 0; i < n_inputs; i++)
-				ip[i] = inputs[i].data;
-			for (i = 0; i < n_outputs; i++)
-				op[i] = outputs[i].data;
-			r = cpu_plan_run(c->plan, ip, op, &e);
-		}
+int accel_flush(accel_ctx *ctx)
+{
+	int r = 0;
+
+	if (!ctx)
+		return failf(-EINVAL, "accel_flush: NULL context");
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->npu)
+		r = npu_flush(ctx->npu);
+	pthread_mutex_unlock(&ctx->lock);
+	return r ? failf(r, "%s: io_uring submit: %s", npu_path(ctx->npu),
+			 strerror(-r)) : 0;
+}
+
+static int collect(accel_ctx *ctx, struct accel_completion *done, int max,
+		   int min)
+{
+	int r = 0;
+
+	if (!ctx || max < 0 || (max && !done))
+		return failf(-EINVAL, "accel_poll/accel_wait: bad arguments");
+	if (min > max)
+		min = max;
+	pthread_mutex_lock(&ctx->lock);
+	if (min > (int)ctx->pending)
+		min = (int)ctx->pending;
+	if (ctx->npu) {
+		unsigned int want = ctx->done.len < (size_t)min ?
+				    (unsigned int)(min - (int)ctx->done.len) : 0;
+
+		r = npu_reap(ctx->npu, want, on_complete, ctx);
+		while (r >= 0 && ctx->done.len < (size_t)min)
+			r = npu_reap(ctx->npu, 1, on_complete, ctx);
 	}
-	pthread_mutex_unlock(&c->lock);
+	if (r >= 0)
+		r = done_pop(ctx, done, max);
+	else
+		r = failf(r, "%s: reaping completions: %s",
+			  npu_path(ctx->npu), strerror(-r));
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
+}
+
+int accel_poll(accel_ctx *ctx, struct accel_completion *done, int max)
+{
+	return collect(ctx, done, max, 0);
+}
+
+int accel_wait(accel_ctx *ctx, struct accel_completion *done, int max,
+	       int min)
+{
+	return collect(ctx, done, max, min < 0 ? 0 : min);
+}
+
+int accel_ctx_pending(accel_ctx *ctx)
+{
+	int n;
+
+	if (!ctx)
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->lock);
+	n = (int)ctx->pending;
+	pthread_mutex_unlock(&ctx->lock);
+	return n;
+}
+
+/* ---- zero-copy ---- */
+
+static int ensure_mapped(accel_model *m, struct accel_err *e)
+{
+	struct accel_tensor in[16];
+	struct compiled *c;
+	int i, d, r;
+	static const char dummy;
+
+	if (m->mapped)
+		return 0;
+	if (m->g->n_inputs > 16)
+		return accel_seterr(e, -E2BIG, "%s: more than 16 inputs", m->name);
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < m->g->n_inputs; i++) {
+		const struct accel_tensor_info *inf = &m->in_info[i];
+
+		if (inf->rank < 0)
+			return accel_seterr(e, -EINVAL, "input '%s' has no declared rank",
+					    inf->name);
+		in[i].dtype = inf->dtype;
+		in[i].rank = inf->rank;
+		for (d = 0; d < inf->rank; d++)
+			in[i].dims[d] = inf->dims[d] < 0 ? 1 : inf->dims[d];
+		in[i].data = (void *)&dummy;
+	}
+	c = get_compiled(m, in, e, &r);
+	if (!c)
+		return r;
+	if (c->engine != ACCEL_ENGINE_INT8)
+		return accel_seterr(e, -EOPNOTSUPP,
+				    "%s is not an int8 model: nothing to map", m->name);
+	pthread_mutex_lock(&m->ctx->lock);
+	m->mapped_frame = frame_new(m->ctx, c, e, &r);
+	pthread_mutex_unlock(&m->ctx->lock);
+	if (!m->mapped_frame)
+		return r;
+	m->mapped_frame->mapped = true;
+	c->pinned = true;
+	m->mapped = c;
+	return 0;
+}
+
+static int map_edge(accel_model *m, int index, bool output,
+		    struct accel_tensor *t, struct accel_quant *q)
+{
+	struct accel_err e = { { 0 } };
+	const struct qprog_edge *ed;
+	const struct qprog *p;
+	int r, d;
+
+	if (!m || !t)
+		return failf(-EINVAL, "accel_model_map_*: NULL argument");
+	pthread_mutex_lock(&m->lock);
+	r = ensure_mapped(m, &e);
 	pthread_mutex_unlock(&m->lock);
+	if (r)
+		return fail(r, &e);
+	p = m->mapped->prog;
+	if (index < 0 || index >= (output ? p->n_outputs : p->n_inputs))
+		return failf(-EINVAL, "%s index %d out of range",
+			     output ? "output" : "input", index);
+	ed = output ? &p->outputs[index] : &p->inputs[index];
+	memset(t, 0, sizeof(*t));
+	t->data = m->mapped_frame->slots[ed->slot].data;
+	t->size = ed->qbytes;
+	t->dtype = ed->convert ? (ed->isa_dtype == ENPU_DTYPE_S8 ?
+				  ACCEL_DTYPE_I8 : ACCEL_DTYPE_U8) :
+		   ed->shape.dtype;
+	t->rank = ed->shape.rank;
+	for (d = 0; d < ed->shape.rank && d < ACCEL_MAX_RANK; d++)
+		t->dims[d] = ed->shape.dims[d];
+	if (q) {
+		memset(q, 0, sizeof(*q));
+		q->scale = ed->convert ? ed->scale : 0.0f;
+		q->zero_point = ed->convert ? ed->zero_point : 0;
+	}
+	return 0;
+}
+
+int accel_model_map_input(accel_model *m, int index, struct accel_tensor *t,
+			  struct accel_quant *q)
+{
+	return map_edge(m, index, false, t, q);
+}
+
+int accel_model_map_output(accel_model *m, int index, struct accel_tensor *t,
+			   struct accel_quant *q)
+{
+	return map_edge(m, index, true, t, q);
+}
+
+int accel_run_mapped(accel_model *m)
+{
+	struct accel_err e = { { 0 } };
+	struct frame *f;
+	accel_ctx *ctx;
+	int r;
+
+	if (!m)
+		return failf(-EINVAL, "accel_run_mapped: NULL model");
+	if (!m->mapped)
+		return failf(-EINVAL, "%s: call accel_model_map_input() first",
+			     m->name);
+	ctx = m->ctx;
+	f = m->mapped_frame;
+	pthread_mutex_lock(&m->map_lock);
+	pthread_mutex_lock(&m->lock);
+	m->last_engine = ACCEL_ENGINE_INT8;
+	m->last_device = m->mapped->on_npu ? ACCEL_DEVICE_NPU : ACCEL_DEVICE_CPU;
+	pthread_mutex_unlock(&m->lock);
+	if (m->mapped->on_npu) {
+		pthread_mutex_lock(&ctx->lock);
+		r = npu_run_frame(ctx, f, &e);
+		pthread_mutex_unlock(&ctx->lock);
+	} else {
+		r = cpu_run_frame(f, &e);
+	}
+	pthread_mutex_unlock(&m->map_lock);
 	return r ? fail(r, &e) : 0;
 }
 

@@ -23,7 +23,7 @@ $(patsubst %.c,$(O)/%.o,$(LIBACCEL_SRCS)): | $(LIBACCEL_GEN_H)
 LIBACCEL_SONAME := libaccel.so.$(ACCEL_VERSION_MAJOR)
 LIBACCEL_SO := $(O)/lib/libaccel.so.$(ACCEL_VERSION)
 LIBACCEL_A := $(O)/lib/libaccel.a
-LIBACCEL_DEPLIBS := -lprotobuf-c -luring -lm -lpthread
+LIBACCEL_DEPLIBS := -lprotobuf-c -luring -ldrm -lm -lpthread
 
 $(LIBACCEL_SO): $(LIBACCEL_OBJS) libaccel/libaccel.map
 	@mkdir -p $(dir $@)
@@ -45,3 +45,6 @@ $(O)/lib/pkgconfig/libaccel.pc: libaccel/libaccel.pc.in Makefile
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(ACCEL_VERSION)|g' $< > $@
 
 ALL_TARGETS += $(LIBACCEL_SO) $(LIBACCEL_A) $(O)/lib/pkgconfig/libaccel.pc
+
+# The NPU backend talks to enpu.ko through libdrm and liburing.
+CFLAGS_npu := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)

@@ -1,15 +1,55 @@
 #!/bin/bash
-# The main job: classify the digits test split with the fp32 and the int8
-# model on the CPU backend and print accuracy and latency side by side.
+# SPDX-License-Identifier: MIT
+# The main job (make demo): build everything, boot the QEMU VM with Debian's
+# 6.12 kernel, insmod enpu.ko (soft engine), classify the digits test split
+# on the NPU and on the CPU backend and print accuracy, agreement (bit-exact
+# for int8), median/p99 latency and system calls per inference side by
+# side, plus accel-bench figures for the ioctl, io_uring and SQPOLL paths.
+#
+#	scripts/demo.sh [BUILD_DIR]
+#
+# DEMO_VM=0 skips the VM and runs the CPU backend on the host only.
 set -euo pipefail
 O=${1:-build}
 cd "$(dirname "$0")/.."
-run=$O/bin/example-digits
+MAKE=${MAKE:-make}
+t0=$(date +%s)
+say() { printf '\n== [%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
+
 n=$(od -An -j 0 -N 128 -c models/digits_test_y.npy | tr -d ' \n' | sed -E "s/.*shape':\(([0-9]+).*/\1/")
 echo "== ENPU demo: scikit-learn digits, $n held-out 8x8 images, one inference per image"
-echo "== CPU backend (the NPU backend arrives with enpu.ko; ACCEL_DEVICE=npu says so)"
-$run models/digits_fp32.onnx models/digits_test_x.npy models/digits_test_y.npy --device cpu
-$run models/digits_int8.onnx models/digits_test_x.npy models/digits_test_y.npy --device cpu
-echo
-echo "== one image through accel-run (int8 model, 200 repeats)"
-$O/bin/accel-run models/digits_int8.onnx --input models/digits_sample0.npy --repeat 200
+
+say "host: the CPU backend on this machine (no NPU here)"
+"$O/bin/example-digits" models/digits_fp32.onnx \
+	models/digits_test_x.npy models/digits_test_y.npy --device cpu | grep -v '^SUMMARY'
+"$O/bin/example-digits" models/digits_int8.onnx \
+	models/digits_test_x.npy models/digits_test_y.npy --device cpu | grep -v '^SUMMARY'
+
+if [ "${DEMO_VM:-1}" = 0 ]; then
+	echo "DEMO_VM=0: skipping the VM"
+	exit 0
+fi
+
+say "building enpu.ko against Debian's 6.12 headers (first run fetches them, ~1 min) and static guest binaries"
+$MAKE --no-print-directory -s O="$O" module npu-vm-progs
+
+say "booting QEMU (TCG, 2 vCPUs), insmod enpu.ko, running the demo inside (about a minute)"
+ko=$(find "$O/kmod/driver" -name enpu.ko | head -n 1)
+args=(--module "$ko" --params "timeout_ms=5000" --test tests/npu/demo-guest.sh
+      --timeout 600 --test-timeout 500 --out "$O/vm-demo" --name demo)
+for b in accel-info accel-run accel-bench example-digits; do
+	args+=(--file "$O/npu-vm/$b:bin/$b")
+done
+for f in digits_int8.onnx digits_fp32.onnx digits_test_x.npy digits_test_y.npy; do
+	args+=(--file "models/$f:models/$f")
+done
+set +e
+tests/vm/run-vm.sh "${args[@]}" > "$O/vm-demo.log" 2>&1
+rc=$?
+set -e
+# The guest's own output, without the harness's TAP framing.
+sed -n '/# Subtest: demo-guest.sh/,/^ok\|^not ok/p' "$O/vm-demo.log" |
+	sed -e '1d' -e '$d' -e 's/^    //'
+grep -E 'wall time|^demo:' "$O/vm-demo.log" | sed 's/^# /   /' || true
+say "done (full VM log: $O/vm-demo.log)"
+exit $rc

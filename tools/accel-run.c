@@ -316,9 +316,13 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("model:   %s\n", argv[optind]);
-	printf("device:  %s (%s)\n", accel_device_name(accel_model_device(m)),
-	       accel_model_engine(m) == ACCEL_ENGINE_INT8 ?
-	       "int8 command buffer on the firmware core" : "fp32 graph executor");
+	if (accel_model_device(m) == ACCEL_DEVICE_NPU)
+		printf("device:  npu (%s, %s submission, int8 command buffer)\n",
+		       accel_ctx_device_path(ctx), accel_ctx_submit_path(ctx));
+	else
+		printf("device:  %s (%s)\n", accel_device_name(accel_model_device(m)),
+		       accel_model_engine(m) == ACCEL_ENGINE_INT8 ?
+		       "int8 command buffer on the firmware core" : "fp32 graph executor");
 	printf("arena:   %zu bytes\n", accel_model_arena_size(m));
 	for (i = 0; i < n_out; i++) {
 		struct accel_tensor_info inf;

@@ -20,11 +20,30 @@
  * of the calling thread's most recent failure ("node 'conv1' (Conv): weight
  * has 3 input channels, input has 1").
  *
- * Thread safety: contexts and models may be used from several threads;
- * accel_run() on the same model from several threads at once is safe (runs
- * of one model are serialised; load one model per thread for parallelism).
- * accel_model_free() and accel_close() must not race with other calls on the
- * same object.
+ * Thread safety: every call may be made from several threads at once on the
+ * same context and models, except accel_model_free() and accel_close(),
+ * which must not race with other calls on the same object; free a
+ * context's models before closing it.  On the NPU a context owns one submission
+ * ring: its submissions and completions are serialised by one lock that a
+ * synchronous accel_run() or a blocking accel_wait() holds while it waits,
+ * so for parallel submission from several threads open one context per
+ * thread (contexts are independent; several per process are fine).  On the
+ * CPU, runs of one model at one input shape are serialised (each compiled
+ * form has one scratch arena); different models run in parallel.
+ *
+ * NPU: a context opened with ACCEL_DEVICE_NPU or AUTO drives an ENPU device
+ * (/dev/accel/accelN, DRM driver "enpu") through enpu.ko.  Each model's
+ * constants and command buffer are uploaded once into buffer objects; inputs
+ * and outputs live in mmapped buffer objects (accel_model_map_input() hands
+ * them to the app for zero-copy).  Jobs go to the kernel through io_uring
+ * (IORING_OP_URING_CMD on an IORING_SETUP_SQE128 ring; accel_submit() only
+ * queues, so N submissions cost one io_uring_enter), with SQPOLL on request
+ * (ACCEL_CTX_SQPOLL: no syscalls per inference while the device is busy),
+ * or through the SUBMIT/WAIT ioctls (ACCEL_CTX_SUBMIT_IOCTL, kept for
+ * comparison).  AUTO falls back to the CPU when there is no usable device or
+ * a model cannot run on it (float model, unsupported op, too large) and says
+ * why in one line on stderr (ACCEL_CTX_QUIET silences it);
+ * accel_model_device() tells where a model ran.
  */
 #ifndef ACCEL_H
 #define ACCEL_H
@@ -37,7 +56,7 @@ extern "C" {
 #endif
 
 #define ACCEL_VERSION_MAJOR 0
-#define ACCEL_VERSION_MINOR 1
+#define ACCEL_VERSION_MINOR 2
 #define ACCEL_VERSION_PATCH 0
 #define ACCEL_VERSION_NUMBER \
 	(ACCEL_VERSION_MAJOR * 10000 + ACCEL_VERSION_MINOR * 100 + \
@@ -190,6 +209,178 @@ ACCEL_API void accel_tensor_release(struct accel_tensor *t);
 /* Size in bytes of one element of @dtype, 0 when unknown. */
 ACCEL_API size_t accel_dtype_size(int dtype);
 ACCEL_API const char *accel_dtype_name(int dtype);
+
+/* ---- 0.2: devices, context options, NPU, asynchronous runs ---- */
+
+/**
+ * struct accel_device_info - one device libaccel knows about.
+ * @kind: &enum accel_device (CPU or NPU).
+ * @usable: 0 when libaccel can run models on it, else a negative errno.
+ * @path: device node ("/dev/accel/accel0"), "" for the CPU.
+ * @driver: DRM driver name ("enpu"), "cpu" for the CPU.
+ * @description: driver's description.
+ * @why: "usable", or why libaccel cannot use the device.
+ * @driver_version: driver interface version, major << 16 | minor.
+ * @isa_version: command-buffer ISA version, major << 16 | minor.
+ * @fw_version: firmware core version, major << 16 | minor.
+ * @num_engines: execution units (CPU: online cores).
+ * @engine_type: 0 soft engine (kernel workers), 1 PCI NPU; CPU: 0.
+ * @job_timeout_ms: per-job timeout, 0 when none.
+ * @capabilities: the driver's DRM_ENPU_CAP_* bits.
+ * @memory_size: bytes buffers can come from.
+ * @max_alloc_size: largest single buffer, bytes.
+ * @reserved: zero.
+ */
+struct accel_device_info {
+	int32_t kind;
+	int32_t usable;
+	char path[32];
+	char driver[32];
+	char description[64];
+	char why[160];
+	uint32_t driver_version;
+	uint32_t isa_version;
+	uint32_t fw_version;
+	uint32_t num_engines;
+	uint32_t engine_type;
+	uint32_t job_timeout_ms;
+	uint64_t capabilities;
+	uint64_t memory_size;
+	uint64_t max_alloc_size;
+	uint32_t reserved[16];
+};
+
+/*
+ * accel_devices() - list the CPU and every /dev/accel/accel* node.
+ * Fills up to @max entries of @info (may be NULL with @max 0).
+ * Return: the number of devices (may exceed @max) or a negative errno.
+ */
+ACCEL_API int accel_devices(struct accel_device_info *info, int max);
+
+/** ACCEL_CTX_SUBMIT_IOCTL - NPU: submit by ioctl (SUBMIT + WAIT per job). */
+#define ACCEL_CTX_SUBMIT_IOCTL	(1u << 0)
+/** ACCEL_CTX_SQPOLL - NPU: io_uring with a kernel SQ polling thread. */
+#define ACCEL_CTX_SQPOLL	(1u << 1)
+/** ACCEL_CTX_QUIET - do not log the one-line CPU fallback notice. */
+#define ACCEL_CTX_QUIET		(1u << 2)
+
+/**
+ * struct accel_ctx_options - accel_open_opts() settings.
+ * @size: sizeof(struct accel_ctx_options) as the caller knows it.
+ * @flags: ACCEL_CTX_* bits.  The ACCEL_NPU_SUBMIT environment variable
+ *	(uring, sqpoll, ioctl) overrides the submission bits.
+ * @npu_index: N of /dev/accel/accelN, or -1 for the first usable one.
+ * @queue_depth: NPU: io_uring entries and the most requests in flight per
+ *	model form; 0 picks 256.
+ * @reserved: must be zero.
+ */
+struct accel_ctx_options {
+	uint32_t size;
+	uint32_t flags;
+	int32_t npu_index;
+	uint32_t queue_depth;
+	uint32_t reserved[12];
+};
+
+ACCEL_API accel_ctx *accel_open_opts(enum accel_device device,
+				     const struct accel_ctx_options *opts,
+				     int *err);
+
+/**
+ * struct accel_ctx_stats - a context's counters since accel_open().
+ * @submitted: requests submitted (synchronous and asynchronous).
+ * @completed: requests completed.
+ * @ioctls: ioctl() system calls libaccel made on the device (including BO
+ *	creation at model upload; diff two snapshots for a steady state).
+ * @uring_enters: io_uring_enter() system calls (submit and wait).
+ * @reserved: zero.
+ */
+struct accel_ctx_stats {
+	uint64_t submitted;
+	uint64_t completed;
+	uint64_t ioctls;
+	uint64_t uring_enters;
+	uint64_t reserved[8];
+};
+ACCEL_API int accel_ctx_stats(accel_ctx *ctx, struct accel_ctx_stats *st);
+/* "cpu", "ioctl", "io_uring" or "io_uring+sqpoll". */
+ACCEL_API const char *accel_ctx_submit_path(const accel_ctx *ctx);
+/* The context's device node ("/dev/accel/accel0"), "" on the CPU. */
+ACCEL_API const char *accel_ctx_device_path(const accel_ctx *ctx);
+
+/**
+ * struct accel_completion - one finished asynchronous request.
+ * @user_data: as given to accel_submit().
+ * @status: 0, or the request's negative errno (-ETIMEDOUT: the job hung,
+ *	-ECANCELED, -EINVAL ...).
+ * @reserved: zero.
+ */
+struct accel_completion {
+	uint64_t user_data;
+	int32_t status;
+	uint32_t reserved[5];
+};
+
+/*
+ * accel_submit() - start one run without waiting for it.  Inputs are
+ * consumed (quantized into device memory) before it returns; outputs are
+ * prepared as by accel_run() (shape set, buffer allocated when @data is
+ * NULL) and filled when the request completes, so their buffers must stay
+ * valid until accel_poll()/accel_wait() return its completion.  On the NPU
+ * the request is queued and reaches the kernel with the next accel_flush(),
+ * accel_poll() or accel_wait() (one io_uring_enter for all queued); on the
+ * CPU it runs at once and its completion is queued.  At most queue_depth
+ * requests per model form are in flight; beyond that accel_submit() first
+ * waits for a completion (kept for the next accel_poll()/accel_wait()).
+ * Return: 0, or a negative errno when the request was not started (no
+ * completion will be reported for it).
+ */
+ACCEL_API int accel_submit(accel_model *model,
+			   const struct accel_tensor *inputs, int n_inputs,
+			   struct accel_tensor *outputs, int n_outputs,
+			   uint64_t user_data);
+/* Push queued NPU requests to the kernel now. */
+ACCEL_API int accel_flush(accel_ctx *ctx);
+/* Collect up to @max completions without blocking; returns how many. */
+ACCEL_API int accel_poll(accel_ctx *ctx, struct accel_completion *done,
+			 int max);
+/*
+ * Collect up to @max completions, blocking until at least @min are there
+ * (capped at the number of requests in flight); returns how many.
+ */
+ACCEL_API int accel_wait(accel_ctx *ctx, struct accel_completion *done,
+			 int max, int min);
+/* Requests submitted and not yet returned by accel_poll()/accel_wait(). */
+ACCEL_API int accel_ctx_pending(accel_ctx *ctx);
+
+/**
+ * struct accel_quant - how a mapped int8 tensor encodes real values:
+ * real = (q - @zero_point) * @scale.  @scale is 0 for a tensor that is not
+ * quantized.  @reserved: zero.
+ */
+struct accel_quant {
+	float scale;
+	int32_t zero_point;
+	uint32_t reserved[6];
+};
+
+/*
+ * Zero-copy: the buffers a model reads its inputs from and writes its
+ * outputs to (mmapped device buffer objects on the NPU), at the model's
+ * declared shapes (symbolic dimensions taken as 1).  They hold the int8
+ * program's edge tensors: quantized (dtype I8/U8, see @q) when the model
+ * quantizes at its edge.  Write inputs in place, call accel_run_mapped(),
+ * read outputs in place.  The mapping lives as long as the model; only int8
+ * models (ACCEL_ENGINE_INT8) have one (-EOPNOTSUPP otherwise).  Runs through
+ * the mapping are serialised per model; @t's data must not be freed.
+ */
+ACCEL_API int accel_model_map_input(accel_model *model, int index,
+				    struct accel_tensor *t,
+				    struct accel_quant *q);
+ACCEL_API int accel_model_map_output(accel_model *model, int index,
+				     struct accel_tensor *t,
+				     struct accel_quant *q);
+ACCEL_API int accel_run_mapped(accel_model *model);
 
 #ifdef __cplusplus
 }

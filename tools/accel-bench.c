@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: MIT
+/*
+ * accel-bench - measure a model's latency and throughput with libaccel, in
+ * MLPerf Inference's scenarios:
+ *
+ *	single-stream	one request at a time; latency p50/p90/p99/max
+ *	offline		N requests in flight per thread; throughput
+ *	multi-process	P processes, each single-stream, sharing the device
+ *
+ * On the NPU every scenario reports the system calls libaccel made per
+ * inference (ioctl + io_uring_enter), and single-stream/offline run once per
+ * submission path (ioctl, io_uring, io_uring+sqpoll) unless --submit picks
+ * one.  --json prints one JSON object per scenario (and path) on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accel.h"
+
+#define MAX_IO		16
+#define MAX_INFLIGHT	256
+
+struct opts {
+	const char *model;
+	enum accel_device device;
+	const char *scenario;	/* "all" or one */
+	const char *submit;	/* "all", "uring", "sqpoll", "ioctl" */
+	int threads;
+	int inflight;
+	int procs;
+	int batch;
+	double time_s;		/* > 0: run for this long */
+	long count;		/* > 0: run this many (per thread/process) */
+	int warmup;
+	bool json;
+	bool progress;
+};
+
+/* What one scenario measured. */
+struct result {
+	const char *scenario;
+	const char *submit;
+	const char *device;
+	double *lat;		/* microseconds, one per request */
+	long n;
+	double secs;
+	double syscalls;	/* per inference, -1 when not measured */
+	double ioctls, enters;
+	long per_proc_min, per_proc_max;
+	int errors;
+};
+
+static struct opts o = {
+	.device = ACCEL_DEVICE_AUTO, .scenario = "all", .submit = "all",
+	.threads = 1, .inflight = 8, .procs = 4, .batch = 1, .warmup = 10,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: accel-bench MODEL [--scenario single-stream|offline|multi-process|all]\n"
+		"                   [--device cpu|npu|auto] [--submit uring|sqpoll|ioctl|all]\n"
+		"                   [--threads T] [--inflight N] [--procs P] [--batch B]\n"
+		"                   [--time SECONDS | --count N] [--warmup N] [--json]\n"
+		"\n"
+		"Runs MODEL on random inputs and reports latency percentiles, throughput\n"
+		"and, on the NPU, system calls per inference for each submission path.\n"
+		"--threads: offline worker threads (one context each); --inflight:\n"
+		"requests in flight per offline thread; --procs: processes in the\n"
+		"multi-process scenario.  Default: --time 2 per scenario.\n");
+}
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "accel-bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const double *sorted, long n, double p)
+{
+	long i;
+
+	if (n <= 0)
+		return 0;
+	i = (long)(p / 100.0 * (double)n + 0.5) - 1;
+	if (i < 0)
+		i = 0;
+	if (i >= n)
+		i = n - 1;
+	return sorted[i];
+}
+
+/* Submission path name -> context flags. */
+static uint32_t submit_flags(const char *s)
+{
+	if (!strcmp(s, "ioctl"))
+		return ACCEL_CTX_SUBMIT_IOCTL;
+	if (!strcmp(s, "sqpoll"))
+		return ACCEL_CTX_SQPOLL;
+	return 0;
+}
+
+/* One context + model + random inputs and output buffers. */
+struct runner {
+	accel_ctx *ctx;
+	accel_model *m;
+	int n_in, n_out;
+	struct accel_tensor in[MAX_IO];
+	struct accel_tensor out[MAX_INFLIGHT][MAX_IO];
+};
+
+static void runner_free(struct runner *r)
+{
+	int i, k;
+
+	for (i = 0; i < r->n_in; i++)
+		free(r->in[i].data);
+	for (k = 0; k < MAX_INFLIGHT; k++)
+		for (i = 0; i < r->n_out; i++)
+			accel_tensor_release(&r->out[k][i]);
+	accel_model_free(r->m);
+	accel_close(r->ctx);
+	free(r);
+}
+
+static struct runner *runner_new(const char *submit)
+{
+	struct accel_ctx_options co = { .size = sizeof(co), .npu_index = -1,
+					.flags = ACCEL_CTX_QUIET };
+	struct runner *r = calloc(1, sizeof(*r));
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int err, i, d;
+
+	if (!r)
+		return NULL;
+	co.flags |= submit_flags(submit);
+	r->ctx = accel_open_opts(o.device, &co, &err);
+	if (!r->ctx)
+		goto fail;
+	r->m = accel_model_load(r->ctx, o.model, &err);
+	if (!r->m)
+		goto fail;
+	r->n_in = accel_model_num_inputs(r->m);
+	r->n_out = accel_model_num_outputs(r->m);
+	if (r->n_in > MAX_IO || r->n_out > MAX_IO) {
+		die("%s: more than %d inputs or outputs", o.model, MAX_IO);
+		goto fail_quiet;
+	}
+	for (i = 0; i < r->n_in; i++) {
+		struct accel_tensor_info inf;
+		struct accel_tensor *t = &r->in[i];
+		size_t n = 1, es, j;
+
+		accel_model_input(r->m, i, &inf);
+		es = accel_dtype_size(inf.dtype);
+		if (!es || inf.rank < 0) {
+			die("input '%s': cannot make data for it", inf.name);
+			goto fail_quiet;
+		}
+		t->dtype = inf.dtype;
+		t->rank = inf.rank;
+		for (d = 0; d < inf.rank; d++) {
+			t->dims[d] = inf.dims[d] < 0 ? (d == 0 ? o.batch : 1) :
+				     inf.dims[d];
+			n *= (size_t)t->dims[d];
+		}
+		t->size = n * es;
+		t->data = malloc(t->size ? t->size : 1);
+		if (!t->data)
+			goto fail_quiet;
+		for (j = 0; j < t->size; j++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			((uint8_t *)t->data)[j] = (uint8_t)(seed >> 56);
+		}
+		if (inf.dtype == ACCEL_DTYPE_F32)
+			for (j = 0; j < n; j++)
+				((float *)t->data)[j] = (float)((uint8_t *)t->data)[j * 4] / 16.0f;
+	}
+	return r;
+fail:
+	die("%s", accel_last_error());
+fail_quiet:
+	runner_free(r);
+	return NULL;
+}
+
+static volatile sig_atomic_t stop_all;
+static bool on_npu;		/* the model runs on the NPU (probed once) */
+
+static bool done_yet(long n, double t0)
+{
+	if (stop_all)
+		return true;
+	if (o.count > 0)
+		return n >= o.count;
+	return now_s() - t0 >= o.time_s;
+}
+
+static void progress(const char *what, long n, double t0)
+{
+	static double last;
+	double t = now_s();
+
+	if (!o.progress || t - last < 0.25)
+		return;
+	last = t;
+	if (o.count > 0)
+		fprintf(stderr, "\r  %-28s %ld/%ld requests  %.0f/s   ", what, n,
+			o.count, n / (t - t0 + 1e-9));
+	else
+		fprintf(stderr, "\r  %-28s %ld requests  %.1f/%.1fs  %.0f/s   ",
+			what, n, t - t0, o.time_s, n / (t - t0 + 1e-9));
+}
+
+static void progress_end(void)
+{
+	if (o.progress)
+		fprintf(stderr, "\r%*s\r", 78, "");
+}
+
+/* Growable latency array. */
+static int lat_push(double **v, long *n, long *cap, double x)
+{
+	if (*n == *cap) {
+		long nc = *cap ? *cap * 2 : 4096;
+		double *p = realloc(*v, (size_t)nc * sizeof(double));
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* Single stream on @r; fills @res (lat owned by it). */
+static int single_stream(struct runner *r, struct result *res, const char *label)
+{
+	struct accel_ctx_stats s0, s1;
+	long cap = 0, i;
+	double t0;
+	int err;
+
+	for (i = 0; i < o.warmup; i++) {
+		err = accel_run(r->m, r->in, r->n_in, r->out[0], r->n_out);
+		if (err)
+			return die("%s", accel_last_error());
+	}
+	accel_ctx_stats(r->ctx, &s0);
+	t0 = now_s();
+	while (!done_yet(res->n, t0)) {
+		double a = now_s();
+
+		err = accel_run(r->m, r->in, r->n_in, r->out[0], r->n_out);
+		if (err) {
+			res->errors++;
+			return die("%s", accel_last_error());
+		}
+		if (lat_push(&res->lat, &res->n, &cap, (now_s() - a) * 1e6))
+			return die("out of memory");
+		progress(label, res->n, t0);
+	}
+	res->secs = now_s() - t0;
+	accel_ctx_stats(r->ctx, &s1);
+	res->ioctls = (double)(s1.ioctls - s0.ioctls);
+	res->enters = (double)(s1.uring_enters - s0.uring_enters);
+	res->device = accel_device_name(accel_model_device(r->m));
+	return 0;
+}
+
+/* One offline worker: keep o.inflight requests in flight. */
+struct worker {
+	struct runner *r;
+	struct result res;
+	const char *label;
+	int index;
+	int ret;
+	pthread_t tid;
+};
+
+static void *offline_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct runner *r = w->r;
+	struct accel_completion done[MAX_INFLIGHT];
+	struct accel_ctx_stats s0, s1;
+	double start[MAX_INFLIGHT], t0;
+	long submitted = 0, cap = 0;
+	int inflight = 0, free_slot[MAX_INFLIGHT], n_free = 0, k, n, err;
+
+	for (k = o.inflight - 1; k >= 0; k--)
+		free_slot[n_free++] = k;
+	/* Warm up with a full window: every in-flight slot's buffers exist. */
+	for (k = 0; k < o.warmup || k < o.inflight; k++)
+		if (accel_submit(r->m, r->in, r->n_in, r->out[k % o.inflight],
+				 r->n_out, 0))
+			goto fail;
+	while (accel_ctx_pending(r->ctx) > 0)
+		if (accel_wait(r->ctx, done, MAX_INFLIGHT, 1) < 0)
+			goto fail;
+	accel_ctx_stats(r->ctx, &s0);
+	t0 = now_s();
+	for (;;) {
+		bool more = !done_yet(submitted, t0);
+
+		while (more && n_free) {
+			int slot = free_slot[--n_free];
+
+			start[slot] = now_s();
+			err = accel_submit(r->m, r->in, r->n_in, r->out[slot],
+					   r->n_out, (uint64_t)slot);
+			if (err)
+				goto fail;
+			submitted++;
+			inflight++;
+			more = !done_yet(submitted, t0);
+		}
+		if (!inflight)
+			break;
+		/*
+		 * Reap half the window before refilling it: submissions then
+		 * go out in batches (one io_uring_enter each) instead of one
+		 * per completion.
+		 */
+		n = accel_wait(r->ctx, done, MAX_INFLIGHT,
+			       inflight / 2 > 0 ? inflight / 2 : 1);
+		if (n < 0)
+			goto fail;
+		for (k = 0; k < n; k++) {
+			int slot = (int)done[k].user_data;
+
+			if (done[k].status)
+				w->res.errors++;
+			lat_push(&w->res.lat, &w->res.n, &cap,
+				 (now_s() - start[slot]) * 1e6);
+			free_slot[n_free++] = slot;
+		}
+		inflight -= n;
+		if (w->index == 0)
+			progress(w->label, w->res.n, t0);
+	}
+	w->res.secs = now_s() - t0;
+	accel_ctx_stats(r->ctx, &s1);
+	w->res.ioctls = (double)(s1.ioctls - s0.ioctls);
+	w->res.enters = (double)(s1.uring_enters - s0.uring_enters);
+	w->res.device = accel_device_name(accel_model_device(r->m));
+	return NULL;
+fail:
+	die("%s", accel_last_error());
+	w->ret = 1;
+	return NULL;
+}
+
+static int offline(const char *submit, struct result *res, const char *label)
+{
+	struct worker *w = calloc((size_t)o.threads, sizeof(*w));
+	long cap = 0, i;
+	int t, ret = 0;
+
+	if (!w)
+		return die("out of memory");
+	for (t = 0; t < o.threads; t++) {
+		w[t].r = runner_new(submit);
+		w[t].label = label;
+		w[t].index = t;
+		if (!w[t].r) {
+			ret = 1;
+			goto out;
+		}
+	}
+	for (t = 0; t < o.threads; t++)
+		if (pthread_create(&w[t].tid, NULL, offline_worker, &w[t])) {
+			ret = die("cannot start thread %d", t);
+			o.threads = t;
+			break;
+		}
+	for (t = 0; t < o.threads; t++) {
+		pthread_join(w[t].tid, NULL);
+		ret |= w[t].ret;
+		for (i = 0; i < w[t].res.n; i++)
+			lat_push(&res->lat, &res->n, &cap, w[t].res.lat[i]);
+		if (w[t].res.secs > res->secs)
+			res->secs = w[t].res.secs;
+		res->ioctls += w[t].res.ioctls;
+		res->enters += w[t].res.enters;
+		res->errors += w[t].res.errors;
+		res->device = w[t].res.device;
+	}
+out:
+	for (t = 0; t < o.threads; t++) {
+		free(w[t].res.lat);
+		if (w[t].r)
+			runner_free(w[t].r);
+	}
+	free(w);
+	return ret;
+}
+
+/* Read exactly @len bytes. */
+static int read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	size_t put = 0;
+
+	while (put < len) {
+		ssize_t n = write(fd, (const char *)buf + put, len - put);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		put += (size_t)n;
+	}
+	return 0;
+}
+
+/* P children, each single-stream on its own context; samples via pipes. */
+static int multi_process(const char *submit, struct result *res)
+{
+	pid_t pid[64];
+	int fds[64], p, ret = 0, status;
+	long cap = 0;
+	double t0 = now_s();
+
+	if (o.procs < 1 || o.procs > 64)
+		return die("--procs must be 1..64");
+	fflush(NULL);
+	for (p = 0; p < o.procs; p++) {
+		int pfd[2];
+
+		if (pipe(pfd))
+			return die("pipe: %s", strerror(errno));
+		pid[p] = fork();
+		if (pid[p] < 0)
+			return die("fork: %s", strerror(errno));
+		if (pid[p] == 0) {
+			struct result r = { 0 };
+			struct runner *run;
+			double hdr[4];
+			int rc = 1;
+
+			close(pfd[0]);
+			o.progress = false;
+			run = runner_new(submit);
+			if (run && !single_stream(run, &r, "multi-process")) {
+				hdr[0] = (double)r.n;
+				hdr[1] = r.ioctls;
+				hdr[2] = r.enters;
+				hdr[3] = r.secs;
+				if (!write_all(pfd[1], hdr, sizeof(hdr)) &&
+				    !write_all(pfd[1], r.lat,
+					       (size_t)r.n * sizeof(double)))
+					rc = 0;
+			}
+			if (run)
+				runner_free(run);
+			free(r.lat);
+			_exit(rc);
+		}
+		close(pfd[1]);
+		fds[p] = pfd[0];
+	}
+	res->per_proc_min = -1;
+	for (p = 0; p < o.procs; p++) {
+		double hdr[4];
+		long n, i;
+
+		if (read_all(fds[p], hdr, sizeof(hdr))) {
+			ret = die("process %d (pid %d) reported nothing", p, (int)pid[p]);
+			res->errors++;
+		} else {
+			n = (long)hdr[0];
+			res->ioctls += hdr[1];
+			res->enters += hdr[2];
+			if (res->per_proc_min < 0 || n < res->per_proc_min)
+				res->per_proc_min = n;
+			if (n > res->per_proc_max)
+				res->per_proc_max = n;
+			for (i = 0; i < n; i++) {
+				double x;
+
+				if (read_all(fds[p], &x, sizeof(x)))
+					break;
+				lat_push(&res->lat, &res->n, &cap, x);
+			}
+		}
+		close(fds[p]);
+	}
+	for (p = 0; p < o.procs; p++) {
+		if (waitpid(pid[p], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			ret = die("process %d (pid %d) failed", p, (int)pid[p]);
+			res->errors++;
+		}
+	}
+	res->secs = now_s() - t0;
+	res->device = on_npu ? "npu" : "cpu";
+	return ret;
+}
+
+/* @s as a JSON string body: quotes, backslashes and controls escaped. */
+static void json_str(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+}
+
+static void report(const struct result *r, int threads)
+{
+	double *s = r->lat;
+	long n = r->n;
+	int batch = o.batch;
+	double ips = r->secs > 0 ? (double)n * batch / r->secs : 0;
+	double sc = n ? (r->ioctls + r->enters) / (double)n : 0;
+	bool npu = !strcmp(r->device ? r->device : "", "npu");
+
+	qsort(s, (size_t)n, sizeof(double), cmp_double);
+	if (o.json) {
+		printf("{\"model\":\"");
+		json_str(o.model);
+		printf("\",\"device\":\"%s\",\"submit\":\"%s\","
+		       "\"threads\":%d,\"batch\":%d,\"scenario\":\"%s\","
+		       "\"count\":%ld,\"errors\":%d,"
+		       "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
+		       "\"throughput_ips\":%.1f",
+		       r->device ? r->device : "?", npu ? r->submit : "cpu",
+		       threads, batch, r->scenario, n, r->errors,
+		       pct(s, n, 50), pct(s, n, 90), pct(s, n, 99),
+		       n ? s[n - 1] : 0.0, ips);
+		if (npu)
+			printf(",\"syscalls_per_inference\":%.3f,\"ioctls_per_inference\":%.3f,"
+			       "\"uring_enters_per_inference\":%.3f",
+			       sc, n ? r->ioctls / (double)n : 0,
+			       n ? r->enters / (double)n : 0);
+		if (!strcmp(r->scenario, "multi-process"))
+			printf(",\"processes\":%d,\"per_process_count\":{\"min\":%ld,\"max\":%ld}",
+			       o.procs, r->per_proc_min, r->per_proc_max);
+		if (!strcmp(r->scenario, "offline"))
+			printf(",\"inflight\":%d", o.inflight);
+		printf("}\n");
+	} else {
+		printf("%-14s %-4s %-16s thr %-2d  n %-7ld p50 %8.1f  p90 %8.1f  p99 %8.1f  max %8.1f us  %9.1f inf/s",
+		       r->scenario, r->device ? r->device : "?",
+		       npu ? r->submit : "-", threads, n, pct(s, n, 50),
+		       pct(s, n, 90), pct(s, n, 99), n ? s[n - 1] : 0.0, ips);
+		if (npu)
+			printf("  %.2f syscalls/inf (%.2f ioctl + %.2f io_uring_enter)",
+			       sc, n ? r->ioctls / (double)n : 0,
+			       n ? r->enters / (double)n : 0);
+		if (!strcmp(r->scenario, "multi-process"))
+			printf("  [%d procs, %ld..%ld each]", o.procs,
+			       r->per_proc_min, r->per_proc_max);
+		if (r->errors)
+			printf("  %d ERRORS", r->errors);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+static bool want(const char *scenario)
+{
+	return !strcmp(o.scenario, "all") || !strcmp(o.scenario, scenario);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_all = 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "scenario", required_argument, NULL, 'S' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "submit", required_argument, NULL, 'u' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "inflight", required_argument, NULL, 'i' },
+		{ "procs", required_argument, NULL, 'p' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "time", required_argument, NULL, 'T' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const paths[] = { "ioctl", "uring", "sqpoll" };
+	static const char *const path_names[] = { "ioctl", "io_uring", "io_uring+sqpoll" };
+	struct runner *probe;
+	bool npu;
+	int c, ret = 0, k;
+
+	while ((c = getopt_long(argc, argv, "S:d:u:t:i:p:b:T:n:w:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			if (strcmp(optarg, "single-stream") && strcmp(optarg, "offline") &&
+			    strcmp(optarg, "multi-process") && strcmp(optarg, "all"))
+				return die("--scenario: '%s' unknown", optarg);
+			o.scenario = optarg;
+			break;
+		case 'd':
+			if (!strcmp(optarg, "cpu"))
+				o.device = ACCEL_DEVICE_CPU;
+			else if (!strcmp(optarg, "npu"))
+				o.device = ACCEL_DEVICE_NPU;
+			else if (!strcmp(optarg, "auto"))
+				o.device = ACCEL_DEVICE_AUTO;
+			else
+				return die("--device: '%s' is not cpu, npu or auto", optarg);
+			break;
+		case 'u':
+			if (strcmp(optarg, "uring") && strcmp(optarg, "sqpoll") &&
+			    strcmp(optarg, "ioctl") && strcmp(optarg, "all"))
+				return die("--submit: '%s' is not uring, sqpoll, ioctl or all",
+					   optarg);
+			o.submit = optarg;
+			break;
+		case 't': o.threads = atoi(optarg); break;
+		case 'i': o.inflight = atoi(optarg); break;
+		case 'p': o.procs = atoi(optarg); break;
+		case 'b': o.batch = atoi(optarg); break;
+		case 'T': o.time_s = atof(optarg); break;
+		case 'n': o.count = atol(optarg); break;
+		case 'w': o.warmup = atoi(optarg); break;
+		case 'j': o.json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	o.model = argv[optind];
+	if (o.threads < 1 || o.threads > 64 || o.inflight < 1 ||
+	    o.inflight > MAX_INFLIGHT || o.batch < 1 || o.warmup < 0)
+		return die("--threads 1..64, --inflight 1..%d, --batch >= 1", MAX_INFLIGHT);
+	if (o.time_s <= 0 && o.count <= 0)
+		o.time_s = 2;
+	o.progress = isatty(STDERR_FILENO) && !o.json;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	/* Where does the model run?  That decides whether paths matter. */
+	probe = runner_new("uring");
+	if (!probe)
+		return 1;
+	if (accel_run(probe->m, probe->in, probe->n_in, probe->out[0], probe->n_out))
+		return die("%s", accel_last_error());
+	npu = accel_model_device(probe->m) == ACCEL_DEVICE_NPU;
+	on_npu = npu;
+	if (!o.json)
+		printf("accel-bench: %s on %s%s%s, batch %d, %s\n", o.model,
+		       accel_device_name(accel_model_device(probe->m)),
+		       npu ? " " : "", npu ? accel_ctx_device_path(probe->ctx) : "",
+		       o.batch, o.count > 0 ? "fixed count" : "fixed time");
+	runner_free(probe);
+	if (!npu)
+		o.submit = "uring";	/* one path: the CPU */
+
+	for (k = 0; k < 3; k++) {
+		struct result r = { 0 };
+		const char *path = paths[k];
+		char label[64];
+
+		if (strcmp(o.submit, "all") && strcmp(o.submit, path))
+			continue;
+		if (want("single-stream")) {
+			struct runner *run = runner_new(path);
+
+			snprintf(label, sizeof(label), "single-stream %s", npu ? path_names[k] : "");
+			r.scenario = "single-stream";
+			r.submit = path_names[k];
+			if (!run || single_stream(run, &r, label))
+				ret = 1;
+			progress_end();
+			if (run)
+				report(&r, 1);
+			if (run)
+				runner_free(run);
+			free(r.lat);
+			memset(&r, 0, sizeof(r));
+		}
+		if (want("offline")) {
+			snprintf(label, sizeof(label), "offline %s", npu ? path_names[k] : "");
+			r.scenario = "offline";
+			r.submit = path_names[k];
+			ret |= offline(path, &r, label);
+			progress_end();
+			report(&r, o.threads);
+			free(r.lat);
+			memset(&r, 0, sizeof(r));
+		}
+		if (stop_all)
+			break;
+	}
+	if (want("multi-process") && !stop_all) {
+		struct result r = { .scenario = "multi-process" };
+		const char *path = strcmp(o.submit, "all") ? o.submit : "uring";
+
+		r.submit = !strcmp(path, "ioctl") ? "ioctl" :
+			   !strcmp(path, "sqpoll") ? "io_uring+sqpoll" : "io_uring";
+		if (!npu)
+			r.submit = "cpu";
+		ret |= multi_process(path, &r);
+		if (!npu)
+			r.device = "cpu";
+		report(&r, 1);
+		free(r.lat);
+	}
+	return ret || stop_all;
+}
