@@ -79,5 +79,5 @@ check "raw input gives identical logits" cmp -s "$tmp/logits.npy" "$tmp/logits2.
 check "--random runs the fp32 model" grep -q "fp32 graph executor" "$tmp/out"
 
 echo "1..$n"
-echo "accel-run: $((n - fail)) passed, $fail failed, 0 skipped"
+echo "tools: $((n - fail)) passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
