@@ -47,9 +47,10 @@ set +e
 tests/vm/run-vm.sh "${args[@]}" > "$O/vm-demo.log" 2>&1
 rc=$?
 set -e
-# The guest's own output, without the harness's TAP framing.
-sed -n '/# Subtest: demo-guest.sh/,/^ok\|^not ok/p' "$O/vm-demo.log" |
-	sed -e '1d' -e '$d' -e 's/^    //'
+# The guest's own output, as it printed it (the harness's TAP view of the
+# same run indents and filters it).
+sed -n '/^ENPU-VM: TEST-BEGIN demo-guest.sh/,/^ENPU-VM: TEST-END demo-guest.sh/p' \
+	"$O/vm-demo/results.log" | sed -e '1d' -e '$d'
 grep -E 'wall time|^demo:' "$O/vm-demo.log" | sed 's/^# /   /' || true
 say "done (full VM log: $O/vm-demo.log)"
 exit $rc
