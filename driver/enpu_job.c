@@ -488,6 +488,13 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 
 	drm_sched_job_arm(&job->base);
 	job->finished = dma_fence_get(&job->base.s_fence->finished);
+	/*
+	 * drm_sched lets a job that depends on a fence of the same scheduler
+	 * run as soon as that job is scheduled, assuming one in-order ring.
+	 * The soft engine runs num_workers jobs side by side: a dependent job
+	 * must wait until this one has finished.
+	 */
+	set_bit(DRM_SCHED_FENCE_DONT_PIPELINE, &job->finished->flags);
 
 	for (u32 i = 0; i < job->bo_count; i++)
 		dma_resv_add_fence(job->bos[i]->resv, job->finished,

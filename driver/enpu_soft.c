@@ -49,6 +49,23 @@ static int enpu_soft_yield(void *ctx)
 	return 0;
 }
 
+/*
+ * drm_sched drops a job's dependencies on fences of its own entity: it
+ * assumes an entity's jobs execute in order on one ring.  The soft engine
+ * runs num_workers jobs side by side, so wait here for every dependency to
+ * finish (the others have signalled already).  This cannot deadlock: the
+ * scheduler's credit limit is num_workers, so every earlier job this one
+ * can wait for has been handed a worker of its own.
+ */
+static void enpu_soft_wait_deps(struct enpu_job *job)
+{
+	struct dma_fence *fence;
+	unsigned long i;
+
+	xa_for_each(&job->base.dependencies, i, fence)
+		dma_fence_wait(fence, false);
+}
+
 static void enpu_soft_work(struct work_struct *work)
 {
 	struct enpu_job *job = container_of(work, struct enpu_job, work);
@@ -62,6 +79,8 @@ static void enpu_soft_work(struct work_struct *work)
 	ktime_t start;
 	u64 ns;
 	int ret;
+
+	enpu_soft_wait_deps(job);
 
 	spin_lock(&edev->running_lock);
 	list_add_tail(&job->run_link, &edev->running);

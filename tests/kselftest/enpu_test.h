@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sync_file.h>
 
 #include <drm/enpu_accel.h>
 #include <drm/enpu_isa.h>
@@ -222,6 +223,151 @@ static inline void enpu_t_submit_args(struct drm_enpu_submit *s,
 	s->bo_handles = (uintptr_t)handles;
 	s->bo_count = 2;
 	s->bo_handle_size = sizeof(uint32_t);
+}
+
+/*
+ * A fully-connected job: [m,k] x [k,n] -> [m,n], int8, slots 0..2 (sizes
+ * m*k, k*n, m*n bytes).  m*k*n multiply-accumulates of CPU time: the tests
+ * use it as a job of tunable length.
+ */
+#define ENPU_FC_CB_SIZE	(72 + 3 * 48 + 96 + 16)
+
+static inline void enpu_build_fc(uint8_t *cb, uint32_t m, uint32_t k,
+				 uint32_t n)
+{
+	struct enpu_cmdbuf_header h;
+	struct enpu_tensor t[3];
+	struct enpu_op op;
+	struct enpu_quant q;
+	int i;
+
+	memset(cb, 0, ENPU_FC_CB_SIZE);
+	memset(&h, 0, sizeof(h));
+	h.magic = ENPU_ISA_MAGIC;
+	h.version_major = ENPU_ISA_VERSION_MAJOR;
+	h.version_minor = ENPU_ISA_VERSION_MINOR;
+	h.header_size = sizeof(h);
+	h.total_size = ENPU_FC_CB_SIZE;
+	h.num_slots = 3;
+	h.tensor_offset = 72;
+	h.tensor_size = sizeof(struct enpu_tensor);
+	h.num_tensors = 3;
+	h.op_offset = 72 + 3 * 48;
+	h.op_size = sizeof(struct enpu_op);
+	h.num_ops = 1;
+	h.quant_offset = 72 + 3 * 48 + 96;
+	h.quant_size = sizeof(struct enpu_quant);
+	h.num_quant = 1;
+	memcpy(cb, &h, sizeof(h));
+
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < 3; i++) {
+		t[i].slot = i;
+		t[i].dtype = ENPU_DTYPE_S8;
+		t[i].rank = 2;
+		t[i].dims[2] = t[i].dims[3] = 1;
+	}
+	t[0].dims[0] = m;
+	t[0].dims[1] = k;
+	t[1].dims[0] = k;
+	t[1].dims[1] = n;
+	t[2].dims[0] = m;
+	t[2].dims[1] = n;
+	memcpy(cb + h.tensor_offset, t, sizeof(t));
+
+	memset(&op, 0, sizeof(op));
+	op.opcode = ENPU_OP_FULLY_CONNECTED;
+	op.in[0] = 0;
+	op.in[1] = 1;
+	op.in[2] = ENPU_NO_TENSOR;
+	op.out = 2;
+	op.quant_index = 0;
+	op.quant_count = 1;
+	op.act_min = -128;
+	op.act_max = 127;
+	memcpy(cb + h.op_offset, &op, sizeof(op));
+
+	memset(&q, 0, sizeof(q));
+	q.multiplier = 1 << 30;
+	q.shift = 8;
+	memcpy(cb + h.quant_offset, &q, sizeof(q));
+}
+
+/* Three fresh BOs for an [m,k] x [k,n] job: no implicit dependency. */
+static inline int enpu_fc_bos(int fd, uint32_t m, uint32_t k, uint32_t n,
+			      uint32_t *bo)
+{
+	int ret;
+
+	ret = enpu_bo_create(fd, (uint64_t)m * k, &bo[0]);
+	if (!ret)
+		ret = enpu_bo_create(fd, (uint64_t)k * n, &bo[1]);
+	if (!ret)
+		ret = enpu_bo_create(fd, (uint64_t)m * n, &bo[2]);
+	return ret;
+}
+
+static inline void enpu_fc_submit_args(struct drm_enpu_submit *s,
+				       const uint8_t *cb, const uint32_t *bo)
+{
+	memset(s, 0, sizeof(*s));
+	s->cmdbuf_ptr = (uintptr_t)cb;
+	s->cmdbuf_size = ENPU_FC_CB_SIZE;
+	s->bo_handles = (uintptr_t)bo;
+	s->bo_count = 3;
+	s->bo_handle_size = sizeof(uint32_t);
+}
+
+static inline int enpu_syncobj_create(int fd, uint32_t *handle)
+{
+	struct drm_syncobj_create c = { 0 };
+	int ret = enpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c);
+
+	if (!ret)
+		*handle = c.handle;
+	return ret;
+}
+
+static inline int enpu_syncobj_destroy(int fd, uint32_t handle)
+{
+	struct drm_syncobj_destroy d = { .handle = handle };
+
+	return enpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY, &d);
+}
+
+/*
+ * CLOCK_MONOTONIC time at which the fence in a syncobj signalled, read from
+ * the kernel through a sync_file export: the completion order of jobs in
+ * different processes, independent of when their submitters got to run.
+ * -EBUSY if not signalled yet.
+ */
+static inline int enpu_syncobj_signal_ns(int fd, uint32_t handle,
+					 int64_t *ns)
+{
+	struct drm_syncobj_handle h = {
+		.handle = handle,
+		.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1,
+	};
+	struct sync_fence_info fi;
+	struct sync_file_info info;
+	int ret;
+
+	ret = enpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h);
+	if (ret)
+		return ret;
+	memset(&info, 0, sizeof(info));
+	memset(&fi, 0, sizeof(fi));
+	info.num_fences = 1;
+	info.sync_fence_info = (uintptr_t)&fi;
+	ret = enpu_ioctl(h.fd, SYNC_IOC_FILE_INFO, &info);
+	close(h.fd);
+	if (ret)
+		return ret;
+	if (info.num_fences != 1 || fi.status == 0)
+		return -EBUSY;
+	*ns = (int64_t)fi.timestamp_ns;
+	return 0;
 }
 
 #endif /* _ENPU_TEST_H_ */

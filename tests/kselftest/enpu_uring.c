@@ -180,4 +180,64 @@ TEST_F(ur, teardown_in_flight)
 	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
 }
 
+/*
+ * An SQPOLL ring: the kernel's SQ thread, not the submitter, issues the
+ * URING_CMDs (reading the command buffer and handle array from the
+ * submitter's memory) and runs the completion task work.
+ */
+TEST_F(ur, sqpoll)
+{
+	enum { JOBS = 200, BAD = 77 };
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQE128,
+		.sq_thread_idle = 1000,
+	};
+	struct drm_enpu_submit bad_s = self->s;
+	static uint8_t seen[JOBS];
+	struct enpu_lut_cmdbuf bad_cb;
+	struct io_uring_cqe *cqe;
+	struct io_uring sq;
+	int i, ret, bad = 0, dup = 0;
+
+	ret = io_uring_queue_init_params(JOBS, &sq, &p);
+	if (ret == -EPERM || ret == -EINVAL)
+		SKIP(return, "SQPOLL ring not available: %d", ret);
+	ASSERT_EQ(0, ret);
+
+	/* A tensor past the end of its BO: rejected in the CQE. */
+	enpu_build_lut(&bad_cb, ENPU_T_N, ENPU_T_BO_SIZE - 1);
+	bad_s.cmdbuf_ptr = (uintptr_t)bad_cb.bytes;
+	memset(seen, 0, sizeof(seen));
+	memset(self->out, 0x11, ENPU_T_BO_SIZE);
+	for (i = 0; i < JOBS; i++)
+		prep_submit(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+			    i == BAD ? &bad_s : &self->s, i);
+	ASSERT_EQ(JOBS, io_uring_submit(&sq));
+	for (i = 0; i < JOBS; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&sq, &cqe));
+		if (cqe->user_data >= JOBS || seen[cqe->user_data]++) {
+			dup++;
+		} else if (cqe->user_data == BAD) {
+			EXPECT_EQ(-EOVERFLOW, cqe->res);
+		} else if (cqe->res != 0) {
+			bad++;
+		}
+		io_uring_cqe_seen(&sq, cqe);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, dup);
+	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+	EXPECT_EQ(0x11, (uint8_t)self->out[ENPU_T_N]);
+
+	/* Tear the SQPOLL ring down with commands in flight. */
+	for (i = 0; i < JOBS; i++)
+		prep_submit(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+			    &self->s, i);
+	ASSERT_EQ(JOBS, io_uring_submit(&sq));
+	io_uring_queue_exit(&sq);
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
+	ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60000000000ll, NULL));
+	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+}
+
 TEST_HARNESS_MAIN
