@@ -484,3 +484,146 @@ void cpu_sgemm(int64_t m, int64_t nn, int64_t k, const float *a, int64_t lda,
 		}
 	}
 }
+
+void cpu_bcast_map(const struct ir_value *const *v, int cnt,
+		   struct ir_value *o, cpu_map_fn fn, const void *ctx)
+{
+	int64_t str[CPU_BCAST_MAX][IR_MAX_RANK], off[CPU_BCAST_MAX] = { 0 };
+	int64_t idx[IR_MAX_RANK] = { 0 }, s[CPU_BCAST_MAX];
+	const void *p[CPU_BCAST_MAX];
+	size_t es[CPU_BCAST_MAX], oes = cpu_dtype_size(o->dtype);
+	int r = o->rank;
+	int64_t numel = cpu_numel(o), inner = r ? o->dims[r - 1] : 1, outer;
+
+	if (numel <= 0 || cnt < 1 || cnt > CPU_BCAST_MAX)
+		return;
+	for (int k = 0; k < cnt; k++) {
+		cpu_bcast_strides(v[k], r, o->dims, str[k]);
+		es[k] = cpu_dtype_size(v[k]->dtype);
+		s[k] = r ? str[k][r - 1] : 0;
+	}
+	outer = numel / inner;
+	for (int64_t i = 0; i < outer; i++) {
+		for (int k = 0; k < cnt; k++)
+			p[k] = (const char *)v[k]->data + off[k] * (int64_t)es[k];
+		fn(p, s, (char *)o->data + i * inner * (int64_t)oes, inner,
+		   ctx);
+		for (int d = r - 2; d >= 0; d--) {
+			for (int k = 0; k < cnt; k++)
+				off[k] += str[k][d];
+			if (++idx[d] < o->dims[d])
+				break;
+			for (int k = 0; k < cnt; k++)
+				off[k] -= str[k][d] * o->dims[d];
+			idx[d] = 0;
+		}
+	}
+}
+
+bool cpu_is_float(int dtype)
+{
+	return dtype == IR_F32 || dtype == IR_F64;
+}
+
+bool cpu_is_int(int dtype)
+{
+	switch (dtype) {
+	case IR_U8: case IR_I8: case IR_U16: case IR_I16:
+	case IR_U32: case IR_I32: case IR_U64: case IR_I64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+double cpu_load_f64(const void *data, int dtype, int64_t i)
+{
+	switch (dtype) {
+	case IR_F32:
+		return ((const float *)data)[i];
+	case IR_F64:
+		return ((const double *)data)[i];
+	case IR_U64:
+		return (double)((const uint64_t *)data)[i];
+	default:
+		return (double)cpu_load_i64(data, dtype, i);
+	}
+}
+
+int64_t cpu_load_i64(const void *data, int dtype, int64_t i)
+{
+	switch (dtype) {
+	case IR_U8: case IR_BOOL: return ((const uint8_t *)data)[i];
+	case IR_I8: return ((const int8_t *)data)[i];
+	case IR_U16: return ((const uint16_t *)data)[i];
+	case IR_I16: return ((const int16_t *)data)[i];
+	case IR_U32: return ((const uint32_t *)data)[i];
+	case IR_I32: return ((const int32_t *)data)[i];
+	case IR_U64: return (int64_t)((const uint64_t *)data)[i];
+	case IR_I64: return ((const int64_t *)data)[i];
+	case IR_F32: case IR_F64: {
+		double d = cpu_load_f64(data, dtype, i);
+
+		if (isnan(d))
+			return 0;
+		if (d <= -9223372036854775808.0)
+			return INT64_MIN;
+		if (d >= 9223372036854775808.0)
+			return INT64_MAX;
+		return (int64_t)d;
+	}
+	default: return 0;
+	}
+}
+
+void cpu_store_i64(void *data, int dtype, int64_t i, int64_t v)
+{
+	switch (dtype) {
+	case IR_BOOL: ((uint8_t *)data)[i] = v != 0; break;
+	case IR_U8: case IR_I8: ((uint8_t *)data)[i] = (uint8_t)v; break;
+	case IR_U16: case IR_I16: ((uint16_t *)data)[i] = (uint16_t)v; break;
+	case IR_U32: case IR_I32: ((uint32_t *)data)[i] = (uint32_t)v; break;
+	case IR_U64: case IR_I64: ((uint64_t *)data)[i] = (uint64_t)v; break;
+	case IR_F32: ((float *)data)[i] = (float)v; break;
+	case IR_F64: ((double *)data)[i] = (double)v; break;
+	default: break;
+	}
+}
+
+void cpu_store_f64(void *data, int dtype, int64_t i, double v)
+{
+	static const struct { int t; double lo, hi; } r[] = {
+		{ IR_U8, 0, 255 }, { IR_I8, -128, 127 },
+		{ IR_U16, 0, 65535 }, { IR_I16, -32768, 32767 },
+		{ IR_U32, 0, 4294967295.0 },
+		{ IR_I32, -2147483648.0, 2147483647.0 },
+		{ IR_U64, 0, 18446744073709549568.0 },
+		{ IR_I64, -9223372036854775808.0, 9223372036854774784.0 },
+	};
+
+	if (dtype == IR_F32) {
+		((float *)data)[i] = (float)v;
+		return;
+	}
+	if (dtype == IR_F64) {
+		((double *)data)[i] = v;
+		return;
+	}
+	if (dtype == IR_BOOL) {
+		((uint8_t *)data)[i] = v != 0;
+		return;
+	}
+	if (isnan(v))
+		v = 0;
+	v = trunc(v);
+	for (size_t k = 0; k < sizeof(r) / sizeof(r[0]); k++) {
+		if (r[k].t != dtype)
+			continue;
+		v = v < r[k].lo ? r[k].lo : (v > r[k].hi ? r[k].hi : v);
+		if (dtype == IR_U64)
+			((uint64_t *)data)[i] = (uint64_t)v;
+		else
+			cpu_store_i64(data, dtype, i, (int64_t)v);
+		return;
+	}
+}

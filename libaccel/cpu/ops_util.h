@@ -193,6 +193,43 @@ int cpu_copy_run(const struct ir_node *n, const struct ir_value *in,
 		 int n_in, struct ir_value *out, int n_out,
 		 struct accel_err *e);
 
+
+/* Inputs of one cpu_bcast_map() call at most. */
+#define CPU_BCAST_MAX 4
+
+/*
+ * Kernel of cpu_bcast_map(): @cnt output elements from @cnt elements of
+ * each input; p[k] advances by s[k] elements of input k (0 or 1).
+ */
+typedef void (*cpu_map_fn)(const void *const *p, const int64_t *s, void *o,
+			   int64_t cnt, const void *ctx);
+
+/**
+ * cpu_bcast_map() - apply a kernel over broadcast inputs
+ * @v: @cnt (1..CPU_BCAST_MAX) inputs, each broadcastable to @o's shape
+ * @o: output with data, shape already inferred (e.g. by cpu_bcast_shape())
+ * @fn: kernel called once per run along the last output dimension
+ * @ctx: passed to @fn
+ *
+ * @o must not alias an input unless that input has @o's shape.
+ */
+void cpu_bcast_map(const struct ir_value *const *v, int cnt,
+		   struct ir_value *o, cpu_map_fn fn, const void *ctx);
+
+/* Element @i of a numeric tensor (floats, ints, bool) as double/int64. */
+double cpu_load_f64(const void *data, int dtype, int64_t i);
+int64_t cpu_load_i64(const void *data, int dtype, int64_t i);
+/*
+ * Store @v into element @i of a numeric tensor: float types round, integer
+ * types truncate toward zero and saturate (NaN to 0), bool is v != 0.
+ */
+void cpu_store_f64(void *data, int dtype, int64_t i, double v);
+/* Store @v into an integer/bool tensor wrapping (two's complement). */
+void cpu_store_i64(void *data, int dtype, int64_t i, int64_t v);
+/* True for float32/float64; true for the integer types (not bool). */
+bool cpu_is_float(int dtype);
+bool cpu_is_int(int dtype);
+
 struct cpu_op;
 /* The operator table entries (one per op_*.c definition). */
 #define CPU_OPS_LIST(X)							\
@@ -203,7 +240,23 @@ struct cpu_op;
 	X(global_average_pool) X(softmax) X(batch_norm) X(reduce_mean)	\
 	X(reshape) X(flatten) X(transpose) X(concat) X(shape) X(gather)	\
 	X(unsqueeze) X(squeeze) X(cast) X(pad) X(quantize_linear)	\
-	X(dequantize_linear)
+	X(dequantize_linear)						\
+	X(abs) X(neg) X(sign) X(exp) X(log) X(sqrt) X(reciprocal)	\
+	X(ceil) X(floor) X(round) X(sin) X(cos) X(tan) X(asin) X(acos)	\
+	X(atan) X(sinh) X(cosh) X(asinh) X(acosh) X(atanh) X(erf)	\
+	X(elu) X(selu) X(celu) X(softplus) X(softsign) X(hard_sigmoid)	\
+	X(hard_swish) X(thresholded_relu) X(shrink) X(mish) X(is_nan)	\
+	X(is_inf) X(not)						\
+	X(equal) X(less) X(less_or_equal) X(greater)			\
+	X(greater_or_equal) X(and) X(or) X(xor) X(where) X(pow) X(mod)	\
+	X(prelu) X(sum) X(mean)						\
+	X(reduce_max) X(reduce_min) X(reduce_sum) X(reduce_prod)	\
+	X(reduce_l1) X(reduce_l2) X(reduce_log_sum) X(reduce_log_sum_exp) \
+	X(reduce_sum_square) X(arg_max) X(arg_min) X(global_max_pool)	\
+	X(log_softmax) X(hardmax)					\
+	X(slice) X(expand) X(tile) X(constant_of_shape) X(range)	\
+	X(split) X(size) X(depth_to_space) X(space_to_depth)		\
+	X(gather_elements) X(cumsum) X(trilu) X(onehot) X(topk)
 #define CPU_OP_DECLARE(name) extern const struct cpu_op cpu_op_##name;
 CPU_OPS_LIST(CPU_OP_DECLARE)
 
