@@ -256,7 +256,8 @@ struct cpu_op;
 	X(log_softmax) X(hardmax)					\
 	X(slice) X(expand) X(tile) X(constant_of_shape) X(range)	\
 	X(split) X(size) X(depth_to_space) X(space_to_depth)		\
-	X(gather_elements) X(cumsum) X(trilu) X(onehot) X(topk)
+	X(gather_elements) X(cumsum) X(trilu) X(onehot) X(topk)		\
+	X(resize) X(upsample)
 #define CPU_OP_DECLARE(name) extern const struct cpu_op cpu_op_##name;
 CPU_OPS_LIST(CPU_OP_DECLARE)
 

@@ -12,6 +12,16 @@
  * Anything else that goes wrong is a failure, and any failure makes the
  * program exit 1.
  *
+ * The CPU planner needs shape operands (Reshape's shape, Resize's scales,
+ * Range's limits, OneHot's depth...) at planning time, while the node tests
+ * feed them as graph inputs.  When planning fails with -EOPNOTSUPP because
+ * an operand is "unknown at planning", the data set is retried on a fresh
+ * copy of the graph with this data set's values frozen into constants:
+ * every non-float graph input, plus the float graph inputs the failing node
+ * reads, directly or through other nodes, as a shape/scale/size/depth
+ * operand (see shape_operands()).  Such a pass is reported "PASS (frozen)".
+ * A retry that fails is a failure; one that still cannot plan is a skip.
+ *
  * Environment: ENPU_ONNX_TESTDATA overrides the node test directory;
  * ENPU_CONFORMANCE_FILTER is an fnmatch(3) pattern of test names to run.
  */
@@ -225,19 +235,26 @@ static int is_dir(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+static bool is_float_type(int dtype)
+{
+	return dtype == IR_F32 || dtype == IR_F64 || dtype == IR_F16;
+}
+
 /*
- * Turn the int64 graph inputs of @g into constants holding this data set's
- * values (shape, axes and pads operands that the planner needs at plan
- * time), compacting g->inputs and @in.  Takes ownership of their data.
+ * Turn graph inputs of @g into constants holding this data set's values,
+ * compacting g->inputs and @in: every non-float input and the float inputs
+ * with @mask set (@mask indexed like g->inputs).  Takes ownership of their
+ * data.
  */
-static void freeze_int64_inputs(struct ir_graph *g, struct ir_value *in)
+static void freeze_inputs(struct ir_graph *g, struct ir_value *in,
+			  const bool *mask)
 {
 	int i, k = 0;
 
 	for (i = 0; i < g->n_inputs; i++) {
 		struct ir_tensor *t = &g->tensors[g->inputs[i]];
 
-		if (in[i].dtype != IR_I64) {
+		if (is_float_type(in[i].dtype) && !mask[i]) {
 			g->inputs[k] = g->inputs[i];
 			in[k++] = in[i];
 			continue;
@@ -253,11 +270,14 @@ static void freeze_int64_inputs(struct ir_graph *g, struct ir_value *in)
 }
 
 /*
- * Run one data set; returns a verdict and fills @why.  With @freeze, int64
- * inputs become constants first (the graph is modified).
+ * Run one data set; returns a verdict and fills @why.  With @freeze, the
+ * inputs freeze_inputs() picks become constants first (the graph is
+ * modified).  *@unknown tells whether planning failed with -EOPNOTSUPP for
+ * an operand unknown at planning; @msg then holds the planner's message.
  */
 static enum verdict run_dataset(struct ir_graph *g, const char *dir,
-				bool freeze, char *why, size_t sz)
+				const bool *freeze, bool *unknown,
+				char *msg, size_t msz, char *why, size_t sz)
 {
 	struct ir_value *in = calloc((size_t)g->n_inputs + 1, sizeof(*in));
 	struct ir_value *out = calloc((size_t)g->n_outputs + 1, sizeof(*out));
@@ -303,10 +323,13 @@ static enum verdict run_dataset(struct ir_graph *g, const char *dir,
 		goto out;
 	}
 	if (freeze)
-		freeze_int64_inputs(g, in);
+		freeze_inputs(g, in, freeze);
 	p = cpu_plan_create(g, in, g->n_inputs, &e, &err);
 	if (!p) {
 		v = err == -EOPNOTSUPP && e.msg[0] ? V_SKIP : V_FAIL;
+		*unknown = err == -EOPNOTSUPP &&
+			   strstr(e.msg, "unknown at planning");
+		sfmt(msg, msz, "%s", e.msg);
 		sfmt(why, sz, "plan: %s (%d)", e.msg, err);
 		goto out;
 	}
@@ -356,29 +379,172 @@ out:
 }
 
 /*
- * Retry a data set whose int64 operands must be known at plan time, on a
- * fresh copy of the graph with those inputs frozen as constants.
+ * The inputs of @n that its operator needs at planning time and that a
+ * test may feed as float tensors: Resize's scales and sizes (scales only
+ * before opset 11; never the roi, which is read when running), Upsample's
+ * scales, Range's start/limit/delta, OneHot's depth.  Returns the count.
+ */
+static int shape_operands(const struct ir_node *n, int *idx)
+{
+	static const struct {
+		const char *op;
+		int idx[3];
+		int cnt;
+	} tab[] = {
+		{ "Upsample", { 1 }, 1 },
+		{ "Range", { 0, 1, 2 }, 3 },
+		{ "OneHot", { 1 }, 1 },
+	};
+	size_t i;
+
+	if (n->domain[0])
+		return 0;
+	if (!strcmp(n->op_type, "Resize")) {
+		if (n->opset > 0 && n->opset < 11) {
+			idx[0] = 1;
+			return 1;
+		}
+		idx[0] = 2;
+		idx[1] = 3;
+		return 2;
+	}
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(n->op_type, tab[i].op)) {
+			memcpy(idx, tab[i].idx, sizeof(tab[i].idx));
+			return tab[i].cnt;
+		}
+	return 0;
+}
+
+/*
+ * Mark in @mask the graph inputs that tensor @t is computed from (itself
+ * when it is one).  @seen and @stack hold g->n_tensors entries.
+ */
+static void mark_sources(const struct ir_graph *g, int t, bool *mask,
+			 bool *seen, int *stack)
+{
+	int sp = 0, i, k;
+
+	if (t < 0 || t >= g->n_tensors || seen[t])
+		return;
+	seen[t] = true;
+	stack[sp++] = t;
+	while (sp) {
+		int cur = stack[--sp];
+		const struct ir_tensor *tt = &g->tensors[cur];
+
+		if (tt->kind == IR_TENSOR_INPUT) {
+			for (i = 0; i < g->n_inputs; i++)
+				if (g->inputs[i] == cur)
+					mask[i] = true;
+			continue;
+		}
+		if (tt->producer < 0 || tt->producer >= g->n_nodes)
+			continue;
+		for (k = 0; k < g->nodes[tt->producer].n_inputs; k++) {
+			int u = g->nodes[tt->producer].inputs[k];
+
+			if (u >= 0 && u < g->n_tensors && !seen[u]) {
+				seen[u] = true;
+				stack[sp++] = u;
+			}
+		}
+	}
+}
+
+/*
+ * Add to @mask the float inputs behind the shape operands of the node(s)
+ * that planning message @msg names ("node '<name>' (<op>): ...").
+ * Returns how many inputs were newly marked, -1 when out of memory.
+ */
+static int mark_failing_node(const struct ir_graph *g, const char *msg,
+			     bool *mask)
+{
+	bool *seen = calloc((size_t)g->n_tensors + 1, sizeof(*seen));
+	int *stack = calloc((size_t)g->n_tensors + 1, sizeof(*stack));
+	bool *before = calloc((size_t)g->n_inputs + 1, sizeof(*before));
+	int i, j, added = 0;
+
+	if (!seen || !stack || !before) {
+		added = -1;
+		goto out;
+	}
+	memcpy(before, mask, (size_t)g->n_inputs * sizeof(*mask));
+	for (i = 0; i < g->n_nodes; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		char pfx[512];
+		int idx[3], cnt;
+
+		sfmt(pfx, sizeof(pfx), "node '%s' (%s): ", n->name,
+		     n->op_type);
+		if (strncmp(msg, pfx, strlen(pfx)))
+			continue;
+		cnt = shape_operands(n, idx);
+		for (j = 0; j < cnt; j++)
+			if (idx[j] < n->n_inputs)
+				mark_sources(g, n->inputs[idx[j]], mask, seen,
+					     stack);
+	}
+	for (i = 0; i < g->n_inputs; i++)
+		added += mask[i] && !before[i];
+out:
+	free(seen);
+	free(stack);
+	free(before);
+	return added;
+}
+
+/*
+ * Retry a data set whose shape operands must be known at plan time, on a
+ * fresh copy of the graph with them frozen as constants.  @msg is the
+ * first planning failure.  The freeze set grows while each retry fails
+ * for another unknown operand behind a newly found float input.
  */
 static enum verdict run_frozen(const void *model, size_t len, const char *dir,
-			       char *why, size_t sz)
+			       const char *msg0, char *why, size_t sz)
 {
 	struct accel_err e = { { 0 } };
-	struct ir_graph *g;
-	enum verdict v;
-	int err = 0;
+	char msg[ACCEL_ERR_MSG_MAX];
+	struct ir_graph *g = NULL;
+	enum verdict v = V_FAIL;
+	bool *mask = NULL, unknown = true;
+	int err = 0, tries;
 
-	g = ir_load_onnx(model, len, &e, &err);
-	if (!g) {
-		sfmt(why, sz, "reload: %s (%d)", e.msg, err);
-		return V_FAIL;
+	sfmt(msg, sizeof(msg), "%s", msg0);
+	for (tries = 0; unknown; tries++) {
+		g = ir_load_onnx(model, len, &e, &err);
+		if (!g) {
+			sfmt(why, sz, "reload: %s (%d)", e.msg, err);
+			v = V_FAIL;
+			break;
+		}
+		if (!mask) {
+			mask = calloc((size_t)g->n_inputs + 1, sizeof(*mask));
+			if (!mask) {
+				sfmt(why, sz, "out of memory");
+				break;
+			}
+		}
+		/* the first retry always runs (non-float inputs) */
+		if (mark_failing_node(g, msg, mask) <= 0 && tries) {
+			ir_graph_free(g);
+			g = NULL;
+			break;	/* nothing new to freeze: keep the skip */
+		}
+		unknown = false;
+		v = run_dataset(g, dir, mask, &unknown, msg, sizeof(msg), why,
+				sz);
+		ir_graph_free(g);
+		g = NULL;
+		if (v != V_SKIP)
+			break;
 	}
-	v = run_dataset(g, dir, true, why, sz);
-	ir_graph_free(g);
+	free(mask);
 	return v;
 }
 
 static enum verdict run_test(const char *root, const char *name, char *key,
-			     size_t ksz, char *why, size_t sz)
+			     size_t ksz, bool *frozen, char *why, size_t sz)
 {
 	struct dirent **sets = NULL;
 	struct accel_err e = { { 0 } };
@@ -421,15 +587,20 @@ static enum verdict run_test(const char *root, const char *name, char *key,
 		sfmt(why, sz, "no test_data_set_* in %s", path);
 		v = V_FAIL;
 	}
+	*frozen = false;
 	for (i = 0; i < n; i++) {
-		char dir[4096];
+		char dir[4096], msg[ACCEL_ERR_MSG_MAX] = "";
+		bool unknown = false;
 
 		if (v == V_PASS) {
 			sfmt(dir, sizeof(dir), "%s/%s", path,
 				 sets[i]->d_name);
-			v = run_dataset(g, dir, false, why, sz);
-			if (v == V_SKIP && strstr(why, "not a constant"))
-				v = run_frozen(model, len, dir, why, sz);
+			v = run_dataset(g, dir, NULL, &unknown, msg,
+					sizeof(msg), why, sz);
+			if (v == V_SKIP && unknown) {
+				v = run_frozen(model, len, dir, msg, why, sz);
+				*frozen = true;
+			}
 		}
 		free(sets[i]);
 	}
@@ -443,7 +614,7 @@ int main(void)
 {
 	const char *root = find_data_dir(), *filter;
 	struct dirent **tests;
-	int n, i, tot[3] = { 0, 0, 0 };
+	int n, i, tot[3] = { 0, 0, 0 }, n_frozen = 0;
 	static const char *const tag[] = { "PASS", "FAIL", "SKIP" };
 
 	if (!root) {
@@ -462,17 +633,23 @@ int main(void)
 	for (i = 0; i < n; i++) {
 		const char *name = tests[i]->d_name;
 		char key[64], why[512] = "";
+		bool frozen = false;
 		enum verdict v;
 
 		if (filter && filter[0] && fnmatch(filter, name, 0)) {
 			free(tests[i]);
 			continue;
 		}
-		v = run_test(root, name, key, sizeof(key), why, sizeof(why));
+		v = run_test(root, name, key, sizeof(key), &frozen, why,
+			     sizeof(why));
 		count(key, v);
 		tot[v]++;
-		if (v == V_PASS)
+		if (v == V_PASS && frozen) {
+			printf("PASS (frozen) %s\n", name);
+			n_frozen++;
+		} else if (v == V_PASS) {
 			printf("PASS %s\n", name);
+		}
 		else
 			printf("%s %s: %s\n", tag[v], name, why);
 		fflush(stdout);
@@ -480,6 +657,8 @@ int main(void)
 	}
 	free(tests);
 
+	printf("\n# %d of the passes needed inputs frozen into constants\n",
+	       n_frozen);
 	printf("\n%-28s %6s %6s %6s\n", "operator", "pass", "fail", "skip");
 	for (i = 0; i < n_stats; i++)
 		printf("%-28s %6d %6d %6d\n", stats[i].name,
