@@ -6,8 +6,8 @@
  * the kernel by io_uring (IORING_OP_URING_CMD on an SQE128 ring, optionally
  * with SQPOLL) or, for comparison, by the SUBMIT/WAIT ioctls.
  *
- * Locking: none inside; the caller (accel.c) serialises every call on one
- * struct npu_dev with its context lock.
+ * Locking: none inside; the caller serialises every call on one struct
+ * npu_dev with accel_ctx.lock (see accel_internal.h).
  */
 #ifndef LIBACCEL_NPU_H
 #define LIBACCEL_NPU_H
