@@ -8,7 +8,7 @@ set -eu
 
 build_pkgs=(gcc make binutils pkg-config libc6-dev linux-libc-dev
 	libprotobuf-c-dev protobuf-c-compiler liburing-dev libdrm-dev)
-test_pkgs=(libonnx-testdata valgrind clang libclang-rt-14-dev)
+test_pkgs=(libonnx-testdata valgrind clang libclang-rt-14-dev g++ perl)
 model_pkgs=(python3-torch python3-onnx python3-sklearn python3-numpy)
 
 want=("${build_pkgs[@]}")

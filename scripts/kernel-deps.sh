@@ -38,7 +38,7 @@ say() { echo "kernel-deps: $*" >&2; }
 die() { echo "kernel-deps: error: $*" >&2; exit 1; }
 
 # --- host tools -------------------------------------------------------------
-tools=(qemu-system-x86 busybox-static xz-utils cpio kmod gcc-12 make binutils
+tools=(qemu-system-x86 busybox-static xz-utils cpio kmod gcc-12 make binutils file
 	dwarves sparse)
 missing=()
 for p in "${tools[@]}"; do
