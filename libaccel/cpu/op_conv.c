@@ -232,16 +232,17 @@ const struct cpu_op cpu_op_conv = { "", "Conv", conv_infer, conv_run };
 
 /* ---- integer convolutions ---- */
 
-/* Zero point: scalar (or [1]), or per output channel when @per_len > 0. */
-static int check_zp(const struct ir_node *n, const struct ir_value *in,
-		    int n_in, int i, const char *what, int dtype,
-		    int64_t per_len, struct accel_err *e)
+/*
+ * Scale or zero point @i of type @dtype: scalar (or [1]), or per output
+ * channel when @per_len > 0.
+ */
+static int check_scale(const struct ir_node *n, const struct ir_value *in,
+		       int i, const char *what, int dtype, int64_t per_len,
+		       struct accel_err *e)
 {
 	int64_t cnt;
 	int ret;
 
-	if (!cpu_has_in(in, n_in, i))
-		return 0;
 	if ((ret = cpu_check_in(n, in, i, what, dtype, 0, 1, e)))
 		return ret;
 	cnt = cpu_numel(&in[i]);
@@ -252,21 +253,14 @@ static int check_zp(const struct ir_node *n, const struct ir_value *in,
 	return 0;
 }
 
-static int check_scale(const struct ir_node *n, const struct ir_value *in,
-		       int i, const char *what, int64_t per_len,
-		       struct accel_err *e)
+/* Optional zero point: absent is fine, else as check_scale(). */
+static int check_zp(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, int i, const char *what, int dtype,
+		    int64_t per_len, struct accel_err *e)
 {
-	int64_t cnt;
-	int ret;
-
-	if ((ret = cpu_check_in(n, in, i, what, IR_F32, 0, 1, e)))
-		return ret;
-	cnt = cpu_numel(&in[i]);
-	if (cnt != 1 && (per_len <= 0 || cnt != per_len))
-		return CPU_ERR(n, e, -EINVAL,
-			       "%s has %lld elements, expected 1%s", what,
-			       (long long)cnt, per_len > 0 ? " or per channel" : "");
-	return 0;
+	if (!cpu_has_in(in, n_in, i))
+		return 0;
+	return check_scale(n, in, i, what, dtype, per_len, e);
 }
 
 static bool is_q8(int dtype)
@@ -345,6 +339,26 @@ out_free:
 	return ret;
 }
 
+/*
+ * Inputs "x" (0) and "w" (@wi) of ConvInteger/QLinearConv: 8-bit, rank >= 3,
+ * with the convolution geometry.
+ */
+static int q8_conv_shapes(const struct ir_node *n, const struct ir_value *in,
+			  int wi, int64_t *group, struct cpu_geom *g,
+			  struct accel_err *e)
+{
+	int ret;
+
+	if ((ret = cpu_check_in(n, in, 0, "x", IR_UNDEFINED, 3, IR_MAX_RANK,
+				e)) ||
+	    (ret = cpu_check_in(n, in, wi, "w", IR_UNDEFINED, 3, IR_MAX_RANK,
+				e)))
+		return ret;
+	if (!is_q8(in[0].dtype) || !is_q8(in[wi].dtype))
+		return CPU_ERR(n, e, -EINVAL, "x and w must be uint8 or int8");
+	return conv_shapes(n, &in[0], &in[wi], group, g, e);
+}
+
 static int conv_integer_infer(const struct ir_node *n,
 			      const struct ir_value *in, int n_in,
 			      struct ir_value *out, int n_out,
@@ -355,14 +369,7 @@ static int conv_integer_infer(const struct ir_node *n,
 	int ret;
 
 	if ((ret = cpu_check_io(n, n_in, 2, 4, n_out, 1, 1, e)) ||
-	    (ret = cpu_check_in(n, in, 0, "x", IR_UNDEFINED, 3, IR_MAX_RANK,
-				e)) ||
-	    (ret = cpu_check_in(n, in, 1, "w", IR_UNDEFINED, 3, IR_MAX_RANK,
-				e)))
-		return ret;
-	if (!is_q8(in[0].dtype) || !is_q8(in[1].dtype))
-		return CPU_ERR(n, e, -EINVAL, "x and w must be uint8 or int8");
-	if ((ret = conv_shapes(n, &in[0], &in[1], &group, &g, e)) ||
+	    (ret = q8_conv_shapes(n, in, 1, &group, &g, e)) ||
 	    (ret = check_zp(n, in, n_in, 2, "x_zero_point", in[0].dtype, 0,
 			    e)) ||
 	    (ret = check_zp(n, in, n_in, 3, "w_zero_point", in[1].dtype,
@@ -400,23 +407,16 @@ static int qlinear_conv_infer(const struct ir_node *n,
 	int ret;
 
 	if ((ret = cpu_check_io(n, n_in, 8, 9, n_out, 1, 1, e)) ||
-	    (ret = cpu_check_in(n, in, 0, "x", IR_UNDEFINED, 3, IR_MAX_RANK,
-				e)) ||
-	    (ret = cpu_check_in(n, in, 3, "w", IR_UNDEFINED, 3, IR_MAX_RANK,
-				e)))
-		return ret;
-	if (!is_q8(in[0].dtype) || !is_q8(in[3].dtype))
-		return CPU_ERR(n, e, -EINVAL, "x and w must be uint8 or int8");
-	if ((ret = conv_shapes(n, &in[0], &in[3], &group, &g, e)))
+	    (ret = q8_conv_shapes(n, in, 3, &group, &g, e)))
 		return ret;
 	m = in[3].dims[0];
-	if ((ret = check_scale(n, in, 1, "x_scale", 0, e)) ||
+	if ((ret = check_scale(n, in, 1, "x_scale", IR_F32, 0, e)) ||
 	    (ret = check_zp(n, in, n_in, 2, "x_zero_point", in[0].dtype, 0,
 			    e)) ||
-	    (ret = check_scale(n, in, 4, "w_scale", m, e)) ||
+	    (ret = check_scale(n, in, 4, "w_scale", IR_F32, m, e)) ||
 	    (ret = check_zp(n, in, n_in, 5, "w_zero_point", in[3].dtype, m,
 			    e)) ||
-	    (ret = check_scale(n, in, 6, "y_scale", 0, e)) ||
+	    (ret = check_scale(n, in, 6, "y_scale", IR_F32, 0, e)) ||
 	    (ret = cpu_check_in(n, in, 7, "y_zero_point", IR_UNDEFINED, 0, 1,
 				e)) ||
 	    (ret = check_zp(n, in, n_in, 7, "y_zero_point", in[7].dtype, 0,

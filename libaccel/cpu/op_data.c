@@ -20,30 +20,6 @@
 /* Largest element count a generated dimension may have (Range, OneHot). */
 #define DATA_MAX_GEN (INT64_C(1) << 40)
 
-static int check_data(const struct ir_node *n, const struct ir_value *in,
-		      int n_in, int min_in, int max_in, int n_out,
-		      struct accel_err *e)
-{
-	int ret;
-
-	if ((ret = cpu_check_io(n, n_in, min_in, max_in, n_out, 1, 1, e)) ||
-	    (ret = cpu_check_in(n, in, 0, "data", IR_UNDEFINED, 0,
-				IR_MAX_RANK, e)))
-		return ret;
-	return 0;
-}
-
-/* Advance the row-major odometer @idx over @dims; false when it wraps. */
-static bool odo_next(int64_t *idx, const int64_t *dims, int rank)
-{
-	for (int d = rank - 1; d >= 0; d--) {
-		if (++idx[d] < dims[d])
-			return true;
-		idx[d] = 0;
-	}
-	return false;
-}
-
 /*
  * A scalar (or 1-element) operand with known data as double: -EOPNOTSUPP
  * when unknown at planning.
@@ -91,19 +67,6 @@ static int int_scalar(const struct ir_node *n, const struct ir_value *in,
 		*known = true;
 	}
 	return 0;
-}
-
-static void copy_kernel(const void *const *p, const int64_t *s, void *vo,
-			int64_t cnt, const void *vctx)
-{
-	size_t es = *(const size_t *)vctx;
-
-	if (s[0] == 1) {
-		memcpy(vo, p[0], (size_t)cnt * es);
-		return;
-	}
-	for (int64_t i = 0; i < cnt; i++)
-		memcpy((char *)vo + i * (int64_t)es, p[0], es);
 }
 
 /* ---- Slice ---- */
@@ -219,7 +182,7 @@ static int slice_infer(const struct ir_node *n, const struct ir_value *in,
 	struct slice_params p;
 	int ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 5, n_out, e)))
+	if ((ret = cpu_check_data(n, in, n_in, 1, 5, n_out, e)))
 		return ret;
 	if (n_in == 2)
 		return CPU_ERR(n, e, -EINVAL, "ends is missing");
@@ -250,7 +213,7 @@ static int slice_run(const struct ir_node *n, const struct ir_value *in,
 			off += (p.start[d] + idx[d] * p.step[d]) * str[d];
 		memcpy(y + i * (int64_t)es,
 		       (const char *)in[0].data + off * (int64_t)es, es);
-		odo_next(idx, p.len, r);
+		cpu_odo_next(idx, p.len, r);
 	}
 	return 0;
 }
@@ -269,7 +232,7 @@ static int expand_infer(const struct ir_node *n, const struct ir_value *in,
 	size_t cnt;
 	int rank, ret;
 
-	if ((ret = check_data(n, in, n_in, 2, 2, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
 	    (ret = cpu_check_in(n, in, 1, "shape", IR_I64, 1, 1, e)) ||
 	    (ret = cpu_read_ints(n, &in[1], "shape", sh.dims, IR_MAX_RANK,
 				 &cnt, e)))
@@ -290,14 +253,11 @@ static int expand_run(const struct ir_node *n, const struct ir_value *in,
 		      int n_in, struct ir_value *out, int n_out,
 		      struct accel_err *e)
 {
-	const struct ir_value *vs[1] = { &in[0] };
-	size_t es = cpu_dtype_size(in[0].dtype);
-
 	(void)n;
 	(void)n_in;
 	(void)n_out;
 	(void)e;
-	cpu_bcast_map(vs, 1, &out[0], copy_kernel, &es);
+	cpu_bcast_copy(&in[0], &out[0]);
 	return 0;
 }
 
@@ -314,7 +274,7 @@ static int tile_infer(const struct ir_node *n, const struct ir_value *in,
 	size_t cnt;
 	int ret;
 
-	if ((ret = check_data(n, in, n_in, 2, 2, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
 	    (ret = cpu_check_in(n, in, 1, "repeats", IR_I64, 1, 1, e)) ||
 	    (ret = cpu_read_ints(n, &in[1], "repeats", rep, IR_MAX_RANK,
 				 &cnt, e)))
@@ -355,7 +315,7 @@ static int tile_run(const struct ir_node *n, const struct ir_value *in,
 			off += (idx[d] % in[0].dims[d]) * str[d];
 		memcpy(y + i * (int64_t)es,
 		       (const char *)in[0].data + off * (int64_t)es, es);
-		odo_next(idx, out[0].dims, r);
+		cpu_odo_next(idx, out[0].dims, r);
 	}
 	return 0;
 }
@@ -640,16 +600,13 @@ static int split_run(const struct ir_node *n, const struct ir_value *in,
 		     int n_in, struct ir_value *out, int n_out,
 		     struct accel_err *e)
 {
-	int64_t sz[SPLIT_MAX_OUT], outer = 1, inner = 1, pos = 0;
+	int64_t sz[SPLIT_MAX_OUT], outer, inner, pos = 0;
 	size_t es = cpu_dtype_size(in[0].dtype);
 	int ax, ret;
 
 	if ((ret = split_sizes(n, in, n_in, n_out, &ax, sz, e)))
 		return ret;
-	for (int d = 0; d < ax; d++)
-		outer *= in[0].dims[d];
-	for (int d = ax + 1; d < in[0].rank; d++)
-		inner *= in[0].dims[d];
+	cpu_axis_split(&in[0], ax, &outer, &inner);
 	for (int j = 0; j < n_out; j++) {
 		size_t chunk = (size_t)(sz[j] * inner) * es;
 
@@ -674,7 +631,7 @@ static int size_infer(const struct ir_node *n, const struct ir_value *in,
 {
 	int ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 1, n_out, e)))
+	if ((ret = cpu_check_data(n, in, n_in, 1, 1, n_out, e)))
 		return ret;
 	return cpu_set_out(n, &out[0], IR_I64, 0, NULL, e);
 }
@@ -814,19 +771,10 @@ static int gather_el_infer(const struct ir_node *n, const struct ir_value *in,
 			   int n_in, struct ir_value *out, int n_out,
 			   struct accel_err *e)
 {
-	int64_t axis;
 	int ax, ret;
 
-	if ((ret = check_data(n, in, n_in, 2, 2, n_out, e)) ||
-	    (ret = cpu_check_in(n, in, 1, "indices", IR_UNDEFINED,
-				in[0].rank, in[0].rank, e)) ||
-	    (ret = cpu_get_int(n, "axis", 0, &axis, e)))
-		return ret;
-	if (in[1].dtype != IR_I64 && in[1].dtype != IR_I32)
-		return CPU_ERR(n, e, -EINVAL, "indices must be int32/int64");
-	if (in[0].rank < 1)
-		return CPU_ERR(n, e, -EINVAL, "data must have rank >= 1");
-	if ((ret = cpu_norm_axis(n, axis, in[0].rank, false, &ax, e)))
+	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
+	    (ret = cpu_check_gather(n, in, true, &ax, e)))
 		return ret;
 	for (int d = 0; d < in[0].rank; d++)
 		if (d != ax && in[1].dims[d] > in[0].dims[d])
@@ -868,7 +816,7 @@ static int gather_el_run(const struct ir_node *n, const struct ir_value *in,
 			off += (d == ax ? v : idx[d]) * str[d];
 		memcpy((char *)out[0].data + i * (int64_t)es,
 		       (const char *)in[0].data + off * (int64_t)es, es);
-		odo_next(idx, out[0].dims, r);
+		cpu_odo_next(idx, out[0].dims, r);
 	}
 	return 0;
 }
@@ -902,7 +850,7 @@ static int cumsum_infer(const struct ir_node *n, const struct ir_value *in,
 	int64_t excl, rev;
 	int ax, ret;
 
-	if ((ret = check_data(n, in, n_in, 2, 2, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
 	    (ret = cpu_get_int(n, "exclusive", 0, &excl, e)) ||
 	    (ret = cpu_get_int(n, "reverse", 0, &rev, e)))
 		return ret;
@@ -921,7 +869,7 @@ static int cumsum_run(const struct ir_node *n, const struct ir_value *in,
 		      int n_in, struct ir_value *out, int n_out,
 		      struct accel_err *e)
 {
-	int64_t excl, rev, outer = 1, len, inner = 1;
+	int64_t excl, rev, outer, len, inner;
 	int t = in[0].dtype, ax, ret;
 
 	(void)n_in;
@@ -930,10 +878,7 @@ static int cumsum_run(const struct ir_node *n, const struct ir_value *in,
 	    (ret = cpu_get_int(n, "reverse", 0, &rev, e)) ||
 	    (ret = cumsum_axis(n, in, &ax, true, e)))
 		return ret;
-	for (int d = 0; d < ax; d++)
-		outer *= in[0].dims[d];
-	for (int d = ax + 1; d < in[0].rank; d++)
-		inner *= in[0].dims[d];
+	cpu_axis_split(&in[0], ax, &outer, &inner);
 	len = in[0].dims[ax];
 	for (int64_t o = 0; o < outer; o++) {
 		for (int64_t i = 0; i < inner; i++) {
@@ -984,7 +929,7 @@ static int trilu_infer(const struct ir_node *n, const struct ir_value *in,
 	bool known;
 	int ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 2, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 2, n_out, e)) ||
 	    (ret = cpu_get_int(n, "upper", 1, &upper, e)))
 		return ret;
 	if (in[0].rank < 2)
@@ -1204,7 +1149,7 @@ static int topk_run(const struct ir_node *n, const struct ir_value *in,
 		    int n_in, struct ir_value *out, int n_out,
 		    struct accel_err *e)
 {
-	int64_t outer = 1, inner = 1, len;
+	int64_t outer, inner, len;
 	struct topk_params p;
 	int t = in[0].dtype, ret;
 	double *bv;
@@ -1213,10 +1158,7 @@ static int topk_run(const struct ir_node *n, const struct ir_value *in,
 	(void)n_out;
 	if ((ret = topk_params(n, in, n_in, &p, e)))
 		return ret;
-	for (int d = 0; d < p.ax; d++)
-		outer *= in[0].dims[d];
-	for (int d = p.ax + 1; d < in[0].rank; d++)
-		inner *= in[0].dims[d];
+	cpu_axis_split(&in[0], p.ax, &outer, &inner);
 	len = in[0].dims[p.ax];
 	if (!p.k || !outer || !inner)
 		return 0;

@@ -472,16 +472,6 @@ static void acc_kernel(const void *const *p, const int64_t *s, void *vo,
 	}
 }
 
-static void copy_kernel(const void *const *p, const int64_t *s, void *vo,
-			int64_t cnt, const void *vctx)
-{
-	size_t es = *(const size_t *)vctx;
-
-	for (int64_t i = 0; i < cnt; i++)
-		memcpy((char *)vo + i * (int64_t)es,
-		       (const char *)p[0] + i * s[0] * (int64_t)es, es);
-}
-
 static int sum_infer(const struct ir_node *n, const struct ir_value *in,
 		     int n_in, struct ir_value *out, int n_out,
 		     struct accel_err *e)
@@ -509,15 +499,13 @@ static int sum_run(const struct ir_node *n, const struct ir_value *in,
 		   int n_in, struct ir_value *out, int n_out,
 		   struct accel_err *e)
 {
-	const struct ir_value *vs[2] = { &in[0], NULL };
-	size_t es = cpu_dtype_size(out[0].dtype);
+	const struct ir_value *vs[2] = { &out[0], NULL };
 	int64_t cnt = cpu_numel(&out[0]);
 	int t = out[0].dtype;
 
 	(void)n_out;
 	(void)e;
-	cpu_bcast_map(vs, 1, &out[0], copy_kernel, &es);
-	vs[0] = &out[0];
+	cpu_bcast_copy(&in[0], &out[0]);
 	for (int i = 1; i < n_in; i++) {
 		vs[1] = &in[i];
 		cpu_bcast_map(vs, 2, &out[0], acc_kernel, &t);

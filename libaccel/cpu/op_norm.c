@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Normalisations and reductions: Softmax (opset < 13 flattening and
- * opset >= 13 single-axis semantics), BatchNormalization (inference) and
- * ReduceMean (axes as attribute or input).
+ * Normalisations and reductions: Softmax, LogSoftmax and Hardmax (opset
+ * < 13 flattening and opset >= 13 single-axis semantics),
+ * BatchNormalization (inference) and ReduceMean (axes as attribute or
+ * input).
  */
 #include <math.h>
 #include <string.h>
@@ -52,10 +53,58 @@ static int softmax_infer(const struct ir_node *n, const struct ir_value *in,
 	return cpu_set_out(n, &out[0], IR_F32, in[0].rank, in[0].dims, e);
 }
 
+/* One [len] line with stride @inner of each op, in its own precision. */
+static void softmax_line(const float *xs, float *ys, int64_t len,
+			 int64_t inner)
+{
+	float mx = -INFINITY, sum = 0.0f;
+
+	for (int64_t l = 0; l < len; l++)
+		if (xs[l * inner] > mx)
+			mx = xs[l * inner];
+	for (int64_t l = 0; l < len; l++) {
+		ys[l * inner] = expf(xs[l * inner] - mx);
+		sum += ys[l * inner];
+	}
+	for (int64_t l = 0; l < len; l++)
+		ys[l * inner] /= sum;
+}
+
+static void log_softmax_line(const float *xs, float *ys, int64_t len,
+			     int64_t inner)
+{
+	double mx = -INFINITY, sum = 0.0, lse;
+
+	for (int64_t l = 0; l < len; l++)
+		if (xs[l * inner] > mx)
+			mx = xs[l * inner];
+	for (int64_t l = 0; l < len; l++)
+		sum += exp(xs[l * inner] - mx);
+	lse = mx + log(sum);
+	for (int64_t l = 0; l < len; l++)
+		ys[l * inner] = (float)(xs[l * inner] - lse);
+}
+
+static void hardmax_line(const float *xs, float *ys, int64_t len,
+			 int64_t inner)
+{
+	double mx = -INFINITY;
+	int64_t arg = 0;
+
+	for (int64_t l = 0; l < len; l++)
+		if (xs[l * inner] > mx) {
+			mx = xs[l * inner];
+			arg = l;
+		}
+	for (int64_t l = 0; l < len; l++)
+		ys[l * inner] = l == arg ? 1.0f : 0.0f;
+}
+
 static int softmax_run(const struct ir_node *n, const struct ir_value *in,
 		       int n_in, struct ir_value *out, int n_out,
 		       struct accel_err *e)
 {
+	void (*line)(const float *xs, float *ys, int64_t len, int64_t inner);
 	const float *x = in[0].data;
 	float *y = out[0].data;
 	int64_t outer, len, inner;
@@ -65,27 +114,24 @@ static int softmax_run(const struct ir_node *n, const struct ir_value *in,
 	(void)n_out;
 	if ((ret = softmax_dims(n, &in[0], &outer, &len, &inner, e)))
 		return ret;
-	for (int64_t o = 0; o < outer; o++) {
-		for (int64_t i = 0; i < inner; i++) {
-			const float *xs = x + o * len * inner + i;
-			float *ys = y + o * len * inner + i;
-			float mx = -INFINITY, sum = 0.0f;
-
-			for (int64_t l = 0; l < len; l++)
-				if (xs[l * inner] > mx)
-					mx = xs[l * inner];
-			for (int64_t l = 0; l < len; l++) {
-				ys[l * inner] = expf(xs[l * inner] - mx);
-				sum += ys[l * inner];
-			}
-			for (int64_t l = 0; l < len; l++)
-				ys[l * inner] /= sum;
-		}
-	}
+	if (!strcmp(n->op_type, "Hardmax"))
+		line = hardmax_line;
+	else if (!strcmp(n->op_type, "LogSoftmax"))
+		line = log_softmax_line;
+	else
+		line = softmax_line;
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t i = 0; i < inner; i++)
+			line(x + o * len * inner + i, y + o * len * inner + i,
+			     len, inner);
 	return 0;
 }
 
 const struct cpu_op cpu_op_softmax = { "", "Softmax", softmax_infer,
+				       softmax_run };
+const struct cpu_op cpu_op_log_softmax = { "", "LogSoftmax", softmax_infer,
+					   softmax_run };
+const struct cpu_op cpu_op_hardmax = { "", "Hardmax", softmax_infer,
 				       softmax_run };
 
 /* ---- BatchNormalization ---- */
@@ -167,44 +213,12 @@ static int reduce_axes(const struct ir_node *n, const struct ir_value *in,
 		       int n_in, bool *red, bool *noop, int *rank,
 		       int64_t *dims, struct accel_err *e)
 {
-	int64_t axes[IR_MAX_RANK], keepdims, noop_empty;
-	const int64_t *aa;
-	size_t na = 0;
+	int64_t keepdims;
 	int r = in[0].rank, ret;
 
 	if ((ret = cpu_get_int(n, "keepdims", 1, &keepdims, e)) ||
-	    (ret = cpu_get_int(n, "noop_with_empty_axes", 0, &noop_empty, e)))
+	    (ret = cpu_reduce_axes(n, in, n_in, red, noop, e)))
 		return ret;
-	if ((ret = cpu_get_ints(n, "axes", &aa, &na, e)) < 0)
-		return ret;
-	if (ret && cpu_has_in(in, n_in, 1))
-		return CPU_ERR(n, e, -EINVAL,
-			       "axes given as attribute and input");
-	if (na > IR_MAX_RANK)
-		return CPU_ERR(n, e, -EINVAL, "too many axes");
-	cpu_copy(axes, aa, na * sizeof(int64_t));
-	if (cpu_has_in(in, n_in, 1) &&
-	    (ret = cpu_read_ints(n, &in[1], "axes", axes, IR_MAX_RANK, &na,
-				 e)))
-		return ret;
-	memset(red, 0, sizeof(bool) * IR_MAX_RANK);
-	*noop = false;
-	if (!na) {
-		if (noop_empty)
-			*noop = true;
-		for (int i = 0; i < r; i++)
-			red[i] = !*noop;
-	}
-	for (size_t i = 0; i < na; i++) {
-		int ax;
-
-		if ((ret = cpu_norm_axis(n, axes[i], r, false, &ax, e)))
-			return ret;
-		if (red[ax])
-			return CPU_ERR(n, e, -EINVAL, "axis %lld repeated",
-				       (long long)axes[i]);
-		red[ax] = true;
-	}
 	*rank = 0;
 	for (int i = 0; i < r; i++) {
 		if (red[i] && !in[0].dims[i])

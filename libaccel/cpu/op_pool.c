@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Pooling: MaxPool (float32, uint8, int8; no Indices output), AveragePool
- * (float32, count_include_pad) and GlobalAveragePool.  N-D spatial, pads,
- * strides, dilations, ceil_mode and auto_pad.
+ * (float32, count_include_pad), GlobalAveragePool and GlobalMaxPool
+ * (float32).  N-D spatial, pads, strides, dilations, ceil_mode and
+ * auto_pad.
  */
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "cpu/ops.h"
@@ -207,9 +209,12 @@ const struct cpu_op cpu_op_max_pool = { "", "MaxPool", max_pool_infer,
 const struct cpu_op cpu_op_average_pool = { "", "AveragePool",
 					    avg_pool_infer, pool_run };
 
-static int gap_infer(const struct ir_node *n, const struct ir_value *in,
-		     int n_in, struct ir_value *out, int n_out,
-		     struct accel_err *e)
+/* ---- GlobalAveragePool / GlobalMaxPool ---- */
+
+static int global_pool_infer(const struct ir_node *n,
+			     const struct ir_value *in, int n_in,
+			     struct ir_value *out, int n_out,
+			     struct accel_err *e)
 {
 	int64_t dims[IR_MAX_RANK];
 	int ret;
@@ -226,29 +231,44 @@ static int gap_infer(const struct ir_node *n, const struct ir_value *in,
 	return cpu_set_out(n, &out[0], IR_F32, in[0].rank, dims, e);
 }
 
-static int gap_run(const struct ir_node *n, const struct ir_value *in,
-		   int n_in, struct ir_value *out, int n_out,
-		   struct accel_err *e)
+static int global_pool_run(const struct ir_node *n,
+			   const struct ir_value *in, int n_in,
+			   struct ir_value *out, int n_out,
+			   struct accel_err *e)
 {
 	int64_t planes = in[0].dims[0] * in[0].dims[1], sz = 1;
+	bool is_max = !strcmp(n->op_type, "GlobalMaxPool");
 	const float *x = in[0].data;
 	float *y = out[0].data;
 
-	(void)n;
 	(void)n_in;
 	(void)n_out;
 	(void)e;
 	for (int i = 2; i < in[0].rank; i++)
 		sz *= in[0].dims[i];
 	for (int64_t p = 0; p < planes; p++) {
+		const float *xp = x + p * sz;
 		float s = 0.0f;
 
+		if (is_max) {
+			float m = xp[0];
+
+			for (int64_t i = 1; i < sz; i++)
+				if (xp[i] > m || isnan(xp[i]))
+					m = xp[i];
+			y[p] = m;
+			continue;
+		}
 		for (int64_t i = 0; i < sz; i++)
-			s += x[p * sz + i];
+			s += xp[i];
 		y[p] = s / (float)sz;
 	}
 	return 0;
 }
 
 const struct cpu_op cpu_op_global_average_pool = { "", "GlobalAveragePool",
-						   gap_infer, gap_run };
+						   global_pool_infer,
+						   global_pool_run };
+const struct cpu_op cpu_op_global_max_pool = { "", "GlobalMaxPool",
+					       global_pool_infer,
+					       global_pool_run };

@@ -2,9 +2,9 @@
 /*
  * Reductions: ReduceMax/Min/Sum/Prod/L1/L2/LogSum/LogSumExp/SumSquare
  * (axes as attribute or as input, keepdims, noop_with_empty_axes),
- * ArgMax/ArgMin (keepdims, select_last_index), GlobalMaxPool, and the
- * axis-wise LogSoftmax and Hardmax (opset < 13 flattening semantics and
- * opset >= 13 single-axis semantics, like Softmax).
+ * ArgMax/ArgMin (keepdims, select_last_index).  GlobalMaxPool lives
+ * with the other pools in op_pool.c, LogSoftmax and Hardmax with Softmax
+ * in op_norm.c.
  *
  * Float reductions accumulate in double; integer ones in int64 (wrapping).
  */
@@ -46,44 +46,14 @@ struct rgeom {
 static int reduce_geom(const struct ir_node *n, const struct ir_value *in,
 		       int n_in, struct rgeom *g, struct accel_err *e)
 {
-	int64_t axes[IR_MAX_RANK], keepdims, noop_empty, str[IR_MAX_RANK];
-	bool red[IR_MAX_RANK] = { false };
-	const int64_t *aa;
-	size_t na = 0;
+	int64_t keepdims, str[IR_MAX_RANK];
+	bool red[IR_MAX_RANK];
 	int r = in[0].rank, ret;
 
 	memset(g, 0, sizeof(*g));
 	if ((ret = cpu_get_int(n, "keepdims", 1, &keepdims, e)) ||
-	    (ret = cpu_get_int(n, "noop_with_empty_axes", 0, &noop_empty,
-			       e)))
+	    (ret = cpu_reduce_axes(n, in, n_in, red, &g->noop, e)))
 		return ret;
-	if ((ret = cpu_get_ints(n, "axes", &aa, &na, e)) < 0)
-		return ret;
-	if (ret && cpu_has_in(in, n_in, 1))
-		return CPU_ERR(n, e, -EINVAL,
-			       "axes given as attribute and input");
-	if (na > IR_MAX_RANK)
-		return CPU_ERR(n, e, -EINVAL, "too many axes (%zu)", na);
-	cpu_copy(axes, aa, na * sizeof(int64_t));
-	if (cpu_has_in(in, n_in, 1) &&
-	    (ret = cpu_read_ints(n, &in[1], "axes", axes, IR_MAX_RANK, &na,
-				 e)))
-		return ret;
-	if (!na) {
-		g->noop = noop_empty != 0;
-		for (int i = 0; i < r; i++)
-			red[i] = !g->noop;
-	}
-	for (size_t i = 0; i < na; i++) {
-		int ax;
-
-		if ((ret = cpu_norm_axis(n, axes[i], r, false, &ax, e)))
-			return ret;
-		if (red[ax])
-			return CPU_ERR(n, e, -EINVAL, "axis %lld repeated",
-				       (long long)axes[i]);
-		red[ax] = true;
-	}
 	cpu_strides(r, in[0].dims, str);
 	g->rcnt = 1;
 	for (int i = 0; i < r; i++) {
@@ -417,141 +387,3 @@ static int arg_run(const struct ir_node *n, const struct ir_value *in,
 
 const struct cpu_op cpu_op_arg_max = { "", "ArgMax", arg_infer, arg_run };
 const struct cpu_op cpu_op_arg_min = { "", "ArgMin", arg_infer, arg_run };
-
-/* ---- GlobalMaxPool ---- */
-
-static int gmp_infer(const struct ir_node *n, const struct ir_value *in,
-		     int n_in, struct ir_value *out, int n_out,
-		     struct accel_err *e)
-{
-	int64_t dims[IR_MAX_RANK];
-	int ret;
-
-	if ((ret = cpu_check_io(n, n_in, 1, 1, n_out, 1, 1, e)) ||
-	    (ret = cpu_check_in(n, in, 0, "X", IR_F32, 3, IR_MAX_RANK, e)))
-		return ret;
-	for (int i = 0; i < in[0].rank; i++) {
-		if (i >= 2 && !in[0].dims[i])
-			return CPU_ERR(n, e, -EINVAL, "empty spatial dim %d",
-				       i);
-		dims[i] = i < 2 ? in[0].dims[i] : 1;
-	}
-	return cpu_set_out(n, &out[0], IR_F32, in[0].rank, dims, e);
-}
-
-static int gmp_run(const struct ir_node *n, const struct ir_value *in,
-		   int n_in, struct ir_value *out, int n_out,
-		   struct accel_err *e)
-{
-	int64_t planes = in[0].dims[0] * in[0].dims[1], sz = 1;
-	const float *x = in[0].data;
-	float *y = out[0].data;
-
-	(void)n;
-	(void)n_in;
-	(void)n_out;
-	(void)e;
-	for (int i = 2; i < in[0].rank; i++)
-		sz *= in[0].dims[i];
-	for (int64_t p = 0; p < planes; p++) {
-		float m = x[p * sz];
-
-		for (int64_t i = 1; i < sz; i++)
-			if (x[p * sz + i] > m || isnan(x[p * sz + i]))
-				m = x[p * sz + i];
-		y[p] = m;
-	}
-	return 0;
-}
-
-const struct cpu_op cpu_op_global_max_pool = { "", "GlobalMaxPool",
-					       gmp_infer, gmp_run };
-
-/* ---- LogSoftmax / Hardmax: [outer, len, inner], reduce over len ---- */
-
-static int axis_dims(const struct ir_node *n, const struct ir_value *x,
-		     int64_t *outer, int64_t *len, int64_t *inner,
-		     struct accel_err *e)
-{
-	bool legacy = cpu_node_opset(n, 13) < 13;
-	int64_t axis;
-	int ax, ret;
-
-	if ((ret = cpu_get_int(n, "axis", legacy ? 1 : -1, &axis, e)))
-		return ret;
-	if (x->rank == 0)
-		return CPU_ERR(n, e, -EINVAL, "input must have rank >= 1");
-	if ((ret = cpu_norm_axis(n, axis, x->rank, legacy, &ax, e)))
-		return ret;
-	*outer = *len = *inner = 1;
-	for (int i = 0; i < x->rank; i++) {
-		if (i < ax)
-			*outer *= x->dims[i];
-		else if (i == ax || legacy)
-			*len *= x->dims[i];
-		else
-			*inner *= x->dims[i];
-	}
-	return 0;
-}
-
-static int axisop_infer(const struct ir_node *n, const struct ir_value *in,
-			int n_in, struct ir_value *out, int n_out,
-			struct accel_err *e)
-{
-	int64_t a, b, c;
-	int ret;
-
-	if ((ret = cpu_check_io(n, n_in, 1, 1, n_out, 1, 1, e)) ||
-	    (ret = cpu_check_in(n, in, 0, "input", IR_F32, 1, IR_MAX_RANK,
-				e)) ||
-	    (ret = axis_dims(n, &in[0], &a, &b, &c, e)))
-		return ret;
-	return cpu_set_out(n, &out[0], IR_F32, in[0].rank, in[0].dims, e);
-}
-
-static int axisop_run(const struct ir_node *n, const struct ir_value *in,
-		      int n_in, struct ir_value *out, int n_out,
-		      struct accel_err *e)
-{
-	bool hard = !strcmp(n->op_type, "Hardmax");
-	const float *x = in[0].data;
-	float *y = out[0].data;
-	int64_t outer, len, inner;
-	int ret;
-
-	(void)n_in;
-	(void)n_out;
-	if ((ret = axis_dims(n, &in[0], &outer, &len, &inner, e)))
-		return ret;
-	for (int64_t o = 0; o < outer; o++) {
-		for (int64_t i = 0; i < inner; i++) {
-			const float *xs = x + o * len * inner + i;
-			float *ys = y + o * len * inner + i;
-			double mx = -INFINITY, sum = 0.0, lse;
-			int64_t arg = 0;
-
-			for (int64_t l = 0; l < len; l++)
-				if (xs[l * inner] > mx) {
-					mx = xs[l * inner];
-					arg = l;
-				}
-			if (hard) {
-				for (int64_t l = 0; l < len; l++)
-					ys[l * inner] = l == arg ? 1.0f : 0.0f;
-				continue;
-			}
-			for (int64_t l = 0; l < len; l++)
-				sum += exp(xs[l * inner] - mx);
-			lse = mx + log(sum);
-			for (int64_t l = 0; l < len; l++)
-				ys[l * inner] = (float)(xs[l * inner] - lse);
-		}
-	}
-	return 0;
-}
-
-const struct cpu_op cpu_op_log_softmax = { "", "LogSoftmax", axisop_infer,
-					   axisop_run };
-const struct cpu_op cpu_op_hardmax = { "", "Hardmax", axisop_infer,
-				       axisop_run };

@@ -10,19 +10,6 @@
 #include "cpu/ops.h"
 #include "cpu/ops_util.h"
 
-static int check_data(const struct ir_node *n, const struct ir_value *in,
-		      int n_in, int min_in, int max_in, int n_out,
-		      struct accel_err *e)
-{
-	int ret;
-
-	if ((ret = cpu_check_io(n, n_in, min_in, max_in, n_out, 1, 1, e)) ||
-	    (ret = cpu_check_in(n, in, 0, "data", IR_UNDEFINED, 0,
-				IR_MAX_RANK, e)))
-		return ret;
-	return 0;
-}
-
 /* ---- Reshape ---- */
 
 static int reshape_infer(const struct ir_node *n, const struct ir_value *in,
@@ -34,7 +21,7 @@ static int reshape_infer(const struct ir_node *n, const struct ir_value *in,
 	size_t cnt = 0;
 	int neg = -1, ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 2, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 2, n_out, e)) ||
 	    (ret = cpu_get_int(n, "allowzero", 0, &allowzero, e)))
 		return ret;
 	if (cpu_has_in(in, n_in, 1)) {
@@ -98,7 +85,7 @@ static int flatten_infer(const struct ir_node *n, const struct ir_value *in,
 	int64_t axis, dims[2] = { 1, 1 };
 	int ax, ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 1, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 1, n_out, e)) ||
 	    (ret = cpu_get_int(n, "axis", 1, &axis, e)) ||
 	    (ret = cpu_norm_axis(n, axis, in[0].rank, true, &ax, e)))
 		return ret;
@@ -147,7 +134,7 @@ static int squeeze_infer(const struct ir_node *n, const struct ir_value *in,
 	size_t cnt;
 	int rank = 0, ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 2, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 2, n_out, e)) ||
 	    (ret = get_axes(n, in, n_in, axes, &cnt, &given, e)))
 		return ret;
 	for (size_t i = 0; i < cnt; i++) {
@@ -182,7 +169,7 @@ static int unsqueeze_infer(const struct ir_node *n, const struct ir_value *in,
 	size_t cnt;
 	int rank, ret, src = 0;
 
-	if ((ret = check_data(n, in, n_in, 1, 2, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 2, n_out, e)) ||
 	    (ret = get_axes(n, in, n_in, axes, &cnt, &given, e)))
 		return ret;
 	if (!given)
@@ -246,7 +233,7 @@ static int transpose_infer(const struct ir_node *n, const struct ir_value *in,
 	int64_t dims[IR_MAX_RANK];
 	int perm[IR_MAX_RANK], ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 1, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 1, n_out, e)) ||
 	    (ret = transpose_perm(n, &in[0], perm, e)))
 		return ret;
 	for (int i = 0; i < in[0].rank; i++)
@@ -330,7 +317,7 @@ static int concat_run(const struct ir_node *n, const struct ir_value *in,
 		      struct accel_err *e)
 {
 	size_t es = cpu_dtype_size(out[0].dtype);
-	int64_t outer = 1, inner = 1, pos = 0, axis;
+	int64_t outer, inner, pos = 0, axis;
 	char *y = out[0].data;
 	int ax, ret;
 
@@ -338,10 +325,7 @@ static int concat_run(const struct ir_node *n, const struct ir_value *in,
 	if ((ret = cpu_get_int(n, "axis", 0, &axis, e)) ||
 	    (ret = cpu_norm_axis(n, axis, out[0].rank, false, &ax, e)))
 		return ret;
-	for (int d = 0; d < ax; d++)
-		outer *= out[0].dims[d];
-	for (int d = ax + 1; d < out[0].rank; d++)
-		inner *= out[0].dims[d];
+	cpu_axis_split(&out[0], ax, &outer, &inner);
 	for (int i = 0; i < n_in; i++) {
 		size_t chunk = (size_t)(in[i].dims[ax] * inner) * es;
 
@@ -386,7 +370,7 @@ static int shape_infer(const struct ir_node *n, const struct ir_value *in,
 	int64_t start, end, dims[1];
 	int ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 1, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 1, n_out, e)) ||
 	    (ret = shape_range(n, &in[0], &start, &end, e)))
 		return ret;
 	dims[0] = end - start;
@@ -417,19 +401,11 @@ static int gather_infer(const struct ir_node *n, const struct ir_value *in,
 			int n_in, struct ir_value *out, int n_out,
 			struct accel_err *e)
 {
-	int64_t dims[IR_MAX_RANK], axis;
+	int64_t dims[IR_MAX_RANK];
 	int ax, rank = 0, ret;
 
-	if ((ret = check_data(n, in, n_in, 2, 2, n_out, e)) ||
-	    (ret = cpu_check_in(n, in, 1, "indices", IR_UNDEFINED, 0,
-				IR_MAX_RANK, e)) ||
-	    (ret = cpu_get_int(n, "axis", 0, &axis, e)))
-		return ret;
-	if (in[1].dtype != IR_I64 && in[1].dtype != IR_I32)
-		return CPU_ERR(n, e, -EINVAL, "indices must be int32/int64");
-	if (in[0].rank < 1)
-		return CPU_ERR(n, e, -EINVAL, "data must have rank >= 1");
-	if ((ret = cpu_norm_axis(n, axis, in[0].rank, false, &ax, e)))
+	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
+	    (ret = cpu_check_gather(n, in, false, &ax, e)))
 		return ret;
 	if (in[0].rank - 1 + in[1].rank > IR_MAX_RANK)
 		return CPU_ERR(n, e, -EINVAL, "output rank too large");
@@ -443,9 +419,7 @@ static int gather_infer(const struct ir_node *n, const struct ir_value *in,
 		int64_t cnt = cpu_numel(&in[1]), lim = in[0].dims[ax];
 
 		for (int64_t i = 0; i < cnt; i++) {
-			int64_t v = in[1].dtype == IR_I64 ?
-				((const int64_t *)in[1].data)[i] :
-				((const int32_t *)in[1].data)[i];
+			int64_t v = cpu_load_i64(in[1].data, in[1].dtype, i);
 
 			if (v < -lim || v >= lim)
 				return CPU_ERR(n, e, -EINVAL,
@@ -461,7 +435,7 @@ static int gather_run(const struct ir_node *n, const struct ir_value *in,
 		      int n_in, struct ir_value *out, int n_out,
 		      struct accel_err *e)
 {
-	int64_t axis, outer = 1, inner = 1, cnt = cpu_numel(&in[1]), lim;
+	int64_t axis, outer, inner, cnt = cpu_numel(&in[1]), lim;
 	size_t es = cpu_dtype_size(in[0].dtype);
 	char *y = out[0].data;
 	int ax, ret;
@@ -472,15 +446,10 @@ static int gather_run(const struct ir_node *n, const struct ir_value *in,
 	    (ret = cpu_norm_axis(n, axis, in[0].rank, false, &ax, e)))
 		return ret;
 	lim = in[0].dims[ax];
-	for (int i = 0; i < ax; i++)
-		outer *= in[0].dims[i];
-	for (int i = ax + 1; i < in[0].rank; i++)
-		inner *= in[0].dims[i];
+	cpu_axis_split(&in[0], ax, &outer, &inner);
 	for (int64_t o = 0; o < outer; o++) {
 		for (int64_t i = 0; i < cnt; i++) {
-			int64_t v = in[1].dtype == IR_I64 ?
-				((const int64_t *)in[1].data)[i] :
-				((const int32_t *)in[1].data)[i];
+			int64_t v = cpu_load_i64(in[1].data, in[1].dtype, i);
 
 			if (v < -lim || v >= lim)
 				return CPU_ERR(n, e, -EINVAL,
@@ -516,7 +485,7 @@ static int cast_infer(const struct ir_node *n, const struct ir_value *in,
 	int64_t to;
 	int ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 1, n_out, e)))
+	if ((ret = cpu_check_data(n, in, n_in, 1, 1, n_out, e)))
 		return ret;
 	if (!cpu_attr(n, "to"))
 		return CPU_ERR(n, e, -EINVAL, "attribute 'to' is required");
@@ -527,72 +496,6 @@ static int cast_infer(const struct ir_node *n, const struct ir_value *in,
 			       "cast from %s to type %lld not supported",
 			       cpu_dtype_name(in[0].dtype), (long long)to);
 	return cpu_set_out(n, &out[0], (int)to, in[0].rank, in[0].dims, e);
-}
-
-static bool is_float(int t)
-{
-	return t == IR_F32 || t == IR_F64;
-}
-
-static bool is_unsigned(int t)
-{
-	return t == IR_U8 || t == IR_U16 || t == IR_U32 || t == IR_U64 ||
-	       t == IR_BOOL;
-}
-
-static double load_f(const void *p, int t, int64_t i)
-{
-	return t == IR_F32 ? ((const float *)p)[i] : ((const double *)p)[i];
-}
-
-static uint64_t load_u(const void *p, int t, int64_t i)
-{
-	switch (t) {
-	case IR_U8: case IR_BOOL: return ((const uint8_t *)p)[i];
-	case IR_I8: return (uint64_t)((const int8_t *)p)[i];
-	case IR_U16: return ((const uint16_t *)p)[i];
-	case IR_I16: return (uint64_t)((const int16_t *)p)[i];
-	case IR_U32: return ((const uint32_t *)p)[i];
-	case IR_I32: return (uint64_t)((const int32_t *)p)[i];
-	default: return ((const uint64_t *)p)[i];
-	}
-}
-
-static void store_u(void *p, int t, int64_t i, uint64_t v)
-{
-	switch (t) {
-	case IR_U8: case IR_I8: ((uint8_t *)p)[i] = (uint8_t)v; break;
-	case IR_U16: case IR_I16: ((uint16_t *)p)[i] = (uint16_t)v; break;
-	case IR_U32: case IR_I32: ((uint32_t *)p)[i] = (uint32_t)v; break;
-	default: ((uint64_t *)p)[i] = v; break;
-	}
-}
-
-/* Float to integer: truncate, NaN to 0, saturate to the target range. */
-static uint64_t f_to_u(double d, int t)
-{
-	static const struct { int t; double lo, hi; } r[] = {
-		{ IR_U8, 0, 255 }, { IR_I8, -128, 127 },
-		{ IR_U16, 0, 65535 }, { IR_I16, -32768, 32767 },
-		{ IR_U32, 0, 4294967295.0 },
-		{ IR_I32, -2147483648.0, 2147483647.0 },
-		{ IR_U64, 0, 18446744073709549568.0 },
-		{ IR_I64, -9223372036854775808.0, 9223372036854774784.0 },
-	};
-
-	if (isnan(d))
-		return 0;
-	d = trunc(d);
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		if (r[i].t != t)
-			continue;
-		if (d < r[i].lo)
-			d = r[i].lo;
-		if (d > r[i].hi)
-			d = r[i].hi;
-		return r[i].lo < 0 ? (uint64_t)(int64_t)d : (uint64_t)d;
-	}
-	return 0;
 }
 
 static int cast_run(const struct ir_node *n, const struct ir_value *in,
@@ -608,28 +511,12 @@ static int cast_run(const struct ir_node *n, const struct ir_value *in,
 	(void)n_in;
 	(void)n_out;
 	(void)e;
+	/* float sources/targets round-trip through double, the rest int64 */
 	for (int64_t i = 0; i < cnt; i++) {
-		if (dt == IR_BOOL) {
-			((uint8_t *)y)[i] = is_float(st) ? load_f(x, st, i) != 0
-							 : load_u(x, st, i) != 0;
-		} else if (is_float(dt)) {
-			double d;
-
-			if (is_float(st))
-				d = load_f(x, st, i);
-			else if (is_unsigned(st))
-				d = (double)load_u(x, st, i);
-			else
-				d = (double)(int64_t)load_u(x, st, i);
-			if (dt == IR_F32)
-				((float *)y)[i] = (float)d;
-			else
-				((double *)y)[i] = d;
-		} else if (is_float(st)) {
-			store_u(y, dt, i, f_to_u(load_f(x, st, i), dt));
-		} else {
-			store_u(y, dt, i, load_u(x, st, i));
-		}
+		if (cpu_is_float(st) || cpu_is_float(dt))
+			cpu_store_f64(y, dt, i, cpu_load_f64(x, st, i));
+		else
+			cpu_store_i64(y, dt, i, cpu_load_i64(x, st, i));
 	}
 	return 0;
 }
@@ -725,7 +612,7 @@ static int pad_infer(const struct ir_node *n, const struct ir_value *in,
 	float f;
 	int ret;
 
-	if ((ret = check_data(n, in, n_in, 1, 4, n_out, e)) ||
+	if ((ret = cpu_check_data(n, in, n_in, 1, 4, n_out, e)) ||
 	    (ret = cpu_get_float(n, "value", 0.0f, &f, e)) ||
 	    (ret = pad_params(n, in, n_in, &p, e)))
 		return ret;
@@ -800,11 +687,7 @@ static int pad_run(const struct ir_node *n, const struct ir_value *in,
 		memcpy(y + i * es,
 		       pad ? (const char *)cval
 			   : (const char *)in[0].data + off * es, es);
-		for (int d = r - 1; d >= 0; d--) {
-			if (++idx[d] < out[0].dims[d])
-				break;
-			idx[d] = 0;
-		}
+		cpu_odo_next(idx, out[0].dims, r);
 	}
 	return 0;
 }

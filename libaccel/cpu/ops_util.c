@@ -627,3 +627,118 @@ void cpu_store_f64(void *data, int dtype, int64_t i, double v)
 		return;
 	}
 }
+
+int cpu_check_data(const struct ir_node *n, const struct ir_value *in,
+		   int n_in, int min_in, int max_in, int n_out,
+		   struct accel_err *e)
+{
+	int ret;
+
+	if ((ret = cpu_check_io(n, n_in, min_in, max_in, n_out, 1, 1, e)) ||
+	    (ret = cpu_check_in(n, in, 0, "data", IR_UNDEFINED, 0,
+				IR_MAX_RANK, e)))
+		return ret;
+	return 0;
+}
+
+int cpu_check_gather(const struct ir_node *n, const struct ir_value *in,
+		     bool same_rank, int *ax, struct accel_err *e)
+{
+	int min_rank = same_rank ? in[0].rank : 0;
+	int max_rank = same_rank ? in[0].rank : IR_MAX_RANK;
+	int64_t axis;
+	int ret;
+
+	if ((ret = cpu_check_in(n, in, 1, "indices", IR_UNDEFINED, min_rank,
+				max_rank, e)) ||
+	    (ret = cpu_get_int(n, "axis", 0, &axis, e)))
+		return ret;
+	if (in[1].dtype != IR_I64 && in[1].dtype != IR_I32)
+		return CPU_ERR(n, e, -EINVAL, "indices must be int32/int64");
+	if (in[0].rank < 1)
+		return CPU_ERR(n, e, -EINVAL, "data must have rank >= 1");
+	return cpu_norm_axis(n, axis, in[0].rank, false, ax, e);
+}
+
+void cpu_axis_split(const struct ir_value *v, int ax, int64_t *outer,
+		    int64_t *inner)
+{
+	*outer = *inner = 1;
+	for (int d = 0; d < ax; d++)
+		*outer *= v->dims[d];
+	for (int d = ax + 1; d < v->rank; d++)
+		*inner *= v->dims[d];
+}
+
+/* cpu_bcast_map() kernel copying elements of ctx's size_t bytes. */
+static void copy_kernel(const void *const *p, const int64_t *s, void *vo,
+			int64_t cnt, const void *vctx)
+{
+	size_t es = *(const size_t *)vctx;
+
+	if (s[0] == 1) {
+		memcpy(vo, p[0], (size_t)cnt * es);
+		return;
+	}
+	for (int64_t i = 0; i < cnt; i++)
+		memcpy((char *)vo + i * (int64_t)es, p[0], es);
+}
+
+void cpu_bcast_copy(const struct ir_value *x, struct ir_value *o)
+{
+	const struct ir_value *vs[1] = { x };
+	size_t es = cpu_dtype_size(x->dtype);
+
+	cpu_bcast_map(vs, 1, o, copy_kernel, &es);
+}
+
+bool cpu_odo_next(int64_t *idx, const int64_t *dims, int rank)
+{
+	for (int d = rank - 1; d >= 0; d--) {
+		if (++idx[d] < dims[d])
+			return true;
+		idx[d] = 0;
+	}
+	return false;
+}
+
+int cpu_reduce_axes(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, bool *red, bool *noop, struct accel_err *e)
+{
+	int64_t axes[IR_MAX_RANK], noop_empty;
+	const int64_t *aa;
+	size_t na = 0;
+	int r = in[0].rank, ret;
+
+	if ((ret = cpu_get_int(n, "noop_with_empty_axes", 0, &noop_empty,
+			       e)))
+		return ret;
+	if ((ret = cpu_get_ints(n, "axes", &aa, &na, e)) < 0)
+		return ret;
+	if (ret && cpu_has_in(in, n_in, 1))
+		return CPU_ERR(n, e, -EINVAL,
+			       "axes given as attribute and input");
+	if (na > IR_MAX_RANK)
+		return CPU_ERR(n, e, -EINVAL, "too many axes (%zu)", na);
+	cpu_copy(axes, aa, na * sizeof(int64_t));
+	if (cpu_has_in(in, n_in, 1) &&
+	    (ret = cpu_read_ints(n, &in[1], "axes", axes, IR_MAX_RANK, &na,
+				 e)))
+		return ret;
+	memset(red, 0, sizeof(bool) * IR_MAX_RANK);
+	*noop = !na && noop_empty;
+	if (!na)
+		for (int i = 0; i < r; i++)
+			red[i] = !*noop;
+	for (size_t i = 0; i < na; i++) {
+		int ax = 0;
+
+		if ((ret = cpu_norm_axis(n, axes[i], r, false, &ax, e)))
+			return ret;
+		if (red[ax])
+			return CPU_ERR(n, e, -EINVAL, "axis %lld repeated",
+				       (long long)axes[i]);
+		red[ax] = true;
+	}
+	return 0;
+}

@@ -76,6 +76,23 @@ int cpu_check_in(const struct ir_node *n, const struct ir_value *in, int i,
 		 const char *what, int dtype, int min_rank, int max_rank,
 		 struct accel_err *e);
 
+/*
+ * Check the input/output counts of a one-output data-movement op and that
+ * input 0 ("data", any type and rank) exists.
+ */
+int cpu_check_data(const struct ir_node *n, const struct ir_value *in,
+		   int n_in, int min_in, int max_in, int n_out,
+		   struct accel_err *e);
+
+/*
+ * Checks shared by Gather and GatherElements after cpu_check_data():
+ * "indices" (input 1) is int32/int64 with a rank in [0, IR_MAX_RANK], or
+ * equal to data's rank when @same_rank; data has rank >= 1; attribute
+ * "axis" (default 0) normalised into @ax.
+ */
+int cpu_check_gather(const struct ir_node *n, const struct ir_value *in,
+		     bool same_rank, int *ax, struct accel_err *e);
+
 /* Attribute lookup by name; NULL when absent. */
 const struct ir_attr *cpu_attr(const struct ir_node *n, const char *name);
 /*
@@ -101,6 +118,14 @@ int cpu_read_ints(const struct ir_node *n, const struct ir_value *v,
 		  const char *what, int64_t *buf, size_t max, size_t *cnt,
 		  struct accel_err *e);
 
+/*
+ * Reduced axes of a Reduce* node into @red (IR_MAX_RANK flags): "axes" from
+ * the attribute or from input 1 (not both), normalised, none repeated.  No
+ * axes reduces every axis, or none (*@noop) with noop_with_empty_axes.
+ */
+int cpu_reduce_axes(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, bool *red, bool *noop, struct accel_err *e);
+
 /* Normalise @axis in [-rank, rank) (or [-rank, rank] with @inclusive). */
 int cpu_norm_axis(const struct ir_node *n, int64_t axis, int rank,
 		  bool inclusive, int *out, struct accel_err *e);
@@ -120,6 +145,16 @@ void cpu_bcast_strides(const struct ir_value *v, int rank,
 
 /* Row-major strides of a shape (in elements). */
 void cpu_strides(int rank, const int64_t *dims, int64_t *strides);
+
+/* Advance the row-major odometer @idx over @dims; false when it wraps. */
+bool cpu_odo_next(int64_t *idx, const int64_t *dims, int rank);
+
+/*
+ * Element counts of @v before and after dimension @ax (products of
+ * dims[0..ax) and dims(ax..rank)).
+ */
+void cpu_axis_split(const struct ir_value *v, int ax, int64_t *outer,
+		    int64_t *inner);
 
 /**
  * struct cpu_geom - spatial geometry of a convolution or pooling window
@@ -215,6 +250,9 @@ typedef void (*cpu_map_fn)(const void *const *p, const int64_t *s, void *o,
  */
 void cpu_bcast_map(const struct ir_value *const *v, int cnt,
 		   struct ir_value *o, cpu_map_fn fn, const void *ctx);
+
+/* Broadcast @x's bytes into @o (same dtype, shape already inferred). */
+void cpu_bcast_copy(const struct ir_value *x, struct ir_value *o);
 
 /* Element @i of a numeric tensor (floats, ints, bool) as double/int64. */
 double cpu_load_f64(const void *data, int dtype, int64_t i);
