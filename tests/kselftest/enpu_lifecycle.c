@@ -4,7 +4,6 @@
  * submitting concurrently, a process killed with jobs in flight (debugfs
  * job and BO counts return to where they were: nothing leaks).
  */
-#include <glob.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <liburing.h>
@@ -13,75 +12,6 @@
 #include "kselftest_harness.h"
 
 #define SEC	1000000000ll
-
-/* The device's debugfs directory, or NULL when there is not exactly one. */
-static const char *debugfs_dir(void)
-{
-	static char dir[256];
-	glob_t g;
-	int n;
-
-	if (glob("/sys/kernel/debug/accel/*/bo_count", 0, NULL, &g))
-		return NULL;
-	n = g.gl_pathc;
-	if (n == 1) {
-		snprintf(dir, sizeof(dir), "%s", g.gl_pathv[0]);
-		*strrchr(dir, '/') = 0;
-	}
-	globfree(&g);
-	return n == 1 ? dir : NULL;
-}
-
-static long read_count(const char *dir, const char *name)
-{
-	char path[320], buf[32] = { 0 };
-	int fd;
-	long v = -1;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = strtol(buf, NULL, 10);
-	close(fd);
-	return v;
-}
-
-/* Wait (bounded) until a debugfs count drops to at most want. */
-static long settle(const char *dir, const char *name, long want)
-{
-	long v = read_count(dir, name);
-	int i;
-
-	for (i = 0; i < 6000 && v > want; i++) {
-		usleep(10000);
-		v = read_count(dir, name);
-	}
-	return v;
-}
-
-struct job_set {
-	uint32_t bo[2];
-	int8_t *in, *out;
-	struct enpu_lut_cmdbuf cb;
-	struct drm_enpu_submit s;
-};
-
-static int job_set_init(int fd, struct job_set *js, uint32_t seed)
-{
-	if (enpu_bo_create(fd, ENPU_T_BO_SIZE, &js->bo[0]) ||
-	    enpu_bo_create(fd, ENPU_T_BO_SIZE, &js->bo[1]))
-		return -1;
-	js->in = enpu_bo_map(fd, js->bo[0], ENPU_T_BO_SIZE);
-	js->out = enpu_bo_map(fd, js->bo[1], ENPU_T_BO_SIZE);
-	if (!js->in || !js->out)
-		return -1;
-	enpu_t_fill(js->in, ENPU_T_N, seed);
-	enpu_build_lut(&js->cb, ENPU_T_N, 0);
-	enpu_t_submit_args(&js->s, &js->cb, js->bo);
-	return 0;
-}
 
 FIXTURE(life) {
 	int fd;
@@ -93,7 +23,7 @@ FIXTURE_SETUP(life)
 	self->fd = enpu_open_device();
 	if (self->fd < 0)
 		SKIP(return, "no enpu accel device (module not loaded?)");
-	self->dbg = debugfs_dir();
+	self->dbg = enpu_debugfs_dir("bo_count");
 }
 
 FIXTURE_TEARDOWN(life)
@@ -105,11 +35,11 @@ FIXTURE_TEARDOWN(life)
 TEST_F(life, fdinfo)
 {
 	char path[64], buf[4096];
-	struct job_set js;
+	struct enpu_lut_job js;
 	ssize_t n;
 	int fd;
 
-	ASSERT_EQ(0, job_set_init(self->fd, &js, 3));
+	ASSERT_EQ(0, enpu_lut_job_init(self->fd, &js, 3));
 	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &js.s));
 	ASSERT_EQ(0, enpu_wait(self->fd, js.s.job_id, 60 * SEC, NULL));
 
@@ -124,19 +54,18 @@ TEST_F(life, fdinfo)
 	EXPECT_NE(NULL, strstr(buf, "drm-client-id:\t"));
 	EXPECT_NE(NULL, strstr(buf, "drm-engine-npu:\t"));
 	EXPECT_NE(NULL, strstr(buf, "drm-total-"));
-	munmap(js.in, ENPU_T_BO_SIZE);
-	munmap(js.out, ENPU_T_BO_SIZE);
+	enpu_lut_job_unmap(&js);
 }
 
 static int child_submit(uint32_t seed, int jobs)
 {
-	struct job_set js;
+	struct enpu_lut_job js;
 	uint64_t last = 0;
 	int fd, i;
 	int32_t status = 1;
 
 	fd = enpu_open_device();
-	if (fd < 0 || job_set_init(fd, &js, seed))
+	if (fd < 0 || enpu_lut_job_init(fd, &js, seed))
 		return 10;
 	for (i = 0; i < jobs; i++) {
 		if (enpu_ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &js.s))
@@ -185,8 +114,8 @@ TEST_F(life, killed_with_jobs_in_flight)
 	/* Only this test's objects count: close the fixture's file. */
 	close(self->fd);
 	self->fd = -1;
-	bos0 = read_count(self->dbg, "bo_count");
-	jobs0 = read_count(self->dbg, "jobs");
+	bos0 = enpu_debugfs_read(self->dbg, "bo_count", NULL);
+	jobs0 = enpu_debugfs_read(self->dbg, "jobs", NULL);
 	ASSERT_LE(0, bos0);
 	ASSERT_LE(0, jobs0);
 
@@ -195,10 +124,10 @@ TEST_F(life, killed_with_jobs_in_flight)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		struct io_uring ring;
-		struct job_set js;
+		struct enpu_lut_job js;
 		int fd = enpu_open_device(), i;
 
-		if (fd < 0 || job_set_init(fd, &js, 9) ||
+		if (fd < 0 || enpu_lut_job_init(fd, &js, 9) ||
 		    io_uring_queue_init(512, &ring, IORING_SETUP_SQE128))
 			_exit(1);
 		for (i = 0; i < 500; i++) {
@@ -224,8 +153,8 @@ TEST_F(life, killed_with_jobs_in_flight)
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFSIGNALED(st));
 
-	EXPECT_EQ(jobs0, settle(self->dbg, "jobs", jobs0));
-	EXPECT_EQ(bos0, settle(self->dbg, "bo_count", bos0));
+	EXPECT_EQ(jobs0, enpu_debugfs_settle(self->dbg, "jobs", jobs0));
+	EXPECT_EQ(bos0, enpu_debugfs_settle(self->dbg, "bo_count", bos0));
 
 	/* The device still works. */
 	EXPECT_EQ(0, child_submit(55, 3));

@@ -13,8 +13,6 @@
  * -ETIMEDOUT, which is a job's status after it hung) while the job or BO is
  * busy, 0 once idle.
  */
-#include <glob.h>
-
 #include "enpu_test.h"
 #include "kselftest_harness.h"
 
@@ -25,58 +23,6 @@
 #define LONG_K	4096
 #define LONG_N	4096
 #define QUEUED	3	/* short jobs queued per file behind the long one */
-
-static const char *debugfs_dir(void)
-{
-	static char dir[256];
-	glob_t g;
-	int n;
-
-	if (glob("/sys/kernel/debug/accel/*/reset", 0, NULL, &g))
-		return NULL;
-	n = g.gl_pathc;
-	if (n == 1) {
-		snprintf(dir, sizeof(dir), "%s", g.gl_pathv[0]);
-		*strrchr(dir, '/') = 0;
-	}
-	globfree(&g);
-	return n == 1 ? dir : NULL;
-}
-
-/* A single number file ("jobs") or a "key: N" line of "counters". */
-static long read_count(const char *dir, const char *file, const char *key)
-{
-	char path[320], buf[1024] = { 0 }, *p = buf;
-	long v = -1;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0) {
-		if (key) {
-			p = strstr(buf, key);
-			p = p ? p + strlen(key) : NULL;
-		}
-		if (p)
-			v = strtol(p, NULL, 10);
-	}
-	close(fd);
-	return v;
-}
-
-static long settle(const char *dir, const char *file, long want)
-{
-	long v = read_count(dir, file, NULL);
-	int i;
-
-	for (i = 0; i < 6000 && v > want; i++) {
-		usleep(10000);
-		v = read_count(dir, file, NULL);
-	}
-	return v;
-}
 
 static int force_reset(const char *dir)
 {
@@ -108,12 +54,8 @@ struct client {
 	int fd;
 	uint32_t long_bo[3];
 	uint64_t long_id;
-	struct {
-		uint32_t bo[2];
-		int8_t *in, *out;
-		uint64_t id;
-	} q[QUEUED];
-	struct enpu_lut_cmdbuf lut;
+	struct enpu_lut_job q[QUEUED];
+	uint64_t q_id[QUEUED];
 };
 
 static int client_init(struct client *c)
@@ -125,17 +67,9 @@ static int client_init(struct client *c)
 		return -ENODEV;
 	if (enpu_fc_bos(c->fd, LONG_M, LONG_K, LONG_N, c->long_bo))
 		return -ENOMEM;
-	enpu_build_lut(&c->lut, ENPU_T_N, 0);
-	for (i = 0; i < QUEUED; i++) {
-		if (enpu_bo_create(c->fd, ENPU_T_BO_SIZE, &c->q[i].bo[0]) ||
-		    enpu_bo_create(c->fd, ENPU_T_BO_SIZE, &c->q[i].bo[1]))
+	for (i = 0; i < QUEUED; i++)
+		if (enpu_lut_job_init(c->fd, &c->q[i], 40 + i))
 			return -ENOMEM;
-		c->q[i].in = enpu_bo_map(c->fd, c->q[i].bo[0], ENPU_T_BO_SIZE);
-		c->q[i].out = enpu_bo_map(c->fd, c->q[i].bo[1], ENPU_T_BO_SIZE);
-		if (!c->q[i].in || !c->q[i].out)
-			return -ENOMEM;
-		enpu_t_fill(c->q[i].in, ENPU_T_N, 40 + i);
-	}
 	return 0;
 }
 
@@ -143,10 +77,8 @@ static void client_fini(struct client *c)
 {
 	int i;
 
-	for (i = 0; i < QUEUED; i++) {
-		munmap(c->q[i].in, ENPU_T_BO_SIZE);
-		munmap(c->q[i].out, ENPU_T_BO_SIZE);
-	}
+	for (i = 0; i < QUEUED; i++)
+		enpu_lut_job_unmap(&c->q[i]);
 	close(c->fd);
 }
 
@@ -166,11 +98,11 @@ FIXTURE_SETUP(reset)
 		SKIP(return, "no enpu accel device (module not loaded?)");
 	ASSERT_EQ(0, enpu_ioctl(fd, DRM_IOCTL_ENPU_GET_PARAM, &p));
 	close(fd);
-	self->dbg = debugfs_dir();
+	self->dbg = enpu_debugfs_dir("reset");
 	if (!self->dbg)
 		SKIP(return, "debugfs reset file of the device not found");
 	/* Only this test's jobs and BOs count from here on. */
-	ASSERT_EQ(0, settle(self->dbg, "jobs", 0));
+	ASSERT_EQ(0, enpu_debugfs_settle(self->dbg, "jobs", 0));
 	ASSERT_EQ(0, client_init(&self->c[0]));
 	ASSERT_EQ(0, client_init(&self->c[1]));
 	enpu_build_fc(self->long_cb, LONG_M, LONG_K, LONG_N);
@@ -192,10 +124,11 @@ TEST_F(reset, jobs_in_flight_fail_with_eio)
 	int i, k, writes = 0, done;
 	struct client *c;
 
-	bos0 = read_count(self->dbg, "bo_count", NULL);
-	resets0 = read_count(self->dbg, "counters", "resets:");
-	timedout0 = read_count(self->dbg, "counters", "jobs_timedout:");
-	failed0 = read_count(self->dbg, "counters", "jobs_failed:");
+	bos0 = enpu_debugfs_read(self->dbg, "bo_count", NULL);
+	resets0 = enpu_debugfs_read(self->dbg, "counters", "resets:");
+	timedout0 = enpu_debugfs_read(self->dbg, "counters",
+				      "jobs_timedout:");
+	failed0 = enpu_debugfs_read(self->dbg, "counters", "jobs_failed:");
 	ASSERT_LE(0, resets0);
 
 	/* Both long jobs first: they take the engine's two workers. */
@@ -208,10 +141,10 @@ TEST_F(reset, jobs_in_flight_fail_with_eio)
 	for (k = 0; k < 2; k++) {
 		c = &self->c[k];
 		for (i = 0; i < QUEUED; i++) {
-			enpu_t_submit_args(&s, &c->lut, c->q[i].bo);
+			enpu_t_submit_args(&s, &c->q[i].cb, c->q[i].bo);
 			ASSERT_EQ(0, enpu_ioctl(c->fd, DRM_IOCTL_ENPU_SUBMIT,
 						&s));
-			c->q[i].id = s.job_id;
+			c->q_id[i] = s.job_id;
 		}
 	}
 
@@ -261,7 +194,7 @@ TEST_F(reset, jobs_in_flight_fail_with_eio)
 		c = &self->c[k];
 		for (i = 0; i < QUEUED; i++) {
 			status = 1;
-			ASSERT_EQ(0, enpu_wait(c->fd, c->q[i].id, 60 * SEC,
+			ASSERT_EQ(0, enpu_wait(c->fd, c->q_id[i], 60 * SEC,
 					       &status));
 			if (status == -EIO)
 				continue;
@@ -276,7 +209,7 @@ TEST_F(reset, jobs_in_flight_fail_with_eio)
 		c = &self->c[k];
 		enpu_t_fill(c->q[0].in, ENPU_T_N, 90 + k);
 		memset(c->q[0].out, 0, ENPU_T_BO_SIZE);
-		enpu_t_submit_args(&s, &c->lut, c->q[0].bo);
+		enpu_t_submit_args(&s, &c->q[0].cb, c->q[0].bo);
 		ASSERT_EQ(0, enpu_ioctl(c->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
 		status = 1;
 		ASSERT_EQ(0, enpu_wait(c->fd, s.job_id, 60 * SEC, &status));
@@ -286,20 +219,20 @@ TEST_F(reset, jobs_in_flight_fail_with_eio)
 
 	/* Counted as resets and failures, not as timeouts. */
 	EXPECT_LE(resets0 + writes,
-		  read_count(self->dbg, "counters", "resets:"));
-	EXPECT_EQ(timedout0, read_count(self->dbg, "counters",
-					"jobs_timedout:"));
-	EXPECT_LE(failed0 + 2, read_count(self->dbg, "counters",
-					  "jobs_failed:"));
+		  enpu_debugfs_read(self->dbg, "counters", "resets:"));
+	EXPECT_EQ(timedout0,
+		  enpu_debugfs_read(self->dbg, "counters", "jobs_timedout:"));
+	EXPECT_LE(failed0 + 2,
+		  enpu_debugfs_read(self->dbg, "counters", "jobs_failed:"));
 
 	/* Every job is freed; closing the files frees every BO. */
-	EXPECT_EQ(0, settle(self->dbg, "jobs", 0));
+	EXPECT_EQ(0, enpu_debugfs_settle(self->dbg, "jobs", 0));
 	client_fini(&self->c[0]);
 	client_fini(&self->c[1]);
 	self->c[0].fd = self->c[1].fd = -1;
 	EXPECT_LT(0, bos0);
-	EXPECT_EQ(0, settle(self->dbg, "bo_count", 0));
-	EXPECT_EQ(0, settle(self->dbg, "jobs", 0));
+	EXPECT_EQ(0, enpu_debugfs_settle(self->dbg, "bo_count", 0));
+	EXPECT_EQ(0, enpu_debugfs_settle(self->dbg, "jobs", 0));
 }
 
 /* A reset with nothing running is harmless. */
@@ -310,7 +243,7 @@ TEST_F(reset, idle_reset)
 	int32_t status = 1;
 
 	ASSERT_EQ(0, force_reset(self->dbg));
-	enpu_t_submit_args(&s, &c->lut, c->q[1].bo);
+	enpu_t_submit_args(&s, &c->q[1].cb, c->q[1].bo);
 	ASSERT_EQ(0, enpu_ioctl(c->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
 	ASSERT_EQ(0, enpu_wait(c->fd, s.job_id, 60 * SEC, &status));
 	EXPECT_EQ(0, status);

@@ -11,11 +11,7 @@
 
 FIXTURE(sub) {
 	int fd;
-	uint32_t bo[2];
-	int8_t *in;
-	int8_t *out;
-	struct enpu_lut_cmdbuf cb;
-	struct drm_enpu_submit s;
+	struct enpu_lut_job j;
 };
 
 FIXTURE_SETUP(sub)
@@ -23,23 +19,14 @@ FIXTURE_SETUP(sub)
 	self->fd = enpu_open_device();
 	if (self->fd < 0)
 		SKIP(return, "no enpu accel device (module not loaded?)");
-	ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &self->bo[0]));
-	ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &self->bo[1]));
-	self->in = enpu_bo_map(self->fd, self->bo[0], ENPU_T_BO_SIZE);
-	self->out = enpu_bo_map(self->fd, self->bo[1], ENPU_T_BO_SIZE);
-	ASSERT_NE(NULL, self->in);
-	ASSERT_NE(NULL, self->out);
-	enpu_t_fill(self->in, ENPU_T_N, 1);
-	enpu_build_lut(&self->cb, ENPU_T_N, 0);
-	enpu_t_submit_args(&self->s, &self->cb, self->bo);
+	ASSERT_EQ(0, enpu_lut_job_init(self->fd, &self->j, 1));
 }
 
 FIXTURE_TEARDOWN(sub)
 {
 	if (self->fd < 0)
 		return;
-	munmap(self->in, ENPU_T_BO_SIZE);
-	munmap(self->out, ENPU_T_BO_SIZE);
+	enpu_lut_job_unmap(&self->j);
 	close(self->fd);
 }
 
@@ -47,16 +34,16 @@ TEST_F(sub, lut_executes)
 {
 	int32_t status = 1;
 
-	memset(self->out, 0x55, ENPU_T_BO_SIZE);
-	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
-	ASSERT_NE(0, self->s.job_id);
-	ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60 * SEC, &status));
+	memset(self->j.out, 0x55, ENPU_T_BO_SIZE);
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
+	ASSERT_NE(0, self->j.s.job_id);
+	ASSERT_EQ(0, enpu_wait(self->fd, self->j.s.job_id, 60 * SEC, &status));
 	EXPECT_EQ(0, status);
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 1));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 1));
 	/* Bytes after the output are untouched. */
-	EXPECT_EQ(0x55, (uint8_t)self->out[ENPU_T_N]);
+	EXPECT_EQ(0x55, (uint8_t)self->j.out[ENPU_T_N]);
 	/* The id is reaped by the first successful WAIT. */
-	EXPECT_EQ(-ENOENT, enpu_wait(self->fd, self->s.job_id, 0, NULL));
+	EXPECT_EQ(-ENOENT, enpu_wait(self->fd, self->j.s.job_id, 0, NULL));
 }
 
 TEST_F(sub, cmdbuf_in_bo)
@@ -68,24 +55,24 @@ TEST_F(sub, cmdbuf_in_bo)
 	ASSERT_EQ(0, enpu_bo_create(self->fd, 4096, &cbo));
 	p = enpu_bo_map(self->fd, cbo, 4096);
 	ASSERT_NE(NULL, p);
-	memcpy(p + 1000, self->cb.bytes, sizeof(self->cb.bytes));
-	self->s.cmdbuf_ptr = 0;
-	self->s.flags = DRM_ENPU_SUBMIT_CMDBUF_BO;
-	self->s.cmdbuf_handle = cbo;
-	self->s.cmdbuf_offset = 1000;
-	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
-	ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60 * SEC, &status));
+	memcpy(p + 1000, self->j.cb.bytes, sizeof(self->j.cb.bytes));
+	self->j.s.cmdbuf_ptr = 0;
+	self->j.s.flags = DRM_ENPU_SUBMIT_CMDBUF_BO;
+	self->j.s.cmdbuf_handle = cbo;
+	self->j.s.cmdbuf_offset = 1000;
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
+	ASSERT_EQ(0, enpu_wait(self->fd, self->j.s.job_id, 60 * SEC, &status));
 	EXPECT_EQ(0, status);
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 1));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 1));
 
 	/* Reaching past the command-buffer BO. */
-	self->s.cmdbuf_offset = 4096 - sizeof(self->cb.bytes) + 1;
-	EXPECT_EQ(-EOVERFLOW, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
-	self->s.cmdbuf_offset = ~0ull;
-	EXPECT_EQ(-EOVERFLOW, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
-	self->s.cmdbuf_offset = 0;
-	self->s.cmdbuf_handle = 9999;
-	EXPECT_EQ(-ENOENT, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
+	self->j.s.cmdbuf_offset = 4096 - sizeof(self->j.cb.bytes) + 1;
+	EXPECT_EQ(-EOVERFLOW, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
+	self->j.s.cmdbuf_offset = ~0ull;
+	EXPECT_EQ(-EOVERFLOW, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
+	self->j.s.cmdbuf_offset = 0;
+	self->j.s.cmdbuf_handle = 9999;
+	EXPECT_EQ(-ENOENT, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
 	munmap(p, 4096);
 	EXPECT_EQ(0, enpu_bo_close(self->fd, cbo));
 }
@@ -93,11 +80,11 @@ TEST_F(sub, cmdbuf_in_bo)
 TEST_F(sub, bad_args)
 {
 	struct drm_enpu_submit s;
-	uint32_t bad_handles[2] = { self->bo[0], 4242 };
+	uint32_t bad_handles[2] = { self->j.bo[0], 4242 };
 
 #define EXPECT_SUBMIT(err, field, value)				\
 	do {								\
-		s = self->s;						\
+		s = self->j.s;						\
 		s.field = value;					\
 		EXPECT_EQ(err, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s)); \
 	} while (0)
@@ -110,7 +97,7 @@ TEST_F(sub, bad_args)
 	EXPECT_SUBMIT(-EINVAL, bo_count, ENPU_ISA_MAX_SLOTS + 1);
 	EXPECT_SUBMIT(-EINVAL, cmdbuf_size, 71);
 	EXPECT_SUBMIT(-EINVAL, cmdbuf_size, ENPU_ISA_MAX_SIZE + 1);
-	EXPECT_SUBMIT(-EINVAL, cmdbuf_handle, self->bo[0]);
+	EXPECT_SUBMIT(-EINVAL, cmdbuf_handle, self->j.bo[0]);
 	EXPECT_SUBMIT(-EINVAL, cmdbuf_offset, 8);
 	EXPECT_SUBMIT(-EFAULT, cmdbuf_ptr, 8);
 	EXPECT_SUBMIT(-EFAULT, bo_handles, 8);
@@ -120,9 +107,9 @@ TEST_F(sub, bad_args)
 	/* Slot count differs from the command buffer's num_slots. */
 	EXPECT_SUBMIT(-EINVAL, bo_count, 1);
 	/* CMDBUF_BO with a user pointer as well. */
-	s = self->s;
+	s = self->j.s;
 	s.flags = DRM_ENPU_SUBMIT_CMDBUF_BO;
-	s.cmdbuf_handle = self->bo[0];
+	s.cmdbuf_handle = self->j.bo[0];
 	EXPECT_EQ(-EINVAL, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
 #undef EXPECT_SUBMIT
 }
@@ -131,7 +118,7 @@ TEST_F(sub, rejected_cmdbufs)
 {
 	struct enpu_lut_cmdbuf cb;
 	struct enpu_tensor t;
-	struct drm_enpu_submit s = self->s;
+	struct drm_enpu_submit s = self->j.s;
 	uint32_t magic = 0x12345678;
 
 	s.cmdbuf_ptr = (uintptr_t)cb.bytes;
@@ -163,7 +150,7 @@ TEST_F(sub, rejected_cmdbufs)
 	EXPECT_EQ(-EINVAL, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
 
 	/* Nothing ran: the output BO is still zero. */
-	EXPECT_EQ(0, self->out[0] | self->out[ENPU_T_N - 1]);
+	EXPECT_EQ(0, self->j.out[0] | self->j.out[ENPU_T_N - 1]);
 }
 
 TEST_F(sub, wait_bad_args)
@@ -180,7 +167,7 @@ TEST_F(sub, wait_bad_args)
 	w.pad = 1;
 	EXPECT_EQ(-EINVAL, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_WAIT, &w));
 	w.pad = 0;
-	w.handle = self->bo[0];
+	w.handle = self->j.bo[0];
 	EXPECT_EQ(-EINVAL, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_WAIT, &w));
 	w.flags = DRM_ENPU_WAIT_BO;
 	w.job_id = 1;
@@ -198,26 +185,26 @@ TEST_F(sub, wait_bo_and_syncobj)
 	struct drm_enpu_wait w = { 0 };
 
 	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
-	self->s.out_syncobj = sc.handle;
-	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
+	self->j.s.out_syncobj = sc.handle;
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
 
 	sw.handles = (uintptr_t)&sc.handle;
 	sw.count_handles = 1;
 	sw.timeout_nsec = enpu_now_ns() + 60 * SEC;
 	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_WAIT, &sw));
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 1));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 1));
 
 	/* A second job waits for the syncobj, then WAIT on its output BO. */
-	enpu_t_fill(self->in, ENPU_T_N, 2);
-	self->s.out_syncobj = 0;
-	self->s.in_syncobj = sc.handle;
-	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
+	enpu_t_fill(self->j.in, ENPU_T_N, 2);
+	self->j.s.out_syncobj = 0;
+	self->j.s.in_syncobj = sc.handle;
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
 	w.flags = DRM_ENPU_WAIT_BO;
-	w.handle = self->bo[1];
+	w.handle = self->j.bo[1];
 	w.timeout_ns = enpu_now_ns() + 60 * SEC;
 	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_WAIT, &w));
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 2));
-	ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60 * SEC, NULL));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 2));
+	ASSERT_EQ(0, enpu_wait(self->fd, self->j.s.job_id, 60 * SEC, NULL));
 
 	sd.handle = sc.handle;
 	EXPECT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &sd));
@@ -229,14 +216,15 @@ TEST_F(sub, priorities)
 	int32_t status;
 
 	for (prio = 0; prio < 3; prio++) {
-		enpu_t_fill(self->in, ENPU_T_N, 10 + prio);
-		self->s.priority = prio;
-		ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
+		enpu_t_fill(self->j.in, ENPU_T_N, 10 + prio);
+		self->j.s.priority = prio;
+		ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT,
+					&self->j.s));
 		status = 1;
-		ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60 * SEC,
+		ASSERT_EQ(0, enpu_wait(self->fd, self->j.s.job_id, 60 * SEC,
 				       &status));
 		EXPECT_EQ(0, status);
-		EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 10 + prio));
+		EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 10 + prio));
 	}
 }
 
@@ -254,14 +242,14 @@ TEST_F(sub, many_jobs)
 		ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &outs[i]));
 		maps[i] = enpu_bo_map(self->fd, outs[i], ENPU_T_BO_SIZE);
 		ASSERT_NE(NULL, maps[i]);
-		handles[i][0] = self->bo[0];
+		handles[i][0] = self->j.bo[0];
 		handles[i][1] = outs[i];
 	}
 	for (i = 0; i < JOBS; i++) {
-		self->s.bo_handles = (uintptr_t)handles[i % OUTS];
+		self->j.s.bo_handles = (uintptr_t)handles[i % OUTS];
 		ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT,
-					&self->s));
-		ids[i] = self->s.job_id;
+					&self->j.s));
+		ids[i] = self->j.s.job_id;
 	}
 	for (i = 0; i < JOBS; i++) {
 		status = 1;
@@ -286,9 +274,10 @@ TEST_F(sub, close_with_jobs_in_flight)
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, enpu_bo_create(fd2, ENPU_T_BO_SIZE, &h[0]));
 	ASSERT_EQ(0, enpu_bo_create(fd2, ENPU_T_BO_SIZE, &h[1]));
-	self->s.bo_handles = (uintptr_t)h;
+	self->j.s.bo_handles = (uintptr_t)h;
 	for (i = 0; i < 200; i++)
-		ASSERT_EQ(0, enpu_ioctl(fd2, DRM_IOCTL_ENPU_SUBMIT, &self->s));
+		ASSERT_EQ(0, enpu_ioctl(fd2, DRM_IOCTL_ENPU_SUBMIT,
+					&self->j.s));
 	EXPECT_EQ(0, close(fd2));
 }
 

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,45 @@ static inline void enpu_t_tensor(struct enpu_tensor *t, uint32_t slot,
 	t->dims[1] = t->dims[2] = t->dims[3] = 1;
 }
 
+/*
+ * Header of a one-op command buffer: three tensors at 72, the op right
+ * after them, @nquant quant records at @quant_off.
+ */
+static inline void enpu_t_header(struct enpu_cmdbuf_header *h,
+				 uint32_t total, uint32_t slots,
+				 uint32_t quant_off, uint32_t nquant)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = ENPU_ISA_MAGIC;
+	h->version_major = ENPU_ISA_VERSION_MAJOR;
+	h->version_minor = ENPU_ISA_VERSION_MINOR;
+	h->header_size = sizeof(*h);
+	h->total_size = total;
+	h->num_slots = slots;
+	h->tensor_offset = 72;
+	h->tensor_size = sizeof(struct enpu_tensor);
+	h->num_tensors = 3;
+	h->op_offset = 72 + 3 * 48;
+	h->op_size = sizeof(struct enpu_op);
+	h->num_ops = 1;
+	h->quant_offset = quant_off;
+	h->quant_size = sizeof(struct enpu_quant);
+	h->num_quant = nquant;
+}
+
+/* The op: tensors 0 and 1 in, 2 out, full int8 activation range. */
+static inline void enpu_t_op(struct enpu_op *op, uint32_t opcode)
+{
+	memset(op, 0, sizeof(*op));
+	op->opcode = opcode;
+	op->in[0] = 0;
+	op->in[1] = 1;
+	op->in[2] = ENPU_NO_TENSOR;
+	op->out = 2;
+	op->act_min = -128;
+	op->act_max = 127;
+}
+
 /* Build out[i] = table[in[i] + 128] over n elements, output at out_off. */
 static inline void enpu_build_lut(struct enpu_lut_cmdbuf *cb, uint32_t n,
 				  uint64_t out_off)
@@ -143,22 +183,7 @@ static inline void enpu_build_lut(struct enpu_lut_cmdbuf *cb, uint32_t n,
 	struct enpu_op op;
 
 	memset(cb, 0, sizeof(*cb));
-	memset(&h, 0, sizeof(h));
-	h.magic = ENPU_ISA_MAGIC;
-	h.version_major = ENPU_ISA_VERSION_MAJOR;
-	h.version_minor = ENPU_ISA_VERSION_MINOR;
-	h.header_size = sizeof(h);
-	h.total_size = ENPU_T_CMDBUF_SIZE;
-	h.num_slots = 2;
-	h.tensor_offset = 72;
-	h.tensor_size = sizeof(struct enpu_tensor);
-	h.num_tensors = 3;
-	h.op_offset = 72 + 3 * 48;
-	h.op_size = sizeof(struct enpu_op);
-	h.num_ops = 1;
-	h.quant_offset = ENPU_T_CMDBUF_SIZE;
-	h.quant_size = sizeof(struct enpu_quant);
-	h.num_quant = 0;
+	enpu_t_header(&h, ENPU_T_CMDBUF_SIZE, 2, ENPU_T_CMDBUF_SIZE, 0);
 	memcpy(cb->bytes, &h, sizeof(h));
 
 	enpu_t_tensor(&t[0], 0, 0, n);
@@ -166,14 +191,7 @@ static inline void enpu_build_lut(struct enpu_lut_cmdbuf *cb, uint32_t n,
 	enpu_t_tensor(&t[2], 1, out_off, n);
 	memcpy(cb->bytes + h.tensor_offset, t, sizeof(t));
 
-	memset(&op, 0, sizeof(op));
-	op.opcode = ENPU_OP_LUT;
-	op.in[0] = 0;
-	op.in[1] = 1;
-	op.in[2] = ENPU_NO_TENSOR;
-	op.out = 2;
-	op.act_min = -128;
-	op.act_max = 127;
+	enpu_t_op(&op, ENPU_OP_LUT);
 	memcpy(cb->bytes + h.op_offset, &op, sizeof(op));
 }
 
@@ -225,6 +243,38 @@ static inline void enpu_t_submit_args(struct drm_enpu_submit *s,
 	s->bo_handle_size = sizeof(uint32_t);
 }
 
+/* A LUT job on two fresh BOs of its own, mapped, ready to SUBMIT. */
+struct enpu_lut_job {
+	uint32_t bo[2];
+	int8_t *in, *out;
+	struct enpu_lut_cmdbuf cb;
+	struct drm_enpu_submit s;
+};
+
+/* Create and map the BOs, fill the inputs for @seed; -1 on failure. */
+static inline int enpu_lut_job_init(int fd, struct enpu_lut_job *j,
+				    uint32_t seed)
+{
+	if (enpu_bo_create(fd, ENPU_T_BO_SIZE, &j->bo[0]) ||
+	    enpu_bo_create(fd, ENPU_T_BO_SIZE, &j->bo[1]))
+		return -1;
+	j->in = enpu_bo_map(fd, j->bo[0], ENPU_T_BO_SIZE);
+	j->out = enpu_bo_map(fd, j->bo[1], ENPU_T_BO_SIZE);
+	if (!j->in || !j->out)
+		return -1;
+	enpu_t_fill(j->in, ENPU_T_N, seed);
+	enpu_build_lut(&j->cb, ENPU_T_N, 0);
+	enpu_t_submit_args(&j->s, &j->cb, j->bo);
+	return 0;
+}
+
+/* Unmap the BOs (closing the file frees them). */
+static inline void enpu_lut_job_unmap(struct enpu_lut_job *j)
+{
+	munmap(j->in, ENPU_T_BO_SIZE);
+	munmap(j->out, ENPU_T_BO_SIZE);
+}
+
 /*
  * A fully-connected job: [m,k] x [k,n] -> [m,n], int8, slots 0..2 (sizes
  * m*k, k*n, m*n bytes).  m*k*n multiply-accumulates of CPU time: the tests
@@ -242,22 +292,7 @@ static inline void enpu_build_fc(uint8_t *cb, uint32_t m, uint32_t k,
 	int i;
 
 	memset(cb, 0, ENPU_FC_CB_SIZE);
-	memset(&h, 0, sizeof(h));
-	h.magic = ENPU_ISA_MAGIC;
-	h.version_major = ENPU_ISA_VERSION_MAJOR;
-	h.version_minor = ENPU_ISA_VERSION_MINOR;
-	h.header_size = sizeof(h);
-	h.total_size = ENPU_FC_CB_SIZE;
-	h.num_slots = 3;
-	h.tensor_offset = 72;
-	h.tensor_size = sizeof(struct enpu_tensor);
-	h.num_tensors = 3;
-	h.op_offset = 72 + 3 * 48;
-	h.op_size = sizeof(struct enpu_op);
-	h.num_ops = 1;
-	h.quant_offset = 72 + 3 * 48 + 96;
-	h.quant_size = sizeof(struct enpu_quant);
-	h.num_quant = 1;
+	enpu_t_header(&h, ENPU_FC_CB_SIZE, 3, 72 + 3 * 48 + 96, 1);
 	memcpy(cb, &h, sizeof(h));
 
 	memset(t, 0, sizeof(t));
@@ -275,16 +310,9 @@ static inline void enpu_build_fc(uint8_t *cb, uint32_t m, uint32_t k,
 	t[2].dims[1] = n;
 	memcpy(cb + h.tensor_offset, t, sizeof(t));
 
-	memset(&op, 0, sizeof(op));
-	op.opcode = ENPU_OP_FULLY_CONNECTED;
-	op.in[0] = 0;
-	op.in[1] = 1;
-	op.in[2] = ENPU_NO_TENSOR;
-	op.out = 2;
+	enpu_t_op(&op, ENPU_OP_FULLY_CONNECTED);
 	op.quant_index = 0;
 	op.quant_count = 1;
-	op.act_min = -128;
-	op.act_max = 127;
 	memcpy(cb + h.op_offset, &op, sizeof(op));
 
 	memset(&q, 0, sizeof(q));
@@ -368,6 +396,67 @@ static inline int enpu_syncobj_signal_ns(int fd, uint32_t handle,
 		return -EBUSY;
 	*ns = (int64_t)fi.timestamp_ns;
 	return 0;
+}
+
+/*
+ * The device's debugfs directory (found by a @file in it), or NULL when
+ * there is not exactly one.
+ */
+static inline const char *enpu_debugfs_dir(const char *file)
+{
+	static char dir[256];
+	char pat[128];
+	glob_t g;
+	int n;
+
+	snprintf(pat, sizeof(pat), "/sys/kernel/debug/accel/*/%s", file);
+	if (glob(pat, 0, NULL, &g))
+		return NULL;
+	n = g.gl_pathc;
+	if (n == 1) {
+		snprintf(dir, sizeof(dir), "%s", g.gl_pathv[0]);
+		*strrchr(dir, '/') = 0;
+	}
+	globfree(&g);
+	return n == 1 ? dir : NULL;
+}
+
+/* A single number file ("jobs") or, with @key, a "key N" line; -1 if none. */
+static inline long enpu_debugfs_read(const char *dir, const char *file,
+				     const char *key)
+{
+	char path[320], buf[1024] = { 0 }, *p = buf;
+	long v = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0) {
+		if (key) {
+			p = strstr(buf, key);
+			p = p ? p + strlen(key) : NULL;
+		}
+		if (p)
+			v = strtol(p, NULL, 10);
+	}
+	close(fd);
+	return v;
+}
+
+/* Wait (bounded) until a debugfs count drops to at most @want. */
+static inline long enpu_debugfs_settle(const char *dir, const char *file,
+				       long want)
+{
+	long v = enpu_debugfs_read(dir, file, NULL);
+	int i;
+
+	for (i = 0; i < 6000 && v > want; i++) {
+		usleep(10000);
+		v = enpu_debugfs_read(dir, file, NULL);
+	}
+	return v;
 }
 
 #endif /* _ENPU_TEST_H_ */

@@ -11,11 +11,7 @@
 
 FIXTURE(ur) {
 	int fd;
-	uint32_t bo[2];
-	int8_t *in;
-	int8_t *out;
-	struct enpu_lut_cmdbuf cb;
-	struct drm_enpu_submit s;
+	struct enpu_lut_job j;
 	struct io_uring ring;
 	int have_ring;
 };
@@ -28,15 +24,7 @@ FIXTURE_SETUP(ur)
 	self->fd = enpu_open_device();
 	if (self->fd < 0)
 		SKIP(return, "no enpu accel device (module not loaded?)");
-	ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &self->bo[0]));
-	ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &self->bo[1]));
-	self->in = enpu_bo_map(self->fd, self->bo[0], ENPU_T_BO_SIZE);
-	self->out = enpu_bo_map(self->fd, self->bo[1], ENPU_T_BO_SIZE);
-	ASSERT_NE(NULL, self->in);
-	ASSERT_NE(NULL, self->out);
-	enpu_t_fill(self->in, ENPU_T_N, 7);
-	enpu_build_lut(&self->cb, ENPU_T_N, 0);
-	enpu_t_submit_args(&self->s, &self->cb, self->bo);
+	ASSERT_EQ(0, enpu_lut_job_init(self->fd, &self->j, 7));
 	ret = io_uring_queue_init(1024, &self->ring, IORING_SETUP_SQE128);
 	if (ret)
 		SKIP(return, "io_uring with SQE128 unavailable: %d", ret);
@@ -49,8 +37,7 @@ FIXTURE_TEARDOWN(ur)
 		io_uring_queue_exit(&self->ring);
 	if (self->fd < 0)
 		return;
-	munmap(self->in, ENPU_T_BO_SIZE);
-	munmap(self->out, ENPU_T_BO_SIZE);
+	enpu_lut_job_unmap(&self->j);
 	close(self->fd);
 }
 
@@ -86,17 +73,17 @@ static int one(struct io_uring *ring, int fd, uint32_t op,
 
 TEST_F(ur, lut_executes)
 {
-	memset(self->out, 0x33, ENPU_T_BO_SIZE);
+	memset(self->j.out, 0x33, ENPU_T_BO_SIZE);
 	ASSERT_EQ(0, one(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
-			 &self->s));
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
-	EXPECT_EQ(0x33, (uint8_t)self->out[ENPU_T_N]);
+			 &self->j.s));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 7));
+	EXPECT_EQ(0x33, (uint8_t)self->j.out[ENPU_T_N]);
 }
 
 TEST_F(ur, errors_in_cqe)
 {
 	struct enpu_lut_cmdbuf cb;
-	struct drm_enpu_submit s = self->s;
+	struct drm_enpu_submit s = self->j.s;
 
 	/* Tensor past the end of its BO. */
 	enpu_build_lut(&cb, ENPU_T_N, ENPU_T_BO_SIZE - 1);
@@ -104,20 +91,20 @@ TEST_F(ur, errors_in_cqe)
 	EXPECT_EQ(-EOVERFLOW, one(&self->ring, self->fd,
 				  DRM_ENPU_URING_CMD_SUBMIT, &s));
 	/* Bad arguments, as for the ioctl. */
-	s = self->s;
+	s = self->j.s;
 	s.flags = 0x100;
 	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
 			       DRM_ENPU_URING_CMD_SUBMIT, &s));
-	s = self->s;
+	s = self->j.s;
 	s.job_id = 1;
 	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
 			       DRM_ENPU_URING_CMD_SUBMIT, &s));
-	s = self->s;
+	s = self->j.s;
 	s.bo_count = 0;
 	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
 			       DRM_ENPU_URING_CMD_SUBMIT, &s));
 	/* Unknown command. */
-	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd, 0x77, &self->s));
+	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd, 0x77, &self->j.s));
 }
 
 TEST_F(ur, needs_sqe128)
@@ -148,7 +135,7 @@ TEST_F(ur, thousand_in_flight)
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < JOBS; i++)
 		prep_submit(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
-			    &self->s, i);
+			    &self->j.s, i);
 	ASSERT_EQ(JOBS, io_uring_submit(&self->ring));
 	for (i = 0; i < JOBS; i++) {
 		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
@@ -160,7 +147,7 @@ TEST_F(ur, thousand_in_flight)
 	}
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, dup);
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 7));
 }
 
 /* Tearing the ring down with commands in flight cancels or completes them. */
@@ -170,14 +157,15 @@ TEST_F(ur, teardown_in_flight)
 
 	for (i = 0; i < 500; i++)
 		prep_submit(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
-			    &self->s, i);
+			    &self->j.s, i);
 	ASSERT_EQ(500, io_uring_submit(&self->ring));
 	io_uring_queue_exit(&self->ring);
 	self->have_ring = 0;
 	/* The device still works afterwards. */
-	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
-	ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60000000000ll, NULL));
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
+	ASSERT_EQ(0, enpu_wait(self->fd, self->j.s.job_id, 60000000000ll,
+			       NULL));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 7));
 }
 
 /*
@@ -192,7 +180,7 @@ TEST_F(ur, sqpoll)
 		.flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQE128,
 		.sq_thread_idle = 1000,
 	};
-	struct drm_enpu_submit bad_s = self->s;
+	struct drm_enpu_submit bad_s = self->j.s;
 	static uint8_t seen[JOBS];
 	struct enpu_lut_cmdbuf bad_cb;
 	struct io_uring_cqe *cqe;
@@ -208,10 +196,10 @@ TEST_F(ur, sqpoll)
 	enpu_build_lut(&bad_cb, ENPU_T_N, ENPU_T_BO_SIZE - 1);
 	bad_s.cmdbuf_ptr = (uintptr_t)bad_cb.bytes;
 	memset(seen, 0, sizeof(seen));
-	memset(self->out, 0x11, ENPU_T_BO_SIZE);
+	memset(self->j.out, 0x11, ENPU_T_BO_SIZE);
 	for (i = 0; i < JOBS; i++)
 		prep_submit(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
-			    i == BAD ? &bad_s : &self->s, i);
+			    i == BAD ? &bad_s : &self->j.s, i);
 	ASSERT_EQ(JOBS, io_uring_submit(&sq));
 	for (i = 0; i < JOBS; i++) {
 		ASSERT_EQ(0, io_uring_wait_cqe(&sq, &cqe));
@@ -226,18 +214,19 @@ TEST_F(ur, sqpoll)
 	}
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, dup);
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
-	EXPECT_EQ(0x11, (uint8_t)self->out[ENPU_T_N]);
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 7));
+	EXPECT_EQ(0x11, (uint8_t)self->j.out[ENPU_T_N]);
 
 	/* Tear the SQPOLL ring down with commands in flight. */
 	for (i = 0; i < JOBS; i++)
 		prep_submit(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
-			    &self->s, i);
+			    &self->j.s, i);
 	ASSERT_EQ(JOBS, io_uring_submit(&sq));
 	io_uring_queue_exit(&sq);
-	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->s));
-	ASSERT_EQ(0, enpu_wait(self->fd, self->s.job_id, 60000000000ll, NULL));
-	EXPECT_EQ(0, enpu_t_check(self->out, ENPU_T_N, 7));
+	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
+	ASSERT_EQ(0, enpu_wait(self->fd, self->j.s.job_id, 60000000000ll,
+			       NULL));
+	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 7));
 }
 
 TEST_HARNESS_MAIN
