@@ -139,7 +139,7 @@ int qc_new_arena_act(struct qc *q, const struct ir_value *shape, int dtype,
 	if (n <= 0)
 		return -EOPNOTSUPP;
 	b = qc_new_buf(q, (uint64_t)n * (dtype == ENPU_DTYPE_S32 ? 4 : 1),
-		    QPROG_SLOT_ARENA);
+		       QPROG_SLOT_ARENA);
 	if (b < 0)
 		return b;
 	return qc_new_act(q, shape, dtype, zp, b);

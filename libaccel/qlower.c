@@ -46,7 +46,7 @@ static int lower_weights(struct qc *q, struct qpend *p, int t, int out_ch,
 		p->real[i] = c->cscales[ch];
 		p->wzp[i] = !c->czp ? 0 :
 			    qc_elem_i32(c->czp, c->cdtype,
-				     c->nzp == 1 ? 0 : (size_t)ch);
+					c->nzp == 1 ? 0 : (size_t)ch);
 	}
 	src = c->cdata;
 	for (i = 0; i < v->rank; i++)
@@ -67,7 +67,7 @@ static int lower_weights(struct qc *q, struct qpend *p, int t, int out_ch,
 		dims[1] = r;
 	}
 	a = qc_const_act(q, src, (size_t)n, qc_isa_dtype(c->cdtype), v->rank, dims,
-		      p->wzp[0]);
+			 p->wzp[0]);
 	free(buf);
 	if (a < 0)
 		return a;
@@ -101,7 +101,7 @@ static int lower_bias(struct qc *q, struct qpend *p, int t)
 		b[i] = (int32_t)fmax(fmin(r, 2147483647.0), -2147483648.0);
 	}
 	a = qc_const_act(q, b, sizeof(int32_t) * (size_t)p->nreal, ENPU_DTYPE_S32,
-		      1, dims, 0);
+			 1, dims, 0);
 	free(b);
 	if (a < 0)
 		return a;
@@ -627,7 +627,7 @@ static int lower_pool(struct qc *q, int ni, int x0, int y)
 	if (n->n_outputs > 1 && n->outputs[1] >= 0)
 		return qc_nosup(q, ni, "Indices output not supported");
 	qc_op_init(&po, gap ? ENPU_OP_GLOBAL_AVGPOOL :
-		op[0] == 'M' ? ENPU_OP_MAXPOOL : ENPU_OP_AVGPOOL);
+		   op[0] == 'M' ? ENPU_OP_MAXPOOL : ENPU_OP_AVGPOOL);
 	po.in[0] = (uint32_t)xa;
 	if (!gap) {
 		if (ir_attr_ints(n, "kernel_shape", &a) != 2)
@@ -659,7 +659,7 @@ static int lower_pool(struct qc *q, int ni, int x0, int y)
 	if (po.opcode == ENPU_OP_MAXPOOL) {
 		const struct qact *in = &q->acts[xa];
 		int a2 = qc_new_arena_act(q, yv, in->t.dtype,
-				       in->t.zero_point);
+					  in->t.zero_point);
 
 		if (a2 < 0)
 			return a2;
@@ -675,7 +675,7 @@ static int lower_pool(struct qc *q, int ni, int x0, int y)
 	}
 	{
 		struct qpend *p = qc_new_pend(q, ni, gap ? PEND_GAP :
-					   PEND_AVGPOOL, y);
+					      PEND_AVGPOOL, y);
 
 		if (!p)
 			return -ENOMEM;
@@ -770,7 +770,7 @@ static int lower_view(struct qc *q, int ni, int x0, int y)
 		return qc_nosup(q, ni, "input is not quantized");
 	xa = q->v[x0].act;
 	a = qc_new_act(q, qc_val(q, y), q->acts[xa].t.dtype,
-		    q->acts[xa].t.zero_point, q->acts[xa].buf);
+		       q->acts[xa].t.zero_point, q->acts[xa].buf);
 	if (a < 0)
 		return a == -ENOMEM ? a : qc_nosup(q, ni, "shape not supported");
 	*vy = q->v[x0];
