@@ -285,7 +285,7 @@ static int compile_int8(struct compiled *c, const struct ir_graph *g,
 	struct qprog *p;
 	int r, i;
 
-	r = qprog_compile(g, c->shapes, g->n_inputs, &p, e);
+	r = qprog_compile(g, c->plan, c->shapes, g->n_inputs, &p, e);
 	if (r)
 		return r;
 	c->prog = p;
@@ -307,14 +307,11 @@ static int compile_int8(struct compiled *c, const struct ir_graph *g,
 	return 0;
 }
 
-static int compile_fp32(struct compiled *c, const struct ir_graph *g,
-			struct accel_err *e)
+/* The float executor runs the plan made for these shapes. */
+static int compile_fp32(struct compiled *c, const struct ir_graph *g)
 {
-	int r = 0, i;
+	int r, i;
 
-	c->plan = cpu_plan_create(g, c->shapes, g->n_inputs, e, &r);
-	if (!c->plan)
-		return r;
 	for (i = 0; i < g->n_outputs; i++) {
 		r = cpu_plan_output_info(c->plan, i, &c->out_info[i]);
 		if (r)
@@ -334,7 +331,8 @@ static void log_fallback(accel_model *m, const char *why)
 		npu_path(m->ctx->npu), why);
 }
 
-static void drop_int8(struct compiled *c)
+/* Forget the device copy of an int8 program; the CPU can still run it. */
+static void drop_npu(struct compiled *c)
 {
 	accel_ctx *ctx = c->m->ctx;
 
@@ -342,6 +340,13 @@ static void drop_int8(struct compiled *c)
 		npu_bo_free(ctx->npu, &c->const_bo);
 		npu_bo_free(ctx->npu, &c->cmd_bo);
 	}
+	c->on_npu = false;
+}
+
+/* The model is the float executor's after all. */
+static void drop_int8(struct compiled *c)
+{
+	drop_npu(c);
 	qprog_free(c->prog);
 	c->prog = NULL;
 	c->on_npu = false;
@@ -385,43 +390,49 @@ struct compiled *model_get_compiled(accel_model *m,
 		for (d = 0; d < in[i].rank; d++)
 			c->shapes[i].dims[d] = in[i].dims[d];
 	}
+	/*
+	 * One plan for these shapes: the int8 compiler reads shapes and
+	 * folded constants from it, and the float executor runs it when the
+	 * graph does not lower.  When it fails, neither can run the model.
+	 */
+	c->plan = cpu_plan_create(g, c->shapes, g->n_inputs, e, err);
+	if (!c->plan)
+		goto refuse;
 	*err = accel_seterr(e, -EOPNOTSUPP, "ACCEL_ENGINE=fp32 forces the float executor");
 	if (int8_allowed()) {
 		struct accel_err qe = { { 0 } };
 
 		*err = compile_int8(c, g, &qe);
-		if (!*err && ctx->npu)
+		if (!*err && ctx->npu) {
 			*err = backend_npu_upload(ctx, c, &qe);
+			if (*err && ctx->auto_fallback) {
+				/* Lowered, but the device refused it: CPU int8. */
+				log_fallback(m, qe.msg);
+				drop_npu(c);
+				*err = 0;
+			}
+		}
 		if (*err) {
 			bool not_lowered = c->engine != ACCEL_ENGINE_INT8;
 
 			drop_int8(c);
-			if (!not_lowered && ctx->npu && ctx->auto_fallback) {
-				/* Lowered, but the device refused it: CPU int8. */
-				log_fallback(m, qe.msg);
-				*err = compile_int8(c, g, &qe);
-			} else if (*err != -EOPNOTSUPP || !not_lowered) {
-				*e = qe;
+			*e = qe;
+			if (*err != -EOPNOTSUPP || !not_lowered) {
 				compiled_free(c);
 				return NULL;
 			}
-			if (*err)
-				*e = qe;
+		} else {
+			/* The int8 program runs; the float plan's arena goes. */
+			cpu_plan_free(c->plan);
+			c->plan = NULL;
 		}
 	}
-	if (*err && ctx->npu && !ctx->auto_fallback) {
-		char why[ACCEL_ERR_MSG_MAX];
-
-		snprintf(why, sizeof(why), "%s", e->msg);
-		*err = accel_seterr(e, -EOPNOTSUPP, "%s cannot run on the NPU (%s): %s",
-				    m->name, npu_path(ctx->npu), why);
-		compiled_free(c);
-		return NULL;
-	}
 	if (*err) {
+		if (ctx->npu && !ctx->auto_fallback)
+			goto refuse;
 		if (ctx->npu)
 			log_fallback(m, e->msg);
-		*err = compile_fp32(c, g, e);
+		*err = compile_fp32(c, g);
 	}
 	if (*err) {
 		compiled_free(c);
@@ -445,4 +456,16 @@ struct compiled *model_get_compiled(accel_model *m,
 		}
 	}
 	return c;
+
+refuse:
+	/* An explicit NPU context says why the model cannot run there. */
+	if (*err == -EOPNOTSUPP && ctx->npu && !ctx->auto_fallback) {
+		char why[ACCEL_ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		*err = accel_seterr(e, -EOPNOTSUPP, "%s cannot run on the NPU (%s): %s",
+				    m->name, npu_path(ctx->npu), why);
+	}
+	compiled_free(c);
+	return NULL;
 }

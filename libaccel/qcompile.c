@@ -502,7 +502,6 @@ static void qc_free(struct qc *q)
 	free(q->ops);
 	free(q->quant);
 	free(q->consts);
-	cpu_plan_free(q->plan);
 }
 
 /* Liveness-based first-fit placement of arena buffers. */
@@ -704,20 +703,17 @@ static int build(struct qc *q, const struct ir_value *in, struct qprog **out)
 	return 0;
 }
 
-int qprog_compile(const struct ir_graph *g, const struct ir_value *in,
-		  int n_in, struct qprog **out, struct accel_err *e)
+int qprog_compile(const struct ir_graph *g, const struct cpu_plan *plan,
+		  const struct ir_value *in, int n_in, struct qprog **out,
+		  struct accel_err *e)
 {
-	struct qc q = { .g = g, .e = e, .n_in = n_in };
-	int i, r, err = 0;
+	struct qc q = { .g = g, .plan = plan, .e = e, .n_in = n_in };
+	int i, r;
 
 	*out = NULL;
 	if (n_in != g->n_inputs)
 		return accel_seterr(e, -EINVAL, "model has %d inputs, %d given",
 				    g->n_inputs, n_in);
-	/* Shapes and folded constants come from the float planner. */
-	q.plan = cpu_plan_create(g, in, n_in, e, &err);
-	if (!q.plan)
-		return err;
 	q.v = calloc((size_t)g->n_tensors + 1, sizeof(*q.v));
 	if (!q.v) {
 		qc_free(&q);

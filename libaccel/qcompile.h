@@ -58,12 +58,16 @@ struct qprog {
 
 /*
  * Compile @g for the concrete input types/shapes in @in (one per graph input,
- * data ignored).  Returns -EOPNOTSUPP with a message naming the first node
+ * data ignored).  @plan is the float planner's plan of @g for the same
+ * shapes (cpu_plan_create()): the compiler takes every value's shape and the
+ * folded constants from it, so a caller that falls back to the float
+ * executor runs that same plan; it stays the caller's.  Returns -EOPNOTSUPP with a message naming the first node
  * that cannot be lowered when the graph is not (entirely) quantized: callers
  * fall back to the float executor then.
  */
-int qprog_compile(const struct ir_graph *g, const struct ir_value *in,
-		  int n_in, struct qprog **out, struct accel_err *e);
+int qprog_compile(const struct ir_graph *g, const struct cpu_plan *plan,
+		  const struct ir_value *in, int n_in, struct qprog **out,
+		  struct accel_err *e);
 void qprog_free(struct qprog *p);
 
 /*

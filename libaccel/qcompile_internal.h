@@ -73,7 +73,7 @@ struct qv {
 
 struct qc {
 	const struct ir_graph *g;
-	struct cpu_plan *plan;
+	const struct cpu_plan *plan;	/* the caller's: shapes, folded constants */
 	struct accel_err *e;
 	struct qv *v;
 	struct qact *acts;

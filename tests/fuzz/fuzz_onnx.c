@@ -20,7 +20,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void compile(const struct ir_graph *g, const struct ir_value *in)
+static void compile(const struct ir_graph *g, const struct cpu_plan *p,
+		    const struct ir_value *in)
 {
 	__u64 sizes[ENPU_ISA_MAX_SLOTS];
 	struct enpu_fw_status st;
@@ -28,7 +29,7 @@ static void compile(const struct ir_graph *g, const struct ir_value *in)
 	struct qprog *q;
 	int i;
 
-	if (qprog_compile(g, in, g->n_inputs, &q, &e))
+	if (qprog_compile(g, p, in, g->n_inputs, &q, &e))
 		return;
 	if (q->num_slots > ENPU_ISA_MAX_SLOTS)
 		abort();
@@ -70,9 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				in[i].dims[d] = t->dims[d] < 0 ? 1 : t->dims[d];
 		}
 		p = cpu_plan_create(g, in, g->n_inputs, &e, &err);
-		cpu_plan_free(p);
 		if (p)
-			compile(g, in);
+			compile(g, p, in);
+		cpu_plan_free(p);
 		free(in);
 	}
 	ir_graph_free(g);

@@ -174,6 +174,7 @@ static struct qprog *compile_digits(struct ir_graph **gp, int64_t n)
 	struct accel_err e = { { 0 } };
 	struct ir_value in = { .dtype = IR_F32, .rank = 4, .dims = { n, 1, 8, 8 } };
 	struct qprog *p = NULL;
+	struct cpu_plan *plan;
 	FILE *f = fopen("models/digits_int8.onnx", "rb");
 	static char buf[1 << 20];
 	size_t len;
@@ -186,7 +187,11 @@ static struct qprog *compile_digits(struct ir_graph **gp, int64_t n)
 	*gp = ir_load_onnx(buf, len, &e, &err);
 	if (!TAP_CHECK(*gp, "load: %s", e.msg))
 		return NULL;
-	err = qprog_compile(*gp, &in, 1, &p, &e);
+	plan = cpu_plan_create(*gp, &in, 1, &e, &err);
+	if (!TAP_CHECK(plan, "plan: %s", e.msg))
+		return NULL;
+	err = qprog_compile(*gp, plan, &in, 1, &p, &e);
+	cpu_plan_free(plan);
 	TAP_CHECK(err == 0, "compile: %s", e.msg);
 	return p;
 }
