@@ -52,11 +52,19 @@ static const __u8 *fw_in1_row(const struct fw_op_ctx *c,
 	}
 }
 
-int enpu_q8_add__scalar(struct fw_op_ctx *c)
+/* One output element from the centred operands, requantized and clamped. */
+typedef __s32 (*fw_elt_fn)(const struct fw_op_ctx *c,
+			   const struct fw_rq_out *rq, __s32 v0, __s32 v1);
+
+/*
+ * Walk the output row by row, centring both operands (in[1] broadcast as
+ * the op says) and storing @f's result, with a yield check every
+ * FW_ELT_CHUNK_MASK + 1 elements.  Always inlined so that @f is a direct
+ * call the compiler folds into the loop.
+ */
+static __always_inline int fw_eltwise_apply(struct fw_op_ctx *c, fw_elt_fn f)
 {
-	const struct enpu_op_eltwise *p = &c->op.params.eltwise;
 	const struct fw_tensor *a = &c->in[0], *b = &c->in[1];
-	const __s32 lsm = 1 << p->left_shift;
 	const __u8 af = a->flip, bf = b->flip;
 	const __s32 az = a->zpu, bz = b->zpu;
 	struct fw_rq_out rq;
@@ -72,16 +80,8 @@ int enpu_q8_add__scalar(struct fw_op_ctx *c)
 		__u8 *yp = c->out.data + (__u64)row * r.inner;
 
 		for (i = 0; i < r.inner; i++, x1 += s1) {
-			/* |centred << 20| < 2^28: no overflow */
-			__s32 v0 = fw_sat32(fw_requant(((x0[i] ^ af) - az) * lsm,
-						       p->in_multiplier[0],
-						       p->in_shift[0], rq.half_up));
-			__s32 v1 = fw_sat32(fw_requant(((*x1 ^ bf) - bz) * lsm,
-						       p->in_multiplier[1],
-						       p->in_shift[1], rq.half_up));
-
-			fw_st8(yp + i, fw_requant_out(fw_sat32((__s64)v0 + v1),
-						      &rq));
+			fw_st8(yp + i, f(c, &rq, (x0[i] ^ af) - az,
+					 (*x1 ^ bf) - bz));
 			if ((i & FW_ELT_CHUNK_MASK) == FW_ELT_CHUNK_MASK) {
 				err = fw_tick(c->ex, FW_ELT_CHUNK_MASK + 1);
 				if (err)
@@ -95,35 +95,35 @@ int enpu_q8_add__scalar(struct fw_op_ctx *c)
 	return 0;
 }
 
+/* ADD: rescale both to the common scale, sum, requantize. */
+static inline __s32 fw_add1(const struct fw_op_ctx *c,
+			    const struct fw_rq_out *rq, __s32 v0, __s32 v1)
+{
+	const struct enpu_op_eltwise *p = &c->op.params.eltwise;
+	const __s32 lsm = 1 << p->left_shift;
+	/* |centred << 20| < 2^28: no overflow */
+	__s32 r0 = fw_sat32(fw_requant(v0 * lsm, p->in_multiplier[0],
+				       p->in_shift[0], rq->half_up));
+	__s32 r1 = fw_sat32(fw_requant(v1 * lsm, p->in_multiplier[1],
+				       p->in_shift[1], rq->half_up));
+
+	return fw_requant_out(fw_sat32((__s64)r0 + r1), rq);
+}
+
+/* MUL: the product of the centred operands, requantized. */
+static inline __s32 fw_mul1(const struct fw_op_ctx *c,
+			    const struct fw_rq_out *rq, __s32 v0, __s32 v1)
+{
+	(void)c;
+	return fw_requant_out(v0 * v1, rq);
+}
+
+int enpu_q8_add__scalar(struct fw_op_ctx *c)
+{
+	return fw_eltwise_apply(c, fw_add1);
+}
+
 int enpu_q8_mul__scalar(struct fw_op_ctx *c)
 {
-	const struct fw_tensor *a = &c->in[0], *b = &c->in[1];
-	const __u8 af = a->flip, bf = b->flip;
-	const __s32 az = a->zpu, bz = b->zpu;
-	struct fw_rq_out rq;
-	struct fw_rows r;
-	__u32 row, i, s1;
-	int err;
-
-	fw_op_rq(c, 0, &rq);
-	fw_eltwise_rows(c, &r);
-	for (row = 0; row < r.rows; row++) {
-		const __u8 *x0 = a->data + (__u64)row * r.inner;
-		const __u8 *x1 = fw_in1_row(c, &r, row, &s1);
-		__u8 *yp = c->out.data + (__u64)row * r.inner;
-
-		for (i = 0; i < r.inner; i++, x1 += s1) {
-			fw_st8(yp + i, fw_requant_out(((x0[i] ^ af) - az) *
-						      ((*x1 ^ bf) - bz), &rq));
-			if ((i & FW_ELT_CHUNK_MASK) == FW_ELT_CHUNK_MASK) {
-				err = fw_tick(c->ex, FW_ELT_CHUNK_MASK + 1);
-				if (err)
-					return err;
-			}
-		}
-		err = fw_tick(c->ex, r.inner & FW_ELT_CHUNK_MASK);
-		if (err)
-			return err;
-	}
-	return 0;
+	return fw_eltwise_apply(c, fw_mul1);
 }

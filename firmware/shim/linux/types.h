@@ -18,4 +18,9 @@ typedef int32_t __s32;
 typedef uint64_t __u64;
 typedef int64_t __s64;
 
+/* The kernel and glibc provide it; the freestanding build gets it here. */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((__always_inline__))
+#endif
+
 #endif /* _ENPU_FW_SHIM_LINUX_TYPES_H */
