@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "common/timing.h"
 
 #define MAX_IO		16
 #define MAX_INFLIGHT	256
@@ -91,21 +92,6 @@ static int die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static double pct(const double *sorted, long n, double p)
@@ -225,13 +211,13 @@ static bool done_yet(long n, double t0)
 		return true;
 	if (o.count > 0)
 		return n >= o.count;
-	return now_s() - t0 >= o.time_s;
+	return tool_now_s() - t0 >= o.time_s;
 }
 
 static void progress(const char *what, long n, double t0)
 {
 	static double last;
-	double t = now_s();
+	double t = tool_now_s();
 
 	if (!o.progress || t - last < 0.25)
 		return;
@@ -280,20 +266,20 @@ static int single_stream(struct runner *r, struct result *res, const char *label
 			return die("%s", accel_last_error());
 	}
 	accel_ctx_stats(r->ctx, &s0);
-	t0 = now_s();
+	t0 = tool_now_s();
 	while (!done_yet(res->n, t0)) {
-		double a = now_s();
+		double a = tool_now_s();
 
 		err = accel_run(r->m, r->in, r->n_in, r->out[0], r->n_out);
 		if (err) {
 			res->errors++;
 			return die("%s", accel_last_error());
 		}
-		if (lat_push(&res->lat, &res->n, &cap, (now_s() - a) * 1e6))
+		if (lat_push(&res->lat, &res->n, &cap, (tool_now_s() - a) * 1e6))
 			return die("out of memory");
 		progress(label, res->n, t0);
 	}
-	res->secs = now_s() - t0;
+	res->secs = tool_now_s() - t0;
 	accel_ctx_stats(r->ctx, &s1);
 	res->ioctls = (double)(s1.ioctls - s0.ioctls);
 	res->enters = (double)(s1.uring_enters - s0.uring_enters);
@@ -332,14 +318,14 @@ static void *offline_worker(void *arg)
 		if (accel_wait(r->ctx, done, MAX_INFLIGHT, 1) < 0)
 			goto fail;
 	accel_ctx_stats(r->ctx, &s0);
-	t0 = now_s();
+	t0 = tool_now_s();
 	for (;;) {
 		bool more = !done_yet(submitted, t0);
 
 		while (more && n_free) {
 			int slot = free_slot[--n_free];
 
-			start[slot] = now_s();
+			start[slot] = tool_now_s();
 			err = accel_submit(r->m, r->in, r->n_in, r->out[slot],
 					   r->n_out, (uint64_t)slot);
 			if (err)
@@ -365,14 +351,14 @@ static void *offline_worker(void *arg)
 			if (done[k].status)
 				w->res.errors++;
 			lat_push(&w->res.lat, &w->res.n, &cap,
-				 (now_s() - start[slot]) * 1e6);
+				 (tool_now_s() - start[slot]) * 1e6);
 			free_slot[n_free++] = slot;
 		}
 		inflight -= n;
 		if (w->index == 0)
 			progress(w->label, w->res.n, t0);
 	}
-	w->res.secs = now_s() - t0;
+	w->res.secs = tool_now_s() - t0;
 	accel_ctx_stats(r->ctx, &s1);
 	w->res.ioctls = (double)(s1.ioctls - s0.ioctls);
 	w->res.enters = (double)(s1.uring_enters - s0.uring_enters);
@@ -468,7 +454,7 @@ static int multi_process(const char *submit, struct result *res)
 	pid_t pid[64];
 	int fds[64], p, ret = 0, status;
 	long cap = 0;
-	double t0 = now_s();
+	double t0 = tool_now_s();
 
 	if (o.procs < 1 || o.procs > 64)
 		return die("--procs must be 1..64");
@@ -541,7 +527,7 @@ static int multi_process(const char *submit, struct result *res)
 			res->errors++;
 		}
 	}
-	res->secs = now_s() - t0;
+	res->secs = tool_now_s() - t0;
 	res->device = on_npu ? "npu" : "cpu";
 	return ret;
 }
@@ -568,7 +554,7 @@ static void report(const struct result *r, int threads)
 	double sc = n ? (r->ioctls + r->enters) / (double)n : 0;
 	bool npu = !strcmp(r->device ? r->device : "", "npu");
 
-	qsort(s, (size_t)n, sizeof(double), cmp_double);
+	tool_sort(s, (size_t)n);
 	if (o.json) {
 		printf("{\"model\":\"");
 		json_str(o.model);

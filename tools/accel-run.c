@@ -14,6 +14,7 @@
 
 #include "accel.h"
 #include "npy.h"
+#include "common/timing.h"
 
 #define MAX_IO 64
 
@@ -41,21 +42,6 @@ static int die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static uint64_t rng_state;
@@ -306,10 +292,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < repeat; i++) {
-		double t0 = now_us();
+		double t0 = (tool_now_s() * 1e6);
 
 		err = accel_run(m, in, n_in, out, n_out);
-		lat[i] = now_us() - t0;
+		lat[i] = (tool_now_s() * 1e6) - t0;
 		if (err) {
 			die("%s", accel_last_error());
 			goto out;
@@ -343,7 +329,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	qsort(lat, (size_t)repeat, sizeof(double), cmp_double);
+	tool_sort(lat, (size_t)repeat);
 	printf("latency: median %.1f us over %d run%s (first run compiles: %.1f us max)\n",
 	       lat[repeat / 2], repeat, repeat > 1 ? "s" : "", lat[repeat - 1]);
 	ret = 0;
