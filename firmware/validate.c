@@ -625,6 +625,29 @@ static int check_lut(struct vop *v)
 	return 0;
 }
 
+/*
+ * ENPU_OP_FLAG_ROUND_HALF_UP selects how requantization rounds, so it is
+ * only accepted on operations that requantize: MAXPOOL and LUT never do,
+ * COPY and CONCAT only with quant_count 1.
+ */
+static int check_rounding(struct vop *v)
+{
+	if (!(v->op->flags & ENPU_OP_FLAG_ROUND_HALF_UP))
+		return 0;
+	switch (v->op->opcode) {
+	case ENPU_OP_MAXPOOL:
+		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "maxpool: ENPU_OP_FLAG_ROUND_HALF_UP set, but maxpool never rounds");
+	case ENPU_OP_LUT:
+		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "lut: ENPU_OP_FLAG_ROUND_HALF_UP set, but lut never rounds");
+	case ENPU_OP_COPY:
+	case ENPU_OP_CONCAT:
+		if (!v->op->quant_count)
+			return VFAIL(EINVAL_, ENPU_NO_TENSOR, "copy/concat: ENPU_OP_FLAG_ROUND_HALF_UP set on a plain copy (quant_count 0), which never rounds");
+		return 0;
+	}
+	return 0;
+}
+
 static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 		    __u32 idx, __u64 *quant_refs, struct vyield *y,
 		    struct enpu_fw_status *st)
@@ -730,6 +753,9 @@ static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 		err = check_lut(v);
 		break;
 	}
+	if (err)
+		return err;
+	err = check_rounding(v);
 	if (err)
 		return err;
 
