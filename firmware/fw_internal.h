@@ -26,7 +26,7 @@
  * pieces are bounded too.
  */
 #define FW_YIELD_WORK	(1ULL << 20)
-/* Largest charge of one fw_tick() call (one block of work). */
+/* Largest charge of one fw_tick() call (one block of work), roughly. */
 #define FW_TICK_MAX	(1ULL << 18)
 /* An output element: setup, requantization, clamp and store. */
 #define FW_COST_OUT	16
