@@ -8,7 +8,7 @@
  *
  *  - AVGPOOL with 64x64 windows over one 1M-wide output row (64 MiB input;
  *    the pooling kernel ticked once per output row);
- *  - CONCAT made of 64M one-byte moves (each move ticked n / 8 = 0);
+ *  - CONCAT made of 128M one-byte moves (each move ticked n / 8 = 0);
  *  - CONV2D whose single 64-column row tile sums 4096 channels of 64x64
  *    taps, 1G multiply-accumulates (the row kernel ticked once per tile).
  *
@@ -173,10 +173,10 @@ TEST(concat_one_byte_moves_times_out)
 {
 	struct yjob j = { .quant = 0 };
 
-	/* concatenation along the last axis of extent 1: 64M one-byte moves */
-	yj_tensor(&j, ENPU_DTYPE_S8, 3, 1u << 13, 1u << 13, 1, 1);
-	yj_tensor(&j, ENPU_DTYPE_S8, 3, 1u << 13, 1u << 13, 1, 1);
-	yj_op(&j, ENPU_OP_CONCAT, 0, 16);
+	/* concatenation along the last axis of extent 1: 128M one-byte moves */
+	yj_tensor(&j, ENPU_DTYPE_S8, 3, 1u << 14, 1u << 13, 1, 1);
+	yj_tensor(&j, ENPU_DTYPE_S8, 3, 1u << 14, 1u << 13, 1, 1);
+	yj_op(&j, ENPU_OP_CONCAT, 0, 8);
 	j.op.params.concat.axis = 2;
 	expect_times_out(_metadata, &j);
 }
