@@ -296,8 +296,22 @@ err_put_obj:
 	return ret;
 }
 
+/* A 64 MiB command buffer takes tens of ms to validate: let others run. */
+static int enpu_validate_yield(void *ctx)
+{
+	cond_resched();
+	return 0;
+}
+
+/*
+ * Validate the kernel's private copy once, at submission; the engine runs
+ * it with enpu_fw_execute_validated().
+ */
 static int enpu_validate_job(struct drm_device *dev, struct enpu_job *job)
 {
+	static const struct enpu_fw_hooks hooks = {
+		.yield = enpu_validate_yield,
+	};
 	struct enpu_fw_status st;
 	u64 *sizes;
 	u32 i;
@@ -309,8 +323,8 @@ static int enpu_validate_job(struct drm_device *dev, struct enpu_job *job)
 	for (i = 0; i < job->bo_count; i++)
 		sizes[i] = job->bos[i]->size;
 
-	ret = enpu_fw_validate(job->cmdbuf, job->cmdbuf_size, sizes,
-			       job->bo_count, &st);
+	ret = enpu_fw_validate_hooked(job->cmdbuf, job->cmdbuf_size, sizes,
+				      job->bo_count, &hooks, &st);
 	if (ret)
 		drm_dbg(dev, "submit: command buffer rejected (%d): op %d tensor %d: %s\n",
 			ret, (int)st.op, (int)st.tensor, st.msg);

@@ -90,9 +90,10 @@ static void enpu_soft_work(struct work_struct *work)
 	trace_enpu_job_start(job->finished->context, job->finished->seqno, 0);
 	start = ktime_get();
 	ret = atomic_read(&job->abort);
+	/* Validated at submission against these BOs' sizes (enpu_job.c). */
 	if (!ret)
-		ret = enpu_fw_execute(job->cmdbuf, job->cmdbuf_size,
-				      job->slots, job->bo_count, &hooks, &st);
+		ret = enpu_fw_execute_validated(job->cmdbuf, job->slots,
+						&hooks, &st);
 	ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 
 	spin_lock(&edev->running_lock);

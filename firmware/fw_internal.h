@@ -14,8 +14,24 @@
 
 /* Element count limit of one tensor (2^31 - 1). */
 #define FW_MAX_COUNT	0x7fffffffULL
-/* Work between two calls of the yield hook (multiply-accumulates). */
+/*
+ * Yield accounting.  Kernels charge fw_tick() with the work they did, in
+ * units of about one multiply-accumulate (a byte moved by memcpy is 1/8),
+ * and call it after every bounded block of work, so that whatever the shape
+ * no more than about FW_YIELD_WORK + FW_TICK_MAX units pass between two
+ * calls of the yield hook (~1 ms of a scalar core).  Work that does not
+ * scale with the multiply-accumulates (the setup and requantization of an
+ * output element, one tap row of a window, one move of a concatenation) is
+ * charged with the fixed costs below, so that shapes made of many tiny
+ * pieces are bounded too.
+ */
 #define FW_YIELD_WORK	(1ULL << 20)
+/* Largest charge of one fw_tick() call (one block of work), roughly. */
+#define FW_TICK_MAX	(1ULL << 18)
+/* An output element: setup, requantization, clamp and store. */
+#define FW_COST_OUT	16
+/* One call of a per-row / per-tap helper (range computation, pointers). */
+#define FW_COST_CALL	16
 
 /*
  * Records are read by copying: the command buffer need not be aligned and
@@ -147,7 +163,7 @@ static inline void fw_st8(__u8 *p, __s32 v)
 
 int fw_validate(const __u8 *cb, __u64 size, const __u64 *slot_sizes,
 		const struct enpu_fw_buf *slots, __u32 num_slots,
-		struct enpu_fw_status *st);
+		const struct enpu_fw_hooks *hooks, struct enpu_fw_status *st);
 
 /*
  * The portable scalar kernels (name: what it computes, after "__": how).

@@ -76,22 +76,15 @@ static int fw_status(struct enpu_fw_status *st, int err, __u32 op,
 	return err;
 }
 
-int enpu_fw_execute(const void *cmdbuf, __u64 size,
-		    const struct enpu_fw_buf *slots, __u32 num_slots,
-		    const struct enpu_fw_hooks *hooks,
-		    struct enpu_fw_status *st)
+/* Run every operation of a validated command buffer. */
+static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
+		  const struct enpu_fw_hooks *hooks, struct enpu_fw_status *st)
 {
 	struct fw_exec ex;
 	struct fw_op_ctx c;
 	__u32 i, k;
 	int err;
 
-	if (num_slots && !slots)
-		return fw_status(st, -ENPU_FW_EINVAL, ENPU_NO_TENSOR,
-				 "no slots given");
-	err = fw_validate(cmdbuf, size, NULL, slots, num_slots, st);
-	if (err)
-		return err;
 	ex.cb = cmdbuf;
 	fw_read_header(ex.cb, &ex.hdr);
 	ex.hooks = hooks;
@@ -114,4 +107,28 @@ int enpu_fw_execute(const void *cmdbuf, __u64 size,
 			return fw_status(st, err, i, "aborted by the yield hook");
 	}
 	return fw_status(st, 0, ENPU_NO_TENSOR, "ok");
+}
+
+int enpu_fw_execute(const void *cmdbuf, __u64 size,
+		    const struct enpu_fw_buf *slots, __u32 num_slots,
+		    const struct enpu_fw_hooks *hooks,
+		    struct enpu_fw_status *st)
+{
+	int err;
+
+	if (num_slots && !slots)
+		return fw_status(st, -ENPU_FW_EINVAL, ENPU_NO_TENSOR,
+				 "no slots given");
+	err = fw_validate(cmdbuf, size, NULL, slots, num_slots, hooks, st);
+	if (err)
+		return err;
+	return fw_run(cmdbuf, slots, hooks, st);
+}
+
+int enpu_fw_execute_validated(const void *cmdbuf,
+			      const struct enpu_fw_buf *slots,
+			      const struct enpu_fw_hooks *hooks,
+			      struct enpu_fw_status *st)
+{
+	return fw_run(cmdbuf, slots, hooks, st);
 }

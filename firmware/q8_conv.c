@@ -109,13 +109,18 @@ static inline void fw_conv_tap(const struct fw_conv_tile *k,
 
 /*
  * Sum one tile over every input channel and tap: int32 partial sums spill
- * into @acc64 every CONV_TAPS32 taps so that nothing overflows.
+ * into @acc64 every CONV_TAPS32 taps so that nothing overflows.  One tile
+ * can be C/groups * KH * KW * 64 multiply-accumulates (2^37), so the work
+ * is charged per input channel: each tap is a run of nt columns plus a
+ * column-range computation.
  */
-static void fw_conv_tile_sum(const struct fw_conv_tile *k, __s32 *acc32,
-			     __s64 *acc64)
+static int fw_conv_tile_sum(struct fw_exec *ex, const struct fw_conv_tile *k,
+			    __s32 *acc32, __s64 *acc64)
 {
 	const __u32 dh = k->p->dilation_h, dw = k->p->dilation_w;
+	const __u64 cost = (__u64)k->KS * (k->nt + FW_COST_CALL);
 	__u32 ci, kh, kw, t, taps = 0;
+	int err;
 
 	for (ci = 0; ci < k->CG; ci++) {
 		const __u8 *xc = k->xg + ci * k->HW;
@@ -139,7 +144,11 @@ static void fw_conv_tile_sum(const struct fw_conv_tile *k, __s32 *acc32,
 					    (wc[kh * k->KW + kw] ^ k->wf) - k->wz,
 					    acc32);
 		}
+		err = fw_tick(ex, cost);
+		if (err)
+			return err;
 	}
+	return 0;
 }
 
 /*
@@ -191,12 +200,14 @@ static int fw_conv2d_rows(struct fw_op_ctx *c)
 						acc32[t] = 0;
 						acc64[t] = bias;
 					}
-					fw_conv_tile_sum(&k, acc32, acc64);
+					err = fw_conv_tile_sum(c->ex, &k, acc32, acc64);
+					if (err)
+						return err;
 					for (t = 0; t < k.nt; t++)
 						fw_st8(yp + k.ow0 + t,
 						       fw_requant_out(fw_sat32(acc64[t] + acc32[t]),
 								      &rq));
-					err = fw_tick(c->ex, (__u64)k.nt * k.CG * k.KS);
+					err = fw_tick(c->ex, (__u64)k.nt * FW_COST_OUT);
 					if (err)
 						return err;
 				}
@@ -276,6 +287,9 @@ static int fw_conv2d_patch(struct fw_op_ctx *c)
 					       (__s32)(oh * p->stride_h) - p->pad_top,
 					       (__s32)(ow * p->stride_w) - p->pad_left,
 					       patch);
+				err = fw_tick(c->ex, (__u64)PS * 2 + FW_COST_CALL);
+				if (err)
+					return err;
 				for (oc = g * OG; oc < (g + 1) * OG; oc++) {
 					const __u8 *wk = w->data + (__u64)oc * PS;
 					const __s32 wz = fw_weight_zpu(c, oc);
@@ -291,10 +305,11 @@ static int fw_conv2d_patch(struct fw_op_ctx *c)
 						fw_op_rq(c, oc, &rq);
 					fw_st8(y->data + ((__u64)n * O + oc) * OHW + pix,
 					       fw_requant_out(fw_sat32(acc), &rq));
+					/* OG * PS can reach 2^31: charge per channel */
+					err = fw_tick(c->ex, (__u64)PS + FW_COST_OUT);
+					if (err)
+						return err;
 				}
-				err = fw_tick(c->ex, (__u64)OG * PS);
-				if (err)
-					return err;
 			}
 		}
 	}
@@ -311,6 +326,11 @@ int enpu_q8_conv2d_nchw__scalar(struct fw_op_ctx *c)
 }
 
 #define FC_BLOCK 32
+/*
+ * Rows of the weights between two ticks: each row is a strided access (one
+ * cache line of wr, likely a miss for large N) plus nb multiply-accumulates.
+ */
+#define FC_K_MASK	0xfffULL
 
 int enpu_q8_fully_connected__scalar(struct fw_op_ctx *c)
 {
@@ -322,11 +342,13 @@ int enpu_q8_fully_connected__scalar(struct fw_op_ctx *c)
 	__s64 acc[FC_BLOCK];
 	struct fw_rq_out rq;
 	__u32 n0, nb, m, k, j;
+	__u64 kcost;
 	int err;
 
 	fw_op_rq(c, 0, &rq);
 	for (n0 = 0; n0 < N; n0 += nb) {
 		nb = N - n0 < FC_BLOCK ? N - n0 : FC_BLOCK;
+		kcost = nb + 4;
 		for (j = 0; j < nb; j++) {
 			wz[j] = fw_weight_zpu(c, n0 + j);
 			bias[j] = c->in[2].data ?
@@ -344,8 +366,8 @@ int enpu_q8_fully_connected__scalar(struct fw_op_ctx *c)
 
 				for (j = 0; j < nb; j++)
 					acc[j] += xv * ((wr[j] ^ wf) - wz[j]);
-				if ((k & 0x7fff) == 0x7fff) {
-					err = fw_tick(c->ex, 0x8000ULL * nb);
+				if ((k & FC_K_MASK) == FC_K_MASK) {
+					err = fw_tick(c->ex, (FC_K_MASK + 1) * kcost);
 					if (err)
 						return err;
 				}
@@ -355,7 +377,8 @@ int enpu_q8_fully_connected__scalar(struct fw_op_ctx *c)
 					fw_op_rq(c, n0 + j, &rq);
 				fw_st8(yr + j, fw_requant_out(fw_sat32(acc[j]), &rq));
 			}
-			err = fw_tick(c->ex, (__u64)(K & 0x7fff) * nb);
+			err = fw_tick(c->ex, (__u64)(K & FC_K_MASK) * kcost +
+					     (__u64)(nb + 1) * FW_COST_OUT);
 			if (err)
 				return err;
 		}

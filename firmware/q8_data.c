@@ -5,6 +5,9 @@
  */
 #include "fw_internal.h"
 
+/* Elements moved, looked up or normalized between two ticks. */
+#define FW_MOVE_CHUNK	(1ULL << 16)
+
 /* Whether the op's clamp is the whole range of the output type. */
 static int fw_clamp_is_full(const struct fw_op_ctx *c)
 {
@@ -33,29 +36,33 @@ static int fw_move_chunk(struct fw_op_ctx *c, const __u8 *src, __u8 *dst,
 		if (fw_clamp_is_full(c)) {
 			if (src != dst)
 				fw_memcpy(dst, src, n);
-			return fw_tick(c->ex, n / 8);
+			return fw_tick(c->ex, n / 8 + FW_COST_CALL);
 		}
 		for (i = 0; i < n; i++) {
 			__s32 v = (src[i] ^ xf) - xb;
 
 			fw_st8(dst + i, v < lo ? lo : v > hi ? hi : v);
 		}
-		return fw_tick(c->ex, n);
+		return fw_tick(c->ex, n + FW_COST_CALL);
 	}
 	fw_op_rq(c, 0, &rq);
 	for (i = 0; i < n; i++)
 		fw_st8(dst + i, fw_requant_out((src[i] ^ xf) - xz, &rq));
-	return fw_tick(c->ex, n);
+	return fw_tick(c->ex, n * 2 + FW_COST_CALL);
 }
 
-/* fw_move_chunk() in pieces, so the yield hook runs in long copies. */
+/*
+ * fw_move_chunk() in pieces, so the yield hook runs in long copies; every
+ * piece (a concatenation may be made of 2^31 one-byte moves) costs at least
+ * FW_COST_CALL.
+ */
 static int fw_move(struct fw_op_ctx *c, const __u8 *src, __u8 *dst, __u64 n)
 {
 	__u64 i, len;
 	int err;
 
 	for (i = 0; i < n; i += len) {
-		len = n - i < FW_YIELD_WORK ? n - i : FW_YIELD_WORK;
+		len = n - i < FW_MOVE_CHUNK ? n - i : FW_MOVE_CHUNK;
 		err = fw_move_chunk(c, src + i, dst + i, len);
 		if (err)
 			return err;
@@ -106,7 +113,7 @@ int enpu_q8_lut__scalar(struct fw_op_ctx *c)
 	int err;
 
 	for (i0 = 0; i0 < n; i0 = end) {
-		end = n - i0 < FW_YIELD_WORK ? n : i0 + FW_YIELD_WORK;
+		end = n - i0 < FW_MOVE_CHUNK ? n : i0 + FW_MOVE_CHUNK;
 		/* S8: table[x + 128] == table[raw ^ 0x80]; U8: table[raw] */
 		if (fw_clamp_is_full(c)) {
 			for (i = i0; i < end; i++)
@@ -118,7 +125,7 @@ int enpu_q8_lut__scalar(struct fw_op_ctx *c)
 				fw_st8(dst + i, v < lo ? lo : v > hi ? hi : v);
 			}
 		}
-		err = fw_tick(c->ex, end - i0);
+		err = fw_tick(c->ex, (end - i0) * 2);
 		if (err)
 			return err;
 	}
@@ -149,6 +156,9 @@ static inline __u32 fw_div_round_even(__u32 num, __u64 den)
 	return q;
 }
 
+/* Outputs of a softmax row between two ticks (a division each). */
+#define FW_SOFTMAX_CHUNK	8192
+
 int enpu_q8_softmax__scalar(struct fw_op_ctx *c)
 {
 	const struct fw_tensor *x = &c->in[0];
@@ -157,7 +167,7 @@ int enpu_q8_softmax__scalar(struct fw_op_ctx *c)
 	const __u32 rows = x->count / len;
 	const __u8 xf = x->flip;
 	struct fw_rq_out rq;
-	__u32 row, i;
+	__u32 row, i, i0, end;
 	int err;
 
 	fw_op_rq(c, 0, &rq);
@@ -167,33 +177,49 @@ int enpu_q8_softmax__scalar(struct fw_op_ctx *c)
 		__u32 max = 0, v;
 		__u64 sum = 0;
 
-		for (i = 0; i < len; i++) {
-			v = xr[i] ^ xf;
-			if (v > max)
-				max = v;
+		/* Rows are up to 2^24 long: each pass ticks per chunk. */
+		for (i0 = 0; i0 < len; i0 = end) {
+			end = len - i0 < FW_SOFTMAX_CHUNK ? len : i0 + FW_SOFTMAX_CHUNK;
+			for (i = i0; i < end; i++) {
+				v = xr[i] ^ xf;
+				if (v > max)
+					max = v;
+			}
+			err = fw_tick(c->ex, end - i0 + FW_COST_CALL);
+			if (err)
+				return err;
 		}
 		/*
 		 * The buffer may change under us: an element above the max
 		 * seen reads entry 0, so the index stays inside the table.
 		 */
-		for (i = 0; i < len; i++) {
-			v = xr[i] ^ xf;
-			sum += fw_exp_entry(table, v >= max ? 0 : max - v);
+		for (i0 = 0; i0 < len; i0 = end) {
+			end = len - i0 < FW_SOFTMAX_CHUNK ? len : i0 + FW_SOFTMAX_CHUNK;
+			for (i = i0; i < end; i++) {
+				v = xr[i] ^ xf;
+				sum += fw_exp_entry(table, v >= max ? 0 : max - v);
+			}
+			err = fw_tick(c->ex, 4ULL * (end - i0));
+			if (err)
+				return err;
 		}
-		for (i = 0; i < len; i++) {
-			__u32 p = 0;
+		for (i0 = 0; i0 < len; i0 = end) {
+			end = len - i0 < FW_SOFTMAX_CHUNK ? len : i0 + FW_SOFTMAX_CHUNK;
+			for (i = i0; i < end; i++) {
+				__u32 p = 0;
 
-			v = xr[i] ^ xf;
-			if (sum)
-				p = fw_div_round_even(fw_exp_entry(table,
-						v >= max ? 0 : max - v) << 15, sum);
-			if (p > 32768)
-				p = 32768;
-			fw_st8(yr + i, fw_requant_out((__s32)p, &rq));
+				v = xr[i] ^ xf;
+				if (sum)
+					p = fw_div_round_even(fw_exp_entry(table,
+							v >= max ? 0 : max - v) << 15, sum);
+				if (p > 32768)
+					p = 32768;
+				fw_st8(yr + i, fw_requant_out((__s32)p, &rq));
+			}
+			err = fw_tick(c->ex, (__u64)(end - i0) * FW_COST_OUT);
+			if (err)
+				return err;
 		}
-		err = fw_tick(c->ex, 3ULL * len);
-		if (err)
-			return err;
 	}
 	return 0;
 }

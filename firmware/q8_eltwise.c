@@ -9,7 +9,10 @@
 #include "fw_internal.h"
 
 /* Elements between yield checks inside one row. */
-#define FW_ELT_CHUNK_MASK	0xffffULL
+#define FW_ELT_CHUNK_MASK	0x7fffULL
+/* Work of one element: ADD requantizes three times, MUL once. */
+#define FW_COST_ADD		8
+#define FW_COST_MUL		4
 
 struct fw_rows {
 	__u32 rows;		/* number of rows */
@@ -59,10 +62,12 @@ typedef __s32 (*fw_elt_fn)(const struct fw_op_ctx *c,
 /*
  * Walk the output row by row, centring both operands (in[1] broadcast as
  * the op says) and storing @f's result, with a yield check every
- * FW_ELT_CHUNK_MASK + 1 elements.  Always inlined so that @f is a direct
- * call the compiler folds into the loop.
+ * FW_ELT_CHUNK_MASK + 1 elements and after every row, each element charged
+ * @cost.  Always inlined so that @f is a direct call the compiler folds
+ * into the loop.
  */
-static __always_inline int fw_eltwise_apply(struct fw_op_ctx *c, fw_elt_fn f)
+static __always_inline int fw_eltwise_apply(struct fw_op_ctx *c, fw_elt_fn f,
+					    __u32 cost)
 {
 	const struct fw_tensor *a = &c->in[0], *b = &c->in[1];
 	const __u8 af = a->flip, bf = b->flip;
@@ -83,12 +88,14 @@ static __always_inline int fw_eltwise_apply(struct fw_op_ctx *c, fw_elt_fn f)
 			fw_st8(yp + i, f(c, &rq, (x0[i] ^ af) - az,
 					 (*x1 ^ bf) - bz));
 			if ((i & FW_ELT_CHUNK_MASK) == FW_ELT_CHUNK_MASK) {
-				err = fw_tick(c->ex, FW_ELT_CHUNK_MASK + 1);
+				err = fw_tick(c->ex, (FW_ELT_CHUNK_MASK + 1) * cost);
 				if (err)
 					return err;
 			}
 		}
-		err = fw_tick(c->ex, r.inner & FW_ELT_CHUNK_MASK);
+		/* rows can be single elements: charge the row's setup too */
+		err = fw_tick(c->ex, (r.inner & FW_ELT_CHUNK_MASK) * cost +
+				     FW_COST_CALL);
 		if (err)
 			return err;
 	}
@@ -120,10 +127,10 @@ static inline __s32 fw_mul1(const struct fw_op_ctx *c,
 
 int enpu_q8_add__scalar(struct fw_op_ctx *c)
 {
-	return fw_eltwise_apply(c, fw_add1);
+	return fw_eltwise_apply(c, fw_add1, FW_COST_ADD);
 }
 
 int enpu_q8_mul__scalar(struct fw_op_ctx *c)
 {
-	return fw_eltwise_apply(c, fw_mul1);
+	return fw_eltwise_apply(c, fw_mul1, FW_COST_MUL);
 }

@@ -40,6 +40,58 @@ static int all_zero(const __u8 *p, __u64 n)
 	return 1;
 }
 
+/*
+ * Yield accounting of one validation, in bytes examined: a record counts
+ * VAL_RECORD_COST on top of its size.  The hook runs after every
+ * VAL_YIELD_WORK (256 KiB, at most 1024 records), so a 64 MiB command
+ * buffer is examined in a few hundred steps.
+ */
+#define VAL_YIELD_WORK		(1ULL << 18)
+#define VAL_RECORD_COST		256
+#define VAL_ZERO_CHUNK		(1ULL << 16)
+
+struct vyield {
+	const struct enpu_fw_hooks *hooks;
+	__u64 work;
+};
+
+/* 0, or the hook's error (always negative). */
+static int vtick(struct vyield *y, __u64 work)
+{
+	int err;
+
+	y->work += work;
+	if (y->work < VAL_YIELD_WORK)
+		return 0;
+	y->work = 0;
+	if (!y->hooks || !y->hooks->yield)
+		return 0;
+	err = y->hooks->yield(y->hooks->ctx);
+	return err > 0 ? -ENPU_FW_ECANCELED : err;
+}
+
+/*
+ * all_zero() over a tail of any length (record tails and the header's may
+ * be megabytes): 1 if zero, 0 if not, or the yield hook's error.
+ */
+static int zero_tail(struct vyield *y, const __u8 *p, __u64 n)
+{
+	__u64 len;
+	int err;
+
+	for (; n; n -= len, p += len) {
+		len = n < VAL_ZERO_CHUNK ? n : VAL_ZERO_CHUNK;
+		if (!all_zero(p, len))
+			return 0;
+		err = vtick(y, len);
+		if (err)
+			return err;
+	}
+	return 1;
+}
+
+#define YIELD_MSG	"aborted by the yield hook"
+
 static int dtype_range(__u8 dtype, __s32 *lo, __s32 *hi)
 {
 	switch (dtype) {
@@ -91,10 +143,11 @@ static int overlap(const struct section *a, const struct section *b)
 }
 
 static int check_header(const __u8 *cb, __u64 size, __u32 num_slots,
-			struct enpu_cmdbuf_header *h, struct enpu_fw_status *st)
+			struct enpu_cmdbuf_header *h, struct vyield *y,
+			struct enpu_fw_status *st)
 {
 	struct section sec[4];
-	int i, j;
+	int i, j, z;
 
 	if (!cb || size < sizeof(*h))
 		return HFAIL(EINVAL_, "command buffer smaller than its header");
@@ -113,7 +166,10 @@ static int check_header(const __u8 *cb, __u64 size, __u32 num_slots,
 		return HFAIL(EINVAL_, "header: total_size exceeds the command buffer (truncated)");
 	if (h->header_size > h->total_size)
 		return HFAIL(EINVAL_, "header: header_size exceeds total_size");
-	if (!all_zero(cb + sizeof(*h), h->header_size - sizeof(*h)))
+	z = zero_tail(y, cb + sizeof(*h), h->header_size - sizeof(*h));
+	if (z < 0)
+		return HFAIL(z, YIELD_MSG);
+	if (!z)
 		return HFAIL(EINVAL_, "header: unknown trailing header bytes not zero");
 	if (h->flags)
 		return HFAIL(EINVAL_, "header: flags not zero");
@@ -161,16 +217,21 @@ static int check_header(const __u8 *cb, __u64 size, __u32 num_slots,
 }
 
 static int check_quants(const __u8 *cb, const struct enpu_cmdbuf_header *h,
-			struct enpu_fw_status *st)
+			struct vyield *y, struct enpu_fw_status *st)
 {
 	const __u8 *p = cb + h->quant_offset;
 	struct enpu_quant q;
 	__u32 i;
+	int z;
 
 	for (i = 0; i < h->num_quant; i++, p += h->quant_size) {
+		z = vtick(y, VAL_RECORD_COST);
+		if (!z)
+			z = zero_tail(y, p + sizeof(q), h->quant_size - sizeof(q));
+		if (z < 0)
+			return HFAIL(z, YIELD_MSG);
 		fw_memcpy(&q, p, sizeof(q));
-		if (!all_zero(p + sizeof(q), h->quant_size - sizeof(q)) ||
-		    q.reserved)
+		if (!z || q.reserved)
 			return HFAIL(EINVAL_, "quant: reserved or tail bytes not zero");
 		if (!mult_ok(q.multiplier))
 			return HFAIL(EINVAL_, "quant: multiplier not 0 or in [2^30, 2^31)");
@@ -184,16 +245,23 @@ static int check_quants(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 
 static int check_tensor(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 			__u32 i, const __u64 *slot_sizes,
-			const struct enpu_fw_buf *slots, struct enpu_fw_status *st)
+			const struct enpu_fw_buf *slots, struct vyield *y,
+			struct enpu_fw_status *st)
 {
 	const __u8 *p = cb + h->tensor_offset + (__u64)i * h->tensor_size;
 	struct enpu_tensor t;
 	__u64 count = 1, extent, ssize;
 	__s32 lo, hi;
 	__u32 d;
+	int z;
 
+	z = vtick(y, VAL_RECORD_COST);
+	if (!z)
+		z = zero_tail(y, p + sizeof(t), h->tensor_size - sizeof(t));
+	if (z < 0)
+		return TFAIL(z, i, YIELD_MSG);
 	fw_memcpy(&t, p, sizeof(t));
-	if (!all_zero(p + sizeof(t), h->tensor_size - sizeof(t)))
+	if (!z)
 		return TFAIL(EINVAL_, i, "tensor: tail bytes not zero");
 	if (t.flags || t.reserved[0] || t.reserved[1] || t.reserved[2])
 		return TFAIL(EINVAL_, i, "tensor: flags or reserved not zero");
@@ -257,6 +325,7 @@ struct vop {
 	struct enpu_tensor in[3];
 	struct enpu_tensor out;
 	__u64 cnt[3], out_cnt;
+	struct vyield *y;
 	struct enpu_fw_status *st;
 };
 
@@ -285,9 +354,15 @@ static int check_op_quant_zp(struct vop *v, __u8 wtype)
 	__s32 lo = 0, hi = 0;
 	__u32 i;
 
+	int err;
+
 	if (wtype)
 		dtype_range(wtype, &lo, &hi);
 	for (i = 0; i < v->op->quant_count; i++) {
+		/* one op may reference all 2^20 entries */
+		err = vtick(v->y, sizeof(q));
+		if (err)
+			return VFAIL(err, ENPU_NO_TENSOR, YIELD_MSG);
 		fw_read_quant(v->cb, v->h, v->op->quant_index + i, &q);
 		if (q.zero_point < lo || q.zero_point > hi)
 			return VFAIL(EINVAL_, ENPU_NO_TENSOR, wtype ?
@@ -550,8 +625,32 @@ static int check_lut(struct vop *v)
 	return 0;
 }
 
+/*
+ * ENPU_OP_FLAG_ROUND_HALF_UP selects how requantization rounds, so it is
+ * only accepted on operations that requantize: MAXPOOL and LUT never do,
+ * COPY and CONCAT only with quant_count 1.
+ */
+static int check_rounding(struct vop *v)
+{
+	if (!(v->op->flags & ENPU_OP_FLAG_ROUND_HALF_UP))
+		return 0;
+	switch (v->op->opcode) {
+	case ENPU_OP_MAXPOOL:
+		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "maxpool: ENPU_OP_FLAG_ROUND_HALF_UP set, but maxpool never rounds");
+	case ENPU_OP_LUT:
+		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "lut: ENPU_OP_FLAG_ROUND_HALF_UP set, but lut never rounds");
+	case ENPU_OP_COPY:
+	case ENPU_OP_CONCAT:
+		if (!v->op->quant_count)
+			return VFAIL(EINVAL_, ENPU_NO_TENSOR, "copy/concat: ENPU_OP_FLAG_ROUND_HALF_UP set on a plain copy (quant_count 0), which never rounds");
+		return 0;
+	}
+	return 0;
+}
+
 static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
-		    __u32 idx, __u64 *quant_refs, struct enpu_fw_status *st)
+		    __u32 idx, __u64 *quant_refs, struct vyield *y,
+		    struct enpu_fw_status *st)
 {
 	const __u8 *p = cb + h->op_offset + (__u64)idx * h->op_size;
 	struct enpu_op op;
@@ -566,8 +665,14 @@ static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 	v->h = h;
 	v->op = &op;
 	v->idx = idx;
+	v->y = y;
 	v->st = st;
-	if (!all_zero(p + sizeof(op), h->op_size - sizeof(op)))
+	err = vtick(y, VAL_RECORD_COST);
+	if (!err)
+		err = zero_tail(y, p + sizeof(op), h->op_size - sizeof(op));
+	if (err < 0)
+		return VFAIL(err, ENPU_NO_TENSOR, YIELD_MSG);
+	if (!err)
 		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "op: tail bytes not zero");
 	if (op.opcode == ENPU_OP_INVALID)
 		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "op: opcode is invalid (0)");
@@ -650,6 +755,9 @@ static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 	}
 	if (err)
 		return err;
+	err = check_rounding(v);
+	if (err)
+		return err;
 
 	/* The output must not overlap any input, except exact in-place. */
 	ostart = v->out.offset;
@@ -671,8 +779,9 @@ static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 
 int fw_validate(const __u8 *cb, __u64 size, const __u64 *slot_sizes,
 		const struct enpu_fw_buf *slots, __u32 num_slots,
-		struct enpu_fw_status *st)
+		const struct enpu_fw_hooks *hooks, struct enpu_fw_status *st)
 {
+	struct vyield y = { .hooks = hooks, .work = 0 };
 	struct enpu_cmdbuf_header h;
 	__u64 quant_refs = 0;
 	__u32 i;
@@ -680,19 +789,19 @@ int fw_validate(const __u8 *cb, __u64 size, const __u64 *slot_sizes,
 
 	if (num_slots && !slot_sizes && !slots)
 		return HFAIL(EINVAL_, "no slot sizes given");
-	err = check_header(cb, size, num_slots, &h, st);
+	err = check_header(cb, size, num_slots, &h, &y, st);
 	if (err)
 		return err;
-	err = check_quants(cb, &h, st);
+	err = check_quants(cb, &h, &y, st);
 	if (err)
 		return err;
 	for (i = 0; i < h.num_tensors; i++) {
-		err = check_tensor(cb, &h, i, slot_sizes, slots, st);
+		err = check_tensor(cb, &h, i, slot_sizes, slots, &y, st);
 		if (err)
 			return err;
 	}
 	for (i = 0; i < h.num_ops; i++) {
-		err = check_op(cb, &h, i, &quant_refs, st);
+		err = check_op(cb, &h, i, &quant_refs, &y, st);
 		if (err)
 			return err;
 	}
@@ -707,5 +816,13 @@ int fw_validate(const __u8 *cb, __u64 size, const __u64 *slot_sizes,
 int enpu_fw_validate(const void *cmdbuf, __u64 size, const __u64 *slot_sizes,
 		     __u32 num_slots, struct enpu_fw_status *st)
 {
-	return fw_validate(cmdbuf, size, slot_sizes, NULL, num_slots, st);
+	return fw_validate(cmdbuf, size, slot_sizes, NULL, num_slots, NULL, st);
+}
+
+int enpu_fw_validate_hooked(const void *cmdbuf, __u64 size,
+			    const __u64 *slot_sizes, __u32 num_slots,
+			    const struct enpu_fw_hooks *hooks,
+			    struct enpu_fw_status *st)
+{
+	return fw_validate(cmdbuf, size, slot_sizes, NULL, num_slots, hooks, st);
 }

@@ -54,10 +54,14 @@ struct enpu_fw_status {
 
 /**
  * struct enpu_fw_hooks - callbacks into the executor's environment.
- * @yield: optional; called between operations and at least about every
- *	2^20 multiply-accumulates inside long kernels.  A non-zero return (a
- *	negative errno) aborts execution, which then returns that value.  The
- *	kernel uses it for cond_resched(), cancellation and timeouts.
+ * @yield: optional; called between operations and inside every kernel
+ *	after about 2^20 multiply-accumulates' worth of work (~1 ms of a
+ *	scalar core) whatever the shape: huge pooling windows, one-element
+ *	rows, one-byte concatenation moves and long softmax rows included.
+ *	enpu_fw_validate_hooked() calls it about every 256 KiB of command
+ *	buffer examined.  A non-zero return (a negative errno) aborts
+ *	execution or validation, which then returns that value.  The kernel
+ *	uses it for cond_resched(), cancellation and timeouts.
  * @ctx: passed to @yield.
  */
 struct enpu_fw_hooks {
@@ -85,6 +89,25 @@ int enpu_fw_validate(const void *cmdbuf, __u64 size, const __u64 *slot_sizes,
 		     __u32 num_slots, struct enpu_fw_status *st);
 
 /**
+ * enpu_fw_validate_hooked() - enpu_fw_validate() that yields.
+ * @cmdbuf: as for enpu_fw_validate().
+ * @size: as for enpu_fw_validate().
+ * @slot_sizes: as for enpu_fw_validate().
+ * @num_slots: as for enpu_fw_validate().
+ * @hooks: optional; @hooks->yield is called after about every 256 KiB of
+ *	command buffer (or 1024 records) examined, so that validating a
+ *	64 MiB buffer does not hog the CPU.  Its error aborts validation.
+ * @st: optional status.
+ *
+ * Return: as enpu_fw_validate(), or the negative value returned by
+ * @hooks->yield.
+ */
+int enpu_fw_validate_hooked(const void *cmdbuf, __u64 size,
+			    const __u64 *slot_sizes, __u32 num_slots,
+			    const struct enpu_fw_hooks *hooks,
+			    struct enpu_fw_status *st);
+
+/**
  * enpu_fw_execute() - validate, then run every operation in order.
  * @cmdbuf: the command buffer; must not change during the call (the kernel
  *	executes its private, validated copy).
@@ -103,6 +126,25 @@ int enpu_fw_execute(const void *cmdbuf, __u64 size,
 		    const struct enpu_fw_buf *slots, __u32 num_slots,
 		    const struct enpu_fw_hooks *hooks,
 		    struct enpu_fw_status *st);
+
+/**
+ * enpu_fw_execute_validated() - run an already validated command buffer.
+ * @cmdbuf: a command buffer that enpu_fw_validate() (or _hooked()) accepted
+ *	for buffers no larger than @slots' and that has not changed since:
+ *	the caller owns a private copy (the kernel's soft engine validates its
+ *	copy at submission).  Nothing is checked again.
+ * @slots: the buffers, header.num_slots of them, each at least as large as
+ *	the size it was validated against; contents may change as for
+ *	enpu_fw_execute().
+ * @hooks: optional, see &struct enpu_fw_hooks.
+ * @st: optional status.
+ *
+ * Return: 0 or the negative value returned by @hooks->yield.
+ */
+int enpu_fw_execute_validated(const void *cmdbuf,
+			      const struct enpu_fw_buf *slots,
+			      const struct enpu_fw_hooks *hooks,
+			      struct enpu_fw_status *st);
 
 /**
  * enpu_fw_op_name() - name of an opcode.

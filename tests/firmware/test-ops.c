@@ -57,7 +57,12 @@ static void rflags(const struct tb *b, struct enpu_op *op)
 {
 	int32_t lo = b->t[op->out].dtype == ENPU_DTYPE_S8 ? -128 : 0;
 
+	/* the rounding flag only where the op requantizes (else invalid) */
 	op->flags = ref_rand(&rng) & 1 ? ENPU_OP_FLAG_ROUND_HALF_UP : 0;
+	if (op->opcode == ENPU_OP_MAXPOOL || op->opcode == ENPU_OP_LUT ||
+	    ((op->opcode == ENPU_OP_COPY || op->opcode == ENPU_OP_CONCAT) &&
+	     !op->quant_count))
+		op->flags = 0;
 	if (ref_rand(&rng) % 3 == 0) {
 		op->act_min = ref_range(&rng, lo, lo + 200);
 		op->act_max = ref_range(&rng, op->act_min, lo + 255);

@@ -384,7 +384,9 @@ static void test_ops(void)
 	CASE(EOPNOTSUPP_, OP(O_COPY)->opcode = ENPU_OP_COUNT);
 	CASE(EOPNOTSUPP_, OP(O_COPY)->opcode = 0xffffffffu);
 	CASE(EINVAL_, OP(O_COPY)->flags = 2);
-	CASE(0, OP(O_COPY)->flags = ENPU_OP_FLAG_ROUND_HALF_UP);
+	CASE(EINVAL_, OP(O_COPY)->flags = ENPU_OP_FLAG_ROUND_HALF_UP);
+	CASE(0, OP(O_COPY)->flags = ENPU_OP_FLAG_ROUND_HALF_UP;
+	     OP(O_COPY)->quant_count = 1);
 	CASE(EINVAL_, OP(O_COPY)->reserved[1] = 1);
 	CASE(EINVAL_, OP(O_COPY)->params.raw[0] = 1);
 	CASE(EINVAL_, OP(O_ADD)->params.raw[6] = 1);
@@ -566,6 +568,53 @@ static void test_status(void)
 		  "op %u tensor %u", st.op, st.tensor);
 	free(cb);
 	free(b);
+}
+
+/*
+ * ENPU_OP_FLAG_ROUND_HALF_UP only where the op requantizes: accepted on
+ * every rounding op of the base graph, rejected with a message naming the
+ * op and the flag on MAXPOOL, LUT and plain COPY / CONCAT.
+ */
+static void test_rounding_flag(void)
+{
+	static const struct { unsigned int op; int want; const char *name; } c[] = {
+		{ O_CONV, 0, NULL }, { O_FC, 0, NULL }, { O_ADD, 0, NULL },
+		{ O_MUL, 0, NULL }, { O_AVGPOOL, 0, NULL }, { O_GAP, 0, NULL },
+		{ O_SOFTMAX, 0, NULL },
+		{ O_MAXPOOL, EINVAL_, "maxpool" }, { O_LUT, EINVAL_, "lut" },
+		{ O_COPY, EINVAL_, "copy" }, { O_CAT0, EINVAL_, "concat" },
+		{ O_CAT1, EINVAL_, "concat" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct tb *b = base();
+		struct enpu_fw_status st = { 0, 0, NULL };
+		size_t size;
+		uint8_t *cb;
+		int err;
+
+		OP(c[i].op)->flags = ENPU_OP_FLAG_ROUND_HALF_UP;
+		cb = tb_build(b, &size);
+		err = validate_and_run(b, cb, size, &st);
+		checks_run++;
+		TAP_CHECK(err == c[i].want, "op %u (%s): got %d (%s), want %d",
+			  c[i].op, enpu_fw_op_name(b->o[c[i].op].opcode), err,
+			  st.msg ? st.msg : "-", c[i].want);
+		if (c[i].want && err == c[i].want) {
+			TAP_CHECK(st.op == c[i].op, "status op %u, want %u",
+				  st.op, c[i].op);
+			TAP_CHECK(st.msg && strstr(st.msg, "ROUND_HALF_UP") &&
+				  strstr(st.msg, c[i].name) &&
+				  strstr(st.msg, "never rounds"),
+				  "message: %s", st.msg ? st.msg : "-");
+		}
+		free(cb);
+		free(b);
+	}
+	/* a requantizing COPY / CONCAT rounds: the flag is valid there */
+	CASE(0, OP(O_CAT0)->flags = ENPU_OP_FLAG_ROUND_HALF_UP;
+	     OP(O_CAT0)->quant_count = 1);
 }
 
 /* The sum of quant_count over all ops is bounded (linear validation). */
@@ -823,6 +872,7 @@ int main(void)
 	tap_run("per-op shape errors", test_shapes);
 	tap_run("output/input overlap", test_overlap);
 	tap_run("status names op and tensor", test_status);
+	tap_run("round-half-up only on ops that round", test_rounding_flag);
 	tap_run("large quant table validates", test_quant_refs);
 	tap_run("quant references are bounded", test_quant_refs_limit);
 	tap_run("random mutations never crash", test_random_mutations);

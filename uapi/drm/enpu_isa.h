@@ -185,7 +185,17 @@ enum enpu_rounding {
 	ENPU_ROUND_HALF_UP = 1,
 };
 
-/** ENPU_OP_FLAG_ROUND_HALF_UP - &struct enpu_op flags: use ENPU_ROUND_HALF_UP. */
+/**
+ * ENPU_OP_FLAG_ROUND_HALF_UP - &struct enpu_op flags: use ENPU_ROUND_HALF_UP.
+ *
+ * Selects the rounding of every requantization of the op (for ADD also the
+ * two input rescalings).  Only valid on ops that requantize: CONV2D,
+ * FULLY_CONNECTED, ADD, MUL, AVGPOOL, GLOBAL_AVGPOOL, SOFTMAX, and COPY /
+ * CONCAT with quant_count 1.  MAXPOOL, LUT and plain COPY / CONCAT
+ * (quant_count 0) never round: the flag is rejected (-EINVAL) there.  It
+ * does not change AVGPOOL's window division (half away from zero) nor
+ * SOFTMAX's Q15 probability (half to even).
+ */
 #define ENPU_OP_FLAG_ROUND_HALF_UP	(1u << 0)
 /** ENPU_OP_FLAGS_ALL - every defined op flag. */
 #define ENPU_OP_FLAGS_ALL		ENPU_OP_FLAG_ROUND_HALF_UP
@@ -396,7 +406,8 @@ struct enpu_op_softmax {
 /**
  * struct enpu_op - one operation.
  * @opcode: &enum enpu_opcode.
- * @flags: %ENPU_OP_FLAG_* bits; undefined bits must be zero.
+ * @flags: %ENPU_OP_FLAG_* bits; undefined bits must be zero, and
+ *	%ENPU_OP_FLAG_ROUND_HALF_UP only on ops that round.
  * @in: operand tensor indices, %ENPU_NO_TENSOR when unused.
  * @out: result tensor index.  Must not alias an input (the validator
  *	rejects overlapping byte ranges in the same slot), except for COPY and
