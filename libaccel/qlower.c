@@ -558,7 +558,7 @@ static int lower_clamp(struct qc *q, int ni, int x0, int y)
 			return -ENOMEM;
 		p->op.opcode = ENPU_OP_LUT;
 		p->op.in[0] = (uint32_t)xa;
-		p->fn = LUT_RELU;
+		p->fn = LUT_CLAMP;
 		p->lo = lo;
 		p->hi = hi;
 		p->real = calloc(1, sizeof(double));
