@@ -176,10 +176,11 @@ class Case:
         self.val[outs[0]] = value
         return outs[0]
 
-    def qinput(self, shape, dt, scale=None, zp=None, float_in=True):
+    def qinput(self, shape, dt, scale=None, zp=None, float_in=True, dq=True):
         """A quantized activation entering the graph; returns (q, dq)
         tensor names.  float_in: a float input and QuantizeLinear (the QDQ
-        export form); else an int8/uint8 graph input."""
+        export form); else an int8/uint8 graph input.  dq: also a
+        DequantizeLinear of it (QDQ form; not for QLinear* consumers)."""
         scale = self.scale() if scale is None else scale
         zp = self.zp(dt) if zp is None else zp
         lo, hi = qrange(dt)
@@ -200,6 +201,8 @@ class Case:
                 name, ONNX_DT[dt], list(shape)))
             qn = name
             self.val[qn] = q
+        if not dq:
+            return qn, None, scale, zp
         d = self.node("DequantizeLinear", [qn, s_i, z_i],
                       dequantize(q, scale, zp))
         return qn, d, scale, zp
@@ -334,12 +337,20 @@ def conv_case(name, what, dt=I8, wdt=I8, shape=(1, 3, 7, 6), m=4, k=(3, 3),
     y = conv(xs, c.val[w], b, strides, eff_pads, dil, group)
     t = c.node("Conv", ins, y, **attrs)
     if act == "relu":
+        oq = c.qparams_for(y, out_dt or dt, spread=1.2)	# 0 inside
         t = c.node("Relu", [t], np.maximum(y, 0))
+        c.output(t, out_dt or dt, *oq)
+        return c
     elif act == "clip":
-        lo, hi = -0.2 * float(np.abs(y).max()), 0.5 * float(np.abs(y).max())
+        # the output range is the unclipped one, so that both bounds of
+        # the fused clamp fall inside it
+        oq = c.qparams_for(y, out_dt or dt, spread=1.2)
+        lo, hi = 0.3 * float(y.min()), 0.5 * float(y.max())
         t = c.node("Clip", [t, c.init(np.float32(lo), "lo"),
                             c.init(np.float32(hi), "hi")],
                    np.clip(y, np.float32(lo), np.float32(hi)))
+        c.output(t, out_dt or dt, *oq)
+        return c
     c.output(t, out_dt or dt)
     return c
 
@@ -415,10 +426,13 @@ def fc_case(name, what, kind="gemm", dt=I8, m=3, k=7, n=5, trans_b=0,
         y = np.maximum(y, 0)
         t = c.node("Relu", [t], y)
     elif act == "clip6":
-        hi = float(np.float32(0.6 * np.abs(y).max()))
+        oq = c.qparams_for(y, dt, spread=1.2)	# the unclipped range
+        hi = float(np.float32(0.6 * y.max()))
         y = np.clip(y, 0, np.float32(hi))
         t = c.node("Clip", [t, c.init(np.float32(0), "lo"),
                             c.init(np.float32(hi), "hi")], y)
+        c.output(t, dt, *oq)
+        return c
     c.output(t, dt)
     return c
 
@@ -658,7 +672,7 @@ def qlinear_case(name, what, op, dt=U8, wdt=I8, per_channel=False, wzp=0,
                  float_in=True, bias=True, shape=(1, 3, 6, 5), m=4, k=(3, 3),
                  strides=(1, 1), pads=(1, 1, 1, 1), group=1, n=5):
     c = Case(name, what, "CONV2D" if op == "QLinearConv" else "FULLY_CONNECTED")
-    xq, _, xs, xz = c.qinput(shape, dt, float_in=float_in)
+    xq, _, xs, xz = c.qinput(shape, dt, float_in=float_in, dq=False)
     lo, hi = qrange(wdt)
     if op == "QLinearConv":
         wshape = (m, shape[1] // group) + k
