@@ -217,7 +217,7 @@ static void compare(const char *what, int o, const struct accel_tensor *out,
 	limit = tol ? (n * permille + 999) / 1000 : 0;
 	if (limit < 1 && tol)
 		limit = 1;
-	printf("# %s %s: %lld/%lld elements equal to the reference, %lld off, max %d quanta (limit %d on %ld)\n",
+	printf("# %s %s: %lld/%lld elements equal to the reference, %lld off, max %d quanta (allowed: %d on at most %ld)\n",
 	       cur.name, what, (long long)(n - off), (long long)n, (long long)off,
 	       worst, tol, limit);
 	TAP_CHECK(worst <= tol, "%s output %d: element %lld is %d, reference %d (%d quanta off, limit %d)",
