@@ -6,15 +6,20 @@
  *
  *	example-digits MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto]
  *		[--save-pred FILE.npy] [--save-logits FILE.npy]
- *		[--compare LOGITS.npy]
+ *		[--compare LOGITS.npy] [--reference LOGITS.npy [--tolerance T]]
  *
  * --compare reports how many predictions and logits (bit for bit) agree with
  * another run's --save-logits file (the demo: NPU against the CPU backend)
- * and fails when the logits are not identical.
+ * and fails when the logits are not identical.  --reference does the same
+ * against logits computed without libaccel (models/digits_ref_*.npy, the
+ * NumPy reference) and fails when a logit is more than T away (default 0:
+ * bit-identical, which the int8 model must be).
  *
  * Every image is run on its own (batch 1, as a sensor pipeline would) for the
  * latency figures, then the whole split once as one batch.
  */
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,15 +53,58 @@ static int argmax(const float *v, int n)
 	return b;
 }
 
+/*
+ * Read @path's [N,10] float32 logits into @t and count the predictions and
+ * logits (bit for bit) of this run that agree with them, and the largest
+ * logit difference.
+ */
+static int agreement(const char *path, struct accel_tensor *t,
+		     const struct accel_tensor *logits,
+		     const struct accel_tensor *pred, int64_t *same_pred,
+		     int64_t *same_bits, double *maxd)
+{
+	int64_t i, n = logits->dims[0];
+	struct accel_err e;
+
+	if (npy_read(path, t, &e)) {
+		fprintf(stderr, "digits: %s\n", e.msg);
+		return -1;
+	}
+	if (t->dtype != ACCEL_DTYPE_F32 || t->size != logits->size) {
+		fprintf(stderr, "digits: %s: not [%lld,10] float32 logits\n",
+			path, (long long)n);
+		return -1;
+	}
+	*same_pred = *same_bits = 0;
+	*maxd = 0;
+	for (i = 0; i < n * 10; i++) {
+		float a = ((const float *)logits->data)[i];
+		float b = ((const float *)t->data)[i];
+		double d = fabs((double)a - (double)b);
+
+		*same_bits += !memcmp(&a, &b, sizeof(float));
+		if (!(d <= *maxd))	/* NaN counts as the worst */
+			*maxd = isnan(d) ? INFINITY : d;
+	}
+	for (i = 0; i < n; i++)
+		*same_pred += argmax((const float *)t->data + i * 10, 10) ==
+			      ((const int64_t *)pred->data)[i];
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum accel_device dev = ACCEL_DEVICE_AUTO;
 	struct accel_tensor x, y, in, out = { 0 }, pred = { 0 };
 	struct accel_err e;
 	const char *save = NULL, *save_logits = NULL, *compare = NULL;
-	struct accel_tensor logits = { 0 }, other = { 0 };
+	const char *reference = NULL;
+	struct accel_tensor logits = { 0 }, other = { 0 }, ref = { 0 };
+	double tolerance = 0;
+	bool mismatch = false;
 	struct accel_ctx_stats s0, s1;
 	int64_t same_pred = 0, same_bits = 0;
+	double maxd = 0;
 	accel_ctx *ctx;
 	accel_model *m;
 	double *lat;
@@ -64,7 +112,7 @@ int main(int argc, char **argv)
 	int err, classes, ret = 1;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto] [--save-pred FILE.npy] [--save-logits FILE.npy] [--compare LOGITS.npy]\n",
+		fprintf(stderr, "usage: %s MODEL.onnx TEST_X.npy TEST_Y.npy [--device cpu|npu|auto] [--save-pred FILE.npy] [--save-logits FILE.npy] [--compare LOGITS.npy] [--reference LOGITS.npy [--tolerance T]]\n",
 			argv[0]);
 		return 2;
 	}
@@ -80,6 +128,10 @@ int main(int argc, char **argv)
 			save_logits = argv[++i];
 		} else if (!strcmp(argv[i], "--compare") && i + 1 < argc) {
 			compare = argv[++i];
+		} else if (!strcmp(argv[i], "--reference") && i + 1 < argc) {
+			reference = argv[++i];
+		} else if (!strcmp(argv[i], "--tolerance") && i + 1 < argc) {
+			tolerance = strtod(argv[++i], NULL);
 		} else {
 			fprintf(stderr, "digits: unknown argument '%s'\n", argv[i]);
 			return 2;
@@ -194,26 +246,22 @@ int main(int argc, char **argv)
 	       lat[(n - 1) * 99 / 100],
 	       (double)(s1.ioctls - s0.ioctls + s1.uring_enters - s0.uring_enters) / (double)n);
 	if (compare) {
-		if (npy_read(compare, &other, &e)) {
-			fprintf(stderr, "digits: %s\n", e.msg);
+		if (agreement(compare, &other, &logits, &pred, &same_pred,
+			      &same_bits, &maxd))
 			goto out;
-		}
-		if (other.dtype != ACCEL_DTYPE_F32 || other.size != logits.size) {
-			fprintf(stderr, "digits: %s: not [%lld,10] float32 logits\n",
-				compare, (long long)n);
-			goto out;
-		}
-		for (i = 0; i < n * 10; i++)
-			same_bits += !memcmp((float *)logits.data + i,
-					     (float *)other.data + i, sizeof(float));
-		for (i = 0; i < n; i++)
-			same_pred += argmax((float *)other.data + i * 10, 10) ==
-				     ((int64_t *)pred.data)[i];
 		printf("AGREEMENT predictions=%lld/%lld logits_bit_identical=%lld/%lld\n",
 		       (long long)same_pred, (long long)n, (long long)same_bits,
 		       (long long)n * 10);
-		if (same_bits != n * 10)
+		mismatch |= same_bits != n * 10;
+	}
+	if (reference) {
+		if (agreement(reference, &ref, &logits, &pred, &same_pred,
+			      &same_bits, &maxd))
 			goto out;
+		printf("REFERENCE predictions=%lld/%lld logits_bit_identical=%lld/%lld max_abs_diff=%.3g tolerance=%g\n",
+		       (long long)same_pred, (long long)n, (long long)same_bits,
+		       (long long)n * 10, maxd, tolerance);
+		mismatch |= !(maxd <= tolerance);
 	}
 	if (save_logits && npy_write(save_logits, &logits, &e)) {
 		fprintf(stderr, "digits: %s\n", e.msg);
@@ -223,6 +271,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "digits: %s\n", e.msg);
 		goto out;
 	}
+	if (mismatch)
+		goto out;
 	if (batch_correct != correct)
 		printf("  note: the batched run classified %lld correctly\n",
 		       (long long)batch_correct);
@@ -232,6 +282,7 @@ out:
 	free(pred.data);
 	free(logits.data);
 	accel_tensor_release(&other);
+	accel_tensor_release(&ref);
 	accel_tensor_release(&out);
 	accel_tensor_release(&x);
 	accel_tensor_release(&y);

@@ -445,7 +445,7 @@ int qc_finalize(struct qc *q, int pi, int out_act, float ys, int32_t yzp)
 			case LUT_SIGMOID: yv = 1 / (1 + exp(-x)); break;
 			case LUT_TANH: yv = tanh(x); break;
 			case LUT_LEAKY: yv = x < 0 ? x * p->alpha : x; break;
-			default: yv = x > 0 ? x : 0; break;
+			default: yv = x; break;	/* LUT_CLAMP */
 			}
 			yv = fmin(fmax(yv, p->lo), p->hi);
 			yv = nearbyint((double)(float)(yv / ys)) + yzp;

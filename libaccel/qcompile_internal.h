@@ -35,7 +35,8 @@ enum pend_kind {
 	PEND_LUT, PEND_SOFTMAX, PEND_CONCAT, PEND_COPY,
 };
 
-enum lut_fn { LUT_SIGMOID, LUT_TANH, LUT_LEAKY, LUT_RELU };
+/* LUT_CLAMP: the identity, clamped to [lo, hi] like every table (Relu, Clip). */
+enum lut_fn { LUT_SIGMOID, LUT_TANH, LUT_LEAKY, LUT_CLAMP };
 
 struct qpend {
 	enum pend_kind kind;

@@ -348,6 +348,18 @@ static int lower_dequantize(struct qc *q, int ni, int x0, int y)
 		    qc_const_zp(q, n->n_inputs > 2 ? n->inputs[2] : -1,
 			     IR_U8, &zdt, &zp))
 			return qc_nosup(q, ni, "needs constant per-tensor scale");
+		/*
+		 * The zero point lives in the ISA tensor: a quantized graph
+		 * input takes it from its first consumer; anywhere else it
+		 * must be the producer's.
+		 */
+		if (q->v[x0].scale == 0) {
+			q->v[x0].scale = xs;
+			q->v[x0].zp = zp;
+			q->acts[q->v[x0].act].t.zero_point = zp;
+		} else if (q->acts[q->v[x0].act].t.zero_point != zp) {
+			return qc_nosup(q, ni, "zero point differs from its producer's");
+		}
 		*vy = q->v[x0];
 		vy->view = true;
 		vy->scale = xs;
@@ -558,7 +570,7 @@ static int lower_clamp(struct qc *q, int ni, int x0, int y)
 			return -ENOMEM;
 		p->op.opcode = ENPU_OP_LUT;
 		p->op.in[0] = (uint32_t)xa;
-		p->fn = LUT_RELU;
+		p->fn = LUT_CLAMP;
 		p->lo = lo;
 		p->hi = hi;
 		p->real = calloc(1, sizeof(double));

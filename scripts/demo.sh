@@ -5,6 +5,9 @@
 # on the NPU and on the CPU backend and print accuracy, agreement (bit-exact
 # for int8), median/p99 latency and system calls per inference side by
 # side, plus accel-bench figures for the ioctl, io_uring and SQPOLL paths.
+# Every run is also checked against the logits computed without libaccel
+# (models/digits_ref_*.npy, make_digits.py's NumPy reference): int8 bit for
+# bit, fp32 within 1e-4.
 #
 #	scripts/demo.sh [BUILD_DIR]
 #
@@ -21,9 +24,11 @@ echo "== ENPU demo: scikit-learn digits, $n held-out 8x8 images, one inference p
 
 say "host: the CPU backend on this machine (no NPU here)"
 "$O/bin/example-digits" models/digits_fp32.onnx \
-	models/digits_test_x.npy models/digits_test_y.npy --device cpu | grep -v '^SUMMARY'
+	models/digits_test_x.npy models/digits_test_y.npy --device cpu \
+	--reference models/digits_ref_fp32.npy --tolerance 1e-4 | grep -v '^SUMMARY'
 "$O/bin/example-digits" models/digits_int8.onnx \
-	models/digits_test_x.npy models/digits_test_y.npy --device cpu | grep -v '^SUMMARY'
+	models/digits_test_x.npy models/digits_test_y.npy --device cpu \
+	--reference models/digits_ref_int8.npy | grep -v '^SUMMARY'
 
 if [ "${DEMO_VM:-1}" = 0 ]; then
 	echo "DEMO_VM=0: skipping the VM"
@@ -40,7 +45,8 @@ args=(--module "$ko" --params "timeout_ms=5000" --test tests/npu/demo-guest.sh
 for b in accel-info accel-run accel-bench example-digits; do
 	args+=(--file "$O/npu-vm/$b:bin/$b")
 done
-for f in digits_int8.onnx digits_fp32.onnx digits_test_x.npy digits_test_y.npy; do
+for f in digits_int8.onnx digits_fp32.onnx digits_test_x.npy digits_test_y.npy \
+	digits_ref_int8.npy digits_ref_fp32.npy; do
 	args+=(--file "models/$f:models/$f")
 done
 set +e

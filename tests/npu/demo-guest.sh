@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: MIT
 # The demo's guest half (run by scripts/demo.sh inside the QEMU VM, enpu.ko
 # loaded): classify the digits test split on the CPU backend and on the NPU
-# (soft engine), compare them bit for bit, then measure the three submission
-# paths with accel-bench.  Exit non-zero when the NPU disagrees with the CPU.
+# (soft engine), compare them bit for bit with each other and with the
+# logits computed without libaccel (models/digits_ref_int8.npy, the NumPy QDQ
+# reference: the CPU and NPU runs share libaccel's compiler and firmware, so
+# only the reference can tell that both are right), then measure the three
+# submission paths with accel-bench.  Exit non-zero when the NPU disagrees
+# with the CPU or either disagrees with the reference.
 set -u
 D="models/digits_test_x.npy models/digits_test_y.npy"
+R="--reference models/digits_ref_int8.npy"
 T=/tmp/demo
 mkdir -p $T
 step() { echo "---- $*"; }
@@ -14,16 +19,19 @@ step "devices (accel-info)"
 ./bin/accel-info | grep -E '^Device|Driver:|ISA|Engines|Usable'
 
 step "digits test split, one image per inference, int8 model on the CPU backend"
-./bin/example-digits models/digits_int8.onnx $D --device cpu \
-	--save-logits $T/cpu.npy > $T/cpu.txt 2>&1 || { cat $T/cpu.txt; exit 1; }
+./bin/example-digits models/digits_int8.onnx $D --device cpu $R \
+	--save-logits $T/cpu.npy > $T/cpu.txt 2>&1
+crc=$?
 cat $T/cpu.txt
-step "the same on the NPU (/dev/accel/accel0, io_uring submission), compared with the CPU"
-./bin/example-digits models/digits_int8.onnx $D --device npu \
+[ -s $T/cpu.npy ] || exit 1
+step "the same on the NPU (/dev/accel/accel0, io_uring submission), compared with the CPU and the reference"
+./bin/example-digits models/digits_int8.onnx $D --device npu $R \
 	--compare $T/cpu.npy > $T/npu.txt 2>&1
 rc=$?
 cat $T/npu.txt
 step "float model (auto: runs on the CPU, says why)"
-./bin/example-digits models/digits_fp32.onnx $D --device auto 2>&1 | grep -v '^SUMMARY'
+./bin/example-digits models/digits_fp32.onnx $D --device auto \
+	--reference models/digits_ref_fp32.npy --tolerance 1e-4 2>&1 | grep -v '^SUMMARY'
 
 step "accel-bench single-stream, 300 requests per submission path"
 ./bin/accel-bench models/digits_int8.onnx --device npu --scenario single-stream \
@@ -41,8 +49,15 @@ awk '
 	printf "  %-4s %-16s accuracy %6s%%   latency p50 %8s us  p99 %8s us   syscalls/inference %s\n",
 		v["device"], v["path"], v["accuracy"], v["p50_us"], v["p99_us"], v["syscalls"]
 }
+/^SUMMARY/ { dev = v["device"] }
 /^AGREEMENT/ { agree = $0 }
-END { sub(/^AGREEMENT /, "", agree); print "  agreement NPU vs CPU: " agree }
+/^REFERENCE/ { r = $0; sub(/^REFERENCE /, "", r); ref[dev] = r }
+END {
+	sub(/^AGREEMENT /, "", agree)
+	printf "  %-38s%s\n", "agreement NPU vs CPU:", agree
+	printf "  %-38s%s\n", "CPU vs NumPy reference (no libaccel):", ref["cpu"]
+	printf "  %-38s%s\n", "NPU vs NumPy reference (no libaccel):", ref["npu"]
+}
 ' $T/cpu.txt $T/npu.txt
 echo
 echo "  accel-bench (digits int8, NPU soft engine in the VM):"
@@ -61,9 +76,13 @@ awk '
 !/^\{/ { print "  # " $0 }
 ' $T/bench.json
 echo "================================================================================="
-if [ $rc -ne 0 ]; then
-	echo "FAIL: the NPU's logits are not bit-identical to the CPU backend's"
+if [ $crc -ne 0 ]; then
+	echo "FAIL: the CPU backend's logits are not bit-identical to the NumPy reference"
 	exit 1
 fi
-echo "ok: NPU and CPU agree exactly"
+if [ $rc -ne 0 ]; then
+	echo "FAIL: the NPU's logits are not bit-identical to the CPU backend's and the NumPy reference"
+	exit 1
+fi
+echo "ok: NPU, CPU and the NumPy reference agree exactly"
 exit 0

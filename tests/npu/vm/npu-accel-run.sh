@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # In the VM: accel-info sees the soft ENPU device; accel-run --device npu
 # gives outputs byte-identical to the CPU backend for the digits models
-# (int8: every submission path), the float model falls back to the CPU under
-# auto and is refused by --device npu.  TAP.
+# (int8: every submission path) and, on the whole test split, to the NumPy
+# reference; the float model falls back to the CPU under auto and is
+# refused by --device npu.  TAP.
 n=0 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 nok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
@@ -41,6 +42,28 @@ for input in "--input models/digits_sample0.npy" "--random --seed 1" \
 	done
 done
 sed 's/^/# /' "$T/npu1-uring.txt"
+
+# The CPU and NPU runs above share libaccel's compiler and firmware, so
+# their agreement only tests the transport.  The whole test split, as one
+# batch, must also reproduce bit for bit the logits computed without
+# libaccel (models/digits_ref_int8.npy, the NumPy QDQ reference).
+payload() {	# the data of .npy file $1 (after its header) into $2
+	hl=$(od -An -tu2 -j8 -N2 "$1" | tr -d ' ')
+	tail -c $(($(wc -c < "$1") - 10 - hl)) "$1" > "$2"
+}
+payload models/digits_ref_int8.npy $T/ref.bin
+for dev in cpu npu; do
+	if ./bin/accel-run models/digits_int8.onnx --device $dev \
+		--input models/digits_test_x.npy --output $T/split-$dev.npy \
+		> $T/split-$dev.txt 2>&1 && grep -q "device:  $dev" $T/split-$dev.txt; then
+		payload $T/split-$dev.npy $T/split-$dev.bin
+		check "int8 test split on the $dev == NumPy reference logits, bit for bit" \
+			cmp $T/split-$dev.bin $T/ref.bin
+	else
+		sed 's/^/# /' $T/split-$dev.txt
+		nok "int8 test split: accel-run --device $dev failed"
+	fi
+done
 
 ./bin/accel-run models/digits_fp32.onnx --input models/digits_sample0.npy --device cpu \
 	--output $T/f-cpu.npy > $T/f-cpu.txt 2>&1

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: MIT
+# The int8 compiler, one operator pattern per case, against ONNX Runtime's
+# outputs stored in tests/qcompile/data (made by make_cases.py; the test
+# needs neither Python nor node).
+
+QCOMPILE_TESTS := $(O)/tests/qcompile/test_qcompile
+TEST_PROGS += $(QCOMPILE_TESTS)
+CHECK_SUITES += qcompile
+
+.PHONY: suite-qcompile
+suite-qcompile: $(QCOMPILE_TESTS)
+	@$(TEST_WRAP) $(O)/tests/qcompile/test_qcompile
