@@ -4,7 +4,8 @@
  * (GET_PARAM, BO_CREATE, BO_MMAP_OFFSET, BO_INFO, SUBMIT, WAIT), io_uring
  * DRM_ENPU_URING_CMD_SUBMIT, syncobjs, PRIME export/import, GEM_CLOSE,
  * mmap/munmap and close/reopen, with random and mutated-valid arguments
- * (command buffers mutated from valid LUT and FC jobs), while the parent
+ * (command buffers mutated from valid LUT and FC jobs, now and then one
+ * that runs into the job timeout), while the parent
  * SIGKILLs and respawns them at random and now and then forces an engine
  * reset through debugfs.  Afterwards the debugfs job and BO
  * counts must return to their baseline, a known-good job must still compute
@@ -473,6 +474,27 @@ static void cmdbuf_in_bo(struct dev *d, struct drm_enpu_submit *s,
 	s->cmdbuf_offset = chance(90) ? 1024 : rnd_u32();
 }
 
+/* A few processes submit one job that runs into the job timeout. */
+static int hang_budget;
+
+static void submit_hung(struct dev *d)
+{
+	static uint8_t cb[ENPU_FC_CB_SIZE];
+	struct drm_enpu_submit s;
+	uint32_t bo[3];
+
+	hang_budget = 0;
+	/* 2^32 multiply-accumulates (as enpu_timeout.c): many seconds. */
+	if (enpu_fc_bos(d->fd, 256, 4096, 4096, bo))
+		return;
+	enpu_build_fc(cb, 256, 4096, 4096);
+	enpu_fc_submit_args(&s, cb, bo);
+	count(OP_SUBMIT, enpu_ioctl(d->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
+	enpu_bo_close(d->fd, bo[0]);
+	enpu_bo_close(d->fd, bo[1]);
+	enpu_bo_close(d->fd, bo[2]);
+}
+
 static void op_submit(struct dev *d)
 {
 	static uint8_t cb[ENPU_FC_CB_SIZE + 64];
@@ -480,6 +502,10 @@ static void op_submit(struct dev *d)
 	struct drm_enpu_submit s;
 	int ret;
 
+	if (hang_budget && chance(2)) {
+		submit_hung(d);
+		return;
+	}
 	if (valid_job(d, cb, &cb_size, bo, &nbo))
 		return;
 	mutate(d, &s, cb, cb_size, bo, nbo);
@@ -632,6 +658,7 @@ static void child_run(uint64_t seed, int64_t deadline_ns)
 	dev_open(&c.d[1]);
 	if (c.d[0].fd < 0 || c.d[1].fd < 0)
 		_exit(10);
+	hang_budget = chance(4);
 
 	while (enpu_now_ns() < deadline_ns) {
 		struct dev *d = &c.d[below(2)];
