@@ -7,7 +7,8 @@
  * (command buffers mutated from valid LUT and FC jobs, now and then one
  * that runs into the job timeout), while the parent
  * SIGKILLs and respawns them at random and now and then forces an engine
- * reset through debugfs.  Afterwards the debugfs job and BO
+ * reset through debugfs.  Half the processes have a second thread issuing
+ * the same calls on the same files, racing on the same objects.  Afterwards the debugfs job and BO
  * counts must return to their baseline, a known-good job must still compute
  * the right bytes, and the VM harness fails the run on any splat in dmesg.
  *
@@ -17,6 +18,7 @@
  * round (default 14 s), ENPU_STORM_PROCS the number of processes (4).  The
  * seeds in replay_seeds[] (each once found a driver bug) run first.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/wait.h>
@@ -65,7 +67,7 @@ static void count(enum op op, int ret)
 }
 
 /* splitmix64 */
-static uint64_t rng_state;
+static __thread uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
@@ -120,8 +122,11 @@ struct child {
 
 static void dev_open(struct dev *d)
 {
+	int fd = enpu_open_device();
+
 	memset(d, 0, sizeof(*d));
-	d->fd = enpu_open_device();
+	d->fd = -1;
+	__atomic_store_n(&d->fd, fd, __ATOMIC_RELAXED);
 }
 
 static uint32_t pick_bo(const struct dev *d, uint64_t *size)
@@ -131,7 +136,7 @@ static uint32_t pick_bo(const struct dev *d, uint64_t *size)
 	if (!d->nbo || chance(5)) {
 		if (size)
 			*size = 0;
-		return chance(50) ? below(1000) : rnd_u32();
+		return chance(50) ? below(64) : rnd_u32();
 	}
 	i = below(d->nbo);
 	if (size)
@@ -475,11 +480,11 @@ static void cmdbuf_in_bo(struct dev *d, struct drm_enpu_submit *s,
 }
 
 /* A few processes submit one job that runs into the job timeout. */
-static int hang_budget;
+static __thread int hang_budget;
 
 static void submit_hung(struct dev *d)
 {
-	static uint8_t cb[ENPU_FC_CB_SIZE];
+	static __thread uint8_t cb[ENPU_FC_CB_SIZE];
 	struct drm_enpu_submit s;
 	uint32_t bo[3];
 
@@ -497,7 +502,7 @@ static void submit_hung(struct dev *d)
 
 static void op_submit(struct dev *d)
 {
-	static uint8_t cb[ENPU_FC_CB_SIZE + 64];
+	static __thread uint8_t cb[ENPU_FC_CB_SIZE + 64];
 	uint32_t bo[ENPU_ISA_MAX_SLOTS + 3], nbo, cb_size;
 	struct drm_enpu_submit s;
 	int ret;
@@ -583,8 +588,8 @@ sqe_cmd(struct io_uring_sqe *sqe, const struct drm_enpu_submit *s)
 
 static void op_uring(struct child *c, struct dev *d)
 {
-	static uint8_t cb[8][ENPU_FC_CB_SIZE + 64];
-	static uint32_t bo[8][ENPU_ISA_MAX_SLOTS + 3];
+	static __thread uint8_t cb[8][ENPU_FC_CB_SIZE + 64];
+	static __thread uint32_t bo[8][ENPU_ISA_MAX_SLOTS + 3];
 	struct __kernel_timespec ts = { .tv_nsec = 20000000 };
 	struct io_uring_cqe *cqe;
 	uint32_t nbo, cb_size;
@@ -638,15 +643,76 @@ static void op_reopen(struct child *c)
 {
 	struct dev *d = &c->d[below(2)];
 
-	if (d->fd >= 0)
-		close(d->fd);
+	int fd = d->fd;
+
+	__atomic_store_n(&d->fd, -1, __ATOMIC_RELAXED);
+	if (fd >= 0)
+		close(fd);
 	dev_open(d);
 	count(OP_REOPEN, d->fd < 0 ? -ENODEV : 0);
+}
+
+/*
+ * The second thread of a storm process: random operations on the same two
+ * files (their current fds, read each time: the main thread reopens them)
+ * with its own objects and handles guessed from the other thread's, so
+ * that GEM_CLOSE, syncobj destroy and SUBMIT race on the same objects.  No
+ * mmap: a stale fd may by then be another file, say an io_uring.
+ */
+struct racer {
+	struct child *main;
+	uint64_t seed;
+	int64_t deadline_ns;
+};
+
+static void *racer_run(void *arg)
+{
+	const struct racer *r = arg;
+	struct child *c = calloc(1, sizeof(*c));
+	int k;
+
+	if (!c)
+		return NULL;
+	rng_state = r->seed;
+	while (enpu_now_ns() < r->deadline_ns) {
+		struct dev *d;
+
+		for (k = 0; k < 2; k++) {
+			int fd = __atomic_load_n(&r->main->d[k].fd,
+						 __ATOMIC_RELAXED);
+
+			if (fd != c->d[k].fd) {
+				memset(&c->d[k], 0, sizeof(c->d[k]));
+				c->d[k].fd = fd;
+			}
+		}
+		d = &c->d[below(2)];
+		if (d->fd < 0) {
+			usleep(1000);
+			continue;
+		}
+		switch (below(100) < 25 ? OP_SUBMIT : below(OP_COUNT)) {
+		case OP_GET_PARAM: op_get_param(d); break;
+		case OP_BO_CREATE: op_bo_create(d); break;
+		case OP_BO_MMAP_OFFSET: op_bo_mmap_offset(d); break;
+		case OP_BO_INFO: op_bo_info(d); break;
+		case OP_SUBMIT: op_submit(d); break;
+		case OP_WAIT: op_wait(d); break;
+		case OP_URING: op_uring(c, d); break;
+		case OP_SYNCOBJ: op_syncobj(d); break;
+		case OP_PRIME: op_prime(c); break;
+		case OP_GEM_CLOSE: op_gem_close(d); break;
+		default: break;
+		}
+	}
+	return NULL;
 }
 
 /* The body of a storm process: random operations until @deadline_ns. */
 static void child_run(uint64_t seed, int64_t deadline_ns)
 {
+	struct racer racer;
+	pthread_t thread;
 	struct child c;
 	int i;
 
@@ -659,6 +725,11 @@ static void child_run(uint64_t seed, int64_t deadline_ns)
 	if (c.d[0].fd < 0 || c.d[1].fd < 0)
 		_exit(10);
 	hang_budget = chance(4);
+	racer.main = &c;
+	racer.seed = rnd();
+	racer.deadline_ns = deadline_ns;
+	if (chance(50) && pthread_create(&thread, NULL, racer_run, &racer))
+		_exit(11);
 
 	while (enpu_now_ns() < deadline_ns) {
 		struct dev *d = &c.d[below(2)];
