@@ -5,16 +5,18 @@
  * DRM_ENPU_URING_CMD_SUBMIT, syncobjs, PRIME export/import, GEM_CLOSE,
  * mmap/munmap and close/reopen, with random and mutated-valid arguments
  * (command buffers mutated from valid LUT and FC jobs, now and then one
- * that runs into the job timeout), while the parent
- * SIGKILLs and respawns them at random and now and then forces an engine
- * reset through debugfs.  Half the processes have a second thread issuing
- * the same calls on the same files, racing on the same objects.  Afterwards the debugfs job and BO
- * counts must return to their baseline, a known-good job must still compute
- * the right bytes, and the VM harness fails the run on any splat in dmesg.
+ * that runs into the job timeout), while the parent SIGKILLs and respawns
+ * them at random and now and then forces an engine reset through debugfs.
+ * Half the processes have a second thread issuing the same calls on the
+ * same files, racing on the same objects.  Afterwards the debugfs job and
+ * BO counts must return to their baseline, a known-good job must still
+ * compute the right bytes, and the VM harness fails the run on any splat
+ * in dmesg.
  *
  * Plain C printing TAP.  Seeded: the seed of every round is printed;
- * ENPU_STORM_SEED=0x... replays one round (the sequences of operations are
- * the seed's; timing is not), ENPU_STORM_SECS sets the length of the new
+ * ENPU_STORM_SEED=0x... replays one round (the seed fixes every process's
+ * random choices and the kill schedule's; the timing of the kills and what
+ * the kernel returns still vary), ENPU_STORM_SECS sets the length of the new
  * round (default 14 s), ENPU_STORM_PROCS the number of processes (4).  The
  * seeds in replay_seeds[] (each once found a driver bug) run first.
  */
@@ -997,7 +999,8 @@ int main(void)
 		       (unsigned long long)seeds[i],
 		       (unsigned long long)seeds[i]);
 		r = storm(dbg, seeds[i], procs, s, &kills, &spawns, &resets);
-		tap(r == 0, "storm seed %#llx: %d s, %d processes spawned, %d killed, %d engine resets%s",
+		tap(r == 0, "storm seed %#llx: %d s, %d processes spawned, "
+		    "%d killed, %d engine resets%s",
 		    (unsigned long long)seeds[i], s, spawns, kills, resets,
 		    r < 0 ? ", a process stuck in the kernel" :
 		    r > 0 ? ", processes ended badly" : "");
