@@ -28,7 +28,11 @@ KSFT_CFLAGS := -std=gnu11 -O2 -g -Wall -Werror -static \
 	-I$(ENPU_CACHE)/kselftest -I$(TOP)/uapi -I/usr/include/libdrm
 KSFT_LDLIBS := -luring -lpthread
 VM_TIMEOUT ?= 600
-ENPU_MODULE_PARAMS ?= timeout_ms=1000
+# enpu_timeout.c fails unless timeout_ms <= 2000.
+ENPU_MODULE_PARAMS ?= timeout_ms=2000
+# Debian's modules for the guest: vgem provides the fences that gate jobs
+# in the kselftests (enpu_test.h, struct enpu_gate).
+KSFT_VM_KMODS ?= drm drm_shmem_helper gpu-sched vgem
 
 .PHONY: module module-check kselftests suite-kernel enpu-kmod-tree uapi-check \
 	checkpatch
@@ -100,9 +104,11 @@ checkpatch:
 	if grep -qE '(ERROR|WARNING):' $(O)/checkpatch.log; then \
 		grep -E '(ERROR|WARNING):' $(O)/checkpatch.log; exit 1; fi
 
-# The VM harness fails the run on any kernel splat in dmesg.
+# The VM harness fails the run on any kernel splat in dmesg, and when the
+# device node did not appear after insmod.
 suite-kernel: module module-check checkpatch kselftests
 	@tests/vm/run-vm.sh --module $(ENPU_KO) \
 		$(if $(ENPU_MODULE_PARAMS),--params '$(ENPU_MODULE_PARAMS)') \
+		--kmods '$(KSFT_VM_KMODS)' --expect-dev /dev/accel/accel0 \
 		$(foreach t,$(KSFT_PROGS),--test $(t)) \
 		--timeout $(VM_TIMEOUT) --out $(O)/vm-kernel --name kernel

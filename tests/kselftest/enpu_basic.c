@@ -12,9 +12,7 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	self->fd = enpu_open_device();
-	if (self->fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_OPEN_DEVICE(self->fd, return);
 }
 
 FIXTURE_TEARDOWN(dev)

@@ -11,9 +11,7 @@ FIXTURE(bo) {
 
 FIXTURE_SETUP(bo)
 {
-	self->fd = enpu_open_device();
-	if (self->fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_OPEN_DEVICE(self->fd, return);
 }
 
 FIXTURE_TEARDOWN(bo)

@@ -94,13 +94,11 @@ FIXTURE_SETUP(reset)
 	int fd = enpu_open_device();
 
 	self->c[0].fd = self->c[1].fd = -1;
-	if (fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_REQUIRE(fd >= 0, return, "no enpu accel device (module not loaded?)");
 	ASSERT_EQ(0, enpu_ioctl(fd, DRM_IOCTL_ENPU_GET_PARAM, &p));
 	close(fd);
 	self->dbg = enpu_debugfs_dir("reset");
-	if (!self->dbg)
-		SKIP(return, "debugfs reset file of the device not found");
+	ENPU_REQUIRE(self->dbg, return, "debugfs reset file of the device not found");
 	/* Only this test's jobs and BOs count from here on. */
 	ASSERT_EQ(0, enpu_debugfs_settle(self->dbg, "jobs", 0));
 	ASSERT_EQ(0, client_init(&self->c[0]));

@@ -121,8 +121,7 @@ FIXTURE_SETUP(fair)
 	int fd = enpu_open_device();
 
 	self->res = MAP_FAILED;
-	if (fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_REQUIRE(fd >= 0, return, "no enpu accel device (module not loaded?)");
 	close(fd);
 	self->res = mmap(NULL, sizeof(*self->res), PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -234,9 +233,7 @@ TEST(high_priority_first)
 	long long rank_hi = 0, rank_lo = 0;
 	int32_t status;
 
-	fd = enpu_open_device();
-	if (fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_OPEN_DEVICE(fd, return);
 	enpu_build_fc(cb, JOB_M, JOB_K, JOB_N);
 	/* 16 times a normal job: the others are all queued long before. */
 	enpu_build_fc(gate_cb, 16 * JOB_M, JOB_K, JOB_N);
@@ -322,9 +319,7 @@ TEST(dependent_job_waits_for_its_input)
 	uint64_t a_id;
 	int fd, explicit;
 
-	fd = enpu_open_device();
-	if (fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_OPEN_DEVICE(fd, return);
 	ASSERT_EQ(0, enpu_syncobj_create(fd, &sync));
 	/* Once with the implicit (shared BO) dependency only, once also
 	 * with an explicit in-syncobj on A's fence.

@@ -16,9 +16,7 @@ FIXTURE(sub) {
 
 FIXTURE_SETUP(sub)
 {
-	self->fd = enpu_open_device();
-	if (self->fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_OPEN_DEVICE(self->fd, return);
 	ASSERT_EQ(0, enpu_lut_job_init(self->fd, &self->j, 1));
 }
 
@@ -228,40 +226,53 @@ TEST_F(sub, priorities)
 	}
 }
 
-/* 1000 jobs in flight, each writing its own output BO. */
+/*
+ * 1000 jobs in flight at once: all held back by a gate (an in-syncobj no
+ * job signals) until debugfs shows every one of them queued, then each
+ * writes its own distinct output region, all checked.
+ */
 TEST_F(sub, many_jobs)
 {
-	enum { JOBS = 1000, OUTS = 8 };
-	uint32_t outs[OUTS], handles[OUTS][2];
-	uint64_t ids[JOBS];
-	int8_t *maps[OUTS];
-	int i, failed = 0;
+	enum { JOBS = 1000 };
+	const char *dbg = enpu_debugfs_dir("jobs");
+	static uint64_t ids[JOBS];
+	struct enpu_gate gate;
+	struct enpu_many m;
+	uint32_t sync;
+	long jobs0;
+	int i, ret, failed = 0;
 	int32_t status;
 
-	for (i = 0; i < OUTS; i++) {
-		ASSERT_EQ(0, enpu_bo_create(self->fd, ENPU_T_BO_SIZE, &outs[i]));
-		maps[i] = enpu_bo_map(self->fd, outs[i], ENPU_T_BO_SIZE);
-		ASSERT_NE(NULL, maps[i]);
-		handles[i][0] = self->j.bo[0];
-		handles[i][1] = outs[i];
-	}
+	ENPU_REQUIRE(dbg, return, "debugfs for the device not found");
+	ret = enpu_gate_init(&gate);
+	ENPU_REQUIRE(ret != -ENODEV, return, "no vgem device for the gate");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, enpu_gate_syncobj(self->fd, &gate, &sync));
+	ASSERT_EQ(0, enpu_many_init(self->fd, &m, JOBS, sync));
+	jobs0 = enpu_debugfs_settle(dbg, "jobs", 0);
+	ASSERT_LE(0, jobs0);
+
 	for (i = 0; i < JOBS; i++) {
-		self->j.s.bo_handles = (uintptr_t)handles[i % OUTS];
 		ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT,
-					&self->j.s));
-		ids[i] = self->j.s.job_id;
+					&m.s[i]));
+		ids[i] = m.s[i].job_id;
 	}
+	/* All queued at once: none can have run with the gate closed. */
+	EXPECT_EQ(jobs0 + JOBS, enpu_debugfs_read(dbg, "jobs", NULL));
+	EXPECT_EQ(JOBS, enpu_many_check(&m));
+	/* 0, not -ETIMEDOUT: the gate was still closed until now. */
+	ASSERT_EQ(0, enpu_gate_open(&gate));
+
 	for (i = 0; i < JOBS; i++) {
 		status = 1;
 		ASSERT_EQ(0, enpu_wait(self->fd, ids[i], 300 * SEC, &status));
 		failed += status != 0;
 	}
 	EXPECT_EQ(0, failed);
-	for (i = 0; i < OUTS; i++) {
-		EXPECT_EQ(0, enpu_t_check(maps[i], ENPU_T_N, 1));
-		munmap(maps[i], ENPU_T_BO_SIZE);
-		EXPECT_EQ(0, enpu_bo_close(self->fd, outs[i]));
-	}
+	EXPECT_EQ(0, enpu_many_check(&m));
+	EXPECT_EQ(jobs0, enpu_debugfs_settle(dbg, "jobs", jobs0));
+	enpu_many_fini(&m);
+	enpu_gate_fini(&gate);
 }
 
 /* Closing the file with jobs queued must neither hang nor leak. */

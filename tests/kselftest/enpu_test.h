@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 
 #include <drm/enpu_accel.h>
@@ -59,6 +60,43 @@ static inline int enpu_open_device(void)
 	}
 	return -1;
 }
+
+/*
+ * Inside the test VM (tests/vm/init.sh exports ENPU_VM=1) the module was
+ * loaded so that these tests run: a missing device, debugfs or kernel
+ * feature there is a failure.  On a development box it is a skip.
+ */
+static inline int enpu_in_vm(void)
+{
+	const char *v = getenv("ENPU_VM");
+
+	return v && *v && strcmp(v, "0");
+}
+
+/*
+ * In a kselftest harness test or fixture setup: when @cond is false, SKIP
+ * (outside the VM) or FAIL (inside it) with the message, then @statement.
+ */
+#define ENPU_REQUIRE(cond, statement, fmt, ...)				\
+	do {								\
+		if (cond)						\
+			break;						\
+		if (enpu_in_vm()) {					\
+			TH_LOG("FAIL inside the test VM (ENPU_VM=1): " fmt, \
+			       ##__VA_ARGS__);				\
+			_metadata->exit_code = KSFT_FAIL;		\
+			statement;					\
+		}							\
+		SKIP(statement, fmt, ##__VA_ARGS__);			\
+	} while (0)
+
+/* Open the device into @fd or SKIP/FAIL as ENPU_REQUIRE(), then @statement. */
+#define ENPU_OPEN_DEVICE(fd, statement)					\
+	do {								\
+		(fd) = enpu_open_device();				\
+		ENPU_REQUIRE((fd) >= 0, statement,			\
+			     "no enpu accel device (module not loaded?)"); \
+	} while (0)
 
 static inline int enpu_bo_create(int fd, uint64_t size, uint32_t *handle)
 {
@@ -174,9 +212,13 @@ static inline void enpu_t_op(struct enpu_op *op, uint32_t opcode)
 	op->act_max = 127;
 }
 
-/* Build out[i] = table[in[i] + 128] over n elements, output at out_off. */
-static inline void enpu_build_lut(struct enpu_lut_cmdbuf *cb, uint32_t n,
-				  uint64_t out_off)
+/*
+ * Build out[i] = table[in[i] + 128] over n elements: inputs at @in_off and
+ * the table at @table_off in slot 0, outputs at @out_off in slot 1.
+ */
+static inline void enpu_build_lut_at(struct enpu_lut_cmdbuf *cb, uint32_t n,
+				     uint64_t in_off, uint64_t table_off,
+				     uint64_t out_off)
 {
 	struct enpu_cmdbuf_header h;
 	struct enpu_tensor t[3];
@@ -186,13 +228,20 @@ static inline void enpu_build_lut(struct enpu_lut_cmdbuf *cb, uint32_t n,
 	enpu_t_header(&h, ENPU_T_CMDBUF_SIZE, 2, ENPU_T_CMDBUF_SIZE, 0);
 	memcpy(cb->bytes, &h, sizeof(h));
 
-	enpu_t_tensor(&t[0], 0, 0, n);
-	enpu_t_tensor(&t[1], 0, ENPU_T_TABLE_OFF, 256);
+	enpu_t_tensor(&t[0], 0, in_off, n);
+	enpu_t_tensor(&t[1], 0, table_off, 256);
 	enpu_t_tensor(&t[2], 1, out_off, n);
 	memcpy(cb->bytes + h.tensor_offset, t, sizeof(t));
 
 	enpu_t_op(&op, ENPU_OP_LUT);
 	memcpy(cb->bytes + h.op_offset, &op, sizeof(op));
+}
+
+/* The same with inputs at 0, the table at ENPU_T_TABLE_OFF. */
+static inline void enpu_build_lut(struct enpu_lut_cmdbuf *cb, uint32_t n,
+				  uint64_t out_off)
+{
+	enpu_build_lut_at(cb, n, 0, ENPU_T_TABLE_OFF, out_off);
 }
 
 /* Independent reference data: a pseudo-random input and an affine table. */
@@ -457,6 +506,214 @@ static inline long enpu_debugfs_settle(const char *dir, const char *file,
 		v = enpu_debugfs_read(dir, file, NULL);
 	}
 	return v;
+}
+
+/*
+ * Many distinct LUT jobs on one input and one output BO: job j reads
+ * ENPU_M_N inputs at j * ENPU_M_N (filled for seed ENPU_M_SEED + j) and the
+ * table placed after all inputs, and writes ENPU_M_N outputs at
+ * j * ENPU_M_N.  Every job writes different bytes to its own region, so
+ * enpu_many_check() sees each job that did not run (or ran another's
+ * command buffer).
+ */
+#define ENPU_M_N	128
+#define ENPU_M_SEED	1000
+
+struct enpu_many {
+	uint32_t jobs;
+	uint32_t bo[2];
+	size_t in_size, out_size;
+	int8_t *in, *out;
+	struct enpu_lut_cmdbuf *cb;	/* one per job */
+	struct drm_enpu_submit *s;	/* one per job */
+};
+
+static inline int enpu_many_init(int fd, struct enpu_many *m, uint32_t jobs,
+				 uint32_t in_syncobj)
+{
+	uint64_t table = (uint64_t)jobs * ENPU_M_N;
+	uint32_t j, i;
+
+	memset(m, 0, sizeof(*m));
+	m->jobs = jobs;
+	m->in_size = table + 256;
+	m->out_size = table;
+	m->cb = calloc(jobs, sizeof(*m->cb));
+	m->s = calloc(jobs, sizeof(*m->s));
+	if (!m->cb || !m->s ||
+	    enpu_bo_create(fd, m->in_size, &m->bo[0]) ||
+	    enpu_bo_create(fd, m->out_size, &m->bo[1]))
+		return -1;
+	m->in = enpu_bo_map(fd, m->bo[0], m->in_size);
+	m->out = enpu_bo_map(fd, m->bo[1], m->out_size);
+	if (!m->in || !m->out)
+		return -1;
+	for (j = 0; j < jobs; j++)
+		for (i = 0; i < ENPU_M_N; i++)
+			m->in[(size_t)j * ENPU_M_N + i] =
+				enpu_t_input(i, ENPU_M_SEED + j);
+	for (i = 0; i < 256; i++)
+		m->in[table + i] = enpu_t_table((int)i - 128);
+	memset(m->out, 0x55, m->out_size);
+	for (j = 0; j < jobs; j++) {
+		enpu_build_lut_at(&m->cb[j], ENPU_M_N, (uint64_t)j * ENPU_M_N,
+				  table, (uint64_t)j * ENPU_M_N);
+		enpu_t_submit_args(&m->s[j], &m->cb[j], m->bo);
+		m->s[j].in_syncobj = in_syncobj;
+	}
+	return 0;
+}
+
+/* Number of jobs whose output region differs from the reference. */
+static inline uint32_t enpu_many_check(const struct enpu_many *m)
+{
+	uint32_t j, bad = 0;
+
+	for (j = 0; j < m->jobs; j++)
+		bad += enpu_t_check(m->out + (size_t)j * ENPU_M_N, ENPU_M_N,
+				    ENPU_M_SEED + j) != 0;
+	return bad;
+}
+
+static inline void enpu_many_fini(struct enpu_many *m)
+{
+	if (m->in)
+		munmap(m->in, m->in_size);
+	if (m->out)
+		munmap(m->out, m->out_size);
+	free(m->cb);
+	free(m->s);
+}
+
+/*
+ * A gate: a fence nothing in enpu signals, so that jobs given it as their
+ * in_syncobj are all queued (counted in debugfs "jobs") until the test
+ * opens it.  It comes from vgem, the virtual GEM driver (loaded in the
+ * test VM): a fence attached to a vgem BO, exported from its dma-buf as a
+ * sync_file, which any process imports into a syncobj of its own.  vgem
+ * signals it by itself after 10 s, which bounds a test that dies with the
+ * gate closed.  The vgem uAPI (include/uapi/drm/vgem_drm.h), not in libdrm:
+ */
+struct enpu_t_vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;		/* 1: VGEM_FENCE_WRITE */
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct enpu_t_vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define ENPU_T_VGEM_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct enpu_t_vgem_fence_attach)
+#define ENPU_T_VGEM_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct enpu_t_vgem_fence_signal)
+
+struct enpu_gate {
+	int vgem;		/* the vgem device, -1 if none */
+	uint32_t fence;		/* vgem's fence id */
+	int sync_file;		/* the fence as a sync_file */
+};
+
+/* The first /dev/dri/cardN whose driver is vgem; -1 if none. */
+static inline int enpu_open_vgem(void)
+{
+	char path[64], name[32];
+	int i, fd;
+
+	for (i = 0; i < 64; i++) {
+		struct drm_version v;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (enpu_ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
+		    !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* A closed gate; -ENODEV without vgem, another -errno on failure. */
+static inline int enpu_gate_init(struct enpu_gate *g)
+{
+	struct drm_mode_create_dumb dumb = {
+		.width = 1024, .height = 1, .bpp = 32,
+	};
+	struct enpu_t_vgem_fence_attach att = { .flags = 1 };
+	struct drm_prime_handle ph = { .flags = DRM_CLOEXEC, .fd = -1 };
+	struct dma_buf_export_sync_file es = {
+		.flags = DMA_BUF_SYNC_RW, .fd = -1,
+	};
+	int ret;
+
+	g->sync_file = -1;
+	g->vgem = enpu_open_vgem();
+	if (g->vgem < 0)
+		return -ENODEV;
+	ret = enpu_ioctl(g->vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
+	if (ret)
+		return ret;
+	att.handle = dumb.handle;
+	ret = enpu_ioctl(g->vgem, ENPU_T_VGEM_FENCE_ATTACH, &att);
+	if (ret)
+		return ret;
+	g->fence = att.out_fence;
+	ph.handle = dumb.handle;
+	ret = enpu_ioctl(g->vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
+	if (ret)
+		return ret;
+	ret = enpu_ioctl(ph.fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &es);
+	close(ph.fd);
+	if (ret)
+		return ret;
+	g->sync_file = es.fd;
+	return 0;
+}
+
+/* A new syncobj of @fd holding the gate's fence (for in_syncobj). */
+static inline int enpu_gate_syncobj(int fd, const struct enpu_gate *g,
+				    uint32_t *handle)
+{
+	struct drm_syncobj_handle h = {
+		.flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+		.fd = g->sync_file,
+	};
+	int ret = enpu_syncobj_create(fd, handle);
+
+	if (ret)
+		return ret;
+	h.handle = *handle;
+	return enpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &h);
+}
+
+/*
+ * Open the gate: 0, or -ETIMEDOUT when vgem's 10 s timer had opened it
+ * already (so the jobs were not all held back the whole time).
+ */
+static inline int enpu_gate_open(struct enpu_gate *g)
+{
+	struct enpu_t_vgem_fence_signal sig = { .fence = g->fence };
+
+	return enpu_ioctl(g->vgem, ENPU_T_VGEM_FENCE_SIGNAL, &sig);
+}
+
+/* Close the gate's files (an unopened gate then opens by vgem's timer). */
+static inline void enpu_gate_fini(struct enpu_gate *g)
+{
+	if (g->sync_file >= 0)
+		close(g->sync_file);
+	if (g->vgem >= 0)
+		close(g->vgem);
+	g->sync_file = g->vgem = -1;
 }
 
 #endif /* _ENPU_TEST_H_ */

@@ -21,13 +21,10 @@ FIXTURE_SETUP(ur)
 	int ret;
 
 	self->have_ring = 0;
-	self->fd = enpu_open_device();
-	if (self->fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_OPEN_DEVICE(self->fd, return);
 	ASSERT_EQ(0, enpu_lut_job_init(self->fd, &self->j, 7));
 	ret = io_uring_queue_init(1024, &self->ring, IORING_SETUP_SQE128);
-	if (ret)
-		SKIP(return, "io_uring with SQE128 unavailable: %d", ret);
+	ENPU_REQUIRE(!ret, return, "io_uring with SQE128 unavailable: %d", ret);
 	self->have_ring = 1;
 }
 
@@ -124,19 +121,45 @@ TEST_F(ur, needs_sqe128)
 	io_uring_queue_exit(&small);
 }
 
-/* 1000 SQEs, one io_uring_enter, each becomes a job with its own CQE. */
+/*
+ * 1000 SQEs, one io_uring_enter, each becomes a job with its own CQE: all
+ * held back by a gate (an in-syncobj no job signals) until debugfs shows
+ * every one queued, then each writes its own distinct output region.
+ */
 TEST_F(ur, thousand_in_flight)
 {
 	enum { JOBS = 1000 };
+	const char *dbg = enpu_debugfs_dir("jobs");
 	static uint8_t seen[JOBS];
 	struct io_uring_cqe *cqe;
-	int i, bad = 0, dup = 0;
+	struct enpu_gate gate;
+	struct enpu_many m;
+	uint32_t sync;
+	long jobs0;
+	int i, ret, bad = 0, dup = 0;
+
+	ENPU_REQUIRE(dbg, return, "debugfs for the device not found");
+	ret = enpu_gate_init(&gate);
+	ENPU_REQUIRE(ret != -ENODEV, return, "no vgem device for the gate");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, enpu_gate_syncobj(self->fd, &gate, &sync));
+	ASSERT_EQ(0, enpu_many_init(self->fd, &m, JOBS, sync));
+	jobs0 = enpu_debugfs_settle(dbg, "jobs", 0);
+	ASSERT_LE(0, jobs0);
 
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < JOBS; i++)
 		prep_submit(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
-			    &self->j.s, i);
+			    &m.s[i], i);
 	ASSERT_EQ(JOBS, io_uring_submit(&self->ring));
+	/* A rejected SQE would have its CQE now; a queued one cannot. */
+	EXPECT_EQ(0, io_uring_cq_ready(&self->ring));
+	/* All queued at once: none can have run with the gate closed. */
+	EXPECT_EQ(jobs0 + JOBS, enpu_debugfs_read(dbg, "jobs", NULL));
+	EXPECT_EQ(JOBS, enpu_many_check(&m));
+	/* 0, not -ETIMEDOUT: the gate was still closed until now. */
+	ASSERT_EQ(0, enpu_gate_open(&gate));
+
 	for (i = 0; i < JOBS; i++) {
 		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
 		if (cqe->res != 0)
@@ -147,7 +170,10 @@ TEST_F(ur, thousand_in_flight)
 	}
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, dup);
-	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 7));
+	EXPECT_EQ(0, enpu_many_check(&m));
+	EXPECT_EQ(jobs0, enpu_debugfs_settle(dbg, "jobs", jobs0));
+	enpu_many_fini(&m);
+	enpu_gate_fini(&gate);
 }
 
 /* Tearing the ring down with commands in flight cancels or completes them. */
@@ -188,8 +214,8 @@ TEST_F(ur, sqpoll)
 	int i, ret, bad = 0, dup = 0;
 
 	ret = io_uring_queue_init_params(JOBS, &sq, &p);
-	if (ret == -EPERM || ret == -EINVAL)
-		SKIP(return, "SQPOLL ring not available: %d", ret);
+	ENPU_REQUIRE(ret != -EPERM && ret != -EINVAL, return,
+		     "SQPOLL ring not available: %d", ret);
 	ASSERT_EQ(0, ret);
 
 	/* A tensor past the end of its BO: rejected in the CQE. */

@@ -49,6 +49,7 @@ npu-vm-progs: $(NPU_VM_PROGS)
 
 # Guest layout (/opt/enpu): bin/<tools>, models/<data>, the tests at the top.
 NPU_VM_ARGS = --module $(ENPU_KO) --params '$(NPU_VM_PARAMS)' \
+	--expect-dev /dev/accel/accel0 \
 	$(foreach b,$(NPU_VM_BINS),--file $(b):bin/$(notdir $(b))) \
 	$(foreach f,$(NPU_VM_MODELS),--file models/$(f):models/$(f)) \
 	--test $(NPU_VM_DIR)/test_npu \

@@ -5,9 +5,10 @@
 #
 # Loads the kernel modules listed in /etc/enpu/kmods (Debian's drm,
 # drm_shmem_helper, gpu-sched and their dependencies, in dependency order),
-# then the modules under test from /etc/enpu/modules, runs every program in
-# /etc/enpu/tests from /opt/enpu, unloads the modules under test, dumps dmesg
-# and powers off.  Everything the host needs goes to the second serial port
+# then the modules under test from /etc/enpu/modules, checks that the device
+# nodes in /etc/enpu/devices appeared (TAP block "devices"), runs every
+# program in /etc/enpu/tests from /opt/enpu, unloads the modules under test,
+# dumps dmesg and powers off.  Everything the host needs goes to the second serial port
 # (/dev/ttyS1) between "ENPU-VM: ..." marker lines, parsed by run-vm.sh:
 #
 #   ENPU-VM: BEGIN kernel=<uname -r>
@@ -109,6 +110,30 @@ unload_list() {
 	return $bad
 }
 
+# TAP for each device node of $1 that must exist once the modules are
+# loaded (devtmpfs creates them; allow up to 10 s).
+check_devices() {
+	n=0
+	bad=0
+	while read -r dev; do
+		[ -n "$dev" ] || continue
+		n=$((n + 1))
+		i=0
+		while [ ! -e "$dev" ] && [ $i -lt 10 ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		if [ -e "$dev" ]; then
+			echo "ok $n - $dev present"
+		else
+			echo "not ok $n - $dev did not appear after insmod"
+			bad=1
+		fi
+	done < "$1"
+	echo "1..$n"
+	return $bad
+}
+
 run_test() {
 	cd /opt/enpu || return 1
 	case $1 in
@@ -120,6 +145,9 @@ run_test() {
 block kmods load_list /etc/enpu/kmods
 if [ -s /etc/enpu/modules ]; then
 	block insmod load_list /etc/enpu/modules
+fi
+if [ -s /etc/enpu/devices ]; then
+	block devices check_devices /etc/enpu/devices
 fi
 while read -r t; do
 	[ -n "$t" ] && block "$t" run_test "$t"

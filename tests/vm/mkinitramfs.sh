@@ -18,6 +18,9 @@
 #   --kmods 'a b c'    kernel modules to load (default: $ENPU_VM_KMODS or
 #                      'drm drm_shmem_helper gpu-sched')
 #   --test-timeout S   per-test timeout inside the guest (default 300)
+#   --expect-dev PATH  a device node (e.g. /dev/accel/accel0) that must
+#                      exist after the modules under test are loaded; the
+#                      guest checks it as the TAP block "devices"
 #   --kernel-env FILE  from scripts/kernel-deps.sh
 #                      (default $ENPU_CACHE/kernel.env)
 #
@@ -35,6 +38,7 @@ modules=()
 params=()
 tests=()
 files=()
+devs=()
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 
@@ -49,8 +53,9 @@ while [ $# -gt 0 ]; do
 	--file) files+=("$2"); shift ;;
 	--kmods) kmods=$2; shift ;;
 	--test-timeout) test_timeout=$2; shift ;;
+	--expect-dev) devs+=("$2"); shift ;;
 	--kernel-env) kenv=$2; shift ;;
-	-h|--help) sed -n '3,25p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -165,6 +170,10 @@ for f in "${files[@]}"; do
 done
 [ -d "$stage/lib64" ] || ln -s lib "$stage/lib64"
 echo "TEST_TIMEOUT=$test_timeout" >"$stage/etc/enpu/config"
+: >"$stage/etc/enpu/devices"
+for d in ${devs[@]+"${devs[@]}"}; do
+	echo "$d" >>"$stage/etc/enpu/devices"
+done
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z |

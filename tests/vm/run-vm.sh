@@ -8,7 +8,7 @@
 #           --test build/tests/kselftest/enpu_basic --test ... --timeout 900
 #
 # Options (all mkinitramfs.sh options are passed through: --module, --params,
-# --test, --file, --kmods, --test-timeout, --kernel-env):
+# --test, --file, --kmods, --test-timeout, --expect-dev, --kernel-env):
 #   --timeout S     hard limit for the whole VM run (default $VM_TIMEOUT or 600)
 #   --out DIR       logs and initramfs go here (default build/vm)
 #   --initrd FILE   boot this initramfs instead of building one
@@ -57,7 +57,7 @@ while [ $# -gt 0 ]; do
 	--kernel-env) kenv=$2; mkargs+=("$1" "$2"); shift ;;
 	-v) verbose=1 ;;
 	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \?//'; exit 0 ;;
-	--module|--params|--test|--file|--kmods|--test-timeout)
+	--module|--params|--test|--file|--kmods|--test-timeout|--expect-dev)
 		mkargs+=("$1" "$2"); shift ;;
 	*) echo "run-vm: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 #
 # Self-test of the VM harness: the failures it exists to catch must fail the
-# run, with the right counts.  Two boots:
+# run, with the right counts.  Three boots:
 #  1. hello.ko loaded with warn=1 (a WARNING splat in dmesg) and the programs
 #     in tests/vm/selftest/: a failing TAP point, a crash before the plan is
 #     complete, a skip, a hang past --test-timeout, and a pass;
-#  2. a test that hangs past the whole VM's --timeout.
+#  2. a test that hangs past the whole VM's --timeout;
+#  3. only passing tests, but a device node named by --expect-dev that the
+#     module never creates (next to one that exists).
 # Each run-vm.sh must exit non-zero with the expected summary and reasons.
 #
 #   tests/vm/selftest.sh HELLO_KO OUTDIR
@@ -60,6 +62,20 @@ log2=$out/run2.txt
 expect_rc $? "run 2 fails"
 expect "$log2" "VM timeout reported" "VM timed out after 20s"
 expect "$log2" "missing END reported" "no END marker"
+
+log3=$out/run3.txt
+"$HERE/run-vm.sh" --name selftest --out "$out/run3" --timeout 300 \
+	--module "$ko" --expect-dev /dev/null \
+	--expect-dev /dev/accel/enpu-selftest-missing \
+	--test "$st/pass.sh" >"$log3" 2>&1
+expect_rc $? "run 3 fails"
+# kmods 4 + insmod 1 + /dev/null 1 + pass 1 + rmmod 1 passed; the missing
+# node failed.
+expect "$log3" "run 3 counts" "selftest: 8 passed, 1 failed, 0 skipped"
+expect "$log3" "present node passes" "ok 1 - /dev/null present"
+expect "$log3" "missing node reported" \
+	"not ok 2 - /dev/accel/enpu-selftest-missing did not appear"
+expect "$log3" "missing node fails the run" "devices: 1 failed"
 
 echo "1..$n"
 echo "vm-selftest: $((n - fails)) passed, $fails failed, 0 skipped"
