@@ -121,9 +121,7 @@ static void expect_times_out(struct __test_metadata *_metadata,
 	uint8_t *cb;
 	int fd;
 
-	fd = enpu_open_device();
-	if (fd < 0)
-		SKIP(return, "no enpu accel device (module not loaded?)");
+	ENPU_OPEN_DEVICE(fd, return);
 	ASSERT_EQ(0, enpu_ioctl(fd, DRM_IOCTL_ENPU_GET_PARAM, &p));
 	ASSERT_LE(p.value, 2000) {
 		TH_LOG("job timeout %llu ms: load enpu with timeout_ms<=2000",
