@@ -82,10 +82,14 @@ static int enpu_uring_submit(struct io_uring_cmd *cmd,
 	memcpy(&payload, io_uring_sqe_cmd(cmd->sqe), sizeof(payload));
 	/* Reserved for growth, as every pad of the ABI. */
 	if (memchr_inv(payload.bytes + sizeof(*args), 0,
-		       sizeof(payload) - sizeof(*args)))
+		       sizeof(payload) - sizeof(*args))) {
+		drm_dbg(file->minor->dev, "uring submit: command tail not zero\n");
 		return -EINVAL;
-	if (args->job_id)
+	}
+	if (args->job_id) {
+		drm_dbg(file->minor->dev, "uring submit: job_id not zero\n");
 		return -EINVAL;
+	}
 	if (nonblock && args->cmdbuf_size > ENPU_URING_INLINE_MAX)
 		return -EAGAIN;
 
