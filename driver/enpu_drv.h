@@ -79,10 +79,12 @@ extern unsigned int enpu_debug;
  * @jobs_timedout: jobs aborted by the timeout handler.
  * @resets: engine resets (timeouts and forced resets).
  * @busy_ns: total execution time of all jobs.
- * @ban_lock: protects @bans and @ban_next.
+ * @ban_lock: protects @bans, @nr_bans and @ban_next.
  * @bans: thread groups (references) a job of which hung: their submissions
  *	fail with -ECANCELED from any file; entries of exited processes are
  *	dropped when the table is scanned.
+ * @nr_bans: entries in use in @bans; read without the lock to skip the
+ *	scan while nothing is banned.
  * @ban_next: the entry of @bans to evict next when it is full.
  */
 struct enpu_device {
@@ -103,8 +105,9 @@ struct enpu_device {
 	atomic64_t jobs_timedout;
 	atomic64_t resets;
 	atomic64_t busy_ns;
-	spinlock_t ban_lock; /* protects bans, ban_next */
+	spinlock_t ban_lock; /* protects bans, nr_bans, ban_next */
 	struct pid *bans[ENPU_MAX_BANS];
+	unsigned int nr_bans;
 	unsigned int ban_next;
 };
 

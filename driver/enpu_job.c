@@ -104,6 +104,7 @@ static void enpu_bans_prune(struct enpu_device *edev)
 		if (edev->bans[i] && !enpu_ban_alive(edev->bans[i])) {
 			put_pid(edev->bans[i]);
 			edev->bans[i] = NULL;
+			WRITE_ONCE(edev->nr_bans, edev->nr_bans - 1);
 		}
 	}
 }
@@ -113,6 +114,8 @@ static bool enpu_pid_banned(struct enpu_device *edev, struct pid *pid)
 	bool banned = false;
 	unsigned int i;
 
+	if (!READ_ONCE(edev->nr_bans))
+		return false;
 	spin_lock(&edev->ban_lock);
 	enpu_bans_prune(edev);
 	for (i = 0; i < ENPU_MAX_BANS && !banned; i++)
@@ -137,6 +140,8 @@ static void enpu_ban_pid(struct enpu_device *edev, struct pid *pid)
 		slot = edev->ban_next;
 		edev->ban_next = (slot + 1) % ENPU_MAX_BANS;
 		put_pid(edev->bans[slot]);
+	} else {
+		WRITE_ONCE(edev->nr_bans, edev->nr_bans + 1);
 	}
 	edev->bans[slot] = get_pid(pid);
 out_unlock:
@@ -166,6 +171,7 @@ void enpu_bans_fini(struct enpu_device *edev)
 		put_pid(edev->bans[i]);
 		edev->bans[i] = NULL;
 	}
+	edev->nr_bans = 0;
 }
 
 static struct dma_fence *enpu_sched_run_job(struct drm_sched_job *sched_job)
