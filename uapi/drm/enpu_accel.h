@@ -53,8 +53,10 @@ extern "C" {
  * @DRM_ENPU_PARAM_MAX_BO_SIZE: largest size accepted by BO_CREATE, bytes.
  * @DRM_ENPU_PARAM_JOB_TIMEOUT_MS: per-job timeout, milliseconds.
  * @DRM_ENPU_PARAM_MAX_JOBS_IN_FLIGHT: jobs one open file may have in flight
- *	(submitted by ioctl or io_uring and not yet finished); SUBMIT fails
- *	with -EBUSY beyond it.  Kernels without this parameter return -EINVAL.
+ *	(submitted by ioctl or io_uring and not yet retired: a job retires
+ *	shortly after it finishes, once its io_uring CQE is posted; reaping
+ *	its id with WAIT is not needed); SUBMIT fails with -EBUSY beyond it.
+ *	Kernels without this parameter return -EINVAL.
  */
 enum drm_enpu_param {
 	DRM_ENPU_PARAM_DRIVER_VERSION = 0,
