@@ -80,6 +80,9 @@ static int enpu_ioctl_get_param(struct drm_device *dev, void *data,
 	case DRM_ENPU_PARAM_JOB_TIMEOUT_MS:
 		args->value = edev->timeout_ms;
 		break;
+	case DRM_ENPU_PARAM_MAX_JOBS_IN_FLIGHT:
+		args->value = ENPU_MAX_JOBS_IN_FLIGHT;
+		break;
 	default:
 		drm_dbg(dev, "get_param: unknown param %u\n", args->param);
 		return -EINVAL;
@@ -211,7 +214,7 @@ static int enpu_probe(struct platform_device *pdev)
 
 	edev->num_workers = clamp(enpu_workers, 1u, 64u);
 	edev->timeout_ms = clamp(enpu_timeout_ms, 10u, 600000u);
-	spin_lock_init(&edev->fence_lock);
+	spin_lock_init(&edev->ban_lock);
 	spin_lock_init(&edev->running_lock);
 	INIT_LIST_HEAD(&edev->running);
 
@@ -246,6 +249,7 @@ static void enpu_remove(struct platform_device *pdev)
 	drm_dev_unplug(&edev->drm);
 	enpu_sched_fini(edev);
 	enpu_soft_fini(edev);
+	enpu_bans_fini(edev);
 }
 
 static struct platform_driver enpu_platform_driver = {
@@ -253,6 +257,11 @@ static struct platform_driver enpu_platform_driver = {
 	.remove = enpu_remove,
 	.driver = {
 		.name = "enpu-soft",
+		/*
+		 * A soft device has nothing to unbind from; jobs, files and
+		 * fences must not see their device torn down under them.
+		 */
+		.suppress_bind_attrs = true,
 	},
 };
 

@@ -9,6 +9,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -30,6 +31,18 @@
 #define ENPU_NUM_PRIORITIES	3
 /* Jobs a file may have submitted by ioctl and not yet reaped with WAIT. */
 #define ENPU_MAX_UNREAPED	65536
+/*
+ * Jobs a file may have in flight (submitted by ioctl or io_uring and not yet
+ * freed); DRM_ENPU_PARAM_MAX_JOBS_IN_FLIGHT reports it.
+ */
+#define ENPU_MAX_JOBS_IN_FLIGHT	4096
+/*
+ * io_uring submissions issued with IO_URING_F_NONBLOCK and a command buffer
+ * larger than this are punted to io-wq: copying and validating it is long.
+ */
+#define ENPU_URING_INLINE_MAX	(64u << 10)
+/* Processes remembered as banned per device (oldest evicted when full). */
+#define ENPU_MAX_BANS		32
 /* Largest BO accepted by BO_CREATE. */
 #define ENPU_MAX_BO_SIZE	(1ull << 30)
 
@@ -55,8 +68,8 @@ extern unsigned int enpu_debug;
  * @num_workers: worker threads, also the scheduler's credit limit.
  * @timeout_ms: per-job timeout.
  * @fence_context: dma_fence context of the engine's hardware fences.
- * @fence_seqno: last hardware fence seqno; protected by @fence_lock.
- * @fence_lock: lock of every hardware fence of this device.
+ * @fence_seqno: last hardware fence seqno (each fence has its own lock, so
+ *	that a fence outliving the device touches no freed memory).
  * @running_lock: protects @running.
  * @running: jobs currently executing on a worker (enpu_job.run_link).
  * @jobs_in_flight: jobs submitted and not yet freed.
@@ -66,6 +79,13 @@ extern unsigned int enpu_debug;
  * @jobs_timedout: jobs aborted by the timeout handler.
  * @resets: engine resets (timeouts and forced resets).
  * @busy_ns: total execution time of all jobs.
+ * @ban_lock: protects @bans, @nr_bans and @ban_next.
+ * @bans: thread groups (references) a job of which hung: their submissions
+ *	fail with -ECANCELED from any file; entries of exited processes are
+ *	dropped when the table is scanned.
+ * @nr_bans: entries in use in @bans; read without the lock to skip the
+ *	scan while nothing is banned.
+ * @ban_next: the entry of @bans to evict next when it is full.
  */
 struct enpu_device {
 	struct drm_device drm;
@@ -75,8 +95,7 @@ struct enpu_device {
 	unsigned int num_workers;
 	unsigned int timeout_ms;
 	u64 fence_context;
-	u64 fence_seqno;
-	spinlock_t fence_lock; /* hardware fences, fence_seqno */
+	atomic64_t fence_seqno;
 	spinlock_t running_lock; /* protects running */
 	struct list_head running;
 	atomic_t jobs_in_flight;
@@ -86,6 +105,10 @@ struct enpu_device {
 	atomic64_t jobs_timedout;
 	atomic64_t resets;
 	atomic64_t busy_ns;
+	spinlock_t ban_lock; /* protects bans, nr_bans, ban_next */
+	struct pid *bans[ENPU_MAX_BANS];
+	unsigned int nr_bans;
+	unsigned int ban_next;
 };
 
 #define to_enpu_device(dev) container_of(dev, struct enpu_device, drm)
@@ -100,8 +123,11 @@ struct enpu_device {
  *	WAIT (xarray's own lock).
  * @next_id: cyclic allocation cursor for @jobs.
  * @unreaped: number of entries in @jobs.
+ * @in_flight: jobs of this file submitted and not yet freed, at most
+ *	%ENPU_MAX_JOBS_IN_FLIGHT.
  * @banned: set (to a negative errno) once a job of this file hung; later
- *	submissions fail with -ECANCELED (DRM reset guidelines).
+ *	submissions fail with -ECANCELED (DRM reset guidelines).  The
+ *	submitting process is banned too (enpu_device.bans).
  * @busy_ns: execution time of this file's jobs (fdinfo drm-engine-npu).
  */
 struct enpu_file {
@@ -112,6 +138,7 @@ struct enpu_file {
 	struct xarray jobs;
 	u32 next_id;
 	atomic_t unreaped;
+	atomic_t in_flight;
 	atomic_t banned;
 	atomic64_t busy_ns;
 };
@@ -122,6 +149,7 @@ struct enpu_file {
  * @refcount: submitter's reference plus the scheduler's (put in free_job).
  * @edev: the device.
  * @efile: the submitting file's context (a reference).
+ * @pid: the submitting thread group (a reference), banned if the job hangs.
  * @cmdbuf: kernel-owned, validated copy of the command buffer.
  * @cmdbuf_size: its size in bytes.
  * @bos: the BOs bound to the slots (references).
@@ -143,6 +171,7 @@ struct enpu_job {
 	struct kref refcount;
 	struct enpu_device *edev;
 	struct enpu_file *efile;
+	struct pid *pid;
 	void *cmdbuf;
 	u32 cmdbuf_size;
 	struct drm_gem_object **bos;
@@ -181,8 +210,10 @@ int enpu_file_sched_init(struct enpu_file *efile);
 void enpu_file_sched_fini(struct enpu_file *efile);
 struct enpu_job *enpu_submit(struct drm_file *file,
 			     const struct drm_enpu_submit *args,
-			     bool want_id, u32 *job_id);
+			     bool want_id, u32 *job_id, bool nonblock);
 void enpu_job_put(struct enpu_job *job);
+void enpu_job_ban(struct enpu_job *job, int err);
+void enpu_bans_fini(struct enpu_device *edev);
 int enpu_ioctl_submit(struct drm_device *dev, void *data,
 		      struct drm_file *file);
 int enpu_ioctl_wait(struct drm_device *dev, void *data,

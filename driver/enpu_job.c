@@ -4,12 +4,16 @@
  * schedule with drm_sched (one entity per file and priority), fences,
  * syncobjs, WAIT.
  */
+#include <linux/capability.h>
 #include <linux/dma-resv.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_syncobj.h>
 #include <drm/drm_utils.h>
 
@@ -60,6 +64,8 @@ static void enpu_job_release(struct kref *kref)
 		dma_fence_put(job->hw_fence);
 	if (job->finished)
 		dma_fence_put(job->finished);
+	put_pid(job->pid);
+	atomic_dec(&job->efile->in_flight);
 	enpu_file_put(job->efile);
 	atomic_dec(&edev->jobs_in_flight);
 	kfree(job);
@@ -72,6 +78,100 @@ static void enpu_job_release(struct kref *kref)
 void enpu_job_put(struct enpu_job *job)
 {
 	kref_put(&job->refcount, enpu_job_release);
+}
+
+/*
+ * Hang bans follow the process, not the file: a process whose job hung
+ * gets -ECANCELED from every file it opens on the device, so reopening the
+ * device does not escape the ban, while other processes are not affected.
+ * The table holds a reference to each banned thread group's struct pid (never
+ * reused while held, so a new process with the same number is not banned);
+ * entries of processes that have exited are dropped whenever the table is
+ * scanned, and when it is full the oldest entry makes room.
+ */
+static bool enpu_ban_alive(struct pid *pid)
+{
+	return pid_has_task(pid, PIDTYPE_TGID);
+}
+
+/* Drop the entries of exited processes; ban_lock held. */
+static void enpu_bans_prune(struct enpu_device *edev)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&edev->ban_lock);
+	for (i = 0; i < ENPU_MAX_BANS; i++) {
+		if (edev->bans[i] && !enpu_ban_alive(edev->bans[i])) {
+			put_pid(edev->bans[i]);
+			edev->bans[i] = NULL;
+			WRITE_ONCE(edev->nr_bans, edev->nr_bans - 1);
+		}
+	}
+}
+
+static bool enpu_pid_banned(struct enpu_device *edev, struct pid *pid)
+{
+	bool banned = false;
+	unsigned int i;
+
+	if (!READ_ONCE(edev->nr_bans))
+		return false;
+	spin_lock(&edev->ban_lock);
+	enpu_bans_prune(edev);
+	for (i = 0; i < ENPU_MAX_BANS && !banned; i++)
+		banned = edev->bans[i] == pid;
+	spin_unlock(&edev->ban_lock);
+	return banned;
+}
+
+static void enpu_ban_pid(struct enpu_device *edev, struct pid *pid)
+{
+	unsigned int i, slot = ENPU_MAX_BANS;
+
+	spin_lock(&edev->ban_lock);
+	enpu_bans_prune(edev);
+	for (i = 0; i < ENPU_MAX_BANS; i++) {
+		if (edev->bans[i] == pid)
+			goto out_unlock;
+		if (!edev->bans[i] && slot == ENPU_MAX_BANS)
+			slot = i;
+	}
+	if (slot == ENPU_MAX_BANS) {
+		slot = edev->ban_next;
+		edev->ban_next = (slot + 1) % ENPU_MAX_BANS;
+		put_pid(edev->bans[slot]);
+	} else {
+		WRITE_ONCE(edev->nr_bans, edev->nr_bans + 1);
+	}
+	edev->bans[slot] = get_pid(pid);
+out_unlock:
+	spin_unlock(&edev->ban_lock);
+}
+
+/**
+ * enpu_job_ban() - ban a hung job's context: its file and its process.
+ * @job: the job that hung.
+ * @err: the negative errno it failed with.
+ */
+void enpu_job_ban(struct enpu_job *job, int err)
+{
+	atomic_cmpxchg(&job->efile->banned, 0, err);
+	enpu_ban_pid(job->edev, job->pid);
+}
+
+/**
+ * enpu_bans_fini() - forget every banned process.
+ * @edev: the device; no job may be left.
+ */
+void enpu_bans_fini(struct enpu_device *edev)
+{
+	unsigned int i;
+
+	for (i = 0; i < ENPU_MAX_BANS; i++) {
+		put_pid(edev->bans[i]);
+		edev->bans[i] = NULL;
+	}
+	edev->nr_bans = 0;
 }
 
 static struct dma_fence *enpu_sched_run_job(struct drm_sched_job *sched_job)
@@ -111,7 +211,7 @@ enpu_sched_timedout_job(struct drm_sched_job *sched_job)
 		atomic64_inc(&edev->jobs_timedout);
 		atomic64_inc(&edev->resets);
 	}
-	atomic_cmpxchg(&job->efile->banned, 0, -ETIMEDOUT);
+	enpu_job_ban(job, -ETIMEDOUT);
 
 	spin_lock(&sched->job_list_lock);
 	list_add(&sched_job->list, &sched->pending_list);
@@ -226,6 +326,12 @@ static int enpu_check_submit_args(struct drm_device *dev,
 		drm_dbg(dev, "submit: bad priority %u\n", args->priority);
 		return -EINVAL;
 	}
+	/* HIGH can starve everyone else: the same rule as amdgpu. */
+	if (args->priority == DRM_ENPU_PRIORITY_HIGH &&
+	    !capable(CAP_SYS_NICE)) {
+		drm_dbg(dev, "submit: HIGH priority needs CAP_SYS_NICE\n");
+		return -EACCES;
+	}
 	if (args->bo_handle_size != sizeof(u32)) {
 		drm_dbg(dev, "submit: bo_handle_size %u\n",
 			args->bo_handle_size);
@@ -252,25 +358,67 @@ static int enpu_check_submit_args(struct drm_device *dev,
 	return 0;
 }
 
-static int enpu_copy_cmdbuf(struct drm_file *file, struct enpu_job *job,
-			    const struct drm_enpu_submit *args)
+/*
+ * Map a BO into the kernel.  With @nonblock (io_uring inline issue) the
+ * reservation lock is only tried: -EAGAIN punts the command to io-wq.
+ */
+static int enpu_bo_vmap(struct drm_gem_object *obj, struct iosys_map *map,
+			bool nonblock)
 {
-	struct drm_device *dev = file->minor->dev;
-	struct drm_gem_object *obj;
-	struct iosys_map map;
-	u64 end;
 	int ret;
 
-	job->cmdbuf = kvmalloc(args->cmdbuf_size, GFP_KERNEL);
-	if (!job->cmdbuf)
-		return -ENOMEM;
-	job->cmdbuf_size = args->cmdbuf_size;
+	if (!nonblock)
+		return drm_gem_vmap_unlocked(obj, map);
+	if (!dma_resv_trylock(obj->resv))
+		return -EAGAIN;
+	ret = drm_gem_shmem_vmap(to_drm_gem_shmem_obj(obj), map);
+	dma_resv_unlock(obj->resv);
+	return ret;
+}
+
+/*
+ * Bytes of a command buffer to copy: what its header declares, when that
+ * fits the submitted size, so a job pins no more kernel memory than its
+ * command buffer needs.  A header declaring an impossible size is copied
+ * alone and the validator rejects it with its usual errno.
+ */
+static u32 enpu_cmdbuf_copy_size(const struct enpu_cmdbuf_header *h,
+				 u32 cmdbuf_size)
+{
+	if (h->total_size < sizeof(*h) || h->total_size > cmdbuf_size)
+		return sizeof(*h);
+	return h->total_size;
+}
+
+static int enpu_copy_cmdbuf(struct drm_file *file, struct enpu_job *job,
+			    const struct drm_enpu_submit *args, bool nonblock)
+{
+	struct drm_device *dev = file->minor->dev;
+	struct enpu_cmdbuf_header h;
+	struct drm_gem_object *obj;
+	struct iosys_map map;
+	void __user *uptr;
+	const u8 *src;
+	u64 end;
+	u32 size;
+	int ret;
 
 	if (!(args->flags & DRM_ENPU_SUBMIT_CMDBUF_BO)) {
-		if (copy_from_user(job->cmdbuf,
-				   u64_to_user_ptr(args->cmdbuf_ptr),
-				   args->cmdbuf_size))
+		uptr = u64_to_user_ptr(args->cmdbuf_ptr);
+		if (copy_from_user(&h, uptr, sizeof(h)))
 			return -EFAULT;
+		size = enpu_cmdbuf_copy_size(&h, args->cmdbuf_size);
+		/* Charged to the submitter's memory cgroup. */
+		job->cmdbuf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+		if (!job->cmdbuf)
+			return -ENOMEM;
+		/*
+		 * The header is read again: the validator checks the copy's
+		 * total_size against the size copied.
+		 */
+		if (copy_from_user(job->cmdbuf, uptr, size))
+			return -EFAULT;
+		job->cmdbuf_size = size;
 		return 0;
 	}
 
@@ -285,11 +433,19 @@ static int enpu_copy_cmdbuf(struct drm_file *file, struct enpu_job *job,
 		ret = -EOVERFLOW;
 		goto err_put_obj;
 	}
-	ret = drm_gem_vmap_unlocked(obj, &map);
+	ret = enpu_bo_vmap(obj, &map, nonblock);
 	if (ret)
 		goto err_put_obj;
-	memcpy(job->cmdbuf, (u8 *)map.vaddr + args->cmdbuf_offset,
-	       args->cmdbuf_size);
+	src = (const u8 *)map.vaddr + args->cmdbuf_offset;
+	memcpy(&h, src, sizeof(h));
+	size = enpu_cmdbuf_copy_size(&h, args->cmdbuf_size);
+	job->cmdbuf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (job->cmdbuf) {
+		memcpy(job->cmdbuf, src, size);
+		job->cmdbuf_size = size;
+	} else {
+		ret = -ENOMEM;
+	}
 	drm_gem_vunmap_unlocked(obj, &map);
 err_put_obj:
 	drm_gem_object_put(obj);
@@ -300,6 +456,26 @@ err_put_obj:
 static int enpu_validate_yield(void *ctx)
 {
 	cond_resched();
+	return 0;
+}
+
+/*
+ * One BO bound to two slots would alias two tensors the validator checks
+ * as disjoint buffers: refuse it.
+ */
+static int enpu_check_unique_bos(struct drm_device *dev, struct enpu_job *job)
+{
+	u32 i, j;
+
+	for (i = 1; i < job->bo_count; i++) {
+		for (j = 0; j < i; j++) {
+			if (job->bos[i] == job->bos[j]) {
+				drm_dbg(dev, "submit: slots %u and %u bind the same BO\n",
+					j, i);
+				return -EINVAL;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -332,19 +508,20 @@ static int enpu_validate_job(struct drm_device *dev, struct enpu_job *job)
 	return ret;
 }
 
-static int enpu_map_bos(struct enpu_job *job)
+static int enpu_map_bos(struct enpu_job *job, bool nonblock)
 {
 	struct iosys_map map;
 	int ret;
 
-	job->slots = kcalloc(job->bo_count, sizeof(*job->slots), GFP_KERNEL);
+	job->slots = kcalloc(job->bo_count, sizeof(*job->slots),
+			     GFP_KERNEL_ACCOUNT);
 	if (!job->slots)
 		return -ENOMEM;
 
 	for (job->mapped = 0; job->mapped < job->bo_count; job->mapped++) {
 		struct drm_gem_object *obj = job->bos[job->mapped];
 
-		ret = drm_gem_vmap_unlocked(obj, &map);
+		ret = enpu_bo_vmap(obj, &map, nonblock);
 		if (ret)
 			return ret;
 		if (WARN_ON_ONCE(map.is_iomem)) {
@@ -362,12 +539,33 @@ static int enpu_map_bos(struct enpu_job *job)
  * BOs and publishes its own fence in each BO's reservation object, which is
  * what WAIT with DRM_ENPU_WAIT_BO (and dma-buf importers) wait on.
  */
-static int enpu_lock_bos(struct enpu_job *job, struct ww_acquire_ctx *ctx)
+static int enpu_trylock_bos(struct enpu_job *job, struct ww_acquire_ctx *ctx)
+{
+	u32 i;
+
+	ww_acquire_init(ctx, &reservation_ww_class);
+	for (i = 0; i < job->bo_count; i++) {
+		if (!ww_mutex_trylock(&job->bos[i]->resv->lock, ctx)) {
+			while (i--)
+				dma_resv_unlock(job->bos[i]->resv);
+			ww_acquire_fini(ctx);
+			return -EAGAIN;
+		}
+	}
+	ww_acquire_done(ctx);
+	return 0;
+}
+
+static int enpu_lock_bos(struct enpu_job *job, struct ww_acquire_ctx *ctx,
+			 bool nonblock)
 {
 	u32 i;
 	int ret;
 
-	ret = drm_gem_lock_reservations(job->bos, job->bo_count, ctx);
+	if (nonblock)
+		ret = enpu_trylock_bos(job, ctx);
+	else
+		ret = drm_gem_lock_reservations(job->bos, job->bo_count, ctx);
 	if (ret)
 		return ret;
 	for (i = 0; i < job->bo_count; i++) {
@@ -393,15 +591,17 @@ err_unlock:
  * @args: the request, already copied into kernel memory.
  * @want_id: allocate a job id for WAIT (the ioctl path).
  * @job_id: receives the id when @want_id.
+ * @nonblock: do not sleep on a contended lock (io_uring's
+ *	IO_URING_F_NONBLOCK): fail with -EAGAIN instead.
  *
  * Every argument is checked and the command buffer copied and validated
- * before any side effect.
+ * before any side effect.  The caller holds drm_dev_enter().
  *
  * Return: the job with one reference for the caller, or an ERR_PTR.
  */
 struct enpu_job *enpu_submit(struct drm_file *file,
 			     const struct drm_enpu_submit *args,
-			     bool want_id, u32 *job_id)
+			     bool want_id, u32 *job_id, bool nonblock)
 {
 	struct drm_device *dev = file->minor->dev;
 	struct enpu_device *edev = to_enpu_device(dev);
@@ -415,23 +615,32 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 	ret = enpu_check_submit_args(dev, args);
 	if (ret)
 		return ERR_PTR(ret);
-	ret = atomic_read(&efile->banned);
-	if (ret) {
+	if (atomic_read(&efile->banned) ||
+	    enpu_pid_banned(edev, task_tgid(current))) {
 		drm_dbg(dev, "submit: context banned after a hang\n");
 		return ERR_PTR(-ECANCELED);
 	}
+	if (atomic_inc_return(&efile->in_flight) > ENPU_MAX_JOBS_IN_FLIGHT) {
+		atomic_dec(&efile->in_flight);
+		drm_dbg(dev, "submit: too many jobs in flight\n");
+		return ERR_PTR(-EBUSY);
+	}
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
-	if (!job)
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+	if (!job) {
+		atomic_dec(&efile->in_flight);
 		return ERR_PTR(-ENOMEM);
+	}
+	/* From here on enpu_job_release() undoes everything. */
 	kref_init(&job->refcount);
 	job->edev = edev;
 	job->efile = efile;
 	kref_get(&efile->refcount);
+	job->pid = get_task_pid(current, PIDTYPE_TGID);
 	INIT_LIST_HEAD(&job->run_link);
 	atomic_inc(&edev->jobs_in_flight);
 
-	ret = enpu_copy_cmdbuf(file, job, args);
+	ret = enpu_copy_cmdbuf(file, job, args, nonblock);
 	if (ret)
 		goto err_put_job;
 
@@ -442,6 +651,9 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 		drm_dbg(dev, "submit: BO handle lookup failed (%d)\n", ret);
 		goto err_put_job;
 	}
+	ret = enpu_check_unique_bos(dev, job);
+	if (ret)
+		goto err_put_job;
 
 	ret = enpu_validate_job(dev, job);
 	if (ret)
@@ -457,7 +669,7 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 		}
 	}
 
-	ret = enpu_map_bos(job);
+	ret = enpu_map_bos(job, nonblock);
 	if (ret)
 		goto err_put_sync;
 
@@ -493,8 +705,13 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 		}
 	}
 
-	mutex_lock(&efile->submit_lock);
-	ret = enpu_lock_bos(job, &acquire_ctx);
+	if (!nonblock) {
+		mutex_lock(&efile->submit_lock);
+	} else if (!mutex_trylock(&efile->submit_lock)) {
+		ret = -EAGAIN;
+		goto err_cleanup_job;
+	}
+	ret = enpu_lock_bos(job, &acquire_ctx, nonblock);
 	if (ret) {
 		mutex_unlock(&efile->submit_lock);
 		goto err_cleanup_job;
@@ -554,9 +771,18 @@ int enpu_ioctl_submit(struct drm_device *dev, void *data,
 {
 	struct drm_enpu_submit *args = data;
 	struct enpu_job *job;
+	int idx;
 	u32 id;
 
-	job = enpu_submit(file, args, true, &id);
+	/* Output only: must be zero on input, as over io_uring. */
+	if (args->job_id) {
+		drm_dbg(dev, "submit: job_id not zero\n");
+		return -EINVAL;
+	}
+	if (!drm_dev_enter(dev, &idx))
+		return -ENODEV;
+	job = enpu_submit(file, args, true, &id, false);
+	drm_dev_exit(idx);
 	if (IS_ERR(job))
 		return PTR_ERR(job);
 	enpu_job_put(job);
@@ -571,24 +797,51 @@ static long enpu_wait_timeout(s64 timeout_ns)
 	return j > MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT : (long)j;
 }
 
-static int enpu_wait_bo(struct drm_file *file, struct drm_enpu_wait *args)
+/*
+ * The status of the jobs whose fences a BO holds (the last jobs that used
+ * it): the first error among them, else 0.  Under the reservation lock:
+ * the unlocked iterator skips signalled fences, the very ones wanted here.
+ */
+static int enpu_resv_status(struct dma_resv *resv, s32 *status)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		return ret;
+	*status = 0;
+	dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_READ, fence) {
+		if (!*status)
+			*status = min(dma_fence_get_status(fence), 0);
+	}
+	dma_resv_unlock(resv);
+	return 0;
+}
+
+static int enpu_wait_bo(struct drm_device *dev, struct drm_file *file,
+			struct drm_enpu_wait *args)
 {
 	struct drm_gem_object *obj;
 	long ret;
+	int idx;
 
+	if (!drm_dev_enter(dev, &idx))
+		return -ENODEV;
 	obj = drm_gem_object_lookup(file, args->handle);
+	drm_dev_exit(idx);
 	if (!obj)
 		return -ENOENT;
 
 	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true,
 				    enpu_wait_timeout(args->timeout_ns));
+	if (ret > 0)
+		ret = enpu_resv_status(obj->resv, &args->job_status);
+	else if (ret == 0)
+		ret = -ETIME;
 	drm_gem_object_put(obj);
-	if (ret == 0)
-		return -ETIME;
-	if (ret < 0)
-		return ret;
-	args->job_status = 0;
-	return 0;
+	return ret;
 }
 
 int enpu_ioctl_wait(struct drm_device *dev, void *data,
@@ -598,6 +851,7 @@ int enpu_ioctl_wait(struct drm_device *dev, void *data,
 	struct drm_enpu_wait *args = data;
 	struct dma_fence *fence;
 	long ret;
+	int idx;
 
 	if (args->flags & ~DRM_ENPU_WAIT_FLAGS_ALL || args->pad) {
 		drm_dbg(dev, "wait: bad flags %#x or pad\n", args->flags);
@@ -608,7 +862,7 @@ int enpu_ioctl_wait(struct drm_device *dev, void *data,
 			drm_dbg(dev, "wait: job_id with WAIT_BO\n");
 			return -EINVAL;
 		}
-		return enpu_wait_bo(file, args);
+		return enpu_wait_bo(dev, file, args);
 	}
 	if (args->handle) {
 		drm_dbg(dev, "wait: handle without WAIT_BO\n");
@@ -617,11 +871,18 @@ int enpu_ioctl_wait(struct drm_device *dev, void *data,
 	if (!args->job_id || args->job_id > U32_MAX)
 		return -ENOENT;
 
+	/*
+	 * Entering the device only to look the job up: the sleep below holds
+	 * a fence reference, and must not hold up an unplug.
+	 */
+	if (!drm_dev_enter(dev, &idx))
+		return -ENODEV;
 	xa_lock(&efile->jobs);
 	fence = xa_load(&efile->jobs, args->job_id);
 	if (fence)
 		dma_fence_get(fence);
 	xa_unlock(&efile->jobs);
+	drm_dev_exit(idx);
 	if (!fence)
 		return -ENOENT;
 

@@ -20,6 +20,19 @@
 #include "enpu_drv.h"
 #include "enpu_trace.h"
 
+/**
+ * struct enpu_fence - a hardware fence of the soft engine.
+ * @base: the fence; first member, so the default release frees the whole.
+ * @lock: the fence's lock.  Its own, not the device's: a fence can outlive
+ *	the device (a sync_file or another driver holds it).
+ */
+struct enpu_fence {
+	struct dma_fence base;
+	spinlock_t lock; /* protects base (dma_fence_init) */
+};
+
+static_assert(offsetof(struct enpu_fence, base) == 0);
+
 static const char *enpu_fence_get_driver_name(struct dma_fence *fence)
 {
 	return ENPU_DRIVER_NAME;
@@ -112,7 +125,7 @@ static void enpu_soft_work(struct work_struct *work)
 				atomic64_inc(&edev->jobs_timedout);
 				atomic64_inc(&edev->resets);
 			}
-			atomic_cmpxchg(&job->efile->banned, 0, ret);
+			enpu_job_ban(job, ret);
 		}
 		enpu_dbg(edev, ENPU_DBG_JOB, "job %llu failed (%d): op %d: %s\n",
 			 fence->seqno, ret, (int)st.op, st.msg ? st.msg : "");
@@ -137,21 +150,22 @@ static void enpu_soft_work(struct work_struct *work)
 struct dma_fence *enpu_soft_run(struct enpu_job *job)
 {
 	struct enpu_device *edev = job->edev;
+	struct enpu_fence *efence;
 	struct dma_fence *fence;
-	unsigned long flags;
 
 	/* run_job may be called again after a timeout; run only once. */
 	if (job->hw_fence)
 		return ERR_PTR(-ECANCELED);
 
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
-	if (!fence)
+	efence = kzalloc(sizeof(*efence), GFP_KERNEL);
+	if (!efence)
 		return ERR_PTR(-ENOMEM);
 
-	spin_lock_irqsave(&edev->fence_lock, flags);
-	dma_fence_init(fence, &enpu_fence_ops, &edev->fence_lock,
-		       edev->fence_context, ++edev->fence_seqno);
-	spin_unlock_irqrestore(&edev->fence_lock, flags);
+	spin_lock_init(&efence->lock);
+	fence = &efence->base;
+	dma_fence_init(fence, &enpu_fence_ops, &efence->lock,
+		       edev->fence_context,
+		       atomic64_inc_return(&edev->fence_seqno));
 
 	job->hw_fence = fence;
 	kref_get(&job->refcount); /* put by enpu_soft_work() */

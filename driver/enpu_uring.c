@@ -12,10 +12,23 @@
  * cancel (IO_URING_F_CANCEL, called under the ring lock while the command is
  * still live) only asks the job to abort with -ECANCELED, and the normal
  * completion then reports it.
+ *
+ * Issued inline or by the SQPOLL thread (IO_URING_F_NONBLOCK), submission
+ * must not sleep on contended locks: it only tries them and returns -EAGAIN,
+ * which makes io_uring retry the command from an io-wq worker (blocking
+ * allowed).  Command buffers over %ENPU_URING_INLINE_MAX go to io-wq
+ * straight away, so that their copy and validation stall neither the
+ * submitter nor the SQPOLL thread.  Memory is still allocated with
+ * GFP_KERNEL, as io_uring's own inline paths do.
  */
 #include <linux/io_uring/cmd.h>
+#include <linux/string.h>
+#include <drm/drm_drv.h>
 
 #include "enpu_drv.h"
+
+/* Bytes of command area in an SQE128 (io_uring_sqe.cmd and the second half). */
+#define ENPU_URING_CMD_BYTES	80
 
 /* Per-command state kept in io_uring_cmd.pdu. */
 struct enpu_uring_pdu {
@@ -51,18 +64,39 @@ static int enpu_uring_submit(struct io_uring_cmd *cmd,
 	struct enpu_uring_pdu *pdu = io_uring_cmd_to_pdu(cmd,
 							 struct enpu_uring_pdu);
 	struct drm_file *file = cmd->file->private_data;
-	struct drm_enpu_submit args;
+	bool nonblock = issue_flags & IO_URING_F_NONBLOCK;
+	union {
+		struct drm_enpu_submit args;
+		u8 bytes[ENPU_URING_CMD_BYTES];
+	} payload;
+	struct drm_enpu_submit *args = &payload.args;
 	struct enpu_job *job;
+	int idx;
+
+	static_assert(sizeof(payload) == ENPU_URING_CMD_BYTES);
 
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EINVAL;
 
 	/* One copy: the SQE is shared with userspace. */
-	memcpy(&args, io_uring_sqe_cmd(cmd->sqe), sizeof(args));
-	if (args.job_id)
+	memcpy(&payload, io_uring_sqe_cmd(cmd->sqe), sizeof(payload));
+	/* Reserved for growth, as every pad of the ABI. */
+	if (memchr_inv(payload.bytes + sizeof(*args), 0,
+		       sizeof(payload) - sizeof(*args))) {
+		drm_dbg(file->minor->dev, "uring submit: command tail not zero\n");
 		return -EINVAL;
+	}
+	if (args->job_id) {
+		drm_dbg(file->minor->dev, "uring submit: job_id not zero\n");
+		return -EINVAL;
+	}
+	if (nonblock && args->cmdbuf_size > ENPU_URING_INLINE_MAX)
+		return -EAGAIN;
 
-	job = enpu_submit(file, &args, false, NULL);
+	if (!drm_dev_enter(file->minor->dev, &idx))
+		return -ENODEV;
+	job = enpu_submit(file, args, false, NULL, nonblock);
+	drm_dev_exit(idx);
 	if (IS_ERR(job))
 		return PTR_ERR(job);
 

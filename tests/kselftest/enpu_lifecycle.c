@@ -67,6 +67,7 @@ static int child_submit(uint32_t seed, int jobs)
 	if (fd < 0 || enpu_lut_job_init(fd, &js, seed))
 		return 10;
 	for (i = 0; i < jobs; i++) {
+		js.s.job_id = 0;	/* output only; must be zero on input */
 		if (enpu_ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &js.s))
 			return 11;
 		if (last && enpu_wait(fd, last, 120 * SEC, &status))

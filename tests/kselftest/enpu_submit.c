@@ -64,6 +64,7 @@ TEST_F(sub, cmdbuf_in_bo)
 	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 1));
 
 	/* Reaching past the command-buffer BO. */
+	self->j.s.job_id = 0;	/* output only; must be zero on input */
 	self->j.s.cmdbuf_offset = 4096 - sizeof(self->j.cb.bytes) + 1;
 	EXPECT_EQ(-EOVERFLOW, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
 	self->j.s.cmdbuf_offset = ~0ull;
@@ -196,6 +197,7 @@ TEST_F(sub, wait_bo_and_syncobj)
 	enpu_t_fill(self->j.in, ENPU_T_N, 2);
 	self->j.s.out_syncobj = 0;
 	self->j.s.in_syncobj = sc.handle;
+	self->j.s.job_id = 0;
 	ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &self->j.s));
 	w.flags = DRM_ENPU_WAIT_BO;
 	w.handle = self->j.bo[1];
@@ -216,6 +218,7 @@ TEST_F(sub, priorities)
 	for (prio = 0; prio < 3; prio++) {
 		enpu_t_fill(self->j.in, ENPU_T_N, 10 + prio);
 		self->j.s.priority = prio;
+		self->j.s.job_id = 0;
 		ASSERT_EQ(0, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT,
 					&self->j.s));
 		status = 1;
@@ -286,9 +289,11 @@ TEST_F(sub, close_with_jobs_in_flight)
 	ASSERT_EQ(0, enpu_bo_create(fd2, ENPU_T_BO_SIZE, &h[0]));
 	ASSERT_EQ(0, enpu_bo_create(fd2, ENPU_T_BO_SIZE, &h[1]));
 	self->j.s.bo_handles = (uintptr_t)h;
-	for (i = 0; i < 200; i++)
+	for (i = 0; i < 200; i++) {
+		self->j.s.job_id = 0;
 		ASSERT_EQ(0, enpu_ioctl(fd2, DRM_IOCTL_ENPU_SUBMIT,
 					&self->j.s));
+	}
 	EXPECT_EQ(0, close(fd2));
 }
 

@@ -52,6 +52,11 @@ extern "C" {
  *	from (system RAM for the soft engine).
  * @DRM_ENPU_PARAM_MAX_BO_SIZE: largest size accepted by BO_CREATE, bytes.
  * @DRM_ENPU_PARAM_JOB_TIMEOUT_MS: per-job timeout, milliseconds.
+ * @DRM_ENPU_PARAM_MAX_JOBS_IN_FLIGHT: jobs one open file may have in flight
+ *	(submitted by ioctl or io_uring and not yet retired: a job retires
+ *	shortly after it finishes, once its io_uring CQE is posted; reaping
+ *	its id with WAIT is not needed); SUBMIT fails with -EBUSY beyond it.
+ *	Kernels without this parameter return -EINVAL.
  */
 enum drm_enpu_param {
 	DRM_ENPU_PARAM_DRIVER_VERSION = 0,
@@ -63,6 +68,7 @@ enum drm_enpu_param {
 	DRM_ENPU_PARAM_MEMORY_SIZE = 6,
 	DRM_ENPU_PARAM_MAX_BO_SIZE = 7,
 	DRM_ENPU_PARAM_JOB_TIMEOUT_MS = 8,
+	DRM_ENPU_PARAM_MAX_JOBS_IN_FLIGHT = 9,
 };
 
 /**
@@ -153,7 +159,8 @@ struct drm_enpu_bo_info {
  * enum drm_enpu_priority - &drm_enpu_submit.priority.
  * @DRM_ENPU_PRIORITY_NORMAL: default.
  * @DRM_ENPU_PRIORITY_LOW: batch work; runs when nothing else is ready.
- * @DRM_ENPU_PRIORITY_HIGH: latency-sensitive work; runs first.
+ * @DRM_ENPU_PRIORITY_HIGH: latency-sensitive work; runs first.  Needs
+ *	CAP_SYS_NICE (it can starve other clients): -EACCES without it.
  */
 enum drm_enpu_priority {
 	DRM_ENPU_PRIORITY_NORMAL = 0,
@@ -168,8 +175,12 @@ enum drm_enpu_priority {
  * @cmdbuf_offset: Input: byte offset of the command buffer inside
  *	@cmdbuf_handle with %DRM_ENPU_SUBMIT_CMDBUF_BO, else must be zero.
  * @bo_handles: Input: user pointer to an array of @bo_count GEM handles;
- *	element i is bound to the command buffer's buffer slot i.
- * @cmdbuf_size: Input: command-buffer size in bytes, 72..%ENPU_ISA_MAX_SIZE.
+ *	element i is bound to the command buffer's buffer slot i.  A BO may
+ *	be bound to one slot only (-EINVAL otherwise).
+ * @cmdbuf_size: Input: size in bytes of the memory holding the command
+ *	buffer, 72..%ENPU_ISA_MAX_SIZE.  The kernel reads the header, then
+ *	only the header's total_size bytes (which must not exceed
+ *	@cmdbuf_size); the rest is never read.
  * @cmdbuf_handle: Input: BO holding the command buffer with
  *	%DRM_ENPU_SUBMIT_CMDBUF_BO, else must be zero.
  * @bo_count: Input: number of handles, 1..%ENPU_ISA_MAX_SLOTS; must equal
@@ -181,17 +192,23 @@ enum drm_enpu_priority {
  *	fence, or zero.
  * @flags: Input: %DRM_ENPU_SUBMIT_* bits; others must be zero.
  * @priority: Input: &enum drm_enpu_priority.
- * @job_id: Output (ioctl only): identifies the job for DRM_IOCTL_ENPU_WAIT.
- *	Over io_uring it is not written and the CQE carries the result.
+ * @job_id: Input: must be zero.  Output (ioctl only): identifies the job
+ *	for DRM_IOCTL_ENPU_WAIT.  Over io_uring it is not written and the CQE
+ *	carries the result.
  *
- * The command buffer is copied into kernel memory and validated there
- * against the sizes of the bound BOs before anything is queued; errors:
- * -EINVAL (malformed arguments or command buffer), -EOVERFLOW (a tensor or
- * the command buffer reaches past its BO), -E2BIG, -EOPNOTSUPP (see
- * enpu_fw_validate()), -ENOENT (unknown handle), -EFAULT, -ENOMEM,
- * -ECANCELED (the file's context was banned after a job hung), -ENOSPC (too
- * many jobs not yet reaped by WAIT).  The same structure is the payload of
- * %DRM_ENPU_URING_CMD_SUBMIT.
+ * The command buffer is copied into kernel memory (charged to the
+ * submitter's memory cgroup) and validated there against the sizes of the
+ * bound BOs before anything is queued; errors:
+ * -EINVAL (malformed arguments or command buffer, non-zero @job_id, one BO
+ * in two slots), -EOVERFLOW (a tensor or the command buffer reaches past
+ * its BO), -E2BIG, -EOPNOTSUPP (see enpu_fw_validate()), -ENOENT (unknown
+ * handle), -EFAULT, -ENOMEM, -EACCES (%DRM_ENPU_PRIORITY_HIGH without
+ * CAP_SYS_NICE), -ECANCELED (a job of this file, or of any file of the
+ * submitting process, hung: the context is banned, DRM reset guidelines;
+ * other processes are not affected), -EBUSY (the file has
+ * %DRM_ENPU_PARAM_MAX_JOBS_IN_FLIGHT jobs in flight: reap some and retry),
+ * -ENOSPC (too many jobs not yet reaped by WAIT), -ENODEV (the device is
+ * gone).  The same structure is the payload of %DRM_ENPU_URING_CMD_SUBMIT.
  */
 struct drm_enpu_submit {
 	__u64 cmdbuf_ptr;
@@ -225,12 +242,15 @@ struct drm_enpu_submit {
  * @handle: Input: BO handle with %DRM_ENPU_WAIT_BO, else must be zero.
  * @flags: Input: %DRM_ENPU_WAIT_* bits; others must be zero.
  * @job_status: Output: 0 when the job succeeded, else its negative errno
- *	(-ETIMEDOUT: it hung, -ECANCELED, -EINVAL ...).
+ *	(-ETIMEDOUT: it hung, -ECANCELED, -EIO: engine reset ...).  With
+ *	%DRM_ENPU_WAIT_BO, the first error among the jobs the BO still
+ *	tracks (the last ones that used it), else 0.
  * @pad: must be zero.
  *
  * Return: 0 once finished (for a job, the id is then released: waiting on
  * it again returns -ENOENT), -ETIME when the deadline passes first, -ENOENT
- * for an unknown id or handle, -EINTR/-ERESTARTSYS on a signal.
+ * for an unknown id or handle, -EINTR/-ERESTARTSYS on a signal, -ENODEV
+ * when the device is gone.
  */
 struct drm_enpu_wait {
 	__u64 job_id;
@@ -244,9 +264,12 @@ struct drm_enpu_wait {
 /*
  * io_uring commands: IORING_OP_URING_CMD with sqe->cmd_op set to one of
  * these, on a ring created with IORING_SETUP_SQE128.  The payload struct
- * lies in the SQE's command area (80 bytes).  The CQE's res is the job's
- * result: 0, or a negative errno as for the ioctl and the job's status
- * (-ETIMEDOUT for a job that hung, -ECANCELED when canceled).
+ * lies in the SQE's command area (80 bytes); the bytes after it must be
+ * zero (-EINVAL).  The CQE's res is the job's result: 0, or a negative
+ * errno as for the ioctl and the job's status (-ETIMEDOUT for a job that
+ * hung, -ECANCELED when canceled).  Issued inline or from the SQPOLL
+ * thread, a submission that would sleep on a lock, or whose command buffer
+ * is large, continues in an io_uring worker thread: the result is the same.
  */
 /** DRM_ENPU_URING_CMD_SUBMIT - payload &struct drm_enpu_submit. */
 #define DRM_ENPU_URING_CMD_SUBMIT	0x00
