@@ -145,9 +145,12 @@ static void kill_child(int out, const struct enpu_gate *gate)
 	}
 	gated.s.in_syncobj = sync;
 
-	for (i = 0; i < KILL_RUN; i++)
+	/* job_id is written by each ioctl and must be zero on input. */
+	for (i = 0; i < KILL_RUN; i++) {
+		run.s.job_id = 0;
 		r.ioctl_ok += !enpu_ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &run.s);
-	run.s.job_id = 0;	/* written by the ioctls; io_uring wants 0 */
+	}
+	run.s.job_id = 0;
 	for (i = 0; i < 2 * KILL_RUN; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
@@ -159,8 +162,10 @@ static void kill_child(int out, const struct enpu_gate *gate)
 		sqe->user_data = i;
 	}
 	r.uring_submitted = io_uring_submit(&ring);
-	for (i = 0; i < KILL_RUN; i++)
+	for (i = 0; i < KILL_RUN; i++) {
+		gated.s.job_id = 0;
 		r.ioctl_ok += !enpu_ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &gated.s);
+	}
 	/* Completions so far: the running jobs' (0) and any rejection. */
 	while (!io_uring_peek_cqe(&ring, &cqe)) {
 		if (cqe->res && !r.uring_errors++) {
