@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer targets (Debian clang): the ONNX loader and the ISA validator.
+# fuzz_exec builds small hostile models from its input and runs them on the
+# CPU executor and the int8 program path (ENPU_FUZZ_DUMP=FILE writes the
+# model an input builds, for triage).
 # `make check` replays the corpus and the crash regressions and fuzzes each
 # target for FUZZ_SECONDS; `make fuzz` fuzzes for FUZZ_LONG_SECONDS each.
 # Built separately with clang into build-fuzz/ (instrumented libaccel).
