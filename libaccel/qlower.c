@@ -702,6 +702,14 @@ static int lower_pool(struct qc *q, int ni, int x0, int y)
 	return 0;
 }
 
+/* The ISA's ADD/MUL take in[0] (and in[1] unless broadcast) at the output's
+ * exact shape, not merely its element count. */
+static bool same_dims(const struct ir_value *a, const struct ir_value *b)
+{
+	return a->rank == b->rank &&
+	       !memcmp(a->dims, b->dims, (size_t)a->rank * sizeof(a->dims[0]));
+}
+
 static int lower_eltwise(struct qc *q, int ni, int x0, int y)
 {
 	const struct ir_node *n = &q->g->nodes[ni];
@@ -721,8 +729,9 @@ static int lower_eltwise(struct qc *q, int ni, int x0, int y)
 	p->op.opcode = op[0] == 'A' ? ENPU_OP_ADD : ENPU_OP_MUL;
 	p->op.in[0] = (uint32_t)xa;
 	p->op.in[1] = (uint32_t)xa1;
-	if (ir_value_numel(qc_val(q, x1)) == ir_value_numel(qc_val(q, y)) &&
-	    ir_value_numel(qc_val(q, x0)) == ir_value_numel(qc_val(q, y)))
+	if (!same_dims(qc_val(q, x0), qc_val(q, y)))
+		return qc_nosup(q, ni, "broadcast pattern not supported");
+	if (same_dims(qc_val(q, x1), qc_val(q, y)))
 		p->op.params.eltwise.broadcast = 0;
 	else if (ir_value_numel(qc_val(q, x1)) == 1)
 		p->op.params.eltwise.broadcast = 2;

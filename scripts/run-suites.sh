@@ -1,6 +1,8 @@
 #!/bin/bash
-# Run each named test suite (make target suite-NAME), keep its log, print one
-# summary line per suite and a total; exit non-zero if any suite failed.
+# Run each named test suite (make target suite-NAME), keep its log, check
+# its skips against its list of expected skips (scripts/check-skips.sh: an
+# unexpected skip or a stale entry fails the suite), print one summary line
+# per suite and a total; exit non-zero if any suite failed.
 set -u
 O=${O:-build}
 MAKE=${MAKE:-make}
@@ -25,7 +27,13 @@ for s in "$@"; do
 		k=$(grep -oE '[0-9]+ skipped' <<<"$line" | cut -d' ' -f1)
 	fi
 	tp=$((tp + ${p:-0})) tf=$((tf + ${f:-0})) ts=$((ts + ${k:-0}))
-	if [ "$rc" -ne 0 ]; then
+	scripts/check-skips.sh "$s" "$log" >"$log.skips"
+	skrc=$?
+	tee -a "$log" <"$log.skips"
+	if [ "$skrc" -ne 0 ]; then
+		fail=1
+		summary+=("FAIL  $line ($(grep -c 'SKIP CHECK:' "$log.skips") unexpected skip(s) or stale expected-skips entries; exit $rc, ${secs}s, log $log)")
+	elif [ "$rc" -ne 0 ]; then
 		fail=1
 		summary+=("FAIL  $line (exit $rc, ${secs}s, log $log)")
 	else

@@ -92,51 +92,76 @@ static int avg_pool_infer(const struct ir_node *n, const struct ir_value *in,
 }
 
 /*
- * Visit every output position of one plane; for each, every window tap is
- * classified as inside the input, inside the padding or beyond it.
+ * Taps j in [0, k) of a window starting at @st with dilation @d whose
+ * position st + j * d lies in [a, b): the half-open range [*lo, *hi).
  */
-#define POOL_PLANE(T, ACC_T, INIT, TAP, PADTAP, FINISH)			\
+static void tap_range(int64_t st, int64_t d, int64_t k, int64_t a, int64_t b,
+		      int64_t *lo, int64_t *hi)
+{
+	int64_t l = 0, h = k;
+
+	if (a > st)
+		l = (a - st) / d + ((a - st) % d != 0);
+	if (b - 1 < st)
+		h = 0;
+	else if ((b - 1 - st) / d + 1 < h)
+		h = (b - 1 - st) / d + 1;
+	*lo = l < k ? l : k;
+	*hi = h > *lo ? h : *lo;
+}
+
+/*
+ * Visit every output position of one plane; for each, the taps of its
+ * window that land in the input (clipped per dim, so the work is bounded by
+ * the input whatever the kernel extent), counting cnt of them and pcnt of
+ * those in the padding.  Taps beyond the padding (ceil_mode) count in
+ * neither.
+ */
+#define POOL_PLANE(T, ACC_T, INIT, TAP, FINISH)				\
 	do {								\
 		int64_t oidx[CPU_MAX_SPATIAL] = { 0 };			\
 		for (int64_t op = 0; op < osz; op++) {			\
-			int64_t kidx[CPU_MAX_SPATIAL] = { 0 };		\
+			int64_t lo[CPU_MAX_SPATIAL], hi[CPU_MAX_SPATIAL]; \
+			int64_t kidx[CPU_MAX_SPATIAL], cnt = 1;		\
+			double pcnt = 1;				\
 			ACC_T acc = INIT;				\
-			int64_t cnt = 0, pcnt = 0;			\
+			int i;						\
 									\
-			for (int64_t kk = 0; kk < ksz; kk++) {		\
+			for (i = 0; i < nsp; i++) {			\
+				int64_t st = oidx[i] * g.s[i] - g.pb[i]; \
+				int64_t plo, phi;			\
+									\
+				tap_range(st, g.d[i], g.k[i], 0, g.in[i], \
+					  &lo[i], &hi[i]);		\
+				tap_range(st, g.d[i], g.k[i], -g.pb[i],	\
+					  g.in[i] + g.pe[i], &plo, &phi); \
+				cnt *= hi[i] - lo[i];			\
+				pcnt *= (double)(phi - plo);		\
+				kidx[i] = lo[i];			\
+			}						\
+			pcnt -= (double)cnt;				\
+			while (cnt) {					\
 				int64_t off = 0;			\
-				int where = 0;	/* 0 in, 1 pad, 2 out */ \
 									\
-				for (int i = 0; i < nsp; i++) {		\
-					int64_t p = oidx[i] * g.s[i] -	\
-						    g.pb[i] +		\
-						    kidx[i] * g.d[i];	\
-									\
-					if (p < 0 || p >= g.in[i]) {	\
-						if (p < -g.pb[i] ||	\
-						    p >= g.in[i] + g.pe[i]) \
-							where = 2;	\
-						else if (where < 1)	\
-							where = 1;	\
-					}				\
-					off = off * g.in[i] + p;	\
-				}					\
-				if (where == 0) {			\
+				for (i = 0; i < nsp; i++)		\
+					off = off * g.in[i] +		\
+					      oidx[i] * g.s[i] - g.pb[i] + \
+					      kidx[i] * g.d[i];		\
+				{					\
 					T v = xp[off];			\
 					TAP;				\
-					cnt++;				\
-				} else if (where == 1) {		\
-					PADTAP;				\
-					pcnt++;				\
 				}					\
-				for (int i = nsp - 1; i >= 0; i--) {	\
-					if (++kidx[i] < g.k[i])		\
+				for (i = nsp - 1; i >= 0; i--) {	\
+					if (++kidx[i] < hi[i])		\
 						break;			\
-					kidx[i] = 0;			\
+					kidx[i] = lo[i];		\
 				}					\
+				if (i < 0)				\
+					break;				\
 			}						\
 			FINISH;						\
-			for (int i = nsp - 1; i >= 0; i--) {		\
+			(void)pcnt;					\
+			for (i = nsp - 1; i >= 0; i--) {		\
 				if (++oidx[i] < g.out[i])		\
 					break;				\
 				oidx[i] = 0;				\
@@ -149,7 +174,7 @@ static int pool_run(const struct ir_node *n, const struct ir_value *in,
 		    struct accel_err *e)
 {
 	bool is_max = n->op_type[0] == 'M';
-	int64_t planes, isz = 1, osz = 1, ksz = 1, cip = 0;
+	int64_t planes, isz = 1, osz = 1, cip = 0;
 	struct cpu_geom g;
 	int nsp, ret;
 
@@ -165,14 +190,13 @@ static int pool_run(const struct ir_node *n, const struct ir_value *in,
 	for (int i = 0; i < nsp; i++) {
 		isz *= g.in[i];
 		osz *= g.out[i];
-		ksz *= g.k[i];
 	}
 	for (int64_t pl = 0; pl < planes; pl++) {
 		if (!is_max) {
 			const float *xp = (const float *)in[0].data + pl * isz;
 			float *yp = (float *)out[0].data + pl * osz;
 
-			POOL_PLANE(float, float, 0.0f, acc += v, (void)0,
+			POOL_PLANE(float, float, 0.0f, acc += v,
 				   yp[op] = (cnt + (cip ? pcnt : 0)) ?
 					acc / (float)(cnt + (cip ? pcnt : 0)) :
 					0.0f);
@@ -181,7 +205,7 @@ static int pool_run(const struct ir_node *n, const struct ir_value *in,
 			float *yp = (float *)out[0].data + pl * osz;
 
 			POOL_PLANE(float, float, -FLT_MAX,
-				   if (v > acc || v != v) acc = v, (void)0,
+				   if (v > acc || v != v) acc = v,
 				   yp[op] = acc);
 		} else if (in[0].dtype == IR_U8) {
 			const uint8_t *xp = (const uint8_t *)in[0].data +
@@ -189,7 +213,7 @@ static int pool_run(const struct ir_node *n, const struct ir_value *in,
 			uint8_t *yp = (uint8_t *)out[0].data + pl * osz;
 
 			POOL_PLANE(uint8_t, uint8_t, 0,
-				   if (v > acc) acc = v, (void)0,
+				   if (v > acc) acc = v,
 				   yp[op] = acc);
 		} else {
 			const int8_t *xp = (const int8_t *)in[0].data +
@@ -197,7 +221,7 @@ static int pool_run(const struct ir_node *n, const struct ir_value *in,
 			int8_t *yp = (int8_t *)out[0].data + pl * osz;
 
 			POOL_PLANE(int8_t, int8_t, -128,
-				   if (v > acc) acc = v, (void)0,
+				   if (v > acc) acc = v,
 				   yp[op] = acc);
 		}
 	}

@@ -24,9 +24,16 @@
 
 /* Plan-time limits. */
 #define CPU_PLAN_ALIGN		64	/* arena offsets and size */
+#ifndef ENPU_FUZZING
 #define CPU_PLAN_MAX_VALUE	(4ULL << 30)	/* bytes in one value */
 #define CPU_PLAN_FOLD_MAX	(16u << 20)	/* bytes of one folded output */
 #define CPU_PLAN_FOLD_TOTAL	(256u << 20)	/* bytes folded per plan */
+#else
+/* Fuzzing builds (tests/fuzz): small values keep every run quick. */
+#define CPU_PLAN_MAX_VALUE	(256ULL << 10)
+#define CPU_PLAN_FOLD_MAX	(64u << 10)
+#define CPU_PLAN_FOLD_TOTAL	(1u << 20)
+#endif
 
 struct cpu_plan;
 

@@ -19,8 +19,12 @@
  * copy of the graph with this data set's values frozen into constants:
  * every non-float graph input, plus the float graph inputs the failing node
  * reads, directly or through other nodes, as a shape/scale/size/depth
- * operand (see shape_operands()).  Such a pass is reported "PASS (frozen)".
+ * operand (see shape_operands()).  Such a pass is reported "(inputs frozen)".
  * A retry that fails is a failure; one that still cannot plan is a skip.
+ *
+ * The output is TAP, one point per test named by the test directory
+ * ("ok 12 - test_adagrad # SKIP operator ... not supported"); every skip must
+ * be listed in tests/conformance/expected-skips (scripts/check-skips.sh).
  *
  * Environment: ENPU_ONNX_TESTDATA overrides the node test directory;
  * ENPU_CONFORMANCE_FILTER is an fnmatch(3) pattern of test names to run.
@@ -614,8 +618,7 @@ int main(void)
 {
 	const char *root = find_data_dir(), *filter;
 	struct dirent **tests;
-	int n, i, tot[3] = { 0, 0, 0 }, n_frozen = 0;
-	static const char *const tag[] = { "PASS", "FAIL", "SKIP" };
+	int n, i, tot[3] = { 0, 0, 0 }, n_frozen = 0, n_run = 0;
 
 	if (!root) {
 		fprintf(stderr, "conformance: ONNX node test data not found; install libonnx-testdata or set ENPU_ONNX_TESTDATA\n");
@@ -644,24 +647,29 @@ int main(void)
 			     sizeof(why));
 		count(key, v);
 		tot[v]++;
+		n_run++;
+		/* TAP; the test name is the id expected-skips lists. */
 		if (v == V_PASS && frozen) {
-			printf("PASS (frozen) %s\n", name);
+			printf("ok %d - %s (inputs frozen)\n", n_run, name);
 			n_frozen++;
 		} else if (v == V_PASS) {
-			printf("PASS %s\n", name);
+			printf("ok %d - %s\n", n_run, name);
+		} else if (v == V_SKIP) {
+			printf("ok %d - %s # SKIP %s\n", n_run, name, why);
+		} else {
+			printf("not ok %d - %s\n# %s\n", n_run, name, why);
 		}
-		else
-			printf("%s %s: %s\n", tag[v], name, why);
 		fflush(stdout);
 		free(tests[i]);
 	}
 	free(tests);
 
+	printf("1..%d\n", n_run);
 	printf("\n# %d of the passes needed inputs frozen into constants\n",
 	       n_frozen);
-	printf("\n%-28s %6s %6s %6s\n", "operator", "pass", "fail", "skip");
+	printf("\n# %-28s %6s %6s %6s\n", "operator", "pass", "fail", "skip");
 	for (i = 0; i < n_stats; i++)
-		printf("%-28s %6d %6d %6d\n", stats[i].name,
+		printf("# %-28s %6d %6d %6d\n", stats[i].name,
 		       stats[i].n[V_PASS], stats[i].n[V_FAIL],
 		       stats[i].n[V_SKIP]);
 	printf("conformance: %d passed, %d failed, %d skipped\n", tot[V_PASS],

@@ -22,7 +22,7 @@ for bin in "$@"; do
 	[ -d "$crashes" ] && reg=("$crashes"/*)
 	# libFuzzer takes either corpus directories or single inputs, not both.
 	if ! { "$bin" -runs=0 "$corpus" &&
-	       { [ ${#reg[@]} -eq 0 ] || "$bin" "${reg[@]}"; }; } \
+	       { [ ${#reg[@]} -eq 0 ] || "$bin" -timeout=10 "${reg[@]}"; }; } \
 		>"$out/fuzz-$name-replay.log" 2>&1; then
 		echo "not ok - $name replay (see $out/fuzz-$name-replay.log)"
 		tail -n 30 "$out/fuzz-$name-replay.log"

@@ -6,19 +6,25 @@
 
 static int n_run, n_pass, n_fail, n_skip;
 static int cur_fail, cur_skip;
+/* The first reason given to tap_skip() in the current test point. */
+static char cur_why[256];
 
 void tap_run(const char *name, void (*fn)(void))
 {
 	cur_fail = 0;
 	cur_skip = 0;
+	cur_why[0] = '\0';
 	n_run++;
 	fn();
 	if (cur_fail) {
 		n_fail++;
 		printf("not ok %d - %s\n", n_run, name);
+		if (cur_skip)
+			printf("# it also skipped: %s\n", cur_why);
 	} else if (cur_skip) {
 		n_skip++;
-		printf("ok %d - %s # SKIP\n", n_run, name);
+		/* The name is the test id scripts/check-skips.sh matches. */
+		printf("ok %d - %s # SKIP %s\n", n_run, name, cur_why);
 	} else {
 		n_pass++;
 		printf("ok %d - %s\n", n_run, name);
@@ -30,12 +36,16 @@ void tap_skip(const char *fmt, ...)
 {
 	va_list ap;
 
-	cur_skip = 1;
-	printf("# skip: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	if (!cur_skip) {
+		vsnprintf(cur_why, sizeof(cur_why), fmt, ap);
+	} else {
+		printf("# skip: ");
+		vprintf(fmt, ap);
+		printf("\n");
+	}
 	va_end(ap);
-	printf("\n");
+	cur_skip = 1;
 }
 
 void tap_fail(const char *file, int line, const char *fmt, ...)

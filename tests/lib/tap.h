@@ -6,7 +6,10 @@
  *	int main(void) { tap_run("foo", test_foo); return tap_done("suite"); }
  *
  * Each tap_run() is one TAP test point: it passes when no TAP_CHECK inside it
- * failed and it did not call tap_skip().  tap_done() prints
+ * failed and it did not call tap_skip().  A skipped point prints
+ * "ok N - <name> # SKIP <first reason>"; <name> (no '#' in it) is the test id
+ * that the suite's expected-skips list names (scripts/check-skips.sh: a skip
+ * not on the list fails `make check`).  tap_done() prints
  * "<suite>: N passed, N failed, N skipped" and returns the exit status: 1 on
  * any failure, and also 1 when no test point passed (a suite that ran nothing
  * must not look green).
