@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Firmware core tests: the firmware against the naive reference in ref.c,
-# hand-computed requantization cases, validator errno checks and a bounded
-# random-mutation loop.  The programs link the firmware objects directly (plus
-# ref.o), so they do not depend on the rest of libaccel building.
+# hand-computed requantization cases, validator errno checks, a bounded
+# random-mutation loop and accumulators driven past the int32 range.  The
+# programs link the firmware objects directly (plus ref.o), so they do not
+# depend on the rest of libaccel building.
 
-FW_TEST_NAMES := test-requant test-ops test-validate
+FW_TEST_NAMES := test-requant test-ops test-validate test-saturate
 FW_TEST_PROGS := $(addprefix $(O)/tests/firmware/,$(FW_TEST_NAMES))
 FW_TEST_REF := $(O)/tests/firmware/ref.o
 FW_TEST_FW_OBJS := $(patsubst %.c,$(O)/%.o,$(FW_SRCS))
