@@ -6,9 +6,10 @@
  * dilation, groups - including the conv row kernel's and patch kernel's
  * receptive fields, depthwise, wide rows, long FC rows -, per-tensor and
  * per-channel requantization and weight zero points, broadcast modes 0..2,
- * clamps, rounding, in-place COPY/LUT), then nudges up to six fields by +-1
- * (dims, rank, dtype, zero points, offsets, buffer sizes, operands, params,
- * quant entries), validates, and runs every accepted buffer three times:
+ * clamps, rounding, in-place COPY/LUT, later ops reading earlier outputs),
+ * then nudges up to six fields by +-1 (dims, rank, dtype, zero points,
+ * offsets, buffer sizes, operands, params, quant entries), validates, and
+ * runs every accepted buffer three times:
  *
  *  - every tensor in its own buffer of exactly the validated size, placed
  *    right before a PROT_NONE guard page (any read or write past the end
@@ -893,6 +894,11 @@ static void run_layout(int packed, uint32_t gap, uint32_t seed)
 		t->offset = (uint64_t)off_nudge[i];
 	}
 	if (packed) {
+		/* an overlay may reach past the last tensor */
+		for (i = 0; i < B.nt; i++)
+			if (B.t[i].offset < CB_MAX_BYTES &&
+			    B.t[i].offset + extent(&B.t[i]) > at)
+				at = B.t[i].offset + extent(&B.t[i]);
 		sizes[0] = at + gap + (uint64_t)size_nudge[B.nt - 1];
 	} else {
 		for (i = 0; i < B.nt; i++) {
@@ -1014,6 +1020,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nops = 1 + take(&s, CB_MAX_OPS);
 	for (k = 0; k < nops; k++)
 		gen_op(&s);
+	/*
+	 * Data flow: a later op's first input may read the bytes an earlier
+	 * op wrote (its descriptor overlays that output, shape and type its
+	 * own, the extent past it reading whatever lies there).
+	 */
+	for (k = 1; k < nops; k++)
+		if (take(&s, 2))
+			alias_of[B.o[k].in[0]] = (int32_t)B.o[take(&s, k)].out;
 	nn = take(&s, 4) == 3 ? 1 + take(&s, 6) : 0;
 	for (k = 0; k < nn; k++)
 		nudge(&s);
