@@ -13,12 +13,18 @@
 
 #include "ref.h"
 
-int32_t ref_sat32(int64_t v)
+unsigned long ref_stat_saturated;
+
+int32_t ref_sat32(__int128 v)
 {
-	if (v > INT32_MAX)
+	if (v > INT32_MAX) {
+		ref_stat_saturated++;
 		return INT32_MAX;
-	if (v < INT32_MIN)
+	}
+	if (v < INT32_MIN) {
+		ref_stat_saturated++;
 		return INT32_MIN;
+	}
 	return (int32_t)v;
 }
 
@@ -277,8 +283,8 @@ static int ref_conv(const struct tb *b, const struct enpu_op *op,
 		const struct enpu_quant *q =
 			&b->q[op->quant_index + (op->quant_count > 1 ? o : 0)];
 		int32_t wzp = pc ? q->zero_point : w->zero_point;
-		int64_t acc = op->in[2] != ENPU_NO_TENSOR ?
-			      ref_get(s, &b->t[op->in[2]], o) : 0;
+		__int128 acc = op->in[2] != ENPU_NO_TENSOR ?
+			       ref_get(s, &b->t[op->in[2]], o) : 0;
 
 		for (c = 0; c < CG; c++)
 		for (kh = 0; kh < KH; kh++)
@@ -289,7 +295,7 @@ static int ref_conv(const struct tb *b, const struct enpu_op *op,
 
 			if (ih >= 0 && ih < H && iw >= 0 && iw < W)
 				xv = get4(s, x, n, (o / OG) * CG + c, ih, iw);
-			acc += (int64_t)(xv - x->zero_point) *
+			acc += (__int128)(xv - x->zero_point) *
 			       (get4(s, w, o, c, kh, kw) - wzp);
 		}
 		res[i++] = ref_out(ref_sat32(acc), q, y->zero_point,
@@ -312,11 +318,11 @@ static int ref_fc(const struct tb *b, const struct enpu_op *op,
 		const struct enpu_quant *q =
 			&b->q[op->quant_index + (op->quant_count > 1 ? n : 0)];
 		int32_t wzp = pc ? q->zero_point : w->zero_point;
-		int64_t acc = op->in[2] != ENPU_NO_TENSOR ?
-			      ref_get(s, &b->t[op->in[2]], n) : 0;
+		__int128 acc = op->in[2] != ENPU_NO_TENSOR ?
+			       ref_get(s, &b->t[op->in[2]], n) : 0;
 
 		for (k = 0; k < K; k++)
-			acc += (int64_t)(ref_get(s, x, m * K + k) - x->zero_point) *
+			acc += (__int128)(ref_get(s, x, m * K + k) - x->zero_point) *
 			       (ref_get(s, w, k * N + n) - wzp);
 		res[m * N + n] = ref_out(ref_sat32(acc), q, y->zero_point,
 					 op->act_min, op->act_max,
@@ -343,10 +349,10 @@ static int ref_eltwise(const struct tb *b, const struct enpu_op *op,
 			     p->broadcast == 1 ? (i / inner) % y->dims[1] : 0;
 		int64_t a = ref_get(s, x0, i) - x0->zero_point;
 		int64_t c = ref_get(s, x1, j) - x1->zero_point;
-		int64_t acc;
+		__int128 acc;
 
 		if (op->opcode == ENPU_OP_MUL) {
-			acc = a * c;
+			acc = (__int128)a * c;
 		} else {
 			int64_t sc = (int64_t)1 << p->left_shift;
 			int32_t v0 = ref_sat32(ref_requant(a * sc, p->in_multiplier[0],
@@ -354,9 +360,10 @@ static int ref_eltwise(const struct tb *b, const struct enpu_op *op,
 			int32_t v1 = ref_sat32(ref_requant(c * sc, p->in_multiplier[1],
 							   p->in_shift[1], hu));
 
-			acc = ref_sat32((int64_t)v0 + v1);
+			acc = ref_sat32((__int128)v0 + v1);
 		}
-		res[i] = ref_out(acc, q, y->zero_point, op->act_min,
+		/* |a * c| <= 255 * 255: a product never leaves int32 */
+		res[i] = ref_out((int64_t)acc, q, y->zero_point, op->act_min,
 				 op->act_max, hu);
 	}
 	return 0;
@@ -377,7 +384,8 @@ static int ref_pool(const struct tb *b, const struct enpu_op *op,
 	for (c = 0; c < C; c++)
 	for (oh = 0; oh < OH; oh++)
 	for (ow = 0; ow < OW; ow++) {
-		int64_t sum = 0, cnt = 0, mx = INT64_MIN;
+		__int128 sum = 0;
+		int64_t cnt = 0, mx = INT64_MIN;
 
 		for (kh = 0; kh < KH; kh++)
 		for (kw = 0; kw < KW; kw++) {
@@ -402,7 +410,8 @@ static int ref_pool(const struct tb *b, const struct enpu_op *op,
 			cnt = KH * KW;
 		/* GLOBAL_AVGPOOL requantizes the sum: 1/(H*W) is in the
 		 * multiplier. */
-		res[i++] = ref_out(gl ? ref_sat32(sum) : div_away(sum, cnt),
+		res[i++] = ref_out(gl ? ref_sat32(sum) :
+				   div_away((int64_t)sum, cnt),
 				   &b->q[op->quant_index],
 				   y->zero_point, op->act_min, op->act_max,
 				   op->flags & ENPU_OP_FLAG_ROUND_HALF_UP);

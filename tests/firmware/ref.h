@@ -19,7 +19,13 @@
 
 /* round(acc * mult / 2^(31 + shift)), ties to even or towards +inf. */
 int64_t ref_requant(int64_t acc, int32_t mult, int32_t shift, int half_up);
-int32_t ref_sat32(int64_t v);
+/*
+ * Saturate an exact (128-bit) sum to int32 as the ISA requires; counts each
+ * value it clamps in ref_stat_saturated, so a test can prove its accumulators
+ * really left the int32 range.
+ */
+int32_t ref_sat32(__int128 v);
+extern unsigned long ref_stat_saturated;
 /* the full output step: requant, + zp, clamp to [lo, hi] */
 int32_t ref_out(int64_t acc32, const struct enpu_quant *q, int32_t zp,
 		int32_t lo, int32_t hi, int half_up);

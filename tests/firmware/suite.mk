@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 # Firmware core tests: the firmware against the naive reference in ref.c,
-# hand-computed requantization cases, validator errno checks and a bounded
-# random-mutation loop, and the yield hook's bound on the work between two
-# calls (test-yield: worst-case shapes of every kernel and the validator).  The programs link the firmware objects directly (plus
-# ref.o), so they do not depend on the rest of libaccel building.
+# hand-computed requantization cases, validator errno checks, a bounded
+# random-mutation loop, accumulators driven past the int32 range
+# (test-saturate) and the yield hook's bound on the work between two calls
+# (test-yield: worst-case shapes of every kernel and the validator).  The
+# programs link the firmware objects directly (plus ref.o), so they do not
+# depend on the rest of libaccel building.
 
-FW_TEST_NAMES := test-requant test-ops test-validate test-yield
+FW_TEST_NAMES := test-requant test-ops test-validate test-saturate test-yield
 FW_TEST_PROGS := $(addprefix $(O)/tests/firmware/,$(FW_TEST_NAMES))
 FW_TEST_REF := $(O)/tests/firmware/ref.o
 FW_TEST_FW_OBJS := $(patsubst %.c,$(O)/%.o,$(FW_SRCS))

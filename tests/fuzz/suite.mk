@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# libFuzzer targets (Debian clang): the ONNX loader and the ISA validator.
-# fuzz_exec builds small hostile models from its input and runs them on the
-# CPU executor and the int8 program path (ENPU_FUZZ_DUMP=FILE writes the
-# model an input builds, for triage).
+# libFuzzer targets (Debian clang): the ONNX loader, the ISA validator,
+# structured command buffers run against the reference (fuzz_cmdbuf), and
+# fuzz_exec, which builds small hostile models from its input and runs them
+# on the CPU executor and the int8 program path (ENPU_FUZZ_DUMP=FILE writes
+# the model an input builds, for triage).
 # `make check` replays the corpus and the crash regressions and fuzzes each
 # target for FUZZ_SECONDS; `make fuzz` fuzzes for FUZZ_LONG_SECONDS each.
 # Built separately with clang into build-fuzz/ (instrumented libaccel).
@@ -27,10 +28,24 @@ $(FUZZ_O)/gen/onnx-subset.pb-c.o: $(LIBACCEL_GEN_C)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -w -c $< -o $@
 
+# The structured cmdbuf target compares with the naive reference; it is
+# sanitized but not coverage-instrumented, so the fuzzer steers by the
+# firmware and the reference's loops do not slow every comparison.
+FUZZ_REF_OBJ := $(FUZZ_O)/tests/firmware/ref-uninstrumented.o
+FUZZ_EXTRA_fuzz_cmdbuf := $(FUZZ_REF_OBJ) -lm
+
+$(FUZZ_REF_OBJ): tests/firmware/ref.c
+	@mkdir -p $(dir $@)
+	$(say) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) -std=gnu11 -g -O1 $(FUZZ_SAN) -Wall -Wextra \
+		-c $< -o $@
+
+$(FUZZ_O)/fuzz_cmdbuf: $(FUZZ_REF_OBJ)
+
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	$(say) LD $@
 	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_LIB_OBJS) $(LIBACCEL_DEPLIBS)
+		$(FUZZ_LIB_OBJS) $(FUZZ_EXTRA_$(notdir $@)) $(LIBACCEL_DEPLIBS)
 
 # Not in the sanitized/valgrind passes of check-asan: the targets are
 # sanitized already (there it would only be a skip).
