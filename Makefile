@@ -74,7 +74,7 @@ all: all-targets
 # build that lacks a tool or library stops here, naming it.
 BUILD_CMDS := $(firstword $(CC)) protoc-c pkg-config
 BUILD_PCS := libprotobuf-c liburing libdrm
-NO_USERSPACE_GOALS := deps clean module module-check checkpatch uapi-check
+NO_USERSPACE_GOALS := deps clean module module-vm module-check checkpatch uapi-check
 ifneq ($(filter-out $(NO_USERSPACE_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(filter deps,$(MAKECMDGOALS)),)
 BUILD_MISSING := $(foreach c,$(BUILD_CMDS),$(if $(shell command -v $(c)),,$(c))) \

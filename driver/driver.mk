@@ -10,6 +10,7 @@
 #   make uapi-check      uapi headers compile standalone as C11 and C++11
 #   make kselftests      static kselftest binaries in $(O)/kselftest/
 #   make checkpatch      checkpatch.pl over driver/, firmware/ and uapi/
+#   make module-vm       make module against the cached 6.12 headers (the VM's kernel)
 #   make suite-kernel    module (always against the cached 6.12 headers, the
 #                        kernel the VM boots), sparse, checkpatch and
 #                        kselftests, boot the QEMU VM, insmod, run,
@@ -127,9 +128,17 @@ checkpatch:
 		grep -E '(ERROR|WARNING):' $(O)/checkpatch.log; exit 1; fi
 
 # The VM harness fails the run on any kernel splat in dmesg, and when the
-# device node did not appear after insmod.  The module must match the kernel
-# the VM boots: the cached 6.12 headers, whatever KDIR `make module` picks.
-suite-kernel: KDIR = $(ENPU_CACHE_KDIR)
+# The module booted in the VM must match the VM's kernel: the cached 6.12
+# headers, whatever KDIR `make module` would pick (the running kernel's).
+# module-vm is `make module` for it (scripts/demo.sh); the VM suites'
+# prerequisite `module` inherits the KDIR below.
+VM_MODULE_GOALS := module-vm suite-kernel suite-npu-vm
+$(VM_MODULE_GOALS): KDIR = $(ENPU_CACHE_KDIR)
+.PHONY: module-vm
+module-vm: module
+
+# The VM harness fails the run on any kernel splat in dmesg, and when the
+# device node did not appear after insmod.
 suite-kernel: module module-check checkpatch kselftests
 	@tests/vm/run-vm.sh --module $(ENPU_KO) \
 		$(if $(ENPU_MODULE_PARAMS),--params '$(ENPU_MODULE_PARAMS)') \
