@@ -4,15 +4,19 @@
 # contributes a fragment (dir/*.mk) that appends to the lists below.  The
 # kernel module is built by Kbuild (see driver/ and the `module` target).
 #
+#   make deps            install / download what the rest needs (the ONLY
+#                        target that reaches the network; scripts/deps.sh)
 #   make                 libaccel (shared + static), tools, tests
 #   make check           every test suite, one summary line per suite
 #   make check-asan      the suites again under ASan+UBSan, then valgrind
 #   make demo            the main job
 #   make fuzz            run the libFuzzer targets for longer
-#   make module          enpu.ko against Debian's 6.12 headers (driver/driver.mk)
+#   make module          enpu.ko against KDIR= (driver/driver.mk)
 #   make suite-kernel    enpu.ko and its kselftests in a QEMU VM
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR= (also LIBDIR, INCLUDEDIR, BINDIR,
+#                        PKGCONFIGDIR)
 #
+# `make deps check`, `make deps demo`: deps first, even under -j.
 # O=DIR puts all build output in DIR (default: build).
 
 TOP := $(abspath .)
@@ -20,7 +24,13 @@ O ?= build
 CC ?= cc
 OPT ?= -O2 -g
 SAN ?=
+# GNU install directories.
 PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR ?= $(EXEC_PREFIX)/bin
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 PYTHON ?= /usr/bin/python3
 
 ACCEL_VERSION_MAJOR := 0
@@ -57,8 +67,25 @@ CHECK_SUITES :=
 FUZZERS :=
 ALL_TARGETS :=
 
-.PHONY: all check check-asan demo fuzz install clean module FORCE
+.PHONY: all check check-asan demo deps fuzz install clean module FORCE
 all: all-targets
+
+# Provisioning is `make deps` alone; nothing else installs or downloads.  A
+# build that lacks a tool or library stops here, naming it.
+BUILD_CMDS := $(firstword $(CC)) protoc-c pkg-config
+BUILD_PCS := libprotobuf-c liburing libdrm
+NO_USERSPACE_GOALS := deps clean module module-vm module-check checkpatch uapi-check
+ifneq ($(filter-out $(NO_USERSPACE_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(filter deps,$(MAKECMDGOALS)),)
+BUILD_MISSING := $(foreach c,$(BUILD_CMDS),$(if $(shell command -v $(c)),,$(c))) \
+	$(foreach p,$(BUILD_PCS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p).pc))
+ifneq ($(strip $(BUILD_MISSING)),)
+$(error missing $(strip $(BUILD_MISSING)): run 'make deps' (as root), see README.md)
+endif
+endif
+endif
+# `make deps check`: deps before the rest even with -j.
+DEPS_FIRST := $(filter deps,$(MAKECMDGOALS))
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,25 +109,31 @@ endif
 all-targets: $(ALL_TARGETS)
 
 # One summary line per suite, then a total; non-zero exit on any failure.
-check:
-	@scripts/deps.sh build test
+deps:
+	@scripts/deps.sh build test kernel
+
+check: | $(DEPS_FIRST)
+	@scripts/deps.sh --check build test $(if $(filter kernel,$(CHECK_SUITES)),kernel)
 	@$(MAKE) --no-print-directory all
 	@O=$(O) MAKE="$(MAKE)" scripts/run-suites.sh $(CHECK_SUITES)
 
-check-asan:
-	@scripts/deps.sh build test
+check-asan: | $(DEPS_FIRST)
+	@scripts/deps.sh --check build test
 	$(MAKE) O=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		ENPU_SAN=1 check
 	$(MAKE) O=build-valgrind OPT="-O1 -g" ENPU_VALGRIND=1 check
 
-demo:
-	@scripts/deps.sh build
+demo: | $(DEPS_FIRST)
+	@scripts/deps.sh --check build $(if $(filter 0,$(DEMO_VM)),,kernel)
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(O)
 
 install: all
-	scripts/install.sh "$(DESTDIR)" "$(PREFIX)" "$(O)" "$(ACCEL_VERSION)"
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" EXEC_PREFIX="$(EXEC_PREFIX)" \
+		BINDIR="$(BINDIR)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" \
+		PKGCONFIGDIR="$(PKGCONFIGDIR)" O="$(O)" VERSION="$(ACCEL_VERSION)" \
+		scripts/install.sh
 
 clean:
 	rm -rf build build-asan build-valgrind build-fuzz

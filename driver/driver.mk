@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: MIT
 # enpu.ko and its kselftests; included by the top-level Makefile.
 #
-#   make module          build $(O)/kmod/driver/enpu.ko against Debian's 6.12
-#                        headers (fetched by scripts/kernel-deps.sh), W=1,
-#                        warnings are errors
+#   make module          build $(O)/kmod/driver/enpu.ko against KDIR, W=1,
+#                        warnings are errors.  KDIR defaults to the running
+#                        kernel's /lib/modules/$(uname -r)/build when it
+#                        exists, else to Debian's 6.12 headers that
+#                        `make deps` unpacked into $(ENPU_CACHE)
 #   make module-check    the same under sparse (C=2); fails on any warning
 #   make uapi-check      uapi headers compile standalone as C11 and C++11
 #   make kselftests      static kselftest binaries in $(O)/kselftest/
 #   make checkpatch      checkpatch.pl over driver/, firmware/ and uapi/
-#   make suite-kernel    module, sparse, checkpatch and kselftests, boot the
-#                        QEMU VM, insmod, run,
+#   make module-vm       make module against the cached 6.12 headers (the VM's kernel)
+#   make suite-kernel    module (always against the cached 6.12 headers, the
+#                        kernel the VM boots), sparse, checkpatch and
+#                        kselftests, boot the QEMU VM, insmod, run,
 #                        rmmod; last line "kernel: N passed, N failed, N skipped"
 #
 # Kbuild cannot put an external module's objects outside its source
@@ -17,8 +21,15 @@
 # ($(O)/kmod) to the one copy of the sources: the top-level Kbuild,
 # driver/*, firmware/*.[ch] (the firmware core compiled into the module),
 # firmware/include and uapi.
+#
+# Nothing here installs or downloads: `make deps` fills $(ENPU_CACHE) (kernel
+# headers, kselftest harness, checkpatch.pl) and installs sparse, qemu, ...;
+# a missing piece fails with a message that says so.
 
 ENPU_CACHE ?= /var/cache/enpu
+ENPU_CACHE_KDIR = $(shell sed -n 's/^KDIR=//p' $(ENPU_CACHE)/kernel.env 2>/dev/null)
+ENPU_RUNNING_KDIR := $(wildcard /lib/modules/$(shell uname -r)/build)
+KDIR ?= $(or $(ENPU_RUNNING_KDIR),$(ENPU_CACHE_KDIR))
 KMOD_DIR := $(abspath $(O))/kmod
 ENPU_KO := $(KMOD_DIR)/driver/enpu.ko
 KSFT_OUT := $(O)/kselftest
@@ -62,17 +73,28 @@ enpu-kmod-tree:
 		[ -e "$$f" ] && ln -sfn $$f $(KMOD_DIR)/firmware/; done; true
 
 # Kbuild must not inherit our command-line variables (O= above all).
-KBUILD_MAKE := unset MAKEFLAGS MFLAGS MAKEOVERRIDES; . $(ENPU_CACHE)/kernel.env && \
-	make --no-print-directory -j2 -C $$KDIR M=$(KMOD_DIR) W=1 KCFLAGS=-Werror \
+KBUILD_MAKE = unset MAKEFLAGS MFLAGS MAKEOVERRIDES; \
+	make --no-print-directory -j2 -C $(KDIR) M=$(KMOD_DIR) W=1 KCFLAGS=-Werror \
 	$(if $(filter 1,$(V)),V=1)
 
+# A kernel build tree, or the reason why not.
+kdir_check = @[ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ] || { \
+	echo "$@: KDIR='$(KDIR)' is not a kernel build tree (default:" \
+		"/lib/modules/$$(uname -r)/build, else the Debian 6.12 headers" \
+		"that 'make deps' caches in $(ENPU_CACHE)): run 'make deps'" \
+		"or pass KDIR=/path/to/kernel/build" >&2; exit 1; }
+# A file of the cache that `make deps` fills, or the reason why not.
+cache_check = @[ -f "$(1)" ] || { echo "$(1) missing (kernel cache): run 'make deps'" >&2; exit 1; }
+
 module: enpu-kmod-tree
-	@scripts/kernel-deps.sh >/dev/null
+	$(kdir_check)
 	@$(KBUILD_MAKE) modules
 	@echo "  MODULE  $(ENPU_KO)"
 
 module-check: enpu-kmod-tree
-	@scripts/kernel-deps.sh >/dev/null
+	$(kdir_check)
+	@command -v sparse >/dev/null || { \
+		echo "$@: sparse missing: run 'make deps'" >&2; exit 1; }
 	@($(KBUILD_MAKE) C=2 modules) >$(KMOD_DIR)/check.log 2>&1; rc=$$?; \
 		cat $(KMOD_DIR)/check.log; [ $$rc -eq 0 ]
 	@if grep -E 'warning:|error:' $(KMOD_DIR)/check.log; then \
@@ -80,7 +102,7 @@ module-check: enpu-kmod-tree
 	@echo "module-check: W=1 and sparse clean"
 
 $(ENPU_CACHE)/kselftest/.complete:
-	@tests/kselftest/fetch-harness.sh >/dev/null
+	$(call cache_check,$@)
 
 $(KSFT_OUT)/%: tests/kselftest/%.c tests/kselftest/enpu_test.h \
 		uapi/drm/enpu_accel.h uapi/drm/enpu_isa.h \
@@ -92,17 +114,28 @@ $(KSFT_OUT)/%: tests/kselftest/%.c tests/kselftest/enpu_test.h \
 kselftests: uapi-check $(KSFT_PROGS)
 
 # Kernel coding style of everything that is built into the module, with
-# checkpatch.pl from Debian's linux-source-6.12 (fetched with the harness).
+# checkpatch.pl from Debian's linux-source-6.12 (`make deps` extracts it
+# with the harness).
 CHECKPATCH_FILES = $(wildcard driver/*.[ch] firmware/*.[ch] firmware/include/*.h \
 	uapi/drm/*.h)
 checkpatch:
-	@tests/kselftest/fetch-harness.sh >/dev/null
+	$(call cache_check,$(ENPU_CACHE)/checkpatch/.complete)
 	$(say) CHECKPATCH driver firmware uapi
 	@mkdir -p $(O)
 	$(Q)perl $(ENPU_CACHE)/checkpatch/checkpatch.pl --no-tree --terse \
 		--show-types -f $(CHECKPATCH_FILES) >$(O)/checkpatch.log 2>&1; \
 	if grep -qE '(ERROR|WARNING):' $(O)/checkpatch.log; then \
 		grep -E '(ERROR|WARNING):' $(O)/checkpatch.log; exit 1; fi
+
+# The VM harness fails the run on any kernel splat in dmesg, and when the
+# The module booted in the VM must match the VM's kernel: the cached 6.12
+# headers, whatever KDIR `make module` would pick (the running kernel's).
+# module-vm is `make module` for it (scripts/demo.sh); the VM suites'
+# prerequisite `module` inherits the KDIR below.
+VM_MODULE_GOALS := module-vm suite-kernel suite-npu-vm
+$(VM_MODULE_GOALS): KDIR = $(ENPU_CACHE_KDIR)
+.PHONY: module-vm
+module-vm: module
 
 # The VM harness fails the run on any kernel splat in dmesg, and when the
 # device node did not appear after insmod.

@@ -11,6 +11,8 @@
 #include "requant.h"
 
 #define fw_memcpy __builtin_memcpy
+/* ARRAY_SIZE() without <linux/kernel.h> (not in the freestanding build). */
+#define FW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Element count limit of one tensor (2^31 - 1). */
 #define FW_MAX_COUNT	0x7fffffffULL
@@ -164,6 +166,65 @@ static inline void fw_st8(__u8 *p, __s32 v)
 int fw_validate(const __u8 *cb, __u64 size, const __u64 *slot_sizes,
 		const struct enpu_fw_buf *slots, __u32 num_slots,
 		const struct enpu_fw_hooks *hooks, struct enpu_fw_status *st);
+
+struct fw_vop;
+
+/**
+ * enum fw_rounding - whether an operation requantizes, i.e. whether
+ * ENPU_OP_FLAG_ROUND_HALF_UP means anything to it (it is rejected where not).
+ * @FW_ROUNDS: always requantizes.
+ * @FW_ROUNDS_NEVER: never requantizes (MAXPOOL, LUT).
+ * @FW_ROUNDS_IF_QUANT: requantizes only with quant_count 1 (COPY, CONCAT).
+ */
+enum fw_rounding {
+	FW_ROUNDS = 0,
+	FW_ROUNDS_NEVER,
+	FW_ROUNDS_IF_QUANT,
+};
+
+/**
+ * struct fw_op_desc - everything the firmware knows about one opcode.
+ * @name: printable name (enpu_fw_op_name()).
+ * @nin: required inputs; in[@nin..2] must be ENPU_NO_TENSOR unless @bias.
+ * @bias: in[2] is an optional S32 bias (ENPU_NO_TENSOR or a tensor).
+ * @in_place: out may be exactly in[0] (same slot, offset and size).
+ * @psize: bytes of &enpu_op.params the opcode defines; the rest must be 0.
+ * @rounding: &enum fw_rounding.
+ * @no_round_msg: the validator's message when ENPU_OP_FLAG_ROUND_HALF_UP is
+ *	set where @rounding says the op does not round.
+ * @validate: the opcode's checks of operands and params, run after the
+ *	checks common to every op; 0 or a negative ENPU_FW_E* with the status
+ *	filled in.
+ * @run: the kernel that ships (portable scalar).
+ *
+ * fw_op_table[] in ops.c holds one per opcode, indexed by &enum
+ * enpu_opcode; a missing entry fails the build, an entry without
+ * @validate or @run makes the validator reject the opcode (-EOPNOTSUPP).
+ */
+struct fw_op_desc {
+	const char *name;
+	__u8 nin;
+	__u8 bias;
+	__u8 in_place;
+	__u8 psize;
+	__u8 rounding;
+	const char *no_round_msg;
+	int (*validate)(struct fw_vop *v);
+	int (*run)(struct fw_op_ctx *c);
+};
+
+extern const struct fw_op_desc fw_op_table[];
+
+/* The per-opcode validators (validate.c), named by the table. */
+int fw_check_conv(struct fw_vop *v);
+int fw_check_fc(struct fw_vop *v);
+int fw_check_eltwise(struct fw_vop *v);
+int fw_check_pool(struct fw_vop *v);
+int fw_check_global_avgpool(struct fw_vop *v);
+int fw_check_concat(struct fw_vop *v);
+int fw_check_copy(struct fw_vop *v);
+int fw_check_softmax(struct fw_vop *v);
+int fw_check_lut(struct fw_vop *v);
 
 /*
  * The portable scalar kernels (name: what it computes, after "__": how).

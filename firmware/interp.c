@@ -1,43 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT
 /*
  * ENPU command-buffer interpreter: validate, then run each operation through
- * the kernel registered for its opcode.
+ * the kernel its opcode's descriptor names (ops.c).
  */
 #include "fw_internal.h"
 
-typedef int (*fw_kernel_fn)(struct fw_op_ctx *c);
-
-/**
- * struct fw_op_desc - registry entry of one opcode.
- * @name: printable name.
- * @run: the kernel that ships (portable scalar).
- */
-struct fw_op_desc {
-	const char *name;
-	fw_kernel_fn run;
-};
-
-static const struct fw_op_desc fw_ops[ENPU_OP_COUNT] = {
-	[ENPU_OP_CONV2D] = { "conv2d", enpu_q8_conv2d_nchw__scalar },
-	[ENPU_OP_FULLY_CONNECTED] = { "fully_connected",
-				      enpu_q8_fully_connected__scalar },
-	[ENPU_OP_ADD] = { "add", enpu_q8_add__scalar },
-	[ENPU_OP_MUL] = { "mul", enpu_q8_mul__scalar },
-	[ENPU_OP_AVGPOOL] = { "avgpool", enpu_q8_avgpool_nchw__scalar },
-	[ENPU_OP_MAXPOOL] = { "maxpool", enpu_q8_maxpool_nchw__scalar },
-	[ENPU_OP_GLOBAL_AVGPOOL] = { "global_avgpool",
-				     enpu_q8_global_avgpool_nchw__scalar },
-	[ENPU_OP_CONCAT] = { "concat", enpu_q8_concat__scalar },
-	[ENPU_OP_COPY] = { "copy", enpu_q8_copy__scalar },
-	[ENPU_OP_SOFTMAX] = { "softmax", enpu_q8_softmax__scalar },
-	[ENPU_OP_LUT] = { "lut", enpu_q8_lut__scalar },
-};
-
 const char *enpu_fw_op_name(__u32 opcode)
 {
-	if (opcode == ENPU_OP_INVALID || opcode >= ENPU_OP_COUNT)
+	if (opcode >= ENPU_OP_COUNT || !fw_op_table[opcode].name)
 		return "invalid";
-	return fw_ops[opcode].name;
+	return fw_op_table[opcode].name;
 }
 
 static void resolve(const struct fw_exec *ex, const struct enpu_fw_buf *slots,
@@ -102,7 +74,7 @@ static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 			resolve(&ex, slots, c.op.in[k], &c.in[k]);
 		resolve(&ex, slots, c.op.out, &c.out);
 		c.half_up = !!(c.op.flags & ENPU_OP_FLAG_ROUND_HALF_UP);
-		err = fw_ops[c.op.opcode].run(&c);
+		err = fw_op_table[c.op.opcode].run(&c);
 		if (err)
 			return fw_status(st, err, i, "aborted by the yield hook");
 	}

@@ -296,28 +296,7 @@ static int check_tensor(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 	return 0;
 }
 
-/* Operand arity: required inputs, and whether in[2] is an optional bias. */
-static const __u8 op_nin[ENPU_OP_COUNT] = {
-	[ENPU_OP_CONV2D] = 2, [ENPU_OP_FULLY_CONNECTED] = 2,
-	[ENPU_OP_ADD] = 2, [ENPU_OP_MUL] = 2, [ENPU_OP_AVGPOOL] = 1,
-	[ENPU_OP_MAXPOOL] = 1, [ENPU_OP_GLOBAL_AVGPOOL] = 1,
-	[ENPU_OP_CONCAT] = 1, [ENPU_OP_COPY] = 1, [ENPU_OP_SOFTMAX] = 2,
-	[ENPU_OP_LUT] = 2,
-};
-
-/* Bytes of params the opcode defines; the rest of params must be zero. */
-static const __u8 op_psize[ENPU_OP_COUNT] = {
-	[ENPU_OP_CONV2D] = sizeof(struct enpu_op_conv),
-	[ENPU_OP_FULLY_CONNECTED] = sizeof(struct enpu_op_fc),
-	[ENPU_OP_ADD] = sizeof(struct enpu_op_eltwise),
-	[ENPU_OP_MUL] = sizeof(struct enpu_op_eltwise),
-	[ENPU_OP_AVGPOOL] = sizeof(struct enpu_op_pool),
-	[ENPU_OP_MAXPOOL] = sizeof(struct enpu_op_pool),
-	[ENPU_OP_CONCAT] = sizeof(struct enpu_op_concat),
-	[ENPU_OP_SOFTMAX] = sizeof(struct enpu_op_softmax),
-};
-
-struct vop {
+struct fw_vop {
 	const __u8 *cb;
 	const struct enpu_cmdbuf_header *h;
 	const struct enpu_op *op;
@@ -348,7 +327,7 @@ static int same_shape(const struct enpu_tensor *a, const struct enpu_tensor *b)
  * must be inside @wtype's range when per-channel weight zero points are in
  * use (@wtype != 0), else zero.
  */
-static int check_op_quant_zp(struct vop *v, __u8 wtype)
+static int check_op_quant_zp(struct fw_vop *v, __u8 wtype)
 {
 	struct enpu_quant q;
 	__s32 lo = 0, hi = 0;
@@ -372,7 +351,7 @@ static int check_op_quant_zp(struct vop *v, __u8 wtype)
 	return 0;
 }
 
-static int check_conv(struct vop *v)
+int fw_check_conv(struct fw_vop *v)
 {
 	const struct enpu_op_conv *p = &v->op->params.conv;
 	const struct enpu_tensor *x = &v->in[0], *w = &v->in[1], *y = &v->out;
@@ -429,7 +408,7 @@ static int check_conv(struct vop *v)
 	return check_op_quant_zp(v, 0);
 }
 
-static int check_fc(struct vop *v)
+int fw_check_fc(struct fw_vop *v)
 {
 	const struct enpu_op_fc *p = &v->op->params.fc;
 	const struct enpu_tensor *x = &v->in[0], *w = &v->in[1], *y = &v->out;
@@ -460,7 +439,7 @@ static int check_fc(struct vop *v)
 	return check_op_quant_zp(v, 0);
 }
 
-static int check_eltwise(struct vop *v)
+int fw_check_eltwise(struct fw_vop *v)
 {
 	const struct enpu_op_eltwise *p = &v->op->params.eltwise;
 	int add = v->op->opcode == ENPU_OP_ADD;
@@ -501,7 +480,7 @@ static int check_eltwise(struct vop *v)
 	return check_op_quant_zp(v, 0);
 }
 
-static int check_pool(struct vop *v)
+int fw_check_pool(struct fw_vop *v)
 {
 	const struct enpu_op_pool *p = &v->op->params.pool;
 	const struct enpu_tensor *x = &v->in[0], *y = &v->out;
@@ -543,7 +522,7 @@ static int check_pool(struct vop *v)
 	return check_op_quant_zp(v, 0);
 }
 
-static int check_global_avgpool(struct vop *v)
+int fw_check_global_avgpool(struct fw_vop *v)
 {
 	const struct enpu_tensor *x = &v->in[0], *y = &v->out;
 
@@ -560,7 +539,7 @@ static int check_global_avgpool(struct vop *v)
 }
 
 /* CONCAT and COPY: quant_count 0 (plain) or 1 (requantize). */
-static int check_copy_quant(struct vop *v)
+static int check_copy_quant(struct fw_vop *v)
 {
 	if (!is_q8(v->in[0].dtype))
 		return VFAIL(EINVAL_, v->op->in[0], "copy/concat: input must be S8 or U8");
@@ -573,7 +552,7 @@ static int check_copy_quant(struct vop *v)
 	return check_op_quant_zp(v, 0);
 }
 
-static int check_concat(struct vop *v)
+int fw_check_concat(struct fw_vop *v)
 {
 	const struct enpu_op_concat *p = &v->op->params.concat;
 	const struct enpu_tensor *x = &v->in[0], *y = &v->out;
@@ -589,14 +568,14 @@ static int check_concat(struct vop *v)
 	return check_copy_quant(v);
 }
 
-static int check_copy(struct vop *v)
+int fw_check_copy(struct fw_vop *v)
 {
 	if (v->cnt[0] != v->out_cnt)
 		return VFAIL(EINVAL_, v->op->out, "copy: element counts differ");
 	return check_copy_quant(v);
 }
 
-static int check_softmax(struct vop *v)
+int fw_check_softmax(struct fw_vop *v)
 {
 	if (v->op->params.softmax.reserved[0] ||
 	    v->op->params.softmax.reserved[1])
@@ -612,7 +591,7 @@ static int check_softmax(struct vop *v)
 	return check_op_quant_zp(v, 0);
 }
 
-static int check_lut(struct vop *v)
+int fw_check_lut(struct fw_vop *v)
 {
 	if (!is_q8(v->in[0].dtype))
 		return VFAIL(EINVAL_, v->op->in[0], "lut: input must be S8 or U8");
@@ -625,39 +604,17 @@ static int check_lut(struct vop *v)
 	return 0;
 }
 
-/*
- * ENPU_OP_FLAG_ROUND_HALF_UP selects how requantization rounds, so it is
- * only accepted on operations that requantize: MAXPOOL and LUT never do,
- * COPY and CONCAT only with quant_count 1.
- */
-static int check_rounding(struct vop *v)
-{
-	if (!(v->op->flags & ENPU_OP_FLAG_ROUND_HALF_UP))
-		return 0;
-	switch (v->op->opcode) {
-	case ENPU_OP_MAXPOOL:
-		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "maxpool: ENPU_OP_FLAG_ROUND_HALF_UP set, but maxpool never rounds");
-	case ENPU_OP_LUT:
-		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "lut: ENPU_OP_FLAG_ROUND_HALF_UP set, but lut never rounds");
-	case ENPU_OP_COPY:
-	case ENPU_OP_CONCAT:
-		if (!v->op->quant_count)
-			return VFAIL(EINVAL_, ENPU_NO_TENSOR, "copy/concat: ENPU_OP_FLAG_ROUND_HALF_UP set on a plain copy (quant_count 0), which never rounds");
-		return 0;
-	}
-	return 0;
-}
-
 static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 		    __u32 idx, __u64 *quant_refs, struct vyield *y,
 		    struct enpu_fw_status *st)
 {
 	const __u8 *p = cb + h->op_offset + (__u64)idx * h->op_size;
+	const struct fw_op_desc *d;
 	struct enpu_op op;
-	struct vop vv, *v = &vv;
+	struct fw_vop vv, *v = &vv;
 	__s32 lo, hi;
 	__u64 ostart, oend, istart, iend;
-	__u32 k, nin;
+	__u32 k;
 	int err;
 
 	fw_memcpy(&op, p, sizeof(op));
@@ -682,17 +639,18 @@ static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "op: unknown flags");
 	if (op.reserved[0] || op.reserved[1])
 		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "op: reserved not zero");
-	if (!all_zero((const __u8 *)&op.params + op_psize[op.opcode],
-		      sizeof(op.params) - op_psize[op.opcode]))
+	d = &fw_op_table[op.opcode];
+	if (!d->validate || !d->run)
+		return VFAIL(EOPNOTSUPP_, ENPU_NO_TENSOR, "op: opcode not supported by this executor");
+	if (!all_zero((const __u8 *)&op.params + d->psize,
+		      sizeof(op.params) - d->psize))
 		return VFAIL(EINVAL_, ENPU_NO_TENSOR, "op: unused params bytes not zero");
 
-	nin = op_nin[op.opcode];
 	for (k = 0; k < 3; k++) {
-		int optional = k == 2 && (op.opcode == ENPU_OP_CONV2D ||
-					  op.opcode == ENPU_OP_FULLY_CONNECTED);
+		int optional = k == 2 && d->bias;
 
 		v->cnt[k] = 0;
-		if (k >= nin && !optional) {
+		if (k >= d->nin && !optional) {
 			if (op.in[k] != ENPU_NO_TENSOR)
 				return VFAIL(EINVAL_, op.in[k], "op: unused operand not ENPU_NO_TENSOR");
 			continue;
@@ -722,42 +680,17 @@ static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 	if (op.act_min > op.act_max || op.act_min < lo || op.act_max > hi)
 		return VFAIL(EINVAL_, op.out, "op: act_min/act_max not an interval inside the output type's range");
 
-	switch (op.opcode) {
-	case ENPU_OP_CONV2D:
-		err = check_conv(v);
-		break;
-	case ENPU_OP_FULLY_CONNECTED:
-		err = check_fc(v);
-		break;
-	case ENPU_OP_ADD:
-	case ENPU_OP_MUL:
-		err = check_eltwise(v);
-		break;
-	case ENPU_OP_AVGPOOL:
-	case ENPU_OP_MAXPOOL:
-		err = check_pool(v);
-		break;
-	case ENPU_OP_GLOBAL_AVGPOOL:
-		err = check_global_avgpool(v);
-		break;
-	case ENPU_OP_CONCAT:
-		err = check_concat(v);
-		break;
-	case ENPU_OP_COPY:
-		err = check_copy(v);
-		break;
-	case ENPU_OP_SOFTMAX:
-		err = check_softmax(v);
-		break;
-	default:
-		err = check_lut(v);
-		break;
-	}
+	err = d->validate(v);
 	if (err)
 		return err;
-	err = check_rounding(v);
-	if (err)
-		return err;
+	/*
+	 * ENPU_OP_FLAG_ROUND_HALF_UP selects how requantization rounds, so it
+	 * is only accepted on operations that requantize.
+	 */
+	if ((op.flags & ENPU_OP_FLAG_ROUND_HALF_UP) &&
+	    (d->rounding == FW_ROUNDS_NEVER ||
+	     (d->rounding == FW_ROUNDS_IF_QUANT && !op.quant_count)))
+		return VFAIL(EINVAL_, ENPU_NO_TENSOR, d->no_round_msg);
 
 	/* The output must not overlap any input, except exact in-place. */
 	ostart = v->out.offset;
@@ -769,8 +702,7 @@ static int check_op(const __u8 *cb, const struct enpu_cmdbuf_header *h,
 		iend = istart + v->cnt[k] * dtype_size(v->in[k].dtype);
 		if (istart >= oend || ostart >= iend)
 			continue;
-		if (k == 0 && istart == ostart && iend == oend &&
-		    (op.opcode == ENPU_OP_COPY || op.opcode == ENPU_OP_LUT))
+		if (k == 0 && istart == ostart && iend == oend && d->in_place)
 			continue;
 		return VFAIL(EINVAL_, op.out, "op: output overlaps an input");
 	}

@@ -35,8 +35,8 @@ if [ "${DEMO_VM:-1}" = 0 ]; then
 	exit 0
 fi
 
-say "building enpu.ko against Debian's 6.12 headers (first run fetches them, ~1 min) and static guest binaries"
-$MAKE --no-print-directory -s O="$O" module npu-vm-progs
+say "building enpu.ko against Debian's 6.12 headers (cached by make deps) and static guest binaries"
+$MAKE --no-print-directory -s O="$O" module-vm npu-vm-progs
 
 say "booting QEMU (TCG, 2 vCPUs), insmod enpu.ko, running the demo inside (about a minute)"
 ko=$(find "$O/kmod/driver" -name enpu.ko | head -n 1)

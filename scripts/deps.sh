@@ -1,8 +1,19 @@
 #!/bin/bash
-# Install the Debian packages ENPU needs, only those missing.
-#   scripts/deps.sh build   compilers and libraries (make, make demo)
-#   scripts/deps.sh test    build + test tools and data (make check)
-#   scripts/deps.sh model   build + Python stack that regenerates models/
+# Provisioning: the one place that installs Debian packages or downloads
+# anything (`make deps` runs it).  The build targets never do; they fail with
+# a message naming `make deps` when something is missing.
+#
+#   scripts/deps.sh [--check] GROUP...
+#     build    compilers and libraries (make, make demo)
+#     test     build + test tools and data (make check)
+#     kernel   the VM's host tools, Debian's 6.12 headers/kbuild/image
+#              (scripts/kernel-deps.sh) and the kselftest harness +
+#              checkpatch.pl (tests/kselftest/fetch-harness.sh), cached in
+#              $ENPU_CACHE (default /var/cache/enpu)
+#     model    build + Python stack that regenerates models/
+#   --check  install and download nothing: list what is missing, exit 1 if
+#            anything is
+#
 # README.md says why each package is there.
 set -eu
 
@@ -10,14 +21,20 @@ build_pkgs=(gcc make binutils pkg-config libc6-dev linux-libc-dev
 	libprotobuf-c-dev protobuf-c-compiler liburing-dev libdrm-dev)
 test_pkgs=(libonnx-testdata valgrind clang libclang-rt-14-dev g++ perl)
 model_pkgs=(python3-torch python3-onnx python3-sklearn python3-numpy)
+CACHE=${ENPU_CACHE:-/var/cache/enpu}
+top=$(cd "$(dirname "$0")/.." && pwd)
 
+check=0
+kernel=0
 want=("${build_pkgs[@]}")
 for group in "$@"; do
 	case "$group" in
+	--check) check=1 ;;
 	build) ;;
 	test) want+=("${test_pkgs[@]}") ;;
+	kernel) kernel=1 ;;
 	model) want+=("${model_pkgs[@]}") ;;
-	*) echo "deps.sh: unknown group '$group' (build, test, model)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, kernel, model)" >&2; exit 2 ;;
 	esac
 done
 
@@ -27,13 +44,30 @@ for p in "${want[@]}"; do
 		missing+=("$p")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "deps.sh: installing ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages and not root: apt-get install ${missing[*]}" >&2
+if [ $check -eq 1 ]; then
+	if [ $kernel -eq 1 ]; then
+		[ -f "$CACHE/kernel.env" ] || missing+=("$CACHE/kernel.env")
+		[ -f "$CACHE/kselftest/.complete" ] || missing+=("$CACHE/kselftest")
+		[ -f "$CACHE/checkpatch/.complete" ] || missing+=("$CACHE/checkpatch")
+	fi
+	[ ${#missing[@]} -eq 0 ] && exit 0
+	echo "deps.sh: missing ${missing[*]}: run 'make deps' (as root) first" >&2
 	exit 1
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps.sh: installing ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages and not root: apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ $kernel -eq 1 ]; then
+	"$top/scripts/kernel-deps.sh" >/dev/null
+	"$top/tests/kselftest/fetch-harness.sh" >/dev/null
+fi
+exit 0

@@ -1,18 +1,45 @@
 #!/bin/bash
-# make install: headers, shared + static library, pkg-config file, tools.
+# make install: headers, shared + static library, pkg-config file, tools,
+# into the GNU install directories the Makefile passes in the environment
+# (PREFIX, EXEC_PREFIX, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR; DESTDIR is
+# prepended to each, not written into libaccel.pc).  Installs from the build
+# tree $O only: nothing is built or downloaded here.
 set -euo pipefail
-destdir=$1 prefix=$2 O=$3 version=$4
-major=${version%%.*}
-root=$destdir$prefix
-install -d "$root/include/drm" "$root/lib/pkgconfig" "$root/bin"
-install -m 644 libaccel/include/accel.h "$root/include/"
-install -m 644 uapi/drm/enpu_isa.h "$root/include/drm/"
-install -m 755 "$O/lib/libaccel.so.$version" "$root/lib/"
-ln -sf "libaccel.so.$version" "$root/lib/libaccel.so.$major"
-ln -sf "libaccel.so.$major" "$root/lib/libaccel.so"
-install -m 644 "$O/lib/libaccel.a" "$root/lib/"
-install -m 644 "$O/lib/pkgconfig/libaccel.pc" "$root/lib/pkgconfig/"
-for t in "$O"/bin/accel-*; do
-	install -m 755 "$t" "$root/bin/"
+: "${O:?}" "${VERSION:?}" "${PREFIX:?}"
+DESTDIR=${DESTDIR:-}
+EXEC_PREFIX=${EXEC_PREFIX:-$PREFIX}
+BINDIR=${BINDIR:-$EXEC_PREFIX/bin}
+LIBDIR=${LIBDIR:-$EXEC_PREFIX/lib}
+INCLUDEDIR=${INCLUDEDIR:-$PREFIX/include}
+PKGCONFIGDIR=${PKGCONFIGDIR:-$LIBDIR/pkgconfig}
+major=${VERSION%%.*}
+
+for f in "$O/lib/libaccel.so.$VERSION" "$O/lib/libaccel.a"; do
+	[ -f "$f" ] || { echo "install.sh: $f missing: run make first" >&2; exit 1; }
 done
-echo "installed libaccel $version into $root"
+for d in "$PREFIX" "$EXEC_PREFIX" "$BINDIR" "$LIBDIR" "$INCLUDEDIR" "$PKGCONFIGDIR"; do
+	case "$d" in
+	/*) ;;
+	*) echo "install.sh: '$d' is not an absolute directory" >&2; exit 1 ;;
+	esac
+done
+
+install -d "$DESTDIR$INCLUDEDIR/drm" "$DESTDIR$LIBDIR" "$DESTDIR$PKGCONFIGDIR" \
+	"$DESTDIR$BINDIR"
+install -m 644 libaccel/include/accel.h "$DESTDIR$INCLUDEDIR/"
+install -m 644 uapi/drm/enpu_isa.h "$DESTDIR$INCLUDEDIR/drm/"
+install -m 755 "$O/lib/libaccel.so.$VERSION" "$DESTDIR$LIBDIR/"
+ln -sf "libaccel.so.$VERSION" "$DESTDIR$LIBDIR/libaccel.so.$major"
+ln -sf "libaccel.so.$major" "$DESTDIR$LIBDIR/libaccel.so"
+install -m 644 "$O/lib/libaccel.a" "$DESTDIR$LIBDIR/"
+# The build tree's libaccel.pc with the directories of this install.
+sed -e "s|^prefix=.*|prefix=$PREFIX|" \
+	-e "s|^exec_prefix=.*|exec_prefix=$EXEC_PREFIX|" \
+	-e "s|^libdir=.*|libdir=$LIBDIR|" \
+	-e "s|^includedir=.*|includedir=$INCLUDEDIR|" \
+	"$O/lib/pkgconfig/libaccel.pc" >"$DESTDIR$PKGCONFIGDIR/libaccel.pc"
+chmod 644 "$DESTDIR$PKGCONFIGDIR/libaccel.pc"
+for t in "$O"/bin/accel-*; do
+	install -m 755 "$t" "$DESTDIR$BINDIR/"
+done
+echo "installed libaccel $VERSION: $DESTDIR$LIBDIR, $DESTDIR$INCLUDEDIR, $DESTDIR$BINDIR"

@@ -5,8 +5,9 @@
 # Debian's Linux 6.12 headers, kbuild tools and kernel image are downloaded
 # with `apt-get download` and unpacked with `dpkg -x` into a cache outside the
 # build tree; the host tools (qemu, busybox-static, ...) are apt-get installed
-# when missing.  Idempotent: a populated cache is reused in well under a
-# second.
+# when missing.  Run by `make deps` (scripts/deps.sh kernel); the build
+# targets only read the cache it leaves (kernel.env).  Idempotent: a
+# populated cache is reused in well under a second.
 #
 #   scripts/kernel-deps.sh            fetch (if needed), print the env file
 #   scripts/kernel-deps.sh --refresh  look for a newer 6.12 kernel first
@@ -29,7 +30,7 @@ refresh=0
 for arg in "$@"; do
 	case "$arg" in
 	--refresh) refresh=1 ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help) sed -n '3,25p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*) echo "kernel-deps.sh: unknown argument '$arg'" >&2; exit 2 ;;
 	esac
 done

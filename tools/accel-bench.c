@@ -16,7 +16,6 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +25,14 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "common/die.h"
+#include "common/input.h"
 #include "common/timing.h"
 
 #define MAX_IO		16
 #define MAX_INFLIGHT	256
+
+const char tool_name[] = "accel-bench";
 
 struct opts {
 	const char *model;
@@ -79,19 +82,6 @@ static void usage(FILE *f)
 		"--threads: offline worker threads (one context each); --inflight:\n"
 		"requests in flight per offline thread; --procs: processes in the\n"
 		"multi-process scenario.  Default: --time 2 per scenario.\n");
-}
-
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "accel-bench: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
 }
 
 static double pct(const double *sorted, long n, double p)
@@ -146,8 +136,8 @@ static struct runner *runner_new(const char *submit)
 	struct accel_ctx_options co = { .size = sizeof(co), .npu_index = -1,
 					.flags = ACCEL_CTX_QUIET };
 	struct runner *r = calloc(1, sizeof(*r));
-	uint64_t seed = 0x9e3779b97f4a7c15ull;
-	int err, i, d;
+	struct tool_rng rng = { .state = 0x9e3779b97f4a7c15ull };
+	int err, i;
 
 	if (!r)
 		return NULL;
@@ -166,33 +156,10 @@ static struct runner *runner_new(const char *submit)
 	}
 	for (i = 0; i < r->n_in; i++) {
 		struct accel_tensor_info inf;
-		struct accel_tensor *t = &r->in[i];
-		size_t n = 1, es, j;
 
 		accel_model_input(r->m, i, &inf);
-		es = accel_dtype_size(inf.dtype);
-		if (!es || inf.rank < 0) {
-			die("input '%s': cannot make data for it", inf.name);
+		if (tool_make_input(&inf, o.batch, &rng, &r->in[i]))
 			goto fail_quiet;
-		}
-		t->dtype = inf.dtype;
-		t->rank = inf.rank;
-		for (d = 0; d < inf.rank; d++) {
-			t->dims[d] = inf.dims[d] < 0 ? (d == 0 ? o.batch : 1) :
-				     inf.dims[d];
-			n *= (size_t)t->dims[d];
-		}
-		t->size = n * es;
-		t->data = malloc(t->size ? t->size : 1);
-		if (!t->data)
-			goto fail_quiet;
-		for (j = 0; j < t->size; j++) {
-			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-			((uint8_t *)t->data)[j] = (uint8_t)(seed >> 56);
-		}
-		if (inf.dtype == ACCEL_DTYPE_F32)
-			for (j = 0; j < n; j++)
-				((float *)t->data)[j] = (float)((uint8_t *)t->data)[j * 4] / 16.0f;
 	}
 	return r;
 fail:

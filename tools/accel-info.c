@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "accel.h"
+#include "common/die.h"
+
+const char tool_name[] = "accel-info";
 
 static const char *const cap_names[] = {
 	"uring-submit", "syncobj", "prime", "cmdbuf-bo", "priority",
@@ -52,10 +55,8 @@ int main(int argc, char **argv)
 		return strcmp(argv[1], "--help") ? 2 : 0;
 	}
 	n = accel_devices(d, 65);
-	if (n < 0) {
-		fprintf(stderr, "accel-info: %s\n", accel_last_error());
-		return 1;
-	}
+	if (n < 0)
+		return die("%s", accel_last_error());
 	if (n > 65)
 		n = 65;
 	if (!json)

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +12,13 @@
 #include <time.h>
 
 #include "accel.h"
-#include "npy.h"
+#include "common/die.h"
+#include "common/input.h"
 #include "common/timing.h"
 
 #define MAX_IO 64
+
+const char tool_name[] = "accel-run";
 
 static void usage(FILE *f)
 {
@@ -29,103 +31,6 @@ static void usage(FILE *f)
 		"symbolic dimensions taken as 1), or on random data with --random.\n"
 		"Prints each output's shape, the top-5 classes of a classifier output,\n"
 		"the device that ran it and the median latency over --repeat runs.\n");
-}
-
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "accel-run: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
-static uint64_t rng_state;
-
-static uint32_t rng(void)
-{
-	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (uint32_t)(rng_state >> 33);
-}
-
-/* Fill a tensor shaped like the model input (symbolic dims = 1). */
-static int make_input(const struct accel_tensor_info *inf, struct accel_tensor *t,
-		      bool random)
-{
-	size_t n = 1, es, i;
-	int d;
-
-	memset(t, 0, sizeof(*t));
-	es = accel_dtype_size(inf->dtype);
-	if (!es || inf->rank < 0)
-		return die("input '%s': cannot make data for dtype %s / unknown rank",
-			   inf->name, accel_dtype_name(inf->dtype));
-	t->dtype = inf->dtype;
-	t->rank = inf->rank;
-	for (d = 0; d < inf->rank; d++) {
-		t->dims[d] = inf->dims[d] < 0 ? 1 : inf->dims[d];
-		if (__builtin_mul_overflow(n, (size_t)t->dims[d], &n))
-			return die("input '%s': shape too large", inf->name);
-	}
-	t->size = n * es;
-	t->data = calloc(1, t->size ? t->size : 1);
-	if (!t->data)
-		return die("out of memory");
-	t->flags = ACCEL_TENSOR_OWNED;
-	if (!random)
-		return 0;
-	for (i = 0; i < n; i++) {
-		switch (inf->dtype) {
-		case ACCEL_DTYPE_F32:
-			((float *)t->data)[i] = (float)(rng() % 10000) / 10000.0f;
-			break;
-		case ACCEL_DTYPE_U8:
-		case ACCEL_DTYPE_I8:
-		case ACCEL_DTYPE_BOOL:
-			((uint8_t *)t->data)[i] = (uint8_t)rng();
-			break;
-		case ACCEL_DTYPE_I32:
-			((int32_t *)t->data)[i] = (int32_t)(rng() % 100);
-			break;
-		case ACCEL_DTYPE_I64:
-			((int64_t *)t->data)[i] = rng() % 100;
-			break;
-		}
-	}
-	return 0;
-}
-
-static int load_raw(const char *path, const struct accel_tensor_info *inf,
-		    struct accel_tensor *t)
-{
-	FILE *f;
-	long n;
-	int r = make_input(inf, t, false);
-
-	if (r)
-		return r;
-	f = fopen(path, "rb");
-	if (!f)
-		return die("%s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return die("%s: cannot size file", path);
-	}
-	if ((size_t)n != t->size) {
-		fclose(f);
-		return die("%s: %ld bytes, input '%s' needs %zu", path, n,
-			   inf->name, t->size);
-	}
-	if (fread(t->data, 1, t->size, f) != t->size) {
-		fclose(f);
-		return die("%s: read error", path);
-	}
-	fclose(f);
-	return 0;
 }
 
 static void print_shape(const struct accel_tensor *t)
@@ -186,11 +91,11 @@ int main(int argc, char **argv)
 	int n_in_paths = 0, n_out_paths = 0, repeat = 1, c, err, i, ret = 1;
 	int n_in = 0, n_out = 0;
 	bool random = false;
+	struct tool_rng rng = { .state = 1 };
 	double *lat = NULL;
 	accel_ctx *ctx = NULL;
 	accel_model *m = NULL;
 
-	rng_state = 1;
 	memset(in, 0, sizeof(in));
 	memset(out, 0, sizeof(out));
 	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:h", opts, NULL)) != -1) {
@@ -211,7 +116,7 @@ int main(int argc, char **argv)
 			random = true;
 			break;
 		case 's':
-			rng_state = strtoull(optarg, &end, 0);
+			rng.state = strtoull(optarg, &end, 0);
 			if (*end)
 				return die("--seed: '%s' is not a number", optarg);
 			break;
@@ -269,22 +174,11 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < n_in; i++) {
 		struct accel_tensor_info inf;
-		struct accel_err e;
-		const char *p = n_in_paths ? in_paths[i] : NULL;
-		size_t l = p ? strlen(p) : 0;
 
 		accel_model_input(m, i, &inf);
-		if (!p) {
-			if (make_input(&inf, &in[i], random))
-				goto out;
-		} else if (l > 4 && !strcmp(p + l - 4, ".npy")) {
-			if (npy_read(p, &in[i], &e)) {
-				die("%s", e.msg);
-				goto out;
-			}
-		} else if (load_raw(p, &inf, &in[i])) {
+		if (n_in_paths ? tool_load_input(in_paths[i], &inf, &in[i]) :
+		    tool_make_input(&inf, 1, random ? &rng : NULL, &in[i]))
 			goto out;
-		}
 	}
 	lat = calloc((size_t)repeat, sizeof(double));
 	if (!lat) {
@@ -320,14 +214,8 @@ int main(int argc, char **argv)
 		if (out[i].dtype == ACCEL_DTYPE_F32 && out[i].rank >= 1 &&
 		    out[i].rank <= 2 && out[i].dims[out[i].rank - 1] > 1)
 			print_top5(&out[i]);
-		if (i < n_out_paths) {
-			struct accel_err e;
-
-			if (npy_write(out_paths[i], &out[i], &e)) {
-				die("%s", e.msg);
-				goto out;
-			}
-		}
+		if (i < n_out_paths && tool_save_output(out_paths[i], &out[i]))
+			goto out;
 	}
 	tool_sort(lat, (size_t)repeat);
 	printf("latency: median %.1f us over %d run%s (first run compiles: %.1f us max)\n",

@@ -6,6 +6,11 @@
 # files) from Debian's linux-source-6.12 package, once, into a cache outside
 # the tree; nothing is installed and the 150 MB .deb is not kept.  Prints the
 # harness include directory; checkpatch lands in $ENPU_CACHE/checkpatch.
+# Run by `make deps` (scripts/deps.sh kernel) only; the build targets just
+# read the cache.  No smaller Debian 12 package ships these files: the
+# linux-headers-*, linux-kbuild-*, linux-support-*, linux-config-6.12,
+# linux-doc-6.12 and linux-perf packages were checked (the doc package has
+# only checkpatch's and kselftest's documentation).
 #
 #   tests/kselftest/fetch-harness.sh
 #

@@ -61,7 +61,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$out" ] || die "-o OUT.cpio.gz is required"
-[ -f "$kenv" ] || die "$kenv missing: run scripts/kernel-deps.sh"
+[ -f "$kenv" ] || die "$kenv missing: run 'make deps'"
 # shellcheck disable=SC1090
 . "$kenv"
 [ -f "$MODDIR/modules.dep" ] || die "$MODDIR/modules.dep missing"
@@ -72,7 +72,7 @@ mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,root,etc/enpu,opt/enpu,lib/modules}
 mkdir -p "$stage"/usr/{bin,sbin}
 cp /bin/busybox "$stage/bin/busybox"
 file -L /bin/busybox | grep -q 'statically linked' ||
-	die "/bin/busybox is not static (apt-get install busybox-static)"
+	die "/bin/busybox is not static (make deps installs busybox-static)"
 ln -s busybox "$stage/bin/sh"
 install -m 0755 "$HERE/init.sh" "$stage/init"
 

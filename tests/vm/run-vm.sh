@@ -70,12 +70,11 @@ fail() {
 	exit 1
 }
 
-[ -f "$kenv" ] || "$TOP/scripts/kernel-deps.sh" >/dev/null ||
-	fail "scripts/kernel-deps.sh failed"
+[ -f "$kenv" ] || fail "$kenv missing: run 'make deps'"
 # shellcheck disable=SC1090
 . "$kenv"
 command -v qemu-system-x86_64 >/dev/null ||
-	fail "qemu-system-x86_64 missing: run scripts/kernel-deps.sh"
+	fail "qemu-system-x86_64 missing: run 'make deps'"
 
 mkdir -p "$out"
 if [ -z "$initrd" ]; then

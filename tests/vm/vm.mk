@@ -4,8 +4,9 @@
 # Included by the top-level Makefile.
 #
 # Targets:
-#   vm-kernel        fetch (once, cached) Debian's 6.12 headers, kbuild and
-#                    kernel image, and install qemu/busybox-static if missing
+#   vm-kernel        check that `make deps` cached Debian's 6.12 headers,
+#                    kbuild and kernel image and installed qemu (nothing
+#                    here installs or downloads)
 #   vm-initramfs     build $(VM_OUT)/initramfs.cpio.gz from the variables below
 #   suite-vm         boot it and run the tests; last line
 #                    "vm: N passed, N failed, N skipped".  With VM_MODULE
@@ -64,7 +65,9 @@ endif
 .PHONY: vm-kernel vm-initramfs vm-hello suite-vm suite-vm-hello vm-selftest
 
 vm-kernel:
-	@scripts/kernel-deps.sh >/dev/null
+	@[ -f $(VM_KENV) ] || { echo "$@: $(VM_KENV) missing: run 'make deps'" >&2; exit 1; }
+	@command -v qemu-system-x86_64 >/dev/null || { \
+		echo "$@: qemu-system-x86_64 missing: run 'make deps'" >&2; exit 1; }
 
 vm-hello: vm-kernel
 	$(say) KMOD $(VM_HELLO_KO)
