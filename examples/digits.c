@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "accel.h"
-#include "npy.h"
+#include "core/npy.h"
 
 static double now_us(void)
 {

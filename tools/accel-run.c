@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "accel.h"
-#include "npy.h"
+#include "core/npy.h"
 #include "common/timing.h"
 
 #define MAX_IO 64

@@ -13,8 +13,8 @@
 #include <drm/enpu_isa.h>
 
 #include "accel.h"
-#include "npy.h"
-#include "qcompile.h"
+#include "core/npy.h"
+#include "compile/qcompile.h"
 #include "tap.h"
 
 static void *model_bytes;

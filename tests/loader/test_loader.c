@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/ops.h"
-#include "cpu/plan.h"
-#include "ir.h"
+#include "ops/ops.h"
+#include "exec/plan.h"
+#include "ir/ir.h"
 #include "onnx/onnx.h"
 #include "pbw.h"
 #include "tap.h"

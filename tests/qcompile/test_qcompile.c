@@ -31,10 +31,10 @@
 #include <drm/enpu_isa.h>
 
 #include "accel.h"
-#include "cpu/plan.h"
-#include "ir.h"
-#include "npy.h"
-#include "qcompile.h"
+#include "exec/plan.h"
+#include "ir/ir.h"
+#include "core/npy.h"
+#include "compile/qcompile.h"
 #include "tap.h"
 
 #define DATA "tests/qcompile/data/"
