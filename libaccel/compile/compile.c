@@ -338,7 +338,7 @@ int qc_finalize(struct qc *q, int pi, int out_act, float ys, int32_t yzp)
 {
 	struct qpend *p = &q->pends[pi];
 	struct enpu_op *op = &p->op;
-	int odt = q->acts[out_act].t.dtype, i, r;
+	int odt = q->acts[out_act].t.dtype, r;
 	double lo, hi;
 
 	lo = p->lo / ys + yzp;
@@ -354,135 +354,10 @@ int qc_finalize(struct qc *q, int pi, int out_act, float ys, int32_t yzp)
 		op->act_min = op->act_max;
 	op->out = (uint32_t)out_act;
 
-	switch (p->kind) {
-	case PEND_CONV:
-	case PEND_FC: {
-		bool pc_zp = false;
-
-		op->quant_index = (uint32_t)q->n_quant;
-		op->quant_count = (uint32_t)p->nreal;
-		for (i = 0; i < p->nreal; i++)
-			if (p->wzp[i] != p->wzp[0])
-				pc_zp = true;
-		for (i = 0; i < p->nreal; i++) {
-			r = qc_add_quant(q, p->real[i] / ys, pc_zp ? p->wzp[i] : 0);
-			if (r < 0)
-				return r == -ENOMEM ? r :
-				       qc_nosup(q, p->node, "scale out of range");
-		}
-		if (pc_zp) {
-			/* zero points move to the quant entries */
-			q->acts[op->in[1]].t.zero_point = 0;
-			if (p->kind == PEND_CONV)
-				op->params.conv.flags = ENPU_QUANT_PER_CHANNEL_ZP;
-			else
-				op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
-		}
-		break;
-	}
-	case PEND_ADD: {
-		double s0 = p->real[0], s1 = p->real[1];
-		double twice = 2 * fmax(s0, s1);
-		int32_t m, s;
-
-		op->params.eltwise.left_shift = 20;
-		if (qprog_quantize_multiplier(s0 / twice, &m, &s))
-			return qc_nosup(q, p->node, "scale out of range");
-		op->params.eltwise.in_multiplier[0] = m;
-		op->params.eltwise.in_shift[0] = s;
-		if (qprog_quantize_multiplier(s1 / twice, &m, &s))
-			return qc_nosup(q, p->node, "scale out of range");
-		op->params.eltwise.in_multiplier[1] = m;
-		op->params.eltwise.in_shift[1] = s;
-		op->quant_index = (uint32_t)q->n_quant;
-		op->quant_count = 1;
-		r = qc_add_quant(q, twice / ((double)(1 << 20) * ys), 0);
-		if (r < 0)
-			return r == -ENOMEM ? r :
-			       qc_nosup(q, p->node, "scale out of range");
-		break;
-	}
-	case PEND_MUL:
-	case PEND_AVGPOOL:
-	case PEND_GAP:
-	case PEND_COPY:
-		op->quant_index = (uint32_t)q->n_quant;
-		op->quant_count = 1;
-		r = qc_add_quant(q, p->real[0] / ys, 0);
-		if (r < 0)
-			return r == -ENOMEM ? r :
-			       qc_nosup(q, p->node, "scale out of range");
-		break;
-	case PEND_SOFTMAX: {
-		int32_t tab[256];
-		int64_t dims[1] = { 256 };
-
-		for (i = 0; i < 256; i++)
-			tab[i] = (int32_t)nearbyint(65536.0 *
-						    exp(-i * p->real[0]));
-		r = qc_const_act(q, tab, sizeof(tab), ENPU_DTYPE_S32, 1, dims, 0);
-		if (r < 0)
-			return r;
-		op->in[1] = (uint32_t)r;
-		op->quant_index = (uint32_t)q->n_quant;
-		op->quant_count = 1;
-		r = qc_add_quant(q, 1.0 / (32768.0 * ys), 0);
-		if (r < 0)
-			return r == -ENOMEM ? r :
-			       qc_nosup(q, p->node, "scale out of range");
-		break;
-	}
-	case PEND_LUT: {
-		const struct qact *in = &q->acts[op->in[0]];
-		uint8_t tab[256];
-		int64_t dims[1] = { 256 };
-
-		for (i = 0; i < 256; i++) {
-			int qv = in->t.dtype == ENPU_DTYPE_S8 ? i - 128 : i;
-			double x = (qv - in->t.zero_point) * p->real[0], yv;
-
-			switch (p->fn) {
-			case LUT_SIGMOID: yv = 1 / (1 + exp(-x)); break;
-			case LUT_TANH: yv = tanh(x); break;
-			case LUT_LEAKY: yv = x < 0 ? x * p->alpha : x; break;
-			default: yv = x; break;	/* LUT_CLAMP */
-			}
-			yv = fmin(fmax(yv, p->lo), p->hi);
-			yv = nearbyint((double)(float)(yv / ys)) + yzp;
-			yv = fmin(fmax(yv, qc_qmin(odt)), qc_qmax(odt));
-			tab[i] = (uint8_t)(int)yv;
-		}
-		r = qc_const_act(q, tab, sizeof(tab), odt, 1, dims, 0);
-		if (r < 0)
-			return r;
-		op->in[1] = (uint32_t)r;
-		op->act_min = qc_qmin(odt);
-		op->act_max = qc_qmax(odt);
-		break;
-	}
-	case PEND_CONCAT: {
-		uint32_t off = 0, axis = op->params.concat.axis;
-
-		for (i = 0; i < p->n_ins; i++) {
-			struct enpu_op c = *op;
-			const struct qact *in = &q->acts[p->ins[i]];
-
-			c.in[0] = (uint32_t)p->ins[i];
-			c.params.concat.offset = off;
-			off += in->t.dims[axis];
-			c.quant_index = (uint32_t)q->n_quant;
-			c.quant_count = 1;
-			r = qc_add_quant(q, p->real[i] / ys, 0);
-			if (r < 0)
-				return r == -ENOMEM ? r :
-				       qc_nosup(q, p->node, "scale out of range");
-			r = qc_emit(q, &c);
-			if (r < 0)
-				return r;
-		}
-		return 0;
-	}
-	}
+	/* The family's finalization (compile/ops.c's table), then emit. */
+	r = qc_finalize_kind(q, p, ys, yzp);
+	if (r)
+		return r == QC_EMITTED ? 0 : r;
 	r = qc_emit(q, op);
 	return r < 0 ? r : 0;
 }

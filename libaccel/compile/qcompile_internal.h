@@ -33,6 +33,7 @@ struct qact {
 enum pend_kind {
 	PEND_CONV, PEND_FC, PEND_ADD, PEND_MUL, PEND_AVGPOOL, PEND_GAP,
 	PEND_LUT, PEND_SOFTMAX, PEND_CONCAT, PEND_COPY,
+	PEND_COUNT
 };
 
 /* LUT_CLAMP: the identity, clamped to [lo, hi] like every table (Relu, Clip). */
@@ -124,7 +125,49 @@ int qc_finalize(struct qc *q, int pi, int out_act, float ys, int32_t yzp);
 #define GROW(q, arr, n, cap) \
 	qc_grow((void **)&(q)->arr, &(q)->cap, (q)->n + 1, sizeof(*(q)->arr))
 
-/* Lower node @ni (qlower.c). */
-int qc_lower_node(struct qc *q, int ni);
+/*
+ * Lowering (one file per operator family, found through compile/ops.c's
+ * table): lower node @ni whose first input is @x0 and output @y.  Each
+ * records what @y is in the integer world or declines with -EOPNOTSUPP
+ * (qc_nosup()) so the float executor runs the model.
+ */
+#define QC_NUM_OPS 24		/* entries of qc_ops[] (compile/ops.c) */
+int qc_lower_node(struct qc *q, int ni);			/* ops.c */
+int qc_lower_quantize(struct qc *q, int ni, int x0, int y);	/* quant.c */
+int qc_lower_dequantize(struct qc *q, int ni, int x0, int y);
+int qc_lower_conv(struct qc *q, int ni, int x0, int y);	/* conv.c */
+int qc_lower_qlinear(struct qc *q, int ni, int x0, int y);
+int qc_lower_gemm(struct qc *q, int ni, int x0, int y);
+int qc_lower_matmul_bias(struct qc *q, int ni, int x0, int y);
+int qc_lower_clamp(struct qc *q, int ni, int x0, int y);	/* activation.c */
+int qc_lower_lut(struct qc *q, int ni, int x0, int y);
+int qc_lower_pool(struct qc *q, int ni, int x0, int y);	/* pool.c */
+int qc_lower_eltwise(struct qc *q, int ni, int x0, int y);	/* eltwise.c */
+int qc_lower_add(struct qc *q, int ni, int x0, int y);
+int qc_lower_concat(struct qc *q, int ni, int x0, int y);	/* concat.c */
+int qc_lower_view(struct qc *q, int ni, int x0, int y);	/* view.c */
+
+/*
+ * Finalization: @p's op once its output quantization (@ys, @yzp) is known;
+ * its act_min/act_max and out are already set.  Returns 0 to have the op
+ * emitted, QC_EMITTED when it emitted its ops itself, or a negative errno.
+ */
+#define QC_EMITTED 1
+int qc_finalize_kind(struct qc *q, struct qpend *p, float ys, int32_t yzp); /* ops.c */
+int qc_finalize_requant(struct qc *q, struct qpend *p, float ys, int32_t yzp);
+int qc_finalize_conv(struct qc *q, struct qpend *p, float ys, int32_t yzp);
+int qc_finalize_add(struct qc *q, struct qpend *p, float ys, int32_t yzp);
+int qc_finalize_lut(struct qc *q, struct qpend *p, float ys, int32_t yzp);
+int qc_finalize_softmax(struct qc *q, struct qpend *p, float ys, int32_t yzp);
+int qc_finalize_concat(struct qc *q, struct qpend *p, float ys, int32_t yzp);
+bool qc_ops_sorted(void);	/* qc_ops[] is in bsearch() order */
+
+/* Helpers shared by the lowering rules (lower_util.c). */
+int qc_view_in(struct qc *q, int t, float *scale);
+int qc_pads4(const struct ir_node *n, const struct ir_value *x,
+	     const int64_t *k, const int64_t *s, const int64_t *d,
+	     uint16_t pad[4], const struct ir_value *y);
+bool qc_window_fits(const int64_t k[2], const int64_t s[2],
+		    const int64_t d[2], const uint16_t pad[4]);
 
 #endif /* LIBACCEL_QCOMPILE_INTERNAL_H */
