@@ -170,6 +170,8 @@ accel_ctx *accel_open_opts(enum accel_device device,
 	ctx->flags = o.flags;
 	ctx->depth = o.queue_depth ? o.queue_depth : 256;
 	ctx->device = ACCEL_DEVICE_CPU;
+	ctx->be = &backend_cpu_ops;
+	ctx->job_done = async_complete;
 	if (device != ACCEL_DEVICE_CPU) {
 		r = npu_open(o.npu_index, submit_mode(o.flags), ctx->depth,
 			     &ctx->npu, &e);
@@ -186,6 +188,7 @@ accel_ctx *accel_open_opts(enum accel_device device,
 					e.msg);
 		} else {
 			ctx->device = ACCEL_DEVICE_NPU;
+			ctx->be = &backend_npu_ops;
 			ctx->auto_fallback = device == ACCEL_DEVICE_AUTO;
 		}
 	}

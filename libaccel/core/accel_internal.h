@@ -8,9 +8,9 @@
  *	run.c		synchronous runs (accel_run) and the run funnel
  *	async.c		accel_submit/poll/wait/flush and the completion queue
  *	map.c		zero-copy mapping (accel_model_map_*, accel_run_mapped)
- *	backend_cpu.c	CPU execution: fp32 plan, int8 program on the fw core
- *	backend_npu.c	NPU execution: program upload, run a frame and wait
- *	npu.c		the ENPU device itself (enpu.ko uapi, io_uring)
+ *
+ * The objects they share with the backends (accel_ctx, compiled, frame) and
+ * the backend interface are in backend/backend.h.
  *
  * Lock order (outer first): accel_model.map_lock, accel_model.lock,
  * accel_ctx.lock.  compiled.lock (fp32 arena) is taken alone.
@@ -24,76 +24,9 @@
 #include <stdint.h>
 
 #include "accel.h"
-#include "enpu_fw.h"
-#include "util/err.h"
+#include "backend/backend.h"
 #include "ir/ir.h"
-#include "backend/npu_dev.h"
-
-struct cpu_plan;
-struct qprog;
-
-/* Finished asynchronous requests waiting for accel_poll()/accel_wait(). */
-struct done_queue {
-	struct accel_completion *v;	/* ring of @cap entries */
-	size_t head, len, cap;
-};
-
-struct accel_ctx {
-	enum accel_device device;	/* CPU or NPU, never AUTO; set at open */
-	bool auto_fallback;		/* AUTO: models the NPU cannot run go to the CPU */
-	uint32_t flags;			/* ACCEL_CTX_* */
-	unsigned int depth;		/* most frames per compiled form */
-	/*
-	 * protects npu (npu.c has no lock of its own), done, pending,
-	 * cpu_submitted/cpu_completed and every frame's busy/async state
-	 */
-	pthread_mutex_t lock;
-	struct npu_dev *npu;		/* NPU contexts; NULL on the CPU */
-	struct done_queue done;		/* under lock */
-	unsigned int pending;		/* submitted, completion not yet returned; under lock */
-	uint64_t cpu_submitted, cpu_completed;	/* under lock */
-};
-
-struct compiled;
-
-/*
- * One set of buffers to run a compiled int8 form: the arena and the edge
- * tensors (mmapped BOs on the NPU, heap on the CPU).  Several frames let
- * requests overlap; one frame is reserved for the zero-copy mapping.
- */
-struct frame {
-	struct compiled *c;
-	struct npu_job job;		/* NPU */
-	struct enpu_fw_buf *slots;	/* CPU view of every slot */
-	struct npu_bo *bos;		/* NPU: per slot (slot 0 unused) */
-	bool busy;			/* under ctx->lock */
-	bool mapped;			/* the zero-copy frame */
-	bool async;			/* under ctx->lock */
-	uint64_t user_data;		/* async: reported in the completion */
-	void **out_data;		/* async: where to dequantize outputs */
-};
-
-/* One compiled form of a model, for one set of input shapes. */
-struct compiled {
-	struct compiled *next;		/* model cache list; under m->lock */
-	struct accel_model *m;
-	struct ir_value *shapes;	/* per input: dtype/rank/dims */
-	enum accel_engine engine;
-	struct cpu_plan *plan;		/* ACCEL_ENGINE_FP32 */
-	struct qprog *prog;		/* ACCEL_ENGINE_INT8 */
-	bool on_npu;			/* INT8 uploaded to the device */
-	struct npu_bo const_bo, cmd_bo;	/* NPU: slot 0 and command buffer */
-	struct frame **frames;		/* INT8, grown up to ctx->depth; under ctx->lock */
-	unsigned int n_frames;		/* under ctx->lock */
-	struct ir_value *out_info;
-	/*
-	 * runs and async requests in progress (atomic; taken under m->lock,
-	 * put by the run or, for an async NPU request, by async_complete())
-	 */
-	int users;
-	bool pinned;			/* holds the zero-copy frame */
-	pthread_mutex_t lock;		/* protects plan's arena: one FP32 run at a time */
-};
+#include "util/err.h"
 
 struct accel_model {
 	accel_ctx *ctx;
@@ -124,7 +57,6 @@ struct compiled *model_get_compiled(accel_model *m,
 				    struct accel_err *e, int *err);
 
 /* frame.c */
-size_t prog_slot_size(const struct qprog *p, uint32_t slot);
 struct frame *frame_new(accel_ctx *ctx, struct compiled *c,
 			struct accel_err *e, int *err);
 void frame_free(accel_ctx *ctx, struct compiled *c, struct frame *f);
@@ -145,16 +77,5 @@ int run_sync(struct compiled *c, const struct accel_tensor *inputs,
 
 /* async.c: npu_reap() callback, a job finished.  Under ctx->lock. */
 void async_complete(struct npu_job *job, void *arg);
-
-/* backend_cpu.c */
-int backend_cpu_run_int8(struct frame *f, struct accel_err *e);
-int backend_cpu_run_fp32(struct compiled *c, const struct accel_tensor *inputs,
-			 int n_inputs, struct accel_tensor *outputs,
-			 int n_outputs, struct accel_err *e);
-
-/* backend_npu.c */
-int backend_npu_upload(accel_ctx *ctx, struct compiled *c,
-		       struct accel_err *e);
-int backend_npu_run(accel_ctx *ctx, struct frame *f, struct accel_err *e);
 
 #endif /* LIBACCEL_ACCEL_INTERNAL_H */

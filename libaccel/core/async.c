@@ -100,8 +100,9 @@ int accel_submit(accel_model *m, const struct accel_tensor *inputs,
 		__atomic_sub_fetch(&c->users, 1, __ATOMIC_RELEASE);
 		return accel_failf(r, "out of memory");
 	}
-	if (!c->on_npu) {
-		/* CPU: run now, report through the completion queue. */
+	if (!c->be->submit) {
+		/* A synchronous backend (the CPU): run now, report through
+		 * the completion queue. */
 		ctx->pending++;
 		pthread_mutex_unlock(&ctx->lock);
 		r = run_sync(c, inputs, n_inputs, outputs, n_outputs, &e);
@@ -120,8 +121,7 @@ int accel_submit(accel_model *m, const struct accel_tensor *inputs,
 	for (i = 0; i < c->prog->n_outputs; i++)
 		f->out_data[i] = outputs[i].data;
 	f->user_data = user_data;
-	f->async = true;
-	r = npu_queue(ctx->npu, &f->job, &e);
+	r = c->be->submit(ctx, f, &e);
 	if (r) {
 		f->async = false;
 		f->busy = false;
@@ -143,11 +143,10 @@ int accel_flush(accel_ctx *ctx)
 	if (!ctx)
 		return accel_failf(-EINVAL, "accel_flush: NULL context");
 	pthread_mutex_lock(&ctx->lock);
-	if (ctx->npu)
-		r = npu_flush(ctx->npu);
+	r = ctx->be->flush(ctx);
 	pthread_mutex_unlock(&ctx->lock);
-	return r ? accel_failf(r, "%s: io_uring submit: %s", npu_path(ctx->npu),
-			       strerror(-r)) : 0;
+	return r ? accel_failf(r, "%s: io_uring submit: %s",
+			       accel_ctx_device_path(ctx), strerror(-r)) : 0;
 }
 
 static int collect(accel_ctx *ctx, struct accel_completion *done, int max,
@@ -162,19 +161,19 @@ static int collect(accel_ctx *ctx, struct accel_completion *done, int max,
 	pthread_mutex_lock(&ctx->lock);
 	if (min > (int)ctx->pending)
 		min = (int)ctx->pending;
-	if (ctx->npu) {
+	if (ctx->be->inflight(ctx)) {
 		unsigned int want = ctx->done.len < (size_t)min ?
 				    (unsigned int)(min - (int)ctx->done.len) : 0;
 
-		r = npu_reap(ctx->npu, want, async_complete, ctx);
+		r = ctx->be->reap(ctx, want);
 		while (r >= 0 && ctx->done.len < (size_t)min)
-			r = npu_reap(ctx->npu, 1, async_complete, ctx);
+			r = ctx->be->reap(ctx, 1);
 	}
 	if (r >= 0)
 		r = done_pop(ctx, done, max);
 	else
 		r = accel_failf(r, "%s: reaping completions: %s",
-				npu_path(ctx->npu), strerror(-r));
+				accel_ctx_device_path(ctx), strerror(-r));
 	pthread_mutex_unlock(&ctx->lock);
 	return r;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Frames: the buffers one int8 run uses (heap on the CPU, mmapped BOs on
- * the NPU), and the conversions at the program's edges.
+ * Frames: the buffers one int8 run uses (made by the backend: heap on the
+ * CPU, mmapped BOs on the NPU), and the conversions at the program's edges.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,39 +11,14 @@
 
 void frame_free(accel_ctx *ctx, struct compiled *c, struct frame *f)
 {
-	uint32_t i;
-
 	if (!f)
 		return;
-	if (f->slots) {
-		for (i = QPROG_SLOT_ARENA; i < c->prog->num_slots; i++) {
-			if (f->bos)
-				npu_bo_free(ctx->npu, &f->bos[i]);
-			else
-				free(f->slots[i].data);
-		}
-	}
+	if (f->slots)
+		c->be->frame_fini(ctx, c, f);
 	free(f->bos);
 	free(f->slots);
 	free(f->out_data);
 	free(f);
-}
-
-size_t prog_slot_size(const struct qprog *p, uint32_t slot)
-{
-	int i;
-
-	if (slot == QPROG_SLOT_CONST)
-		return p->consts_size;
-	if (slot == QPROG_SLOT_ARENA)
-		return p->arena_size ? p->arena_size : 64;
-	for (i = 0; i < p->n_inputs; i++)
-		if ((uint32_t)p->inputs[i].slot == slot)
-			return p->inputs[i].qbytes;
-	for (i = 0; i < p->n_outputs; i++)
-		if ((uint32_t)p->outputs[i].slot == slot)
-			return p->outputs[i].qbytes;
-	return 0;
 }
 
 struct frame *frame_new(accel_ctx *ctx, struct compiled *c,
@@ -51,47 +26,16 @@ struct frame *frame_new(accel_ctx *ctx, struct compiled *c,
 {
 	const struct qprog *p = c->prog;
 	struct frame *f = calloc(1, sizeof(*f));
-	uint32_t i;
 
 	if (!f || !(f->slots = calloc(p->num_slots, sizeof(*f->slots))) ||
-	    !(f->out_data = calloc((size_t)p->n_outputs + 1, sizeof(void *))) ||
-	    (c->on_npu && !(f->bos = calloc(p->num_slots, sizeof(*f->bos))))) {
+	    !(f->out_data = calloc((size_t)p->n_outputs + 1, sizeof(void *)))) {
 		*err = accel_seterr(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	f->c = c;
-	if (c->on_npu) {
-		f->slots[0].data = c->const_bo.map;
-		f->slots[0].size = c->const_bo.size;
-		f->job.handles[0] = c->const_bo.handle;
-	} else {
-		f->slots[0].data = p->consts;
-		f->slots[0].size = p->consts_size;
-	}
-	for (i = QPROG_SLOT_ARENA; i < p->num_slots; i++) {
-		size_t sz = prog_slot_size(p, i);
-
-		if (c->on_npu) {
-			*err = npu_bo_alloc(ctx->npu, sz, &f->bos[i], e);
-			if (*err)
-				goto fail;
-			f->slots[i].data = f->bos[i].map;
-			f->job.handles[i] = f->bos[i].handle;
-		} else {
-			f->slots[i].data = aligned_alloc(64, (sz + 63) & ~(size_t)63);
-			if (!f->slots[i].data) {
-				*err = accel_seterr(e, -ENOMEM, "out of memory");
-				goto fail;
-			}
-		}
-		f->slots[i].size = sz;
-	}
-	f->job.n_handles = p->num_slots;
-	f->job.cmdbuf_size = (uint32_t)p->cmdbuf_size;
-	if (c->cmd_bo.handle)
-		f->job.cmdbuf_handle = c->cmd_bo.handle;
-	else
-		f->job.cmdbuf_ptr = p->cmdbuf;
+	*err = c->be->frame_init(ctx, c, f, e);
+	if (*err)
+		goto fail;
 	return f;
 fail:
 	frame_free(ctx, c, f);
@@ -150,15 +94,15 @@ struct frame *frame_get(accel_ctx *ctx, struct compiled *c,
 			}
 		if (c->n_frames < ctx->depth)
 			break;
-		if (!c->on_npu || !npu_inflight(ctx->npu)) {
+		if (!c->be->inflight(ctx)) {
 			*err = accel_seterr(e, -EBUSY, "%s: more than %u runs at once",
 					    c->m->name, ctx->depth);
 			return NULL;
 		}
-		r = npu_reap(ctx->npu, 1, async_complete, ctx);
+		r = c->be->reap(ctx, 1);
 		if (r < 0) {
 			*err = accel_seterr(e, r, "%s: waiting for a completion: %s",
-					    npu_path(ctx->npu), strerror(-r));
+					    accel_ctx_device_path(ctx), strerror(-r));
 			return NULL;
 		}
 	}

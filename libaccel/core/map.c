@@ -118,15 +118,9 @@ int accel_run_mapped(accel_model *m)
 	pthread_mutex_lock(&m->map_lock);
 	pthread_mutex_lock(&m->lock);
 	m->last_engine = ACCEL_ENGINE_INT8;
-	m->last_device = m->mapped->on_npu ? ACCEL_DEVICE_NPU : ACCEL_DEVICE_CPU;
+	m->last_device = m->mapped->be->device;
 	pthread_mutex_unlock(&m->lock);
-	if (m->mapped->on_npu) {
-		pthread_mutex_lock(&ctx->lock);
-		r = backend_npu_run(ctx, f, &e);
-		pthread_mutex_unlock(&ctx->lock);
-	} else {
-		r = backend_cpu_run_int8(f, &e);
-	}
+	r = m->mapped->be->run(ctx, f, &e);
 	pthread_mutex_unlock(&m->map_lock);
 	return r ? accel_fail(r, &e) : 0;
 }

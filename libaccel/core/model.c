@@ -158,10 +158,7 @@ static void compiled_free(struct compiled *c)
 	for (i = 0; i < c->n_frames; i++)
 		frame_free(ctx, c, c->frames[i]);
 	free(c->frames);
-	if (ctx->npu) {
-		npu_bo_free(ctx->npu, &c->const_bo);
-		npu_bo_free(ctx->npu, &c->cmd_bo);
-	}
+	ctx->be->release(ctx, c);
 	qprog_free(c->prog);
 	cpu_plan_free(c->plan);
 	free(c->shapes);
@@ -193,8 +190,8 @@ void accel_model_free(accel_model *m)
 	ctx = m->ctx;
 	/* Outstanding asynchronous requests finish first (completions kept). */
 	pthread_mutex_lock(&ctx->lock);
-	while (ctx->npu && model_busy(m) && npu_inflight(ctx->npu) &&
-	       npu_reap(ctx->npu, 1, async_complete, ctx) >= 0)
+	while (model_busy(m) && ctx->be->inflight(ctx) &&
+	       ctx->be->reap(ctx, 1) >= 0)
 		;
 	pthread_mutex_unlock(&ctx->lock);
 	if (m->mapped_frame)
@@ -328,7 +325,7 @@ static void log_fallback(accel_model *m, const char *why)
 		return;
 	m->warned = true;
 	fprintf(stderr, "libaccel: %s runs on the CPU, not %s: %s\n", m->name,
-		npu_path(m->ctx->npu), why);
+		accel_ctx_device_path(m->ctx), why);
 }
 
 /* Forget the device copy of an int8 program; the CPU can still run it. */
@@ -336,11 +333,8 @@ static void drop_npu(struct compiled *c)
 {
 	accel_ctx *ctx = c->m->ctx;
 
-	if (ctx->npu) {
-		npu_bo_free(ctx->npu, &c->const_bo);
-		npu_bo_free(ctx->npu, &c->cmd_bo);
-	}
-	c->on_npu = false;
+	ctx->be->release(ctx, c);
+	c->be = &backend_cpu_ops;
 }
 
 /* The model is the float executor's after all. */
@@ -349,7 +343,6 @@ static void drop_int8(struct compiled *c)
 	drop_npu(c);
 	qprog_free(c->prog);
 	c->prog = NULL;
-	c->on_npu = false;
 	c->engine = ACCEL_ENGINE_NONE;
 }
 
@@ -376,6 +369,8 @@ struct compiled *model_get_compiled(accel_model *m,
 		return NULL;
 	}
 	c->m = m;
+	c->name = m->name;
+	c->be = &backend_cpu_ops;	/* until prepared for the device */
 	pthread_mutex_init(&c->lock, NULL);
 	c->shapes = calloc((size_t)g->n_inputs + 1, sizeof(*c->shapes));
 	c->out_info = calloc((size_t)g->n_outputs + 1, sizeof(*c->out_info));
@@ -403,8 +398,8 @@ struct compiled *model_get_compiled(accel_model *m,
 		struct accel_err qe = { { 0 } };
 
 		*err = compile_int8(c, g, &qe);
-		if (!*err && ctx->npu) {
-			*err = backend_npu_upload(ctx, c, &qe);
+		if (!*err) {
+			*err = ctx->be->prepare(ctx, c, &qe);
 			if (*err && ctx->auto_fallback) {
 				/* Lowered, but the device refused it: CPU int8. */
 				log_fallback(m, qe.msg);
@@ -428,9 +423,9 @@ struct compiled *model_get_compiled(accel_model *m,
 		}
 	}
 	if (*err) {
-		if (ctx->npu && !ctx->auto_fallback)
+		if (!ctx->be->runs_fp32 && !ctx->auto_fallback)
 			goto refuse;
-		if (ctx->npu)
+		if (!ctx->be->runs_fp32)
 			log_fallback(m, e->msg);
 		*err = compile_fp32(c, g);
 	}
@@ -459,12 +454,12 @@ struct compiled *model_get_compiled(accel_model *m,
 
 refuse:
 	/* An explicit NPU context says why the model cannot run there. */
-	if (*err == -EOPNOTSUPP && ctx->npu && !ctx->auto_fallback) {
+	if (*err == -EOPNOTSUPP && !ctx->be->runs_fp32 && !ctx->auto_fallback) {
 		char why[ACCEL_ERR_MSG_MAX];
 
 		snprintf(why, sizeof(why), "%s", e->msg);
 		*err = accel_seterr(e, -EOPNOTSUPP, "%s cannot run on the NPU (%s): %s",
-				    m->name, npu_path(ctx->npu), why);
+				    m->name, accel_ctx_device_path(ctx), why);
 	}
 	compiled_free(c);
 	return NULL;

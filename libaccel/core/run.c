@@ -108,27 +108,15 @@ static int run_int8(accel_ctx *ctx, struct compiled *c,
 		op[i] = out[i].data;
 	pthread_mutex_lock(&ctx->lock);
 	f = frame_get(ctx, c, e, &r);
-	if (!f) {
-		pthread_mutex_unlock(&ctx->lock);
-		return r;
-	}
-	if (c->on_npu) {
-		frame_quantize_inputs(c, f, in);
-		r = backend_npu_run(ctx, f, e);
-		if (!r)
-			frame_dequantize_outputs(c, f, op);
-		f->busy = false;
-		pthread_mutex_unlock(&ctx->lock);
-		return r;
-	}
-	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
+	if (!f)
+		return r;
+	/* The frame is ours (busy) until we clear busy. */
 	frame_quantize_inputs(c, f, in);
-	r = backend_cpu_run_int8(f, e);
+	r = c->be->run(ctx, f, e);
 	if (!r)
 		frame_dequantize_outputs(c, f, op);
 	pthread_mutex_lock(&ctx->lock);
-	ctx->cpu_completed++;
 	f->busy = false;
 	pthread_mutex_unlock(&ctx->lock);
 	return r;
@@ -144,7 +132,8 @@ int run_sync(struct compiled *c, const struct accel_tensor *inputs,
 {
 	if (c->engine == ACCEL_ENGINE_INT8)
 		return run_int8(c->m->ctx, c, inputs, outputs, e);
-	return backend_cpu_run_fp32(c, inputs, n_inputs, outputs, n_outputs, e);
+	return c->be->run_fp32(c->m->ctx, c, inputs, n_inputs, outputs,
+			       n_outputs, e);
 }
 
 /* Look up (or compile) the form for @inputs and take a reference on it. */
@@ -177,7 +166,7 @@ struct compiled *run_begin(accel_model *m, const struct accel_tensor *inputs,
 	}
 	__atomic_add_fetch(&c->users, 1, __ATOMIC_ACQUIRE);
 	m->last_engine = c->engine;
-	m->last_device = c->on_npu ? ACCEL_DEVICE_NPU : ACCEL_DEVICE_CPU;
+	m->last_device = c->be->device;
 	m->last_arena = c->engine == ACCEL_ENGINE_INT8 ? c->prog->arena_size :
 			cpu_plan_arena_size(c->plan);
 	pthread_mutex_unlock(&m->lock);
