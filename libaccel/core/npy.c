@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir/ir.h"
+#include "core/accel_internal.h"
 #include "core/npy.h"
+#include "ir/ir.h"
 
 #define NPY_MAX_FILE (1ULL << 32)
 
@@ -206,4 +207,27 @@ int npy_write(const char *path, const struct accel_tensor *t,
 	if (fclose(f))
 		return accel_seterr(e, -EIO, "%s: write error", path);
 	return 0;
+}
+
+/* The exported forms: errors go to accel_last_error(). */
+int accel_npy_read(const char *path, struct accel_tensor *t)
+{
+	struct accel_err e = { { 0 } };
+	int r;
+
+	if (!path || !t)
+		return accel_failf(-EINVAL, "accel_npy_read: NULL argument");
+	r = npy_read(path, t, &e);
+	return r ? accel_fail(r, &e) : 0;
+}
+
+int accel_npy_write(const char *path, const struct accel_tensor *t)
+{
+	struct accel_err e = { { 0 } };
+	int r;
+
+	if (!path || !t)
+		return accel_failf(-EINVAL, "accel_npy_write: NULL argument");
+	r = npy_write(path, t, &e);
+	return r ? accel_fail(r, &e) : 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * NumPy .npy files (format 1.0-3.0, little-endian, C order) for the tools and
- * tests.  Internal to libaccel's static library; not part of the public ABI.
+ * NumPy .npy files (format 1.0-3.0, little-endian, C order).  Exported as
+ * accel_npy_read()/accel_npy_write() (accel.h); these internal forms take an
+ * error record and npy_parse() reads a buffer (the tests and fuzzers).
  */
 #ifndef LIBACCEL_NPY_H
 #define LIBACCEL_NPY_H

@@ -196,7 +196,20 @@ static void test_npy_roundtrip(void)
 		  r.dims[1] == 3 && r.size == sizeof(v) &&
 		  !memcmp(r.data, v, sizeof(v)), "round trip differs");
 	accel_tensor_release(&r);
+	/* The exported API (accel.h, LIBACCEL_0.3): same file, same tensor. */
+	v[0] = 7;
+	TAP_CHECK(accel_npy_write(path, &t) == 0, "accel_npy_write: %s",
+		  accel_last_error());
+	TAP_CHECK(accel_npy_read(path, &r) == 0, "accel_npy_read: %s",
+		  accel_last_error());
+	TAP_CHECK(r.dtype == ACCEL_DTYPE_I64 && r.rank == 2 && r.dims[1] == 3 &&
+		  r.size == sizeof(v) && (r.flags & ACCEL_TENSOR_OWNED) &&
+		  !memcmp(r.data, v, sizeof(v)), "accel_npy round trip differs");
+	accel_tensor_release(&r);
 	unlink(path);
+	TAP_CHECK(accel_npy_read(path, &r) == -ENOENT &&
+		  strstr(accel_last_error(), path),
+		  "missing file: %s", accel_last_error());
 
 	TAP_CHECK(npy_parse("\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'", 24, &r, &e) < 0,
 		  "truncated header accepted");
