@@ -100,17 +100,6 @@ int qc_finalize_kind(struct qc *q, struct qpend *p, float ys, int32_t yzp)
 	return qc_finalizers[p->kind](q, p, ys, yzp);
 }
 
-/* The table must stay sorted for bsearch(); checked once by the tests. */
-bool qc_ops_sorted(void)
-{
-	size_t i;
-
-	for (i = 1; i < ARRAY_SIZE(qc_ops); i++)
-		if (strcmp(qc_ops[i - 1].op_type, qc_ops[i].op_type) >= 0)
-			return false;
-	return true;
-}
-
 /* Lower node @ni: fold constants, then call its operator's lowering. */
 int qc_lower_node(struct qc *q, int ni)
 {

@@ -160,7 +160,6 @@ int qc_finalize_add(struct qc *q, struct qpend *p, float ys, int32_t yzp);
 int qc_finalize_lut(struct qc *q, struct qpend *p, float ys, int32_t yzp);
 int qc_finalize_softmax(struct qc *q, struct qpend *p, float ys, int32_t yzp);
 int qc_finalize_concat(struct qc *q, struct qpend *p, float ys, int32_t yzp);
-bool qc_ops_sorted(void);	/* qc_ops[] is in bsearch() order */
 
 /* Helpers shared by the lowering rules (lower_util.c). */
 int qc_view_in(struct qc *q, int t, float *scale);
