@@ -756,5 +756,5 @@ int main(void)
 	tap_run("arena reuse along a chain", test_arena_reuse);
 	tap_run("Shape->Gather->Concat->Reshape folds", test_fold_shape_chain);
 	tap_run("standalone TensorProto", test_load_tensor);
-	return tap_done("loader");
+	return tap_done("onnx");
 }
