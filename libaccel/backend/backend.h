@@ -44,7 +44,7 @@ struct accel_ctx {
 	uint32_t flags;			/* ACCEL_CTX_* */
 	unsigned int depth;		/* most frames per compiled form */
 	/*
-	 * protects npu (npu.c has no lock of its own), done, pending,
+	 * protects npu (npu_dev.c has no lock of its own), done, pending,
 	 * cpu_submitted/cpu_completed and every frame's busy/async state
 	 */
 	pthread_mutex_t lock;

@@ -7,7 +7,7 @@
  * with SQPOLL) or, for comparison, by the SUBMIT/WAIT ioctls.
  *
  * Locking: none inside; the caller serialises every call on one struct
- * npu_dev with accel_ctx.lock (see accel_internal.h).
+ * npu_dev with accel_ctx.lock (see backend/backend.h).
  */
 #ifndef LIBACCEL_NPU_H
 #define LIBACCEL_NPU_H

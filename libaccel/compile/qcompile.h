@@ -21,7 +21,7 @@
 
 struct cpu_plan;
 /*
- * From cpu/plan.c: the planned value of graph tensor @t (dtype, rank, dims;
+ * From exec/plan.c: the planned value of graph tensor @t (dtype, rank, dims;
  * data when known at plan time: constants and folded values), or NULL.
  */
 const struct ir_value *cpu_plan_value(const struct cpu_plan *p, int t);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The int8 compiler's internals, shared by qcompile.c (program state, the
- * emitter, memory plan and command-buffer layout) and qlower.c (one
- * lowering per ONNX operator).  Not installed.
+ * The int8 compiler's internals, shared by compile.c (program state, the
+ * emitter, memory plan and command-buffer layout), ops.c (the operator
+ * tables) and one file per operator family holding its lowering and its
+ * finalization (conv.c, eltwise.c, activation.c, pool.c, concat.c,
+ * quant.c, view.c; helpers in lower_util.c).  Not installed.
  */
 #ifndef LIBACCEL_QCOMPILE_INTERNAL_H
 #define LIBACCEL_QCOMPILE_INTERNAL_H

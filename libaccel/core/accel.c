@@ -5,7 +5,7 @@
  *
  * A context picks its device at open: the NPU (enpu.ko) when asked for or
  * when AUTO finds a usable one, else the CPU backend.  Models, runs and
- * asynchronous requests live in the files listed in accel_internal.h.
+ * asynchronous requests live in the files listed in core/accel_internal.h.
  */
 #include <stdarg.h>
 #include <stdio.h>

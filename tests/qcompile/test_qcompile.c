@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The int8 compiler (libaccel/qcompile.c, qlower.c), one operator pattern at
+ * The int8 compiler (libaccel/compile/), one operator pattern at
  * a time, against an independent reference.
  *
  * tests/qcompile/data holds, per case, a small quantized ONNX model, its
