@@ -89,44 +89,116 @@ const struct ir_attr *ir_attr_find(const struct ir_node *n, const char *name)
 	int i;
 
 	for (i = 0; i < n->n_attrs; i++)
-		if (!strcmp(n->attrs[i].name, name))
+		if (n->attrs[i].name && !strcmp(n->attrs[i].name, name))
 			return &n->attrs[i];
 	return NULL;
 }
 
-int64_t ir_attr_int(const struct ir_node *n, const char *name, int64_t def)
+static int attr_type_err(const struct ir_node *n, const char *name,
+			 const char *want, struct accel_err *e)
+{
+	return accel_seterr(e, -EINVAL, "node '%s' (%s): attribute '%s' must be %s",
+			    n->name ? n->name : "", n->op_type, name, want);
+}
+
+int ir_get_int(const struct ir_node *n, const char *name, int64_t def,
+	       int64_t *v, struct accel_err *e)
 {
 	const struct ir_attr *a = ir_attr_find(n, name);
 
-	return a && a->type == IR_ATTR_INT ? a->i : def;
+	*v = def;
+	if (!a)
+		return 0;
+	if (a->type != IR_ATTR_INT)
+		return attr_type_err(n, name, "an int", e);
+	*v = a->i;
+	return 0;
+}
+
+int ir_get_float(const struct ir_node *n, const char *name, float def,
+		 float *v, struct accel_err *e)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	*v = def;
+	if (!a)
+		return 0;
+	if (a->type != IR_ATTR_FLOAT)
+		return attr_type_err(n, name, "a float", e);
+	*v = a->f;
+	return 0;
+}
+
+int ir_get_string(const struct ir_node *n, const char *name,
+		  const char *def, const char **v, struct accel_err *e)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	*v = def;
+	if (!a)
+		return 0;
+	if (a->type != IR_ATTR_STRING || !a->s)
+		return attr_type_err(n, name, "a string", e);
+	*v = a->s;
+	return 0;
+}
+
+int ir_get_ints(const struct ir_node *n, const char *name,
+		const int64_t **v, size_t *cnt, struct accel_err *e)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	*v = NULL;
+	*cnt = 0;
+	if (!a)
+		return 0;
+	if (a->type != IR_ATTR_INTS || (a->n && !a->ints))
+		return attr_type_err(n, name, "a list of ints", e);
+	*v = a->ints;
+	*cnt = a->n;
+	return 1;
+}
+
+/*
+ * The unchecked forms, for code that runs after the float plan validated
+ * every attribute (the int8 compiler): the default on any mismatch.
+ */
+int64_t ir_attr_int(const struct ir_node *n, const char *name, int64_t def)
+{
+	struct accel_err e;
+	int64_t v;
+
+	return ir_get_int(n, name, def, &v, &e) ? def : v;
 }
 
 float ir_attr_float(const struct ir_node *n, const char *name, float def)
 {
-	const struct ir_attr *a = ir_attr_find(n, name);
+	struct accel_err e;
+	float v;
 
-	return a && a->type == IR_ATTR_FLOAT ? a->f : def;
+	return ir_get_float(n, name, def, &v, &e) ? def : v;
 }
 
 const char *ir_attr_string(const struct ir_node *n, const char *name,
 			   const char *def)
 {
-	const struct ir_attr *a = ir_attr_find(n, name);
+	struct accel_err e;
+	const char *v;
 
-	return a && a->type == IR_ATTR_STRING ? a->s : def;
+	return ir_get_string(n, name, def, &v, &e) ? def : v;
 }
 
 size_t ir_attr_ints(const struct ir_node *n, const char *name,
 		    const int64_t **out)
 {
-	const struct ir_attr *a = ir_attr_find(n, name);
+	struct accel_err e;
+	size_t cnt;
 
-	if (!a || a->type != IR_ATTR_INTS) {
+	if (ir_get_ints(n, name, out, &cnt, &e) < 0) {
 		*out = NULL;
 		return 0;
 	}
-	*out = a->ints;
-	return a->n;
+	return cnt;
 }
 
 int ir_tensor_find(const struct ir_graph *g, const char *name)

@@ -121,8 +121,22 @@ struct ir_graph {
 	char *name;
 };
 
-/* Attribute lookup; return the default when absent or of another type. */
+/*
+ * Attributes, the one API for every layer.  ir_attr_find(): NULL when absent.
+ * ir_get_*(): the default when absent, -EINVAL (message naming the node in
+ * @e) when present with another type; ir_get_ints() sets @v and @cnt
+ * (NULL/0 when absent) and returns 1 when present, 0 when absent.
+ */
 const struct ir_attr *ir_attr_find(const struct ir_node *n, const char *name);
+int ir_get_int(const struct ir_node *n, const char *name, int64_t def,
+	       int64_t *v, struct accel_err *e);
+int ir_get_float(const struct ir_node *n, const char *name, float def,
+		 float *v, struct accel_err *e);
+int ir_get_string(const struct ir_node *n, const char *name,
+		  const char *def, const char **v, struct accel_err *e);
+int ir_get_ints(const struct ir_node *n, const char *name,
+		const int64_t **v, size_t *cnt, struct accel_err *e);
+/* Unchecked forms (after validation): the default when absent or mistyped. */
 int64_t ir_attr_int(const struct ir_node *n, const char *name, int64_t def);
 float ir_attr_float(const struct ir_node *n, const char *name, float def);
 const char *ir_attr_string(const struct ir_node *n, const char *name,

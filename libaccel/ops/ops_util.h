@@ -93,21 +93,12 @@ int cpu_check_data(const struct ir_node *n, const struct ir_value *in,
 int cpu_check_gather(const struct ir_node *n, const struct ir_value *in,
 		     bool same_rank, int *ax, struct accel_err *e);
 
-/* Attribute lookup by name; NULL when absent. */
-const struct ir_attr *cpu_attr(const struct ir_node *n, const char *name);
-/*
- * Typed attribute getters: the default when absent, -EINVAL when present
- * with another type.  cpu_get_ints() sets @v and @cnt (NULL/0 when absent)
- * and returns 1 when present, 0 when absent.
- */
-int cpu_get_int(const struct ir_node *n, const char *name, int64_t def,
-		int64_t *v, struct accel_err *e);
-int cpu_get_float(const struct ir_node *n, const char *name, float def,
-		  float *v, struct accel_err *e);
-int cpu_get_string(const struct ir_node *n, const char *name,
-		   const char *def, const char **v, struct accel_err *e);
-int cpu_get_ints(const struct ir_node *n, const char *name,
-		 const int64_t **v, size_t *cnt, struct accel_err *e);
+/* Attributes: ir/ir.h's API under the kernels' names. */
+#define cpu_attr ir_attr_find
+#define cpu_get_int ir_get_int
+#define cpu_get_float ir_get_float
+#define cpu_get_string ir_get_string
+#define cpu_get_ints ir_get_ints
 
 /*
  * Read a 1-D (or scalar) int64/int32 input with known data (shape, axes,
