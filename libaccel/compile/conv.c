@@ -140,7 +140,7 @@ static int lower_conv(struct qc *q, int ni, int x_act, int w, int b,
 	p->op.params.conv.dilation_h = (uint16_t)d[0];
 	p->op.params.conv.dilation_w = (uint16_t)d[1];
 	p->op.params.conv.groups = (uint32_t)ir_attr_int(n, "group", 1);
-	if (qc_pads4(n, xv, k, s, d, pad, yv) || !qc_window_fits(k, s, d, pad))
+	if (qc_pads4(n, xv, k, s, d, pad, yv, false) || !qc_window_fits(k, s, d, pad))
 		return qc_nosup(q, ni, "kernel, stride, dilation or padding beyond the ISA's limits");
 	p->op.params.conv.pad_top = pad[0];
 	p->op.params.conv.pad_left = pad[1];

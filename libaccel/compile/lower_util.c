@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compile/qcompile_internal.h"
+#include "ops/ops_util.h"
 
 /* An activation-valued input of a float op: DQ view of a quantized act. */
 int qc_view_in(struct qc *q, int t, float *scale)
@@ -20,44 +21,21 @@ int qc_view_in(struct qc *q, int t, float *scale)
 
 int qc_pads4(const struct ir_node *n, const struct ir_value *x,
 	     const int64_t *k, const int64_t *s, const int64_t *d,
-	     uint16_t pad[4], const struct ir_value *y)
+	     uint16_t pad[4], const struct ir_value *y, bool pool)
 {
-	const int64_t *pads;
-	const char *ap = ir_attr_string(n, "auto_pad", "NOTSET");
+	struct cpu_geom g;
+	struct accel_err e;
 	int i;
 
-	memset(pad, 0, 4 * sizeof(uint16_t));
-	if (!strcmp(ap, "NOTSET")) {
-		size_t np = ir_attr_ints(n, "pads", &pads);
-
-		if (np == 4) {
-			for (i = 0; i < 4; i++)
-				if (pads[i] < 0 || pads[i] > 4096)
-					return -EOPNOTSUPP;
-			pad[0] = (uint16_t)pads[0];
-			pad[1] = (uint16_t)pads[1];
-			pad[2] = (uint16_t)pads[2];
-			pad[3] = (uint16_t)pads[3];
-		} else if (np) {
+	/* The float plan's geometry (ops/ops_util.c): one auto_pad rule. */
+	if (x->rank != 4 || cpu_geom_init(n, x, k, pool, true, &g, &e))
+		return -EOPNOTSUPP;
+	for (i = 0; i < 2; i++) {
+		if (g.pb[i] < 0 || g.pb[i] > 4096 || g.pe[i] < 0 ||
+		    g.pe[i] > 4096)
 			return -EOPNOTSUPP;
-		}
-	} else if (strcmp(ap, "VALID")) {
-		for (i = 0; i < 2; i++) {
-			int64_t in = x->dims[2 + i], out = y->dims[2 + i];
-			int64_t tot = (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in;
-
-			if (tot < 0)
-				tot = 0;
-			if (tot > 8192)
-				return -EOPNOTSUPP;
-			if (!strcmp(ap, "SAME_UPPER")) {
-				pad[i] = (uint16_t)(tot / 2);
-				pad[i + 2] = (uint16_t)(tot - tot / 2);
-			} else {
-				pad[i + 2] = (uint16_t)(tot / 2);
-				pad[i] = (uint16_t)(tot - tot / 2);
-			}
-		}
+		pad[i] = (uint16_t)g.pb[i];
+		pad[i + 2] = (uint16_t)g.pe[i];
 	}
 	/* Ceil mode or trailing rows: extend bottom/right so the floor
 	 * formula yields the planned output extent. */

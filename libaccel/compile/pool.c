@@ -48,7 +48,7 @@ int qc_lower_pool(struct qc *q, int ni, int x0, int y)
 		po.params.pool.kernel_w = (uint16_t)k[1];
 		po.params.pool.stride_h = (uint16_t)s[0];
 		po.params.pool.stride_w = (uint16_t)s[1];
-		if (qc_pads4(n, xv, k, s, d, pad, yv) ||
+		if (qc_pads4(n, xv, k, s, d, pad, yv, true) ||
 		    !qc_window_fits(k, s, d, pad))
 			return qc_nosup(q, ni, "kernel, stride or padding beyond the ISA's limits");
 		po.params.pool.pad_top = pad[0];

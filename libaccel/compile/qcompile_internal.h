@@ -167,7 +167,7 @@ int qc_finalize_concat(struct qc *q, struct qpend *p, float ys, int32_t yzp);
 int qc_view_in(struct qc *q, int t, float *scale);
 int qc_pads4(const struct ir_node *n, const struct ir_value *x,
 	     const int64_t *k, const int64_t *s, const int64_t *d,
-	     uint16_t pad[4], const struct ir_value *y);
+	     uint16_t pad[4], const struct ir_value *y, bool pool);
 bool qc_window_fits(const int64_t k[2], const int64_t s[2],
 		    const int64_t d[2], const uint16_t pad[4]);
 
