@@ -26,7 +26,6 @@
 #include <time.h>
 
 #include "accel.h"
-#include "npy.h"
 
 static double now_us(void)
 {
@@ -64,10 +63,9 @@ static int agreement(const char *path, struct accel_tensor *t,
 		     int64_t *same_bits, double *maxd)
 {
 	int64_t i, n = logits->dims[0];
-	struct accel_err e;
 
-	if (npy_read(path, t, &e)) {
-		fprintf(stderr, "digits: %s\n", e.msg);
+	if (accel_npy_read(path, t)) {
+		fprintf(stderr, "digits: %s\n", accel_last_error());
 		return -1;
 	}
 	if (t->dtype != ACCEL_DTYPE_F32 || t->size != logits->size) {
@@ -96,7 +94,6 @@ int main(int argc, char **argv)
 {
 	enum accel_device dev = ACCEL_DEVICE_AUTO;
 	struct accel_tensor x, y, in, out = { 0 }, pred = { 0 };
-	struct accel_err e;
 	const char *save = NULL, *save_logits = NULL, *compare = NULL;
 	const char *reference = NULL;
 	struct accel_tensor logits = { 0 }, other = { 0 }, ref = { 0 };
@@ -137,8 +134,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (npy_read(argv[2], &x, &e) || npy_read(argv[3], &y, &e)) {
-		fprintf(stderr, "digits: %s\n", e.msg);
+	if (accel_npy_read(argv[2], &x) || accel_npy_read(argv[3], &y)) {
+		fprintf(stderr, "digits: %s\n", accel_last_error());
 		return 1;
 	}
 	n = x.dims[0];
@@ -263,12 +260,12 @@ int main(int argc, char **argv)
 		       (long long)n * 10, maxd, tolerance);
 		mismatch |= !(maxd <= tolerance);
 	}
-	if (save_logits && npy_write(save_logits, &logits, &e)) {
-		fprintf(stderr, "digits: %s\n", e.msg);
+	if (save_logits && accel_npy_write(save_logits, &logits)) {
+		fprintf(stderr, "digits: %s\n", accel_last_error());
 		goto out;
 	}
-	if (save && npy_write(save, &pred, &e)) {
-		fprintf(stderr, "digits: %s\n", e.msg);
+	if (save && accel_npy_write(save, &pred)) {
+		fprintf(stderr, "digits: %s\n", accel_last_error());
 		goto out;
 	}
 	if (mismatch)

@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: MIT
 # libaccel: shared library with a version script, static library, pkg-config.
 
-LIBACCEL_SRCS += $(sort $(wildcard libaccel/*.c libaccel/cpu/*.c libaccel/onnx/*.c))
+# One folder per layer (libaccel/README.md); every .c below libaccel/ is built.
+LIBACCEL_SRCS += $(sort $(wildcard libaccel/*/*.c))
+# ar keys archive members by file name: two sources with one name would
+# leave one of them out of libaccel.a.
+LIBACCEL_DUPS := $(strip $(foreach n,$(sort $(notdir $(LIBACCEL_SRCS) $(FW_SRCS))),\
+	$(if $(word 2,$(filter %/$(n),$(LIBACCEL_SRCS) $(FW_SRCS))),$(n))))
+$(if $(LIBACCEL_DUPS),$(error libaccel: source names used twice: $(LIBACCEL_DUPS)))
 LIBACCEL_PROTO := libaccel/onnx/onnx-subset.proto
 LIBACCEL_GEN_C := $(O)/gen/onnx-subset.pb-c.c
 LIBACCEL_GEN_H := $(O)/gen/onnx-subset.pb-c.h
@@ -47,4 +53,5 @@ $(O)/lib/pkgconfig/libaccel.pc: libaccel/libaccel.pc.in Makefile
 ALL_TARGETS += $(LIBACCEL_SO) $(LIBACCEL_A) $(O)/lib/pkgconfig/libaccel.pc
 
 # The NPU backend talks to enpu.ko through libdrm and liburing.
-CFLAGS_npu := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+CFLAGS_npu_dev := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+CFLAGS_npu_submit := $(CFLAGS_npu_dev)

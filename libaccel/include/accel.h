@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define ACCEL_VERSION_MAJOR 0
-#define ACCEL_VERSION_MINOR 2
+#define ACCEL_VERSION_MINOR 3
 #define ACCEL_VERSION_PATCH 0
 #define ACCEL_VERSION_NUMBER \
 	(ACCEL_VERSION_MAJOR * 10000 + ACCEL_VERSION_MINOR * 100 + \
@@ -381,6 +381,19 @@ ACCEL_API int accel_model_map_output(accel_model *model, int index,
 				     struct accel_tensor *t,
 				     struct accel_quant *q);
 ACCEL_API int accel_run_mapped(accel_model *model);
+
+/* ---- 0.3: NumPy .npy files ---- */
+
+/*
+ * Read the .npy file @path (format 1.0-3.0, little-endian, C order; dtypes
+ * float32, uint8, int8, int32, int64, bool) into @t: dtype, rank, dims, size
+ * set, @data allocated and ACCEL_TENSOR_OWNED set (free it with
+ * accel_tensor_release()).  0 or a negative errno (accel_last_error() says
+ * why: missing file, bad header, unsupported dtype, truncated data).
+ */
+ACCEL_API int accel_npy_read(const char *path, struct accel_tensor *t);
+/* Write @t (dtype, rank, dims, data) to @path as a .npy file version 1.0. */
+ACCEL_API int accel_npy_write(const char *path, const struct accel_tensor *t);
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "ir.h"
+#include "ir/ir.h"
 
 /* Hard limits on untrusted models (see onnx_load.c). */
 #define ONNX_MAX_FILE_SIZE	(2ULL << 30)	/* bytes */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include "ir/ir.h"
 #include "onnx-subset.pb-c.h"
 #include "onnx/onnx.h"
 

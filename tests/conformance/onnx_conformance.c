@@ -39,9 +39,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cpu/ops.h"
-#include "cpu/plan.h"
-#include "ir.h"
+#include "ops/ops.h"
+#include "exec/plan.h"
+#include "ir/ir.h"
 #include "onnx/onnx.h"
 
 #define RTOL 1e-3

@@ -13,10 +13,10 @@
 
 #include <drm/enpu_isa.h>
 
-#include "cpu/plan.h"
+#include "exec/plan.h"
 #include "enpu_fw.h"
-#include "ir.h"
-#include "qcompile.h"
+#include "ir/ir.h"
+#include "compile/qcompile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,11 +18,11 @@
 #include <drm/enpu_isa.h>
 
 #include "accel.h"
-#include "cpu/plan.h"
+#include "exec/plan.h"
 #include "enpu_fw.h"
-#include "ir.h"
-#include "npy.h"
-#include "qcompile.h"
+#include "ir/ir.h"
+#include "core/npy.h"
+#include "compile/qcompile.h"
 #include "ref.h"
 #include "tap.h"
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "accel.h"
-#include "npy.h"
+#include "core/npy.h"
 #include "tap.h"
 
 /* Output quantization of the int8 model (models/README.md). */

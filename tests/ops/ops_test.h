@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "tap.h"
-#include "ir.h"
-#include "cpu/ops.h"
+#include "ir/ir.h"
+#include "ops/ops.h"
 
 /* TAP_CHECK as a statement (its value unused). */
 #define CHECK(...) ((void)TAP_CHECK(__VA_ARGS__))

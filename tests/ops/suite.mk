@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Suite `ops`: the CPU operator kernels (libaccel/cpu/op_*.c).
+# Suite `ops`: the CPU operator kernels (libaccel/ops/op_*.c).
 OPS_TESTS := $(patsubst %.c,$(O)/%,$(sort $(wildcard tests/ops/test_*.c)))
 TEST_PROGS += $(OPS_TESTS)
 CHECK_SUITES += ops

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Generate tests/qcompile/data: one small quantized ONNX model per operator
-pattern the int8 compiler (libaccel/qcompile.c, qlower.c) lowers, its inputs
+pattern the int8 compiler (libaccel/compile/) lowers, its inputs
 and its expected quantized outputs.
 
     /usr/bin/python3 tests/qcompile/make_cases.py [--ort DIR]

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The int8 compiler (libaccel/qcompile.c, qlower.c), one operator pattern at
+ * The int8 compiler (libaccel/compile/), one operator pattern at
  * a time, against an independent reference.
  *
  * tests/qcompile/data holds, per case, a small quantized ONNX model, its
@@ -31,10 +31,10 @@
 #include <drm/enpu_isa.h>
 
 #include "accel.h"
-#include "cpu/plan.h"
-#include "ir.h"
-#include "npy.h"
-#include "qcompile.h"
+#include "exec/plan.h"
+#include "ir/ir.h"
+#include "core/npy.h"
+#include "compile/qcompile.h"
 #include "tap.h"
 
 #define DATA "tests/qcompile/data/"

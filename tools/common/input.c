@@ -6,7 +6,6 @@
 
 #include "die.h"
 #include "input.h"
-#include "npy.h"
 
 uint32_t tool_rng_next(struct tool_rng *r)
 {
@@ -94,11 +93,10 @@ int tool_load_input(const char *path, const struct accel_tensor_info *inf,
 		    struct accel_tensor *t)
 {
 	size_t l = strlen(path);
-	struct accel_err e;
 
 	if (l > 4 && !strcmp(path + l - 4, ".npy")) {
-		if (npy_read(path, t, &e))
-			return die("%s", e.msg);
+		if (accel_npy_read(path, t))
+			return die("%s", accel_last_error());
 		return 0;
 	}
 	return load_raw(path, inf, t);
@@ -106,9 +104,7 @@ int tool_load_input(const char *path, const struct accel_tensor_info *inf,
 
 int tool_save_output(const char *path, const struct accel_tensor *t)
 {
-	struct accel_err e;
-
-	if (npy_write(path, t, &e))
-		return die("%s", e.msg);
+	if (accel_npy_write(path, t))
+		return die("%s", accel_last_error());
 	return 0;
 }

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libaccel library-level calls: version, errors and accel_last_error(),
+ * device names and enumeration, contexts and the choice of device.
+ *
+ * A context picks its device at open: the NPU (enpu.ko) when asked for or
+ * when AUTO finds a usable one, else the CPU backend.  Models, runs and
+ * asynchronous requests live in the files listed in core/accel_internal.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <drm/enpu_isa.h>
+
+#include "core/accel_internal.h"
+
+static __thread char last_error[ACCEL_ERR_MSG_MAX];
+
+/* Record the message for accel_last_error() and pass the errno through. */
+int accel_fail(int err, const struct accel_err *e)
+{
+	if (e && e->msg[0])
+		snprintf(last_error, sizeof(last_error), "%s", e->msg);
+	else
+		snprintf(last_error, sizeof(last_error), "%s",
+			 accel_strerror(err));
+	return err;
+}
+
+int accel_failf(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *accel_version(void)
+{
+	return ACCEL_VERSION_STRING;
+}
+
+const char *accel_strerror(int err)
+{
+	switch (-err) {
+	case 0: return "success";
+	case ACCEL_E_MODEL: return "malformed or unsupported model";
+	case ACCEL_E_SHAPE: return "input does not fit the model";
+	case ENODEV: return "no such device";
+	case EOPNOTSUPP: return "not supported";
+	case EINVAL: return "invalid argument";
+	case ENOMEM: return "out of memory";
+	case ENOSPC: return "output buffer too small";
+	case E2BIG: return "too large";
+	case EOVERFLOW: return "value too large";
+	case ENOENT: return "no such file";
+	case EIO: return "I/O error";
+	default: return strerror(-err);
+	}
+}
+
+const char *accel_last_error(void)
+{
+	return last_error;
+}
+
+const char *accel_device_name(enum accel_device device)
+{
+	switch (device) {
+	case ACCEL_DEVICE_CPU: return "cpu";
+	case ACCEL_DEVICE_NPU: return "npu";
+	case ACCEL_DEVICE_AUTO: return "auto";
+	}
+	return "unknown";
+}
+
+size_t accel_dtype_size(int dtype)
+{
+	return ir_dtype_size(dtype);
+}
+
+const char *accel_dtype_name(int dtype)
+{
+	return ir_dtype_name(dtype);
+}
+
+static bool fallback_logged;	/* one "no NPU" line per process */
+
+static enum npu_submit_mode submit_mode(uint32_t flags)
+{
+	const char *env = getenv("ACCEL_NPU_SUBMIT");
+
+	if (env && !strcmp(env, "ioctl"))
+		return NPU_SUBMIT_IOCTL;
+	if (env && !strcmp(env, "sqpoll"))
+		return NPU_SUBMIT_SQPOLL;
+	if (env && !strcmp(env, "uring"))
+		return NPU_SUBMIT_URING;
+	if (flags & ACCEL_CTX_SUBMIT_IOCTL)
+		return NPU_SUBMIT_IOCTL;
+	if (flags & ACCEL_CTX_SQPOLL)
+		return NPU_SUBMIT_SQPOLL;
+	return NPU_SUBMIT_URING;
+}
+
+accel_ctx *accel_open_opts(enum accel_device device,
+			   const struct accel_ctx_options *opts, int *err)
+{
+	const char *env = getenv("ACCEL_DEVICE");
+	struct accel_ctx_options o = { .npu_index = -1 };
+	struct accel_err e = { { 0 } };
+	accel_ctx *ctx;
+	int dummy, r;
+	size_t i;
+
+	if (!err)
+		err = &dummy;
+	if (opts) {
+		if (opts->size < offsetof(struct accel_ctx_options, reserved)) {
+			*err = accel_failf(-EINVAL, "accel_ctx_options.size %u too small",
+					   opts->size);
+			return NULL;
+		}
+		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+		for (i = 0; i < sizeof(o.reserved) / sizeof(o.reserved[0]); i++)
+			if (o.reserved[i]) {
+				*err = accel_failf(-EINVAL, "accel_ctx_options: reserved fields must be zero");
+				return NULL;
+			}
+		if (o.flags & ~(ACCEL_CTX_SUBMIT_IOCTL | ACCEL_CTX_SQPOLL |
+				ACCEL_CTX_QUIET) ||
+		    (o.flags & ACCEL_CTX_SUBMIT_IOCTL && o.flags & ACCEL_CTX_SQPOLL)) {
+			*err = accel_failf(-EINVAL, "accel_ctx_options: bad flags 0x%x",
+					   o.flags);
+			return NULL;
+		}
+		if (o.queue_depth > 4096) {
+			*err = accel_failf(-EINVAL, "accel_ctx_options: queue_depth %u > 4096",
+					   o.queue_depth);
+			return NULL;
+		}
+	}
+	if (device == ACCEL_DEVICE_AUTO && env && *env) {
+		if (!strcmp(env, "cpu"))
+			device = ACCEL_DEVICE_CPU;
+		else if (!strcmp(env, "npu"))
+			device = ACCEL_DEVICE_NPU;
+		else if (strcmp(env, "auto")) {
+			*err = accel_failf(-EINVAL, "ACCEL_DEVICE='%s': expected cpu, npu or auto",
+					   env);
+			return NULL;
+		}
+	}
+	if (device != ACCEL_DEVICE_AUTO && device != ACCEL_DEVICE_CPU &&
+	    device != ACCEL_DEVICE_NPU) {
+		*err = accel_failf(-EINVAL, "unknown device %d", (int)device);
+		return NULL;
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		*err = accel_failf(-ENOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&ctx->lock, NULL);
+	ctx->flags = o.flags;
+	ctx->depth = o.queue_depth ? o.queue_depth : 256;
+	ctx->device = ACCEL_DEVICE_CPU;
+	ctx->be = &backend_cpu_ops;
+	ctx->job_done = async_complete;
+	if (device != ACCEL_DEVICE_CPU) {
+		r = npu_open(o.npu_index, submit_mode(o.flags), ctx->depth,
+			     &ctx->npu, &e);
+		if (r && device == ACCEL_DEVICE_NPU) {
+			*err = accel_fail(r, &e);
+			accel_close(ctx);
+			return NULL;
+		}
+		if (r) {
+			if (!(o.flags & ACCEL_CTX_QUIET) &&
+			    !__atomic_exchange_n(&fallback_logged, true,
+						 __ATOMIC_RELAXED))
+				fprintf(stderr, "libaccel: running on the CPU: %s\n",
+					e.msg);
+		} else {
+			ctx->device = ACCEL_DEVICE_NPU;
+			ctx->be = &backend_npu_ops;
+			ctx->auto_fallback = device == ACCEL_DEVICE_AUTO;
+		}
+	}
+	*err = 0;
+	return ctx;
+}
+
+accel_ctx *accel_open(enum accel_device device, int *err)
+{
+	return accel_open_opts(device, NULL, err);
+}
+
+void accel_close(accel_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	npu_close(ctx->npu);
+	free(ctx->done.v);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+enum accel_device accel_ctx_device(const accel_ctx *ctx)
+{
+	return ctx ? ctx->device : ACCEL_DEVICE_CPU;
+}
+
+const char *accel_ctx_submit_path(const accel_ctx *ctx)
+{
+	if (!ctx || !ctx->npu)
+		return "cpu";
+	switch (npu_mode(ctx->npu)) {
+	case NPU_SUBMIT_IOCTL: return "ioctl";
+	case NPU_SUBMIT_SQPOLL: return "io_uring+sqpoll";
+	case NPU_SUBMIT_URING: break;
+	}
+	return "io_uring";
+}
+
+const char *accel_ctx_device_path(const accel_ctx *ctx)
+{
+	return ctx && ctx->npu ? npu_path(ctx->npu) : "";
+}
+
+int accel_ctx_stats(accel_ctx *ctx, struct accel_ctx_stats *st)
+{
+	struct npu_stats ns = { 0 };
+
+	if (!ctx || !st)
+		return accel_failf(-EINVAL, "accel_ctx_stats: NULL argument");
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->npu)
+		npu_get_stats(ctx->npu, &ns);
+	st->submitted = ns.submitted + ctx->cpu_submitted;
+	st->completed = ns.completed + ctx->cpu_completed;
+	st->ioctls = ns.ioctls;
+	st->uring_enters = ns.uring_enters;
+	pthread_mutex_unlock(&ctx->lock);
+	return 0;
+}
+
+int accel_devices(struct accel_device_info *info, int max)
+{
+	struct accel_device_info d;
+	int n = 0, i;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (max < 0 || (max && !info))
+		return accel_failf(-EINVAL, "accel_devices: bad arguments");
+	memset(&d, 0, sizeof(d));
+	d.kind = ACCEL_DEVICE_CPU;
+	snprintf(d.driver, sizeof(d.driver), "cpu");
+	snprintf(d.description, sizeof(d.description),
+		 "libaccel CPU backend (firmware core + float executor)");
+	snprintf(d.why, sizeof(d.why), "usable");
+	d.isa_version = ENPU_ISA_VERSION_MAJOR << 16 | ENPU_ISA_VERSION_MINOR;
+	d.fw_version = ENPU_FW_VERSION_MAJOR << 16 | ENPU_FW_VERSION_MINOR;
+	d.driver_version = ACCEL_VERSION_MAJOR << 16 | ACCEL_VERSION_MINOR;
+	d.num_engines = cpus > 0 ? (uint32_t)cpus : 1;
+	{
+		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+		if (pages > 0 && psz > 0)
+			d.memory_size = (uint64_t)pages * (uint64_t)psz;
+		d.max_alloc_size = d.memory_size;
+	}
+	if (n < max)
+		info[n] = d;
+	n++;
+	for (i = 0; i < 64; i++) {
+		if (npu_probe(i, &d) == -ENOENT)
+			continue;
+		if (n < max)
+			info[n] = d;
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Convolutions: Conv (float32), ConvInteger and QLinearConv (uint8/int8,
+ * int32 accumulation).  N-D spatial, groups, dilations, strides, explicit
+ * or automatic padding.  Each image and group is lowered by im2col into a
+ * [C/group * prod(kernel)] x [prod(output)] matrix and multiplied by the
+ * group's weights.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops.h"
+#include "ops/ops_util.h"
+
+/*
+ * Column matrix of one group of one image: row (c, kernel offset), column
+ * output position; positions in the padding read as zero.
+ */
+#define DEF_IM2COL(name, T)						\
+static void name(const T *x, int64_t cg, const struct cpu_geom *g,	\
+		 T *col)						\
+{									\
+	int nsp = g->nsp, last = nsp - 1;				\
+	int64_t ksz = 1, osz = 1, isz = 1, ow = g->out[last];		\
+									\
+	for (int i = 0; i < nsp; i++) {					\
+		ksz *= g->k[i];						\
+		osz *= g->out[i];					\
+		isz *= g->in[i];					\
+	}								\
+	for (int64_t c = 0; c < cg; c++) {				\
+		const T *xc = x + c * isz;				\
+									\
+		for (int64_t kk = 0; kk < ksz; kk++) {			\
+			int64_t kidx[CPU_MAX_SPATIAL], t = kk;		\
+			T *row = col + (c * ksz + kk) * osz;		\
+									\
+			for (int i = nsp - 1; i >= 0; i--) {		\
+				kidx[i] = t % g->k[i];			\
+				t /= g->k[i];				\
+			}						\
+			for (int64_t q = 0; q < osz / ow; q++) {	\
+				int64_t base = 0, u = q;		\
+				int64_t mul = g->in[last];		\
+				bool inside = true;			\
+				T *dst = row + q * ow;			\
+									\
+				for (int i = last - 1; i >= 0; i--) {	\
+					int64_t o = u % g->out[i];	\
+					int64_t p = o * g->s[i] - g->pb[i] + \
+						    kidx[i] * g->d[i];	\
+									\
+					u /= g->out[i];			\
+					if (p < 0 || p >= g->in[i])	\
+						inside = false;		\
+					base += p * mul;		\
+					mul *= g->in[i];		\
+				}					\
+				if (!inside) {				\
+					memset(dst, 0, (size_t)ow * sizeof(T)); \
+					continue;			\
+				}					\
+				for (int64_t o = 0; o < ow; o++) {	\
+					int64_t p = o * g->s[last] -	\
+						    g->pb[last] +	\
+						    kidx[last] * g->d[last]; \
+									\
+					dst[o] = (p >= 0 && p < g->in[last]) ? \
+						 xc[base + p] : (T)0;	\
+				}					\
+			}						\
+		}							\
+	}								\
+}
+
+DEF_IM2COL(im2col_f32, float)
+DEF_IM2COL(im2col_i32, int32_t)
+
+/* Shape checks shared by the three convolutions. */
+static int conv_shapes(const struct ir_node *n, const struct ir_value *x,
+		       const struct ir_value *w, int64_t *group,
+		       struct cpu_geom *g, struct accel_err *e)
+{
+	const int64_t *ks;
+	size_t nk;
+	int ret;
+
+	if (x->rank < 3)
+		return CPU_ERR(n, e, -EINVAL, "X must have rank >= 3, has %d",
+			       x->rank);
+	if (w->rank != x->rank)
+		return CPU_ERR(n, e, -EINVAL, "W rank %d differs from X rank %d",
+			       w->rank, x->rank);
+	if ((ret = cpu_get_int(n, "group", 1, group, e)) ||
+	    (ret = cpu_get_ints(n, "kernel_shape", &ks, &nk, e)) < 0)
+		return ret;
+	if (*group < 1 || *group > x->dims[1] || x->dims[1] % *group)
+		return CPU_ERR(n, e, -EINVAL,
+			       "group %lld does not divide %lld input channels",
+			       (long long)*group, (long long)x->dims[1]);
+	if (w->dims[0] < 1 || w->dims[0] % *group)
+		return CPU_ERR(n, e, -EINVAL,
+			       "group %lld does not divide %lld output channels",
+			       (long long)*group, (long long)w->dims[0]);
+	if (w->dims[1] != x->dims[1] / *group)
+		return CPU_ERR(n, e, -EINVAL,
+			       "W has %lld input channels per group, X has %lld / group %lld",
+			       (long long)w->dims[1], (long long)x->dims[1],
+			       (long long)*group);
+	if (nk && nk != (size_t)(w->rank - 2))
+		return CPU_ERR(n, e, -EINVAL, "kernel_shape has %zu values",
+			       nk);
+	for (size_t i = 0; i < nk; i++)
+		if (ks[i] != w->dims[i + 2])
+			return CPU_ERR(n, e, -EINVAL,
+				       "kernel_shape[%zu]=%lld differs from W",
+				       i, (long long)ks[i]);
+	return cpu_geom_init(n, x, w->dims + 2, false, true, g, e);
+}
+
+static int conv_set_out(const struct ir_node *n, const struct ir_value *x,
+			const struct ir_value *w, const struct cpu_geom *g,
+			int dtype, struct ir_value *out, struct accel_err *e)
+{
+	int64_t dims[IR_MAX_RANK];
+	struct ir_value col = { .dtype = IR_F32, .rank = 2 };
+	int64_t ksz = 1;
+	int ret;
+
+	dims[0] = x->dims[0];
+	dims[1] = w->dims[0];
+	for (int i = 0; i < g->nsp; i++) {
+		dims[i + 2] = g->out[i];
+		if (__builtin_mul_overflow(ksz, g->k[i], &ksz))
+			return CPU_ERR(n, e, -EOVERFLOW, "kernel too large");
+	}
+	if ((ret = cpu_set_out(n, out, dtype, x->rank, dims, e)))
+		return ret;
+	/* the scratch matrix must be addressable too */
+	col.dims[0] = ksz;
+	col.dims[1] = cpu_numel(out) / (dims[0] && dims[1] ? dims[0] * dims[1] : 1);
+	if (__builtin_mul_overflow(col.dims[0], w->dims[1], &col.dims[0]) ||
+	    cpu_numel(&col) < 0)
+		return CPU_ERR(n, e, -EOVERFLOW, "im2col matrix too large");
+	return 0;
+}
+
+static int conv_infer(const struct ir_node *n, const struct ir_value *in,
+		      int n_in, struct ir_value *out, int n_out,
+		      struct accel_err *e)
+{
+	struct cpu_geom g;
+	int64_t group;
+	int ret;
+
+	if ((ret = cpu_check_io(n, n_in, 2, 3, n_out, 1, 1, e)) ||
+	    (ret = cpu_check_in(n, in, 0, "X", IR_F32, 3, IR_MAX_RANK, e)) ||
+	    (ret = cpu_check_in(n, in, 1, "W", IR_F32, 3, IR_MAX_RANK, e)) ||
+	    (ret = conv_shapes(n, &in[0], &in[1], &group, &g, e)))
+		return ret;
+	if (cpu_has_in(in, n_in, 2)) {
+		if ((ret = cpu_check_in(n, in, 2, "B", IR_F32, 1, 1, e)))
+			return ret;
+		if (in[2].dims[0] != in[1].dims[0])
+			return CPU_ERR(n, e, -EINVAL,
+				       "B has %lld elements, expected %lld",
+				       (long long)in[2].dims[0],
+				       (long long)in[1].dims[0]);
+	}
+	return conv_set_out(n, &in[0], &in[1], &g, IR_F32, &out[0], e);
+}
+
+static void conv_sizes(const struct ir_value *x, const struct ir_value *w,
+		       const struct cpu_geom *g, int64_t group, int64_t *cg,
+		       int64_t *mg, int64_t *kdim, int64_t *osz, int64_t *isz)
+{
+	*cg = x->dims[1] / group;
+	*mg = w->dims[0] / group;
+	*kdim = *cg;
+	*osz = 1;
+	*isz = 1;
+	for (int i = 0; i < g->nsp; i++) {
+		*kdim *= g->k[i];
+		*osz *= g->out[i];
+		*isz *= g->in[i];
+	}
+}
+
+static int conv_run(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, struct ir_value *out, int n_out,
+		    struct accel_err *e)
+{
+	const float *x = in[0].data, *w = in[1].data;
+	const float *b = cpu_has_in(in, n_in, 2) ? in[2].data : NULL;
+	float *y = out[0].data, *col;
+	int64_t group, cg, mg, kdim, osz, isz;
+	struct cpu_geom g;
+	int ret;
+
+	(void)n_out;
+	if ((ret = conv_shapes(n, &in[0], &in[1], &group, &g, e)))
+		return ret;
+	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
+	if (!cpu_numel(&out[0]))
+		return 0;
+	col = malloc((size_t)kdim * (size_t)osz * sizeof(float));
+	if (!col)
+		return CPU_ERR(n, e, -ENOMEM, "no memory for im2col");
+	for (int64_t img = 0; img < in[0].dims[0]; img++) {
+		for (int64_t gi = 0; gi < group; gi++) {
+			const float *xg = x + (img * in[0].dims[1] + gi * cg) * isz;
+			float *yg = y + (img * out[0].dims[1] + gi * mg) * osz;
+
+			im2col_f32(xg, cg, &g, col);
+			cpu_sgemm(mg, osz, kdim, w + gi * mg * kdim, kdim, col,
+				  osz, yg, osz, false);
+			if (!b)
+				continue;
+			for (int64_t m = 0; m < mg; m++) {
+				float bv = b[gi * mg + m];
+
+				for (int64_t p = 0; p < osz; p++)
+					yg[m * osz + p] += bv;
+			}
+		}
+	}
+	free(col);
+	return 0;
+}
+
+const struct cpu_op cpu_op_conv = { "", "Conv", conv_infer, conv_run };
+
+/* ---- integer convolutions ---- */
+
+/*
+ * Scale or zero point @i of type @dtype: scalar (or [1]), or per output
+ * channel when @per_len > 0.
+ */
+static int check_scale(const struct ir_node *n, const struct ir_value *in,
+		       int i, const char *what, int dtype, int64_t per_len,
+		       struct accel_err *e)
+{
+	int64_t cnt;
+	int ret;
+
+	if ((ret = cpu_check_in(n, in, i, what, dtype, 0, 1, e)))
+		return ret;
+	cnt = cpu_numel(&in[i]);
+	if (cnt != 1 && (per_len <= 0 || cnt != per_len))
+		return CPU_ERR(n, e, -EINVAL,
+			       "%s has %lld elements, expected 1%s", what,
+			       (long long)cnt, per_len > 0 ? " or per channel" : "");
+	return 0;
+}
+
+/* Optional zero point: absent is fine, else as check_scale(). */
+static int check_zp(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, int i, const char *what, int dtype,
+		    int64_t per_len, struct accel_err *e)
+{
+	if (!cpu_has_in(in, n_in, i))
+		return 0;
+	return check_scale(n, in, i, what, dtype, per_len, e);
+}
+
+static bool is_q8(int dtype)
+{
+	return dtype == IR_U8 || dtype == IR_I8;
+}
+
+/*
+ * Integer convolution core: Y[n, m, p] = sum (x - xzp) * (w - wzp[m]) with
+ * int32 (wrapping) accumulation; @acc receives [N, M, prod(out)].
+ */
+static int conv_int_core(const struct ir_node *n, const struct ir_value *x,
+			 const struct ir_value *w, const struct ir_value *xzp,
+			 const struct ir_value *wzp, int32_t *acc,
+			 struct accel_err *e)
+{
+	int64_t group, cg, mg, kdim, osz, isz, xn, wn, m_all;
+	int32_t xz = 0, *xi = NULL, *wi = NULL, *col = NULL;
+	struct cpu_geom g;
+	int ret;
+
+	if ((ret = conv_shapes(n, x, w, &group, &g, e)))
+		return ret;
+	conv_sizes(x, w, &g, group, &cg, &mg, &kdim, &osz, &isz);
+	xn = cpu_numel(x);
+	wn = cpu_numel(w);
+	m_all = w->dims[0];
+	if (xzp && xzp->data)
+		xz = cpu_load_i32(xzp->data, xzp->dtype, 0);
+	xi = malloc((size_t)(xn ? xn : 1) * sizeof(int32_t));
+	wi = malloc((size_t)(wn ? wn : 1) * sizeof(int32_t));
+	col = malloc((size_t)(kdim * osz > 0 ? kdim * osz : 1) *
+		     sizeof(int32_t));
+	if (!xi || !wi || !col) {
+		ret = CPU_ERR(n, e, -ENOMEM, "no memory for integer conv");
+		goto out_free;
+	}
+	for (int64_t i = 0; i < xn; i++)
+		xi[i] = cpu_load_i32(x->data, x->dtype, i) - xz;
+	for (int64_t m = 0; m < m_all; m++) {
+		int32_t wz = 0;
+
+		if (wzp && wzp->data)
+			wz = cpu_load_i32(wzp->data, wzp->dtype,
+					  cpu_numel(wzp) == 1 ? 0 : m);
+		for (int64_t k = 0; k < kdim; k++)
+			wi[m * kdim + k] = cpu_load_i32(w->data, w->dtype,
+							m * kdim + k) - wz;
+	}
+	for (int64_t img = 0; img < x->dims[0]; img++) {
+		for (int64_t gi = 0; gi < group; gi++) {
+			const int32_t *wg = wi + gi * mg * kdim;
+			int32_t *yg = acc + (img * m_all + gi * mg) * osz;
+
+			im2col_i32(xi + (img * x->dims[1] + gi * cg) * isz, cg,
+				   &g, col);
+			for (int64_t m = 0; m < mg; m++) {
+				uint32_t *yr = (uint32_t *)yg + m * osz;
+
+				memset(yr, 0, (size_t)osz * sizeof(*yr));
+				for (int64_t k = 0; k < kdim; k++) {
+					uint32_t wv = (uint32_t)wg[m * kdim + k];
+					const int32_t *cr = col + k * osz;
+
+					for (int64_t p = 0; p < osz; p++)
+						yr[p] += wv * (uint32_t)cr[p];
+				}
+			}
+		}
+	}
+	ret = 0;
+out_free:
+	free(xi);
+	free(wi);
+	free(col);
+	return ret;
+}
+
+/*
+ * Inputs "x" (0) and "w" (@wi) of ConvInteger/QLinearConv: 8-bit, rank >= 3,
+ * with the convolution geometry.
+ */
+static int q8_conv_shapes(const struct ir_node *n, const struct ir_value *in,
+			  int wi, int64_t *group, struct cpu_geom *g,
+			  struct accel_err *e)
+{
+	int ret;
+
+	if ((ret = cpu_check_in(n, in, 0, "x", IR_UNDEFINED, 3, IR_MAX_RANK,
+				e)) ||
+	    (ret = cpu_check_in(n, in, wi, "w", IR_UNDEFINED, 3, IR_MAX_RANK,
+				e)))
+		return ret;
+	if (!is_q8(in[0].dtype) || !is_q8(in[wi].dtype))
+		return CPU_ERR(n, e, -EINVAL, "x and w must be uint8 or int8");
+	return conv_shapes(n, &in[0], &in[wi], group, g, e);
+}
+
+static int conv_integer_infer(const struct ir_node *n,
+			      const struct ir_value *in, int n_in,
+			      struct ir_value *out, int n_out,
+			      struct accel_err *e)
+{
+	struct cpu_geom g;
+	int64_t group;
+	int ret;
+
+	if ((ret = cpu_check_io(n, n_in, 2, 4, n_out, 1, 1, e)) ||
+	    (ret = q8_conv_shapes(n, in, 1, &group, &g, e)) ||
+	    (ret = check_zp(n, in, n_in, 2, "x_zero_point", in[0].dtype, 0,
+			    e)) ||
+	    (ret = check_zp(n, in, n_in, 3, "w_zero_point", in[1].dtype,
+			    in[1].dims[0], e)))
+		return ret;
+	return conv_set_out(n, &in[0], &in[1], &g, IR_I32, &out[0], e);
+}
+
+static int conv_integer_run(const struct ir_node *n,
+			    const struct ir_value *in, int n_in,
+			    struct ir_value *out, int n_out,
+			    struct accel_err *e)
+{
+	(void)n_out;
+	if (!cpu_numel(&out[0]))
+		return 0;
+	return conv_int_core(n, &in[0], &in[1],
+			     cpu_has_in(in, n_in, 2) ? &in[2] : NULL,
+			     cpu_has_in(in, n_in, 3) ? &in[3] : NULL,
+			     out[0].data, e);
+}
+
+const struct cpu_op cpu_op_conv_integer = { "", "ConvInteger",
+					    conv_integer_infer,
+					    conv_integer_run };
+
+static int qlinear_conv_infer(const struct ir_node *n,
+			      const struct ir_value *in, int n_in,
+			      struct ir_value *out, int n_out,
+			      struct accel_err *e)
+{
+	struct cpu_geom g;
+	int64_t group, m;
+	int32_t lo, hi;
+	int ret;
+
+	if ((ret = cpu_check_io(n, n_in, 8, 9, n_out, 1, 1, e)) ||
+	    (ret = q8_conv_shapes(n, in, 3, &group, &g, e)))
+		return ret;
+	m = in[3].dims[0];
+	if ((ret = check_scale(n, in, 1, "x_scale", IR_F32, 0, e)) ||
+	    (ret = check_zp(n, in, n_in, 2, "x_zero_point", in[0].dtype, 0,
+			    e)) ||
+	    (ret = check_scale(n, in, 4, "w_scale", IR_F32, m, e)) ||
+	    (ret = check_zp(n, in, n_in, 5, "w_zero_point", in[3].dtype, m,
+			    e)) ||
+	    (ret = check_scale(n, in, 6, "y_scale", IR_F32, 0, e)) ||
+	    (ret = cpu_check_in(n, in, 7, "y_zero_point", IR_UNDEFINED, 0, 1,
+				e)) ||
+	    (ret = check_zp(n, in, n_in, 7, "y_zero_point", in[7].dtype, 0,
+			    e)) ||
+	    (ret = cpu_qrange(n, in[7].dtype, &lo, &hi, e)))
+		return ret;
+	if (!is_q8(in[7].dtype))
+		return CPU_ERR(n, e, -EINVAL, "y_zero_point must be 8-bit");
+	if (cpu_has_in(in, n_in, 8)) {
+		if ((ret = cpu_check_in(n, in, 8, "B", IR_I32, 1, 1, e)))
+			return ret;
+		if (in[8].dims[0] != m)
+			return CPU_ERR(n, e, -EINVAL,
+				       "B has %lld elements, expected %lld",
+				       (long long)in[8].dims[0], (long long)m);
+	}
+	return conv_set_out(n, &in[0], &in[3], &g, in[7].dtype, &out[0], e);
+}
+
+/*
+ * Requantize int32 accumulators as the ONNX reference does: the float32
+ * multiplier x_scale * w_scale / y_scale, product in double, round half
+ * to even, add the zero point, saturate.
+ */
+static void requant(const int32_t *acc, int64_t outer, int64_t m_all,
+		    int64_t inner, float sa, const struct ir_value *sw,
+		    float sy, int32_t zp, int32_t lo, int32_t hi,
+		    const int32_t *bias, void *y, int dtype)
+{
+	bool per_m = cpu_numel(sw) != 1;
+
+	for (int64_t o = 0; o < outer; o++) {
+		for (int64_t m = 0; m < m_all; m++) {
+			float ws = ((const float *)sw->data)[per_m ? m : 0];
+			float mult = sa * ws / sy;
+			int64_t base = (o * m_all + m) * inner;
+
+			for (int64_t p = 0; p < inner; p++) {
+				int32_t a = acc[base + p];
+				int32_t q;
+
+				if (bias)
+					a = (int32_t)((uint32_t)a +
+						      (uint32_t)bias[m]);
+				q = cpu_round_sat((double)a * (double)mult + zp,
+						  lo, hi);
+				if (dtype == IR_U8)
+					((uint8_t *)y)[base + p] = (uint8_t)q;
+				else
+					((int8_t *)y)[base + p] = (int8_t)q;
+			}
+		}
+	}
+}
+
+static int qlinear_conv_run(const struct ir_node *n,
+			    const struct ir_value *in, int n_in,
+			    struct ir_value *out, int n_out,
+			    struct accel_err *e)
+{
+	int64_t numel = cpu_numel(&out[0]), inner = 1;
+	int32_t *acc, lo, hi;
+	int ret;
+
+	(void)n_out;
+	if (!numel)
+		return 0;
+	if ((ret = cpu_qrange(n, out[0].dtype, &lo, &hi, e)))
+		return ret;
+	acc = malloc((size_t)numel * sizeof(int32_t));
+	if (!acc)
+		return CPU_ERR(n, e, -ENOMEM, "no memory for accumulators");
+	ret = conv_int_core(n, &in[0], &in[3],
+			    cpu_has_in(in, n_in, 2) ? &in[2] : NULL,
+			    cpu_has_in(in, n_in, 5) ? &in[5] : NULL, acc, e);
+	if (!ret) {
+		for (int i = 2; i < out[0].rank; i++)
+			inner *= out[0].dims[i];
+		requant(acc, out[0].dims[0], out[0].dims[1], inner,
+			*(const float *)in[1].data, &in[4],
+			*(const float *)in[6].data,
+			cpu_load_i32(in[7].data, in[7].dtype, 0), lo, hi,
+			cpu_has_in(in, n_in, 8) ? in[8].data : NULL,
+			out[0].data, out[0].dtype);
+	}
+	free(acc);
+	return ret;
+}
+
+const struct cpu_op cpu_op_qlinear_conv = { "", "QLinearConv",
+					    qlinear_conv_infer,
+					    qlinear_conv_run };
