@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # libaccel: shared library with a version script, static library, pkg-config.
 
-LIBACCEL_SRCS += $(sort $(wildcard libaccel/*.c libaccel/cpu/*.c libaccel/onnx/*.c))
+LIBACCEL_SRCS += $(sort $(wildcard libaccel/*.c libaccel/cpu/*.c libaccel/ir/*.c \
+	libaccel/memplan/*.c libaccel/onnx/*.c))
 LIBACCEL_PROTO := libaccel/onnx/onnx-subset.proto
 LIBACCEL_GEN_C := $(O)/gen/onnx-subset.pb-c.c
 LIBACCEL_GEN_H := $(O)/gen/onnx-subset.pb-c.h

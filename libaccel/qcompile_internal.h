@@ -12,8 +12,8 @@
 
 #include <drm/enpu_isa.h>
 
-#include "cpu/plan.h"
 #include "ir.h"
+#include "ir/shape.h"
 #include "qcompile.h"
 
 enum qk { QK_NONE = 0, QK_ACT, QK_CONST, QK_PEND };
@@ -74,7 +74,7 @@ struct qv {
 
 struct qc {
 	const struct ir_graph *g;
-	const struct cpu_plan *plan;	/* the caller's: shapes, folded constants */
+	const struct shape_pass *shapes;	/* the caller's: shapes, folded constants */
 	struct accel_err *e;
 	struct qv *v;
 	struct qact *acts;
