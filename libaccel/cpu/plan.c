@@ -101,9 +101,9 @@ static int plan_arena(struct cpu_plan *p, struct accel_err *e)
 		slot[i] = -1;
 	for (i = 0; i < s->n_steps; i++) {
 		const struct shape_step *st = &s->steps[i];
-		const struct ir_node *n_ = &g->nodes[st->node];
+		const struct ir_node *nd = &g->nodes[st->node];
 
-		for (k = 0; k < n_->n_outputs; k++) {
+		for (k = 0; k < nd->n_outputs; k++) {
 			int v = st->outs[k];
 
 			if (v < 0)
@@ -131,10 +131,10 @@ static int plan_arena(struct cpu_plan *p, struct accel_err *e)
 		slot[i] = n++;
 	}
 	for (i = 0; i < s->n_steps; i++) {
-		const struct ir_node *n_ = &g->nodes[s->steps[i].node];
+		const struct ir_node *nd = &g->nodes[s->steps[i].node];
 
-		for (k = 0; k < n_->n_inputs; k++) {
-			int v = n_->inputs[k];
+		for (k = 0; k < nd->n_inputs; k++) {
+			int v = nd->inputs[k];
 
 			if (v >= 0 && p->where[v] == W_ARENA && b[slot[v]].last < i)
 				b[slot[v]].last = i;
@@ -143,13 +143,13 @@ static int plan_arena(struct cpu_plan *p, struct accel_err *e)
 	/* Then one workspace per step that needs one. */
 	for (i = 0; i < s->n_steps; i++) {
 		const struct shape_step *st = &s->steps[i];
-		const struct ir_node *n_ = &g->nodes[st->node];
+		const struct ir_node *nd = &g->nodes[st->node];
 		size_t wsz;
 
-		load_in(p, n_, p->in_scratch);
-		bind_outs(p, n_, st->outs, p->out_scratch);
-		ret = cpu_op_workspace(st->op, n_, p->in_scratch, n_->n_inputs,
-				       p->out_scratch, n_->n_outputs, &wsz, e);
+		load_in(p, nd, p->in_scratch);
+		bind_outs(p, nd, st->outs, p->out_scratch);
+		ret = cpu_op_workspace(st->op, nd, p->in_scratch, nd->n_inputs,
+				       p->out_scratch, nd->n_outputs, &wsz, e);
 		if (ret)
 			goto out;
 		slot[p->n_vals + i] = -1;

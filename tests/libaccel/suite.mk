@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-LIBACCEL_TESTS := $(O)/tests/libaccel/test_api $(O)/tests/libaccel/test_noalloc
+LIBACCEL_TESTS := $(O)/tests/libaccel/test_api $(O)/tests/libaccel/test_memplan \
+	$(O)/tests/libaccel/test_noalloc
 TEST_PROGS += $(LIBACCEL_TESTS)
 CHECK_SUITES += libaccel
 
