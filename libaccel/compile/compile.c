@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memplan/memplan.h"
 #include "compile/qcompile_internal.h"
 
 int qc_grow(void **p, int *cap, int need, size_t elem)
@@ -60,7 +61,7 @@ int qc_nosup(struct qc *q, int node, const char *why)
 
 const struct ir_value *qc_val(struct qc *q, int t)
 {
-	return t < 0 ? NULL : cpu_plan_value(q->plan, t);
+	return t < 0 ? NULL : shape_value(q->shapes, t);
 }
 
 int qc_isa_dtype(int irdt)
@@ -379,52 +380,39 @@ static void qc_free(struct qc *q)
 	free(q->consts);
 }
 
-/* Liveness-based first-fit placement of arena buffers. */
+/*
+ * Lay out the arena buffers (those an op uses) with the memory planner:
+ * each live from its first to its last op, 64-byte aligned.  Returns the
+ * arena size or UINT64_MAX when out of memory.
+ */
 static uint64_t place_arena(struct qc *q)
 {
-	int *order, i, j, n = 0;
-	uint64_t top = 0;
+	struct memplan_buf *mb;
+	int *idx, i, n = 0;
+	size_t top = 0;
 
-	order = malloc(sizeof(int) * (size_t)(q->n_bufs + 1));
-	if (!order)
+	mb = calloc((size_t)q->n_bufs + 1, sizeof(*mb));
+	idx = malloc(sizeof(int) * (size_t)(q->n_bufs + 1));
+	if (!mb || !idx) {
+		free(mb);
+		free(idx);
 		return UINT64_MAX;
-	for (i = 0; i < q->n_bufs; i++)
-		if (q->bufs[i].slot == QPROG_SLOT_ARENA && q->bufs[i].first >= 0)
-			order[n++] = i;
-	/* largest first */
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && q->bufs[order[j]].size >
-				     q->bufs[order[j - 1]].size; j--) {
-			int t = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	for (i = 0; i < n; i++) {
-		struct qbuf *b = &q->bufs[order[i]];
-		uint64_t off = 0;
-		bool moved = true;
-
-		while (moved) {
-			moved = false;
-			for (j = 0; j < i; j++) {
-				struct qbuf *o = &q->bufs[order[j]];
-
-				if (o->last < b->first || b->last < o->first)
-					continue;
-				if (off < o->offset + o->size &&
-				    o->offset < off + b->size) {
-					off = (o->offset + o->size + 63) &
-					      ~(uint64_t)63;
-					moved = true;
-				}
-			}
-		}
-		b->offset = off;
-		if (off + b->size > top)
-			top = off + b->size;
 	}
-	free(order);
+	for (i = 0; i < q->n_bufs; i++)
+		if (q->bufs[i].slot == QPROG_SLOT_ARENA && q->bufs[i].first >= 0) {
+			mb[n].size = (size_t)q->bufs[i].size;
+			mb[n].align = 64;
+			mb[n].first = q->bufs[i].first;
+			mb[n].last = q->bufs[i].last;
+			idx[n++] = i;
+		}
+	if (memplan_place(mb, (size_t)n, &top))
+		top = UINT64_MAX;
+	else
+		for (i = 0; i < n; i++)
+			q->bufs[idx[i]].offset = mb[i].offset;
+	free(mb);
+	free(idx);
 	return top;
 }
 
@@ -578,11 +566,11 @@ static int build(struct qc *q, const struct ir_value *in, struct qprog **out)
 	return 0;
 }
 
-int qprog_compile(const struct ir_graph *g, const struct cpu_plan *plan,
+int qprog_compile(const struct ir_graph *g, const struct shape_pass *shapes,
 		  const struct ir_value *in, int n_in, struct qprog **out,
 		  struct accel_err *e)
 {
-	struct qc q = { .g = g, .plan = plan, .e = e, .n_in = n_in };
+	struct qc q = { .g = g, .shapes = shapes, .e = e, .n_in = n_in };
 	int i, r;
 
 	*out = NULL;

@@ -19,12 +19,7 @@
 
 #include "ir/ir.h"
 
-struct cpu_plan;
-/*
- * From exec/plan.c: the planned value of graph tensor @t (dtype, rank, dims;
- * data when known at plan time: constants and folded values), or NULL.
- */
-const struct ir_value *cpu_plan_value(const struct cpu_plan *p, int t);
+struct shape_pass;
 
 #define QPROG_SLOT_CONST 0
 #define QPROG_SLOT_ARENA 1
@@ -58,14 +53,15 @@ struct qprog {
 
 /*
  * Compile @g for the concrete input types/shapes in @in (one per graph input,
- * data ignored).  @plan is the float planner's plan of @g for the same
- * shapes (cpu_plan_create()): the compiler takes every value's shape and the
+ * data ignored).  @shapes is the shape pass of @g for the same shapes
+ * (shape_infer(), ops/shape_pass.h): the compiler takes every value's shape and the
  * folded constants from it, so a caller that falls back to the float
- * executor runs that same plan; it stays the caller's.  Returns -EOPNOTSUPP with a message naming the first node
+ * executor plans from that same pass (cpu_plan_from_shapes()); it stays the
+ * caller's.  Returns -EOPNOTSUPP with a message naming the first node
  * that cannot be lowered when the graph is not (entirely) quantized: callers
  * fall back to the float executor then.
  */
-int qprog_compile(const struct ir_graph *g, const struct cpu_plan *plan,
+int qprog_compile(const struct ir_graph *g, const struct shape_pass *shapes,
 		  const struct ir_value *in, int n_in, struct qprog **out,
 		  struct accel_err *e);
 void qprog_free(struct qprog *p);

@@ -14,8 +14,8 @@
 
 #include <drm/enpu_isa.h>
 
-#include "exec/plan.h"
 #include "ir/ir.h"
+#include "ops/shape_pass.h"
 #include "compile/qcompile.h"
 
 enum qk { QK_NONE = 0, QK_ACT, QK_CONST, QK_PEND };
@@ -77,7 +77,7 @@ struct qv {
 
 struct qc {
 	const struct ir_graph *g;
-	const struct cpu_plan *plan;	/* the caller's: shapes, folded constants */
+	const struct shape_pass *shapes;	/* the caller's: shapes, folded constants */
 	struct accel_err *e;
 	struct qv *v;
 	struct qact *acts;

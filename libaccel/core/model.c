@@ -18,6 +18,7 @@
 
 #include "core/accel_internal.h"
 #include "exec/plan.h"
+#include "ops/shape_pass.h"
 #include "compile/qcompile.h"
 
 #define ACCEL_MODEL_MAX_BYTES	(1ULL << 31)
@@ -275,14 +276,14 @@ static bool int8_allowed(void)
 }
 
 static int compile_int8(struct compiled *c, const struct ir_graph *g,
-			struct accel_err *e)
+			const struct shape_pass *s, struct accel_err *e)
 {
 	__u64 sizes[ENPU_ISA_MAX_SLOTS];
 	struct enpu_fw_status st = { 0 };
 	struct qprog *p;
 	int r, i;
 
-	r = qprog_compile(g, c->plan, c->shapes, g->n_inputs, &p, e);
+	r = qprog_compile(g, s, c->shapes, g->n_inputs, &p, e);
 	if (r)
 		return r;
 	c->prog = p;
@@ -304,10 +305,15 @@ static int compile_int8(struct compiled *c, const struct ir_graph *g,
 	return 0;
 }
 
-/* The float executor runs the plan made for these shapes. */
-static int compile_fp32(struct compiled *c, const struct ir_graph *g)
+/* The float executor runs a plan made from the shape pass @s (taken over). */
+static int compile_fp32(struct compiled *c, const struct ir_graph *g,
+			struct shape_pass *s, struct accel_err *e)
 {
 	int r, i;
+
+	c->plan = cpu_plan_from_shapes(s, e, &r);
+	if (!c->plan)
+		return r;
 
 	for (i = 0; i < g->n_outputs; i++) {
 		r = cpu_plan_output_info(c->plan, i, &c->out_info[i]);
@@ -353,6 +359,7 @@ struct compiled *model_get_compiled(accel_model *m,
 	const struct ir_graph *g = m->g;
 	accel_ctx *ctx = m->ctx;
 	struct compiled *c, **pp, **victim;
+	struct shape_pass *s;
 	int i, d;
 
 	for (pp = &m->cache; (c = *pp); pp = &c->next) {
@@ -386,18 +393,18 @@ struct compiled *model_get_compiled(accel_model *m,
 			c->shapes[i].dims[d] = in[i].dims[d];
 	}
 	/*
-	 * One plan for these shapes: the int8 compiler reads shapes and
-	 * folded constants from it, and the float executor runs it when the
-	 * graph does not lower.  When it fails, neither can run the model.
+	 * One shape pass for these shapes: the int8 compiler reads shapes and
+	 * folded constants from it, and the float executor plans from it when
+	 * the graph does not lower.  When it fails, neither can run the model.
 	 */
-	c->plan = cpu_plan_create(g, c->shapes, g->n_inputs, e, err);
-	if (!c->plan)
+	s = shape_infer(g, c->shapes, g->n_inputs, e, err);
+	if (!s)
 		goto refuse;
 	*err = accel_seterr(e, -EOPNOTSUPP, "ACCEL_ENGINE=fp32 forces the float executor");
 	if (int8_allowed()) {
 		struct accel_err qe = { { 0 } };
 
-		*err = compile_int8(c, g, &qe);
+		*err = compile_int8(c, g, s, &qe);
 		if (!*err) {
 			*err = ctx->be->prepare(ctx, c, &qe);
 			if (*err && ctx->auto_fallback) {
@@ -413,21 +420,23 @@ struct compiled *model_get_compiled(accel_model *m,
 			drop_int8(c);
 			*e = qe;
 			if (*err != -EOPNOTSUPP || !not_lowered) {
+				shape_free(s);
 				compiled_free(c);
 				return NULL;
 			}
-		} else {
-			/* The int8 program runs; the float plan's arena goes. */
-			cpu_plan_free(c->plan);
-			c->plan = NULL;
 		}
 	}
 	if (*err) {
-		if (!ctx->be->runs_fp32 && !ctx->auto_fallback)
+		if (!ctx->be->runs_fp32 && !ctx->auto_fallback) {
+			shape_free(s);
 			goto refuse;
+		}
 		if (!ctx->be->runs_fp32)
 			log_fallback(m, e->msg);
-		*err = compile_fp32(c, g);
+		*err = compile_fp32(c, g, s, e);
+	} else {
+		/* The int8 program runs; no float plan (nor arena) is made. */
+		shape_free(s);
 	}
 	if (*err) {
 		compiled_free(c);

@@ -2,12 +2,13 @@
 /*
  * CPU graph planner and executor.
  *
- * A plan compiles a graph for one set of concrete input shapes: it infers
- * every value's type and shape, folds the nodes whose inputs are all known
- * ahead of time (constants, Shape->Gather->Concat->Reshape chains), and lays
- * out every remaining intermediate value in one activation arena with
- * liveness-based reuse.  Running a plan calls each node's kernel in
- * topological order; it never allocates and never infers.
+ * A plan compiles a graph for one set of concrete input shapes: the shape
+ * pass (ops/shape_pass.h) infers every value's type and shape and folds the nodes
+ * whose inputs are all known ahead of time; the plan lays out every
+ * remaining intermediate value and every operator's workspace in one
+ * activation arena with liveness-based reuse (memplan/memplan.h).  Running
+ * a plan calls each node's kernel in topological order; it never allocates
+ * and never infers.
  *
  *	p = cpu_plan_create(g, shapes, g->n_inputs, &e, &err);
  *	for (i = 0; i < g->n_outputs; i++)
@@ -22,20 +23,11 @@
 
 #include "ir/ir.h"
 
-/* Plan-time limits. */
-#define CPU_PLAN_ALIGN		64	/* arena offsets and size */
-#ifndef ENPU_FUZZING
-#define CPU_PLAN_MAX_VALUE	(4ULL << 30)	/* bytes in one value */
-#define CPU_PLAN_FOLD_MAX	(16u << 20)	/* bytes of one folded output */
-#define CPU_PLAN_FOLD_TOTAL	(256u << 20)	/* bytes folded per plan */
-#else
-/* Fuzzing builds (tests/fuzz): small values keep every run quick. */
-#define CPU_PLAN_MAX_VALUE	(256ULL << 10)
-#define CPU_PLAN_FOLD_MAX	(64u << 10)
-#define CPU_PLAN_FOLD_TOTAL	(1u << 20)
-#endif
+/* Arena offsets and size (value limits: ops/shape_pass.h). */
+#define CPU_PLAN_ALIGN		64
 
 struct cpu_plan;
+struct shape_pass;
 
 /**
  * cpu_plan_create() - compile @g for concrete input shapes
@@ -55,7 +47,17 @@ struct cpu_plan *cpu_plan_create(const struct ir_graph *g,
 				 const struct ir_value *inputs, int n_inputs,
 				 struct accel_err *e, int *err);
 
-/* Bytes of the plan's activation arena (allocated once, by create). */
+/*
+ * The same from a shape pass already made (shape_infer()); the plan takes
+ * @s over (freed with the plan, or here on failure).
+ */
+struct cpu_plan *cpu_plan_from_shapes(struct shape_pass *s,
+				      struct accel_err *e, int *err);
+
+/*
+ * Bytes of the plan's activation arena (allocated once, by create): the
+ * intermediate values and the operators' workspaces.
+ */
 size_t cpu_plan_arena_size(const struct cpu_plan *p);
 
 /*
@@ -73,6 +75,8 @@ int cpu_plan_output_info(const struct cpu_plan *p, int i, struct ir_value *out);
  * cpu_plan_free().
  */
 const struct ir_value *cpu_plan_value(const struct cpu_plan *p, int t);
+/* The plan's shape pass (owned by the plan). */
+const struct shape_pass *cpu_plan_shapes(const struct cpu_plan *p);
 
 /**
  * cpu_plan_run() - execute the plan once

@@ -183,7 +183,10 @@ enum accel_engine {
 	ACCEL_ENGINE_INT8 = 2,
 };
 ACCEL_API enum accel_engine accel_model_engine(const accel_model *model);
-/* Bytes of the activation arena planned for the last input shapes run. */
+/*
+ * Bytes of the activation arena planned for the last input shapes run
+ * (intermediate tensors and the operators' scratch memory).
+ */
 ACCEL_API size_t accel_model_arena_size(const accel_model *model);
 
 /**
@@ -197,6 +200,10 @@ ACCEL_API size_t accel_model_arena_size(const accel_model *model);
  *	either fills the caller's buffer (-ENOSPC when @size is too small) or
  *	allocates one when @data is NULL.
  * @n_outputs: must equal accel_model_num_outputs().
+ *
+ * The first run at a set of input shapes compiles that form and allocates
+ * its arena (and the outputs libaccel allocates); later runs at the same
+ * shapes make no heap allocation (an allocated output is reused).
  *
  * Return: 0 or a negative errno (accel_last_error() says why).
  */

@@ -186,10 +186,32 @@ static void conv_sizes(const struct ir_value *x, const struct ir_value *w,
 	}
 }
 
+/* Workspace: the im2col matrix [kdim, osz]. */
+static int conv_ws(const struct ir_node *n, const struct ir_value *in,
+		   int n_in, const struct ir_value *out, int n_out,
+		   size_t *bytes, struct accel_err *e)
+{
+	int64_t group, cg, mg, kdim, osz, isz;
+	struct cpu_geom g;
+	int ret;
+
+	(void)n_in;
+	(void)n_out;
+	if ((ret = conv_shapes(n, &in[0], &in[1], &group, &g, e)))
+		return ret;
+	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
+	if (!cpu_numel(&out[0]))
+		return 0;
+	if (kdim > INT64_MAX / (osz ? osz : 1))
+		return CPU_ERR(n, e, -EOVERFLOW, "im2col too large");
+	return cpu_ws_add(n, bytes, kdim * osz, sizeof(float), e);
+}
+
 static int conv_run(const struct ir_node *n, const struct ir_value *in,
-		    int n_in, struct ir_value *out, int n_out,
+		    int n_in, struct ir_value *out, int n_out, void *ws,
 		    struct accel_err *e)
 {
+	unsigned char *wp = ws;
 	const float *x = in[0].data, *w = in[1].data;
 	const float *b = cpu_has_in(in, n_in, 2) ? in[2].data : NULL;
 	float *y = out[0].data, *col;
@@ -203,9 +225,7 @@ static int conv_run(const struct ir_node *n, const struct ir_value *in,
 	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
 	if (!cpu_numel(&out[0]))
 		return 0;
-	col = malloc((size_t)kdim * (size_t)osz * sizeof(float));
-	if (!col)
-		return CPU_ERR(n, e, -ENOMEM, "no memory for im2col");
+	col = cpu_ws_take(&wp, kdim * osz, sizeof(float));
 	for (int64_t img = 0; img < in[0].dims[0]; img++) {
 		for (int64_t gi = 0; gi < group; gi++) {
 			const float *xg = x + (img * in[0].dims[1] + gi * cg) * isz;
@@ -224,11 +244,14 @@ static int conv_run(const struct ir_node *n, const struct ir_value *in,
 			}
 		}
 	}
-	free(col);
 	return 0;
 }
 
-const struct cpu_op cpu_op_conv = { "", "Conv", conv_infer, conv_run };
+const struct cpu_op_ws cpu_op_conv = {
+	.op = { "", "Conv", conv_infer, NULL },
+	.workspace = conv_ws,
+	.run = conv_run,
+};
 
 /* ---- integer convolutions ---- */
 
@@ -269,13 +292,37 @@ static bool is_q8(int dtype)
 }
 
 /*
+ * Workspace of conv_int_core(): x and w widened to int32, the im2col
+ * matrix.
+ */
+static int conv_int_ws(const struct ir_node *n, const struct ir_value *x,
+		       const struct ir_value *w, size_t *bytes,
+		       struct accel_err *e)
+{
+	int64_t group, cg, mg, kdim, osz, isz;
+	struct cpu_geom g;
+	int ret;
+
+	if ((ret = conv_shapes(n, x, w, &group, &g, e)))
+		return ret;
+	conv_sizes(x, w, &g, group, &cg, &mg, &kdim, &osz, &isz);
+	if (kdim > INT64_MAX / (osz ? osz : 1))
+		return CPU_ERR(n, e, -EOVERFLOW, "im2col too large");
+	if ((ret = cpu_ws_add(n, bytes, cpu_numel(x), sizeof(int32_t), e)) ||
+	    (ret = cpu_ws_add(n, bytes, cpu_numel(w), sizeof(int32_t), e)))
+		return ret;
+	return cpu_ws_add(n, bytes, kdim * osz, sizeof(int32_t), e);
+}
+
+/*
  * Integer convolution core: Y[n, m, p] = sum (x - xzp) * (w - wzp[m]) with
- * int32 (wrapping) accumulation; @acc receives [N, M, prod(out)].
+ * int32 (wrapping) accumulation; @acc receives [N, M, prod(out)].  @wp is
+ * the workspace cursor, conv_int_ws() bytes.
  */
 static int conv_int_core(const struct ir_node *n, const struct ir_value *x,
 			 const struct ir_value *w, const struct ir_value *xzp,
 			 const struct ir_value *wzp, int32_t *acc,
-			 struct accel_err *e)
+			 unsigned char *wp, struct accel_err *e)
 {
 	int64_t group, cg, mg, kdim, osz, isz, xn, wn, m_all;
 	int32_t xz = 0, *xi = NULL, *wi = NULL, *col = NULL;
@@ -290,14 +337,9 @@ static int conv_int_core(const struct ir_node *n, const struct ir_value *x,
 	m_all = w->dims[0];
 	if (xzp && xzp->data)
 		xz = cpu_load_i32(xzp->data, xzp->dtype, 0);
-	xi = malloc((size_t)(xn ? xn : 1) * sizeof(int32_t));
-	wi = malloc((size_t)(wn ? wn : 1) * sizeof(int32_t));
-	col = malloc((size_t)(kdim * osz > 0 ? kdim * osz : 1) *
-		     sizeof(int32_t));
-	if (!xi || !wi || !col) {
-		ret = CPU_ERR(n, e, -ENOMEM, "no memory for integer conv");
-		goto out_free;
-	}
+	xi = cpu_ws_take(&wp, xn, sizeof(int32_t));
+	wi = cpu_ws_take(&wp, wn, sizeof(int32_t));
+	col = cpu_ws_take(&wp, kdim * osz, sizeof(int32_t));
 	for (int64_t i = 0; i < xn; i++)
 		xi[i] = cpu_load_i32(x->data, x->dtype, i) - xz;
 	for (int64_t m = 0; m < m_all; m++) {
@@ -331,12 +373,7 @@ static int conv_int_core(const struct ir_node *n, const struct ir_value *x,
 			}
 		}
 	}
-	ret = 0;
-out_free:
-	free(xi);
-	free(wi);
-	free(col);
-	return ret;
+	return 0;
 }
 
 /*
@@ -378,9 +415,21 @@ static int conv_integer_infer(const struct ir_node *n,
 	return conv_set_out(n, &in[0], &in[1], &g, IR_I32, &out[0], e);
 }
 
+static int conv_integer_ws(const struct ir_node *n,
+			   const struct ir_value *in, int n_in,
+			   const struct ir_value *out, int n_out,
+			   size_t *bytes, struct accel_err *e)
+{
+	(void)n_in;
+	(void)n_out;
+	if (!cpu_numel(&out[0]))
+		return 0;
+	return conv_int_ws(n, &in[0], &in[1], bytes, e);
+}
+
 static int conv_integer_run(const struct ir_node *n,
 			    const struct ir_value *in, int n_in,
-			    struct ir_value *out, int n_out,
+			    struct ir_value *out, int n_out, void *ws,
 			    struct accel_err *e)
 {
 	(void)n_out;
@@ -389,12 +438,14 @@ static int conv_integer_run(const struct ir_node *n,
 	return conv_int_core(n, &in[0], &in[1],
 			     cpu_has_in(in, n_in, 2) ? &in[2] : NULL,
 			     cpu_has_in(in, n_in, 3) ? &in[3] : NULL,
-			     out[0].data, e);
+			     out[0].data, ws, e);
 }
 
-const struct cpu_op cpu_op_conv_integer = { "", "ConvInteger",
-					    conv_integer_infer,
-					    conv_integer_run };
+const struct cpu_op_ws cpu_op_conv_integer = {
+	.op = { "", "ConvInteger", conv_integer_infer, NULL },
+	.workspace = conv_integer_ws,
+	.run = conv_integer_run,
+};
 
 static int qlinear_conv_infer(const struct ir_node *n,
 			      const struct ir_value *in, int n_in,
@@ -472,12 +523,31 @@ static void requant(const int32_t *acc, int64_t outer, int64_t m_all,
 	}
 }
 
+/* Workspace: the int32 accumulators, then conv_int_core()'s. */
+static int qlinear_conv_ws(const struct ir_node *n,
+			   const struct ir_value *in, int n_in,
+			   const struct ir_value *out, int n_out,
+			   size_t *bytes, struct accel_err *e)
+{
+	int64_t numel = cpu_numel(&out[0]);
+	int ret;
+
+	(void)n_in;
+	(void)n_out;
+	if (!numel)
+		return 0;
+	if ((ret = cpu_ws_add(n, bytes, numel, sizeof(int32_t), e)))
+		return ret;
+	return conv_int_ws(n, &in[0], &in[3], bytes, e);
+}
+
 static int qlinear_conv_run(const struct ir_node *n,
 			    const struct ir_value *in, int n_in,
-			    struct ir_value *out, int n_out,
+			    struct ir_value *out, int n_out, void *ws,
 			    struct accel_err *e)
 {
 	int64_t numel = cpu_numel(&out[0]), inner = 1;
+	unsigned char *wp = ws;
 	int32_t *acc, lo, hi;
 	int ret;
 
@@ -486,12 +556,10 @@ static int qlinear_conv_run(const struct ir_node *n,
 		return 0;
 	if ((ret = cpu_qrange(n, out[0].dtype, &lo, &hi, e)))
 		return ret;
-	acc = malloc((size_t)numel * sizeof(int32_t));
-	if (!acc)
-		return CPU_ERR(n, e, -ENOMEM, "no memory for accumulators");
+	acc = cpu_ws_take(&wp, numel, sizeof(int32_t));
 	ret = conv_int_core(n, &in[0], &in[3],
 			    cpu_has_in(in, n_in, 2) ? &in[2] : NULL,
-			    cpu_has_in(in, n_in, 5) ? &in[5] : NULL, acc, e);
+			    cpu_has_in(in, n_in, 5) ? &in[5] : NULL, acc, wp, e);
 	if (!ret) {
 		for (int i = 2; i < out[0].rank; i++)
 			inner *= out[0].dims[i];
@@ -502,10 +570,11 @@ static int qlinear_conv_run(const struct ir_node *n,
 			cpu_has_in(in, n_in, 8) ? in[8].data : NULL,
 			out[0].data, out[0].dtype);
 	}
-	free(acc);
 	return ret;
 }
 
-const struct cpu_op cpu_op_qlinear_conv = { "", "QLinearConv",
-					    qlinear_conv_infer,
-					    qlinear_conv_run };
+const struct cpu_op_ws cpu_op_qlinear_conv = {
+	.op = { "", "QLinearConv", qlinear_conv_infer, NULL },
+	.workspace = qlinear_conv_ws,
+	.run = qlinear_conv_run,
+};

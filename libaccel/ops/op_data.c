@@ -1145,10 +1145,27 @@ static bool topk_before(double a, int64_t ia, double b, int64_t ib,
 	return ia < ib;
 }
 
+/* Workspace: the best-k values and indices of one row. */
+static int topk_ws(const struct ir_node *n, const struct ir_value *in,
+		   int n_in, const struct ir_value *out, int n_out,
+		   size_t *bytes, struct accel_err *e)
+{
+	struct topk_params p;
+	int ret;
+
+	(void)out;
+	(void)n_out;
+	if ((ret = topk_params(n, in, n_in, &p, e)) ||
+	    (ret = cpu_ws_add(n, bytes, p.k, sizeof(double), e)))
+		return ret;
+	return cpu_ws_add(n, bytes, p.k, sizeof(int64_t), e);
+}
+
 static int topk_run(const struct ir_node *n, const struct ir_value *in,
-		    int n_in, struct ir_value *out, int n_out,
+		    int n_in, struct ir_value *out, int n_out, void *ws,
 		    struct accel_err *e)
 {
+	unsigned char *wp = ws;
 	int64_t outer, inner, len;
 	struct topk_params p;
 	int t = in[0].dtype, ret;
@@ -1162,13 +1179,8 @@ static int topk_run(const struct ir_node *n, const struct ir_value *in,
 	len = in[0].dims[p.ax];
 	if (!p.k || !outer || !inner)
 		return 0;
-	bv = malloc((size_t)p.k * sizeof(*bv));
-	bi = malloc((size_t)p.k * sizeof(*bi));
-	if (!bv || !bi) {
-		free(bv);
-		free(bi);
-		return CPU_ERR(n, e, -ENOMEM, "out of memory");
-	}
+	bv = cpu_ws_take(&wp, p.k, sizeof(*bv));
+	bi = cpu_ws_take(&wp, p.k, sizeof(*bi));
 	for (int64_t o = 0; o < outer; o++)
 		for (int64_t i = 0; i < inner; i++) {
 			int64_t have = 0;
@@ -1210,9 +1222,11 @@ static int topk_run(const struct ir_node *n, const struct ir_value *in,
 					((int64_t *)out[1].data)[off] = bi[j];
 			}
 		}
-	free(bv);
-	free(bi);
 	return 0;
 }
 
-const struct cpu_op cpu_op_topk = { "", "TopK", topk_infer, topk_run };
+const struct cpu_op_ws cpu_op_topk = {
+	.op = { "", "TopK", topk_infer, NULL },
+	.workspace = topk_ws,
+	.run = topk_run,
+};

@@ -189,26 +189,48 @@ static int gemm_infer(const struct ir_node *n, const struct ir_value *in,
 	return cpu_set_out(n, &out[0], IR_F32, 2, dims, e);
 }
 
-/* Transposed copy of a rows x cols matrix. */
-static float *transposed(const float *src, int64_t rows, int64_t cols)
+/* Transposed copy of a rows x cols matrix into @t. */
+static const float *transposed(const float *src, int64_t rows, int64_t cols,
+			       float *t)
 {
-	float *t = malloc((size_t)(rows * cols > 0 ? rows * cols : 1) *
-			  sizeof(float));
-
-	if (!t)
-		return NULL;
 	for (int64_t i = 0; i < rows; i++)
 		for (int64_t j = 0; j < cols; j++)
 			t[j * rows + i] = src[i * cols + j];
 	return t;
 }
 
+/* Workspace: transposed copies of A and B when transA/transB. */
+static int gemm_ws(const struct ir_node *n, const struct ir_value *in,
+		   int n_in, const struct ir_value *out, int n_out,
+		   size_t *bytes, struct accel_err *e)
+{
+	int64_t ta, tb, m, k, nn;
+	float alpha, beta;
+	int ret;
+
+	(void)out;
+	(void)n_out;
+	if ((ret = gemm_params(n, in, n_in, &ta, &tb, &alpha, &beta, &m, &k,
+			       &nn, e)))
+		return ret;
+	if (!m || !nn)
+		return 0;
+	if (ta && (ret = cpu_ws_add(n, bytes, cpu_numel(&in[0]),
+				    sizeof(float), e)))
+		return ret;
+	if (tb && (ret = cpu_ws_add(n, bytes, cpu_numel(&in[1]),
+				    sizeof(float), e)))
+		return ret;
+	return 0;
+}
+
 static int gemm_run(const struct ir_node *n, const struct ir_value *in,
-		    int n_in, struct ir_value *out, int n_out,
+		    int n_in, struct ir_value *out, int n_out, void *ws,
 		    struct accel_err *e)
 {
 	const float *a = in[0].data, *b = in[1].data;
-	float *ta_buf = NULL, *tb_buf = NULL, *y = out[0].data;
+	unsigned char *wp = ws;
+	float *y = out[0].data;
 	int64_t ta, tb, m, k, nn;
 	float alpha, beta;
 	int ret;
@@ -219,15 +241,13 @@ static int gemm_run(const struct ir_node *n, const struct ir_value *in,
 		return ret;
 	if (!m || !nn)
 		return 0;
-	if (ta && !(a = ta_buf = transposed(a, k, m)))
-		return CPU_ERR(n, e, -ENOMEM, "no memory to transpose A");
-	if (tb && !(b = tb_buf = transposed(b, nn, k))) {
-		free(ta_buf);
-		return CPU_ERR(n, e, -ENOMEM, "no memory to transpose B");
-	}
+	if (ta)
+		a = transposed(a, k, m, cpu_ws_take(&wp, cpu_numel(&in[0]),
+						    sizeof(float)));
+	if (tb)
+		b = transposed(b, nn, k, cpu_ws_take(&wp, cpu_numel(&in[1]),
+						     sizeof(float)));
 	cpu_sgemm(m, nn, k, a, k, b, nn, y, nn, false);
-	free(ta_buf);
-	free(tb_buf);
 	if (alpha != 1.0f)
 		for (int64_t i = 0; i < m * nn; i++)
 			y[i] *= alpha;
@@ -249,7 +269,11 @@ static int gemm_run(const struct ir_node *n, const struct ir_value *in,
 	return 0;
 }
 
-const struct cpu_op cpu_op_gemm = { "", "Gemm", gemm_infer, gemm_run };
+const struct cpu_op_ws cpu_op_gemm = {
+	.op = { "", "Gemm", gemm_infer, NULL },
+	.workspace = gemm_ws,
+	.run = gemm_run,
+};
 
 /* ---- integer matrix products ---- */
 
@@ -395,9 +419,23 @@ static int qlinear_matmul_infer(const struct ir_node *n,
 	return cpu_set_out(n, &out[0], in[7].dtype, s.rank, s.dims, e);
 }
 
+/* Workspace: the int32 accumulators. */
+static int qlinear_matmul_ws(const struct ir_node *n,
+			     const struct ir_value *in, int n_in,
+			     const struct ir_value *out, int n_out,
+			     size_t *bytes, struct accel_err *e)
+{
+	int64_t numel = cpu_numel(&out[0]);
+
+	(void)in;
+	(void)n_in;
+	(void)n_out;
+	return numel ? cpu_ws_add(n, bytes, numel, sizeof(int32_t), e) : 0;
+}
+
 static int qlinear_matmul_run(const struct ir_node *n,
 			      const struct ir_value *in, int n_in,
-			      struct ir_value *out, int n_out,
+			      struct ir_value *out, int n_out, void *ws,
 			      struct accel_err *e)
 {
 	int64_t numel = cpu_numel(&out[0]);
@@ -416,9 +454,7 @@ static int qlinear_matmul_run(const struct ir_node *n,
 		return ret;
 	if (!numel)
 		return 0;
-	acc = malloc((size_t)numel * sizeof(int32_t));
-	if (!acc)
-		return CPU_ERR(n, e, -ENOMEM, "no memory for accumulators");
+	acc = ws;
 	mm_int_core(&s, &in[0], &in[3], &in[2], &in[5], acc);
 	for (int64_t t = 0; t < numel; t++) {
 		int64_t j = t % s.nn, i = (t / s.nn) % s.m;
@@ -431,10 +467,11 @@ static int qlinear_matmul_run(const struct ir_node *n,
 		else
 			((int8_t *)out[0].data)[t] = (int8_t)q;
 	}
-	free(acc);
 	return 0;
 }
 
-const struct cpu_op cpu_op_qlinear_matmul = { "", "QLinearMatMul",
-					      qlinear_matmul_infer,
-					      qlinear_matmul_run };
+const struct cpu_op_ws cpu_op_qlinear_matmul = {
+	.op = { "", "QLinearMatMul", qlinear_matmul_infer, NULL },
+	.workspace = qlinear_matmul_ws,
+	.run = qlinear_matmul_run,
+};

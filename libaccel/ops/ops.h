@@ -25,11 +25,39 @@ struct cpu_op {
 		     struct accel_err *e);
 	int (*run)(const struct ir_node *n, const struct ir_value *in,
 		   int n_in, struct ir_value *out, int n_out,
+		   struct accel_err *e);	/* NULL: a struct cpu_op_ws */
+};
+
+/*
+ * An operator that needs scratch memory: @op.run is NULL and @workspace
+ * tells, at plan time, how many bytes @run needs for the inferred shapes
+ * (in[] and out[] as run() would see them, data NULL unless known ahead).
+ * The planner places that workspace in the arena, live during the node's
+ * step only, and @run gets it as @ws (64-byte aligned, at least that many
+ * bytes).  So a run never allocates.
+ */
+struct cpu_op_ws {
+	struct cpu_op op;
+	int (*workspace)(const struct ir_node *n, const struct ir_value *in,
+			 int n_in, const struct ir_value *out, int n_out,
+			 size_t *bytes, struct accel_err *e);
+	int (*run)(const struct ir_node *n, const struct ir_value *in,
+		   int n_in, struct ir_value *out, int n_out, void *ws,
 		   struct accel_err *e);
 };
 
 /* NULL when the operator is not supported. */
 const struct cpu_op *cpu_op_find(const char *domain, const char *op_type);
+
+/* Workspace bytes of @op for these shapes (0 for ops without one). */
+int cpu_op_workspace(const struct cpu_op *op, const struct ir_node *n,
+		     const struct ir_value *in, int n_in,
+		     const struct ir_value *out, int n_out, size_t *bytes,
+		     struct accel_err *e);
+/* Run @op, with workspace @ws when it is a struct cpu_op_ws. */
+int cpu_op_run(const struct cpu_op *op, const struct ir_node *n,
+	       const struct ir_value *in, int n_in, struct ir_value *out,
+	       int n_out, void *ws, struct accel_err *e);
 /* Every supported operator, NULL-terminated (for the conformance runner). */
 extern const struct cpu_op *const cpu_ops[];
 

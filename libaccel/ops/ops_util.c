@@ -669,3 +669,28 @@ int cpu_reduce_axes(const struct ir_node *n, const struct ir_value *in,
 	}
 	return 0;
 }
+
+static size_t ws_piece(int64_t cnt, size_t elem)
+{
+	return ((size_t)(cnt > 0 ? cnt : 1) * elem + CPU_WS_ALIGN - 1) &
+	       ~(size_t)(CPU_WS_ALIGN - 1);
+}
+
+int cpu_ws_add(const struct ir_node *n, size_t *total, int64_t cnt,
+	       size_t elem, struct accel_err *e)
+{
+	/* (4 GiB of pieces at most: the same bound as one planned value) */
+	if (cnt < 0 || (uint64_t)cnt > (4ULL << 30) / elem ||
+	    *total + ws_piece(cnt, elem) > (8ULL << 30))
+		return CPU_ERR(n, e, -EOVERFLOW, "scratch memory too large");
+	*total += ws_piece(cnt, elem);
+	return 0;
+}
+
+void *cpu_ws_take(unsigned char **ws, int64_t cnt, size_t elem)
+{
+	void *p = *ws;
+
+	*ws += ws_piece(cnt, elem);
+	return p;
+}

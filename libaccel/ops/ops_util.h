@@ -214,6 +214,20 @@ static inline size_t cpu_nbytes(const struct ir_value *v)
 	return (size_t)cpu_numel(v) * cpu_dtype_size(v->dtype);
 }
 
+/* Alignment of the pieces carved from an operator's workspace. */
+#define CPU_WS_ALIGN 64
+
+/*
+ * Add @cnt elements of @elem bytes (at least one element), rounded up to
+ * CPU_WS_ALIGN, to the workspace size @total; -EOVERFLOW past the plan's
+ * value limit.  workspace() and run_ws() carve their pieces in the same
+ * order with cpu_ws_take().
+ */
+int cpu_ws_add(const struct ir_node *n, size_t *total, int64_t cnt,
+	       size_t elem, struct accel_err *e);
+/* The next piece of @cnt elements from workspace cursor @ws. */
+void *cpu_ws_take(unsigned char **ws, int64_t cnt, size_t elem);
+
 /* run() of every op whose output is its first input's bytes. */
 int cpu_copy_run(const struct ir_node *n, const struct ir_value *in,
 		 int n_in, struct ir_value *out, int n_out,
@@ -263,9 +277,8 @@ struct cpu_op;
 /* The operator table entries (one per op_*.c definition). */
 #define CPU_OPS_LIST(X)							\
 	X(add) X(sub) X(mul) X(div) X(max) X(min) X(relu) X(leaky_relu)	\
-	X(sigmoid) X(tanh) X(clip) X(identity) X(conv) X(conv_integer)	\
-	X(qlinear_conv) X(matmul) X(gemm) X(matmul_integer)		\
-	X(qlinear_matmul) X(max_pool) X(average_pool)			\
+	X(sigmoid) X(tanh) X(clip) X(identity) X(matmul) X(matmul_integer) \
+	X(max_pool) X(average_pool)					\
 	X(global_average_pool) X(softmax) X(batch_norm) X(reduce_mean)	\
 	X(reshape) X(flatten) X(transpose) X(concat) X(shape) X(gather)	\
 	X(unsqueeze) X(squeeze) X(cast) X(pad) X(quantize_linear)	\
@@ -285,9 +298,16 @@ struct cpu_op;
 	X(log_softmax) X(hardmax)					\
 	X(slice) X(expand) X(tile) X(constant_of_shape) X(range)	\
 	X(split) X(size) X(depth_to_space) X(space_to_depth)		\
-	X(gather_elements) X(cumsum) X(trilu) X(onehot) X(topk)		\
+	X(gather_elements) X(cumsum) X(trilu) X(onehot)		\
 	X(resize) X(upsample)
+/* Operators with a workspace (struct cpu_op_ws). */
+#define CPU_OPS_WS_LIST(X)						\
+	X(conv) X(conv_integer) X(qlinear_conv) X(gemm) X(qlinear_matmul) \
+	X(topk)
 #define CPU_OP_DECLARE(name) extern const struct cpu_op cpu_op_##name;
 CPU_OPS_LIST(CPU_OP_DECLARE)
+struct cpu_op_ws;
+#define CPU_OP_WS_DECLARE(name) extern const struct cpu_op_ws cpu_op_##name;
+CPU_OPS_WS_LIST(CPU_OP_WS_DECLARE)
 
 #endif /* LIBACCEL_CPU_OPS_UTIL_H */

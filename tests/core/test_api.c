@@ -299,7 +299,7 @@ int main(void)
 {
 	if (slurp("models/digits_fp32.onnx", &model_bytes, &model_len)) {
 		printf("# cannot read models/digits_fp32.onnx\n");
-		return tap_done("core");
+		return tap_done("core-api");
 	}
 	tap_run("device choice and ACCEL_DEVICE", test_device_choice);
 	tap_run("bad and truncated models fail cleanly", test_bad_models);
@@ -308,5 +308,5 @@ int main(void)
 	tap_run("fixed-point multipliers", test_multiplier);
 	tap_run("edge quantize/dequantize", test_edge_quantize);
 	free(model_bytes);
-	return tap_done("core");
+	return tap_done("core-api");
 }

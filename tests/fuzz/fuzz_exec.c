@@ -16,7 +16,7 @@
  * model also runs through accel_run() on a CPU context, which executes the
  * program on the firmware core.  Must never crash, hang, leak or trip a
  * sanitizer.  Fuzzing builds (ENPU_FUZZING) cap planned values at 256 KiB
- * (cpu/plan.h), so every run is quick.
+ * (ops/shape_pass.h), so every run is quick.
  */
 #include <float.h>
 #include <math.h>
@@ -29,11 +29,12 @@
 #include <accel.h>
 #include <drm/enpu_isa.h>
 
-#include "../loader/pbw.h"
-#include "cpu/plan.h"
+#include "../onnx/pbw.h"
+#include "exec/plan.h"
+#include "ops/shape_pass.h"
 #include "enpu_fw.h"
-#include "ir.h"
-#include "qcompile.h"
+#include "ir/ir.h"
+#include "compile/qcompile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -833,19 +834,24 @@ static accel_ctx *cpu_ctx(void)
 }
 
 /* The int8 path: validate the program, then run the model as an app would. */
-static void run_int8(const struct ir_graph *g, const struct cpu_plan *p,
-		     const struct ir_value *in, const uint8_t *model,
-		     size_t len)
+static void run_int8(const struct ir_graph *g, const struct ir_value *in,
+		     const uint8_t *model, size_t len)
 {
+	struct shape_pass *s;
 	__u64 sizes[ENPU_ISA_MAX_SLOTS];
 	struct accel_tensor ti[8], to[8];
 	struct enpu_fw_status st;
 	struct accel_err e;
 	struct qprog *q;
 	accel_model *m;
-	int i, d;
+	int i, d, err;
 
-	if (qprog_compile(g, p, in, g->n_inputs, &q, &e))
+	s = shape_infer(g, in, g->n_inputs, &e, &err);
+	if (!s)
+		return;
+	err = qprog_compile(g, s, in, g->n_inputs, &q, &e);
+	shape_free(s);
+	if (err)
 		return;
 	if (q->num_slots > ENPU_ISA_MAX_SLOTS)
 		abort();
@@ -933,7 +939,7 @@ static void run(struct rd *r, const struct ir_graph *g, const uint8_t *model,
 			goto out;
 	}
 	cpu_plan_run(p, (const void *const *)ip, op, &e);
-	run_int8(g, p, in, model, len);
+	run_int8(g, in, model, len);
 out:
 	cpu_plan_free(p);
 	for (i = 0; in && i < g->n_inputs; i++)

@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void compile(const struct ir_graph *g, const struct cpu_plan *p,
+static void compile(const struct ir_graph *g, const struct shape_pass *p,
 		    const struct ir_value *in)
 {
 	__u64 sizes[ENPU_ISA_MAX_SLOTS];
@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p = cpu_plan_create(g, in, g->n_inputs, &e, &err);
 		if (p)
-			compile(g, p, in);
+			compile(g, cpu_plan_shapes(p), in);
 		cpu_plan_free(p);
 		free(in);
 	}

@@ -18,7 +18,7 @@
 #include <drm/enpu_isa.h>
 
 #include "accel.h"
-#include "exec/plan.h"
+#include "ops/shape_pass.h"
 #include "enpu_fw.h"
 #include "ir/ir.h"
 #include "core/npy.h"
@@ -174,7 +174,7 @@ static struct qprog *compile_digits(struct ir_graph **gp, int64_t n)
 	struct accel_err e = { { 0 } };
 	struct ir_value in = { .dtype = IR_F32, .rank = 4, .dims = { n, 1, 8, 8 } };
 	struct qprog *p = NULL;
-	struct cpu_plan *plan;
+	struct shape_pass *sp;
 	FILE *f = fopen("models/digits_int8.onnx", "rb");
 	static char buf[1 << 20];
 	size_t len;
@@ -187,11 +187,11 @@ static struct qprog *compile_digits(struct ir_graph **gp, int64_t n)
 	*gp = ir_load_onnx(buf, len, &e, &err);
 	if (!TAP_CHECK(*gp, "load: %s", e.msg))
 		return NULL;
-	plan = cpu_plan_create(*gp, &in, 1, &e, &err);
-	if (!TAP_CHECK(plan, "plan: %s", e.msg))
+	sp = shape_infer(*gp, &in, 1, &e, &err);
+	if (!TAP_CHECK(sp, "shapes: %s", e.msg))
 		return NULL;
-	err = qprog_compile(*gp, plan, &in, 1, &p, &e);
-	cpu_plan_free(plan);
+	err = qprog_compile(*gp, sp, &in, 1, &p, &e);
+	shape_free(sp);
 	TAP_CHECK(err == 0, "compile: %s", e.msg);
 	return p;
 }

@@ -138,7 +138,29 @@ static inline int t_eval(struct tnode *t, struct ir_value *in, int n_in,
 		memset(p, 0xa5, nb + T_GUARD);
 		out[j].data = p;
 	}
-	ret = op->run(&t->n, in, n_in, out, n_out, e);
+	{
+		/* The workspace the op declares, guarded like the outputs. */
+		size_t wsz = 0;
+		unsigned char *ws = NULL;
+
+		ret = cpu_op_workspace(op, &t->n, in, n_in, out, n_out, &wsz, e);
+		if (ret)
+			return ret;
+		if (wsz) {
+			ws = aligned_alloc(64, (wsz + T_GUARD + 63) & ~(size_t)63);
+			if (!ws)
+				return -ENOMEM;
+			memset(ws, 0xa5, wsz + T_GUARD);
+		}
+		ret = cpu_op_run(op, &t->n, in, n_in, out, n_out, ws, e);
+		for (size_t i = 0; ws && i < T_GUARD; i++)
+			if (ws[wsz + i] != 0xa5) {
+				CHECK(0, "%s wrote past its workspace",
+				      t->n.op_type);
+				break;
+			}
+		free(ws);
+	}
 	for (int j = 0; j < n_out; j++) {
 		const unsigned char *p = out[j].data;
 		size_t nb = t_nbytes(&out[j]);

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 
+#include "ops/ops_util.h"
 #include "ops_test.h"
 
 /* Evaluate a one-output node and compare float32 results. */
@@ -607,9 +608,20 @@ static void test_registry(void)
 	CHECK(cpu_op_find("com.microsoft", "Conv") == NULL, "other domain");
 	CHECK(cpu_op_find("", "NoSuchOp") == NULL, "unknown op");
 	for (int i = 0; cpu_ops[i]; i++) {
-		CHECK(cpu_ops[i]->infer && cpu_ops[i]->run, "entry %d", i);
+		bool ws = false;
+
+#define WS_OP(name) ws = ws || cpu_ops[i] == &cpu_op_##name.op;
+		CPU_OPS_WS_LIST(WS_OP)
+#undef WS_OP
+		/* run(), or a workspace op's workspace() and run() */
+		CHECK(cpu_ops[i]->infer && (ws ? !cpu_ops[i]->run :
+					    cpu_ops[i]->run != NULL),
+		      "entry %d", i);
 		cnt++;
 	}
+#define WS_OP(name) CHECK(cpu_op_##name.workspace && cpu_op_##name.run, #name);
+	CPU_OPS_WS_LIST(WS_OP)
+#undef WS_OP
 	CHECK(cnt >= (int)(sizeof(need) / sizeof(need[0])), "%d ops", cnt);
 }
 

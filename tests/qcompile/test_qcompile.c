@@ -31,7 +31,7 @@
 #include <drm/enpu_isa.h>
 
 #include "accel.h"
-#include "exec/plan.h"
+#include "ops/shape_pass.h"
 #include "ir/ir.h"
 #include "core/npy.h"
 #include "compile/qcompile.h"
@@ -112,7 +112,7 @@ static int program_ops(const struct accel_tensor *in, char *buf, size_t len)
 	struct ir_value shapes[MAX_IO];
 	struct accel_err e = { 0 };
 	struct ir_graph *g = NULL;
-	struct cpu_plan *plan = NULL;
+	struct shape_pass *sp = NULL;
 	struct qprog *p = NULL;
 	char path[256];
 	void *model = NULL;
@@ -143,10 +143,10 @@ static int program_ops(const struct accel_tensor *in, char *buf, size_t len)
 		shapes[i].rank = in[i].rank;
 		memcpy(shapes[i].dims, in[i].dims, sizeof(in[i].dims));
 	}
-	plan = cpu_plan_create(g, shapes, cur.n_in, &e, &err);
-	if (!TAP_CHECK(plan, "plan: %s", e.msg))
+	sp = shape_infer(g, shapes, cur.n_in, &e, &err);
+	if (!TAP_CHECK(sp, "shapes: %s", e.msg))
 		goto out;
-	err = qprog_compile(g, plan, shapes, cur.n_in, &p, &e);
+	err = qprog_compile(g, sp, shapes, cur.n_in, &p, &e);
 	if (!TAP_CHECK(err == 0, "not compiled to the ISA: %s", e.msg))
 		goto out;
 	{
@@ -166,7 +166,7 @@ static int program_ops(const struct accel_tensor *in, char *buf, size_t len)
 	err = 0;
 out:
 	qprog_free(p);
-	cpu_plan_free(plan);
+	shape_free(sp);
 	ir_graph_free(g);
 	free(model);
 	return err;
