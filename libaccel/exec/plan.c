@@ -45,17 +45,7 @@ static _Alignas(64) unsigned char plan_empty[64];
 static void load_in(const struct cpu_plan *p, const struct ir_node *n,
 		    struct ir_value *in)
 {
-	int k;
-
-	for (k = 0; k < n->n_inputs; k++) {
-		if (n->inputs[k] < 0) {
-			memset(&in[k], 0, sizeof(in[k]));
-			in[k].dtype = IR_UNDEFINED;
-			in[k].rank = -1;
-		} else {
-			in[k] = p->vals[n->inputs[k]];
-		}
-	}
+	ir_node_inputs(n, p->vals, in);
 }
 
 static void bind_outs(const struct cpu_plan *p, const struct ir_node *n,

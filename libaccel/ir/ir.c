@@ -253,3 +253,19 @@ void ir_graph_free(struct ir_graph *g)
 	free(g->name);
 	free(g);
 }
+
+void ir_node_inputs(const struct ir_node *n, const struct ir_value *vals,
+		    struct ir_value *in)
+{
+	int k;
+
+	for (k = 0; k < n->n_inputs; k++) {
+		if (n->inputs[k] < 0) {
+			memset(&in[k], 0, sizeof(in[k]));
+			in[k].dtype = IR_UNDEFINED;
+			in[k].rank = -1;
+		} else {
+			in[k] = vals[n->inputs[k]];
+		}
+	}
+}

@@ -108,6 +108,13 @@ struct ir_node {
 	int64_t opset;		/* opset version of the node's domain (0: unknown) */
 };
 
+/*
+ * The values of @n's inputs, in order, from @vals (indexed by graph tensor):
+ * an omitted optional input (index < 0) is IR_UNDEFINED with rank -1.
+ */
+void ir_node_inputs(const struct ir_node *n, const struct ir_value *vals,
+		    struct ir_value *in);
+
 struct ir_graph {
 	struct ir_tensor *tensors;
 	int n_tensors;

@@ -167,17 +167,7 @@ mismatch:
 static void load_in(const struct shape_pass *p, const struct ir_node *n,
 		    struct ir_value *in)
 {
-	int k;
-
-	for (k = 0; k < n->n_inputs; k++) {
-		if (n->inputs[k] < 0) {
-			memset(&in[k], 0, sizeof(in[k]));
-			in[k].dtype = IR_UNDEFINED;
-			in[k].rank = -1;
-		} else {
-			in[k] = p->vals[n->inputs[k]];
-		}
-	}
+	ir_node_inputs(n, p->vals, in);
 }
 
 static bool value_ok(const struct ir_value *v)

@@ -35,6 +35,7 @@
 #include "enpu_fw.h"
 #include "ir/ir.h"
 #include "compile/qcompile.h"
+#include "fuzz_qprog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -838,9 +839,7 @@ static void run_int8(const struct ir_graph *g, const struct ir_value *in,
 		     const uint8_t *model, size_t len)
 {
 	struct shape_pass *s;
-	__u64 sizes[ENPU_ISA_MAX_SLOTS];
 	struct accel_tensor ti[8], to[8];
-	struct enpu_fw_status st;
 	struct accel_err e;
 	struct qprog *q;
 	accel_model *m;
@@ -853,20 +852,7 @@ static void run_int8(const struct ir_graph *g, const struct ir_value *in,
 	shape_free(s);
 	if (err)
 		return;
-	if (q->num_slots > ENPU_ISA_MAX_SLOTS)
-		abort();
-	sizes[QPROG_SLOT_CONST] = q->consts_size;
-	sizes[QPROG_SLOT_ARENA] = q->arena_size ? q->arena_size : 64;
-	for (i = 0; i < q->n_inputs; i++)
-		sizes[q->inputs[i].slot] = q->inputs[i].qbytes;
-	for (i = 0; i < q->n_outputs; i++)
-		sizes[q->outputs[i].slot] = q->outputs[i].qbytes;
-	if (enpu_fw_validate(q->cmdbuf, q->cmdbuf_size, sizes, q->num_slots,
-			     &st)) {
-		fprintf(stderr, "compiled buffer rejected: op %u tensor %u: %s\n",
-			st.op, st.tensor, st.msg);
-		abort();
-	}
+	fuzz_check_qprog(q);
 	qprog_free(q);
 	if (g->n_inputs > 8 || g->n_outputs > 8)
 		return;

@@ -17,35 +17,19 @@
 #include "enpu_fw.h"
 #include "ir/ir.h"
 #include "compile/qcompile.h"
+#include "fuzz_qprog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void compile(const struct ir_graph *g, const struct shape_pass *p,
 		    const struct ir_value *in)
 {
-	__u64 sizes[ENPU_ISA_MAX_SLOTS];
-	struct enpu_fw_status st;
 	struct accel_err e;
 	struct qprog *q;
-	int i;
 
 	if (qprog_compile(g, p, in, g->n_inputs, &q, &e))
 		return;
-	if (q->num_slots > ENPU_ISA_MAX_SLOTS)
-		abort();
-	sizes[QPROG_SLOT_CONST] = q->consts_size;
-	sizes[QPROG_SLOT_ARENA] = q->arena_size ? q->arena_size : 64;
-	for (i = 0; i < q->n_inputs; i++)
-		sizes[q->inputs[i].slot] = q->inputs[i].qbytes;
-	for (i = 0; i < q->n_outputs; i++)
-		sizes[q->outputs[i].slot] = q->outputs[i].qbytes;
-	/* The compiler must only emit what the validator accepts. */
-	if (enpu_fw_validate(q->cmdbuf, q->cmdbuf_size, sizes, q->num_slots,
-			     &st)) {
-		fprintf(stderr, "compiled buffer rejected: op %u tensor %u: %s\n",
-			st.op, st.tensor, st.msg);
-		abort();
-	}
+	fuzz_check_qprog(q);
 	qprog_free(q);
 }
 

@@ -36,8 +36,8 @@ static inline int enpu_ioctl(int fd, unsigned long req, void *arg)
 	return ret == -1 ? -errno : ret;
 }
 
-/* Open the first /dev/accel/accelN whose DRM driver is "enpu"; -1 if none. */
-static inline int enpu_open_device(void)
+/* Open the first node "<fmt with N>" (N = 0..63) whose DRM driver is @drv. */
+static inline int enpu_open_drm_node(const char *fmt, const char *drv)
 {
 	char path[64], name[32];
 	int i, fd;
@@ -45,7 +45,7 @@ static inline int enpu_open_device(void)
 	for (i = 0; i < 64; i++) {
 		struct drm_version v;
 
-		snprintf(path, sizeof(path), "/dev/accel/accel%d", i);
+		snprintf(path, sizeof(path), fmt, i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -54,11 +54,17 @@ static inline int enpu_open_device(void)
 		v.name = name;
 		v.name_len = sizeof(name) - 1;
 		if (enpu_ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
-		    !strcmp(name, "enpu"))
+		    !strcmp(name, drv))
 			return fd;
 		close(fd);
 	}
 	return -1;
+}
+
+/* Open the first /dev/accel/accelN whose DRM driver is "enpu"; -1 if none. */
+static inline int enpu_open_device(void)
+{
+	return enpu_open_drm_node("/dev/accel/accel%d", "enpu");
 }
 
 /*
@@ -620,26 +626,7 @@ struct enpu_gate {
 /* The first /dev/dri/cardN whose driver is vgem; -1 if none. */
 static inline int enpu_open_vgem(void)
 {
-	char path[64], name[32];
-	int i, fd;
-
-	for (i = 0; i < 64; i++) {
-		struct drm_version v;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (enpu_ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
-		    !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
+	return enpu_open_drm_node("/dev/dri/card%d", "vgem");
 }
 
 /* A closed gate; -ENODEV without vgem, another -errno on failure. */
