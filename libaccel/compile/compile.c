@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "memplan/memplan.h"
+#include "ops/ops_util.h"
 #include "compile/qcompile_internal.h"
 
 int qc_grow(void **p, int *cap, int need, size_t elem)
@@ -662,12 +663,8 @@ void qprog_quantize(const float *x, void *q, size_t n, int isa_dtype,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		float v = nearbyintf(x[i] / scale) + (float)zp;
+		int32_t v = cpu_quantize_f32(x[i], scale, zp, lo, hi);
 
-		if (!(v >= lo))
-			v = (float)lo;	/* also NaN */
-		if (v > hi)
-			v = (float)hi;
 		if (isa_dtype == ENPU_DTYPE_S8)
 			((int8_t *)q)[i] = (int8_t)v;
 		else

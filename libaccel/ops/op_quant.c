@@ -114,10 +114,9 @@ static int quantize_run(const struct ir_node *n, const struct ir_value *in,
 		float x = in[0].dtype == IR_F32 ?
 			((const float *)in[0].data)[i] :
 			(float)((const int32_t *)in[0].data)[i];
-		float q = nearbyintf(x / sc[c]);
 		int32_t zp = has_zp ? cpu_load_i32(in[2].data, in[2].dtype, c)
 				    : 0;
-		int32_t v = cpu_round_sat((double)q + zp, lo, hi);
+		int32_t v = cpu_quantize_f32(x, sc[c], zp, lo, hi);
 
 		if (out[0].dtype == IR_U8)
 			((uint8_t *)out[0].data)[i] = (uint8_t)v;

@@ -338,6 +338,16 @@ int32_t cpu_round_sat(double v, int32_t lo, int32_t hi)
 	return (int32_t)r;
 }
 
+int32_t cpu_quantize_f32(float x, float scale, int32_t zp, int32_t lo,
+			 int32_t hi)
+{
+	float q = nearbyintf(x / scale);
+
+	if (isnan(q))
+		return lo;
+	return cpu_round_sat((double)q + zp, lo, hi);
+}
+
 int cpu_qrange(const struct ir_node *n, int dtype, int32_t *lo, int32_t *hi,
 	       struct accel_err *e)
 {

@@ -182,6 +182,14 @@ int cpu_geom_init(const struct ir_node *n, const struct ir_value *x,
 
 /* Round half to even (ONNX/numpy rint) then saturate to [lo, hi]. */
 int32_t cpu_round_sat(double v, int32_t lo, int32_t hi);
+/*
+ * ONNX QuantizeLinear of one value: round(@x / @scale) half to even, plus
+ * @zp, saturated to [@lo, @hi].  NaN gives @lo (what ONNX Runtime's x86
+ * kernels produce).  The one quantizer of the library: the QuantizeLinear
+ * operator and the int8 program's edge both use it.
+ */
+int32_t cpu_quantize_f32(float x, float scale, int32_t zp, int32_t lo,
+			 int32_t hi);
 
 /* Range of a quantized type (uint8/int8/int32): -EINVAL otherwise. */
 int cpu_qrange(const struct ir_node *n, int dtype, int32_t *lo, int32_t *hi,

@@ -15,6 +15,7 @@
 #include "accel.h"
 #include "core/npy.h"
 #include "compile/qcompile.h"
+#include "ops/ops_util.h"
 #include "tap.h"
 
 static void *model_bytes;
@@ -275,22 +276,28 @@ static void test_multiplier(void)
 
 static void test_edge_quantize(void)
 {
-	/* scale 0.5: x / 0.5 = 2x; ties go to even. */
-	const float x[] = { 1.25f, 1.75f, -1.25f, -1.75f, 0.0f, 100.0f, -100.0f, 0.26f };
-	const int8_t want_s8[] = { 2 + 3, 4 + 3, -2 + 3, -4 + 3, 3, 127, -128, 1 + 3 };
-	const uint8_t want_u8[] = { 2 + 3, 4 + 3, 1, 0, 3, 203, 0, 4 };
-	int8_t s8[8];
-	uint8_t u8[8];
-	float back[8];
+	/* scale 0.5: x / 0.5 = 2x; ties go to even; NaN gives the lowest. */
+	const float x[] = { 1.25f, 1.75f, -1.25f, -1.75f, 0.0f, 100.0f, -100.0f, 0.26f, NAN };
+	const int8_t want_s8[] = { 2 + 3, 4 + 3, -2 + 3, -4 + 3, 3, 127, -128, 1 + 3, -128 };
+	const uint8_t want_u8[] = { 2 + 3, 4 + 3, 1, 0, 3, 203, 0, 4, 0 };
+	enum { N = sizeof(x) / sizeof(x[0]) };
+	int8_t s8[N];
+	uint8_t u8[N];
+	float back[N];
 	int i;
 
-	qprog_quantize(x, s8, 8, ENPU_DTYPE_S8, 0.5f, 3);
-	qprog_quantize(x, u8, 8, ENPU_DTYPE_U8, 0.5f, 3);
-	for (i = 0; i < 8; i++) {
+	qprog_quantize(x, s8, N, ENPU_DTYPE_S8, 0.5f, 3);
+	qprog_quantize(x, u8, N, ENPU_DTYPE_U8, 0.5f, 3);
+	for (i = 0; i < N; i++) {
 		TAP_CHECK(s8[i] == want_s8[i], "s8 %g -> %d want %d", x[i], s8[i], want_s8[i]);
 		TAP_CHECK(u8[i] == want_u8[i], "u8 %g -> %d want %d", x[i], u8[i], want_u8[i]);
+		/* The QuantizeLinear operator quantizes with the same function. */
+		TAP_CHECK(cpu_quantize_f32(x[i], 0.5f, 3, -128, 127) == want_s8[i],
+			  "QuantizeLinear s8 %g", x[i]);
+		TAP_CHECK(cpu_quantize_f32(x[i], 0.5f, 3, 0, 255) == want_u8[i],
+			  "QuantizeLinear u8 %g", x[i]);
 	}
-	qprog_dequantize(s8, back, 8, ENPU_DTYPE_S8, 0.5f, 3);
+	qprog_dequantize(s8, back, N, ENPU_DTYPE_S8, 0.5f, 3);
 	TAP_CHECK(back[0] == 1.0f && back[5] == 62.0f && back[6] == -65.5f,
 		  "dequantize %g %g %g", back[0], back[5], back[6]);
 }

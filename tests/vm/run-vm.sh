@@ -86,19 +86,34 @@ console=$out/console.log
 results=$out/results.log
 rm -f "$console" "$results" "$out/dmesg.txt"
 
-echo "# $name: booting $KVER (timeout ${timeout_s}s)"
-t0=$(date +%s.%N)
-set +e
-timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
-	-machine q35 -accel tcg -smp "$smp" -m "$mem" \
-	-nodefaults -no-user-config -display none -monitor none -no-reboot \
-	-kernel "$VMLINUZ" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append" \
-	-serial "file:$console" -serial "file:$results" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
-qrc=$?
-set -e
-secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+boot() {
+	rm -f "$console" "$results"
+	echo "# $name: booting $KVER (timeout ${timeout_s}s)"
+	t0=$(date +%s.%N)
+	set +e
+	timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
+		-machine q35 -accel tcg -smp "$smp" -m "$mem" \
+		-nodefaults -no-user-config -display none -monitor none -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append" \
+		-serial "file:$console" -serial "file:$results" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+	qrc=$?
+	set -e
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+}
+
+boot
+# A guest that died before /init ran (no BEGIN marker, not a timeout) never
+# loaded a module under test: that is the emulated boot failing, not a
+# test.  Boot once more, keeping the first console log; a second such
+# failure is reported as usual.
+if [ "$qrc" != 124 ] && [ "$qrc" != 137 ] &&
+	! grep -q '^ENPU-VM: BEGIN' "$results" 2>/dev/null; then
+	mv "$console" "$out/console.boot1.log"
+	echo "# $name: the guest never reached /init (see $out/console.boot1.log): booting again"
+	boot
+fi
 [ $verbose -eq 0 ] || cat "$console"
 
 # QEMU: 1 = debug-exit code 0 (pass), 3 = code 1 (fail), 0 = poweroff,
