@@ -159,7 +159,7 @@ TEST(avgpool_huge_windows_times_out)
 	/* [1,1,64,ow+63] -> [1,1,1,ow]: every output a 64x64 window */
 	yj_tensor(&j, ENPU_DTYPE_S8, 4, 1, 1, 64, ow + 63);
 	yj_tensor(&j, ENPU_DTYPE_S8, 4, 1, 1, 1, ow);
-	yj_op(&j, ENPU_OP_AVGPOOL, 0, 4);
+	yj_op(&j, ENPU_OP_AVGPOOL, 0, 16);
 	j.op.params.pool.kernel_h = 64;
 	j.op.params.pool.kernel_w = 64;
 	j.op.params.pool.stride_h = 1;
@@ -174,7 +174,7 @@ TEST(concat_one_byte_moves_times_out)
 	/* concatenation along the last axis of extent 1: 128M one-byte moves */
 	yj_tensor(&j, ENPU_DTYPE_S8, 3, 1u << 14, 1u << 13, 1, 1);
 	yj_tensor(&j, ENPU_DTYPE_S8, 3, 1u << 14, 1u << 13, 1, 1);
-	yj_op(&j, ENPU_OP_CONCAT, 0, 8);
+	yj_op(&j, ENPU_OP_CONCAT, 0, 32);
 	j.op.params.concat.axis = 2;
 	expect_times_out(_metadata, &j);
 }
@@ -187,7 +187,7 @@ TEST(conv_row_tile_times_out)
 	yj_tensor(&j, ENPU_DTYPE_S8, 4, 1, 4096, 64, 127);
 	yj_tensor(&j, ENPU_DTYPE_S8, 4, 1, 4096, 64, 64);
 	yj_tensor(&j, ENPU_DTYPE_S8, 4, 1, 1, 1, 64);
-	yj_op(&j, ENPU_OP_CONV2D, 1, 8);
+	yj_op(&j, ENPU_OP_CONV2D, 1, 32);
 	j.op.params.conv.stride_h = 1;
 	j.op.params.conv.stride_w = 1;
 	j.op.params.conv.dilation_h = 1;

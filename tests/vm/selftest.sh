@@ -8,7 +8,9 @@
 #     complete, a skip, a hang past --test-timeout, and a pass;
 #  2. a test that hangs past the whole VM's --timeout;
 #  3. only passing tests, but a device node named by --expect-dev that the
-#     module never creates (next to one that exists).
+#     module never creates (next to one that exists);
+#  4. a guest that never reaches /init (the kernel is pointed at a missing
+#     one): booted a second time, then failed.
 # Each run-vm.sh must exit non-zero with the expected summary and reasons.
 #
 #   tests/vm/selftest.sh HELLO_KO OUTDIR
@@ -76,6 +78,14 @@ expect "$log3" "present node passes" "ok 1 - /dev/null present"
 expect "$log3" "missing node reported" \
 	"not ok 2 - /dev/accel/enpu-selftest-missing did not appear"
 expect "$log3" "missing node fails the run" "devices: 1 failed"
+
+log4=$out/run4.txt
+"$HERE/run-vm.sh" --name selftest --out "$out/run4" --timeout 120 \
+	--append "rdinit=/enpu-selftest-no-init" \
+	--test "$st/pass.sh" >"$log4" 2>&1
+expect_rc $? "run 4 fails"
+expect "$log4" "boot failure retried once" "never reached /init"
+expect "$log4" "still no /init reported" "no BEGIN marker"
 
 echo "1..$n"
 echo "vm-selftest: $((n - fails)) passed, $fails failed, 0 skipped"
