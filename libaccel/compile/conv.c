@@ -28,6 +28,9 @@ static int lower_weights(struct qc *q, struct qpend *p, int t, int out_ch,
 
 	if (c->kind != QK_CONST || (c->cdtype != IR_I8 && c->cdtype != IR_U8))
 		return -EOPNOTSUPP;
+	/* An empty weight matrix (0 output channels) has nothing to lower. */
+	if (out_ch < 1 || n < 1)
+		return -EOPNOTSUPP;
 	if (c->nscales != 1 && (c->nscales != out_ch || c->caxis != axis))
 		return -EOPNOTSUPP;
 	if (c->czp && c->nzp != 1 && c->nzp != c->nscales)
