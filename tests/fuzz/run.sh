@@ -3,6 +3,9 @@
 # regressions (tests/fuzz/corpus/<name>/, tests/fuzz/crashes/<name>/), then
 # fuzz for $FUZZ_SECONDS from a scratch copy of the corpus.  New crashes are
 # saved under <build>/fuzz-artifacts/ to be added to crashes/ once fixed.
+# FUZZ_SEED (make check: a fixed one, so a run explores the same inputs on
+# every machine of the same speed and a red CI is a reproducible finding;
+# `make fuzz`: unset, a new random seed each run).
 set -u
 out=$1
 shift
@@ -30,7 +33,9 @@ for bin in "$@"; do
 		continue
 	fi
 	echo "# $name: fuzzing for ${FUZZ_SECONDS}s"
-	if "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+	seed=()
+	[ -n "${FUZZ_SEED:-}" ] && seed=(-seed="$FUZZ_SEED")
+	if "$bin" "${seed[@]}" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
 		-max_len=65536 -artifact_prefix="$art" -print_final_stats=1 \
 		"$work" >"$out/fuzz-$name.log" 2>&1; then
 		echo "ok - $name ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/fuzz-$name.log" | grep -o '[0-9]*$') executions)"
