@@ -104,7 +104,7 @@ module-check: enpu-kmod-tree
 $(ENPU_CACHE)/kselftest/.complete:
 	$(call cache_check,$@)
 
-$(KSFT_OUT)/%: tests/kselftest/%.c tests/kselftest/enpu_test.h \
+$(KSFT_OUT)/%: tests/kselftest/%.c tests/kselftest/enpu_test.h tests/kselftest/enpu_uring_test.h \
 		uapi/drm/enpu_accel.h uapi/drm/enpu_isa.h \
 		$(ENPU_CACHE)/kselftest/.complete
 	@mkdir -p $(dir $@)

@@ -32,6 +32,7 @@
 #include <linux/capability.h>
 
 #include "enpu_test.h"
+#include "enpu_uring_test.h"
 #include "kselftest_harness.h"
 
 #define SEC		1000000000ll
@@ -161,39 +162,6 @@ static long jobs_cap(int fd)
 	return cap > 0 ? cap : DEFAULT_CAP;
 }
 
-static struct io_uring_sqe *prep_submit(struct io_uring *ring, int fd,
-				       const struct drm_enpu_submit *s,
-				       uint64_t tag)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-	sqe->cmd_op = DRM_ENPU_URING_CMD_SUBMIT;
-	memset(sqe->cmd, 0, 80);
-	memcpy(sqe->cmd, s, sizeof(*s));
-	sqe->user_data = tag;
-	return sqe;
-}
-
-/* One URING_CMD; its CQE's res. */
-static int uring_one(struct io_uring *ring, int fd,
-		     const struct drm_enpu_submit *s)
-{
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	prep_submit(ring, fd, s, 42);
-	ret = io_uring_submit(ring);
-	if (ret != 1)
-		return ret < 0 ? ret : -EIO;
-	ret = io_uring_wait_cqe(ring, &cqe);
-	if (ret)
-		return ret;
-	ret = cqe->user_data == 42 ? cqe->res : -EIO;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
 FIXTURE(hz) {
 	int fd;
 	struct enpu_lut_job j;	/* a LUT job on BOs of its own */
@@ -317,7 +285,8 @@ TEST_F_TIMEOUT(hz, in_flight_cap_uring, 600)
 	hz_job_init(&hj, self->j.bo[0], b.shared);
 
 	for (i = 0; i < cap + EXTRA; i++)
-		prep_submit(&ring, self->fd, &hj.s, i);
+		enpu_prep_uring_cmd(&ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+				    &hj.s, i);
 	ASSERT_EQ(cap + EXTRA, io_uring_submit(&ring));
 	/* The rejected ones complete at once; the rest wait for the blocker. */
 	for (i = 0; i < 200 && busy < EXTRA; i++) {
@@ -534,9 +503,11 @@ static int unprivileged_priorities(int fd, struct enpu_lut_job *j)
 		return 14;
 	j->s.priority = DRM_ENPU_PRIORITY_HIGH;
 	j->s.job_id = 0;
-	ret = uring_one(&ring, fd, &j->s) == -EACCES ? 0 : 15;
+	ret = enpu_uring_one(&ring, fd, DRM_ENPU_URING_CMD_SUBMIT, &j->s);
+	ret = ret == -EACCES ? 0 : 15;
 	j->s.priority = DRM_ENPU_PRIORITY_NORMAL;
-	if (!ret && uring_one(&ring, fd, &j->s))
+	if (!ret &&
+	    enpu_uring_one(&ring, fd, DRM_ENPU_URING_CMD_SUBMIT, &j->s))
 		ret = 16;
 	io_uring_queue_exit(&ring);
 	return ret;
@@ -554,7 +525,8 @@ TEST_F(hz, high_priority_needs_cap_sys_nice)
 	EXPECT_EQ(0, run_lut(self->fd, &self->j));
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
 	self->j.s.job_id = 0;
-	EXPECT_EQ(0, uring_one(&ring, self->fd, &self->j.s));
+	EXPECT_EQ(0, enpu_uring_one(&ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+				    &self->j.s));
 	io_uring_queue_exit(&ring);
 
 	/* The same open file, in a process without CAP_SYS_NICE. */
@@ -633,7 +605,8 @@ TEST_F(hz, one_bo_two_slots)
 	s.bo_handles = (uintptr_t)dup;
 	EXPECT_EQ(-EINVAL, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
-	EXPECT_EQ(-EINVAL, uring_one(&ring, self->fd, &s));
+	EXPECT_EQ(-EINVAL, enpu_uring_one(&ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+					  &s));
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(0, run_lut(self->fd, &self->j));
 }
@@ -648,7 +621,8 @@ TEST_F(hz, uring_cmd_tail_must_be_zero)
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
 	memset(self->j.out, 0x5a, ENPU_T_BO_SIZE);
 	for (i = sizeof(struct drm_enpu_submit); i < 80; i++) {
-		prep_submit(&ring, self->fd, &self->j.s, i)->cmd[i] = 1;
+		enpu_prep_uring_cmd(&ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+				    &self->j.s, i)->cmd[i] = 1;
 		ASSERT_EQ(1, io_uring_submit(&ring));
 		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
 		EXPECT_EQ(-EINVAL, cqe->res);
@@ -661,7 +635,8 @@ TEST_F(hz, uring_cmd_tail_must_be_zero)
 	memset(self->j.out, 0x5a, ENPU_T_BO_SIZE);
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
 	self->j.s.job_id = 0;
-	EXPECT_EQ(0, uring_one(&ring, self->fd, &self->j.s));
+	EXPECT_EQ(0, enpu_uring_one(&ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+				    &self->j.s));
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 5));
 }
@@ -676,7 +651,8 @@ TEST_F(hz, ioctl_job_id_must_be_zero)
 	EXPECT_EQ(-EINVAL, enpu_ioctl(self->fd, DRM_IOCTL_ENPU_SUBMIT,
 				      &self->j.s));
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
-	EXPECT_EQ(-EINVAL, uring_one(&ring, self->fd, &self->j.s));
+	EXPECT_EQ(-EINVAL, enpu_uring_one(&ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+					  &self->j.s));
 	io_uring_queue_exit(&ring);
 	/* Nothing ran. */
 	EXPECT_EQ(0x5a, (uint8_t)self->j.out[0]);
@@ -788,7 +764,8 @@ TEST_F_TIMEOUT(hz, ban_follows_process, 600)
 	EXPECT_EQ(-ECANCELED, enpu_ioctl(fd2, DRM_IOCTL_ENPU_SUBMIT, &j2.s));
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
 	j2.s.job_id = 0;
-	EXPECT_EQ(-ECANCELED, uring_one(&ring, fd2, &j2.s));
+	EXPECT_EQ(-ECANCELED, enpu_uring_one(&ring, fd2, DRM_ENPU_URING_CMD_SUBMIT,
+					     &j2.s));
 	io_uring_queue_exit(&ring);
 
 	/* ... while another process, even on this very file, is fine. */
@@ -847,7 +824,8 @@ TEST_F(hz, uring_large_cmdbuf_punted)
 	self->j.s.cmdbuf_ptr = (uintptr_t)big;
 	self->j.s.cmdbuf_size = total;
 	before = count_threads();
-	prep_submit(&ring, self->fd, &self->j.s, 1);
+	enpu_prep_uring_cmd(&ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+			    &self->j.s, 1);
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	after = count_threads();
 	TH_LOG("threads %d before, %d after the submit", before, after);
@@ -919,7 +897,8 @@ static void *cc_run(void *arg)
 	}
 	/* Several batches, so that submissions overlap the other threads. */
 	for (i = 0; i < CC_JOBS; i++) {
-		prep_submit(&ring, t->fd, &t->s[i], i);
+		enpu_prep_uring_cmd(&ring, t->fd, DRM_ENPU_URING_CMD_SUBMIT,
+				    &t->s[i], i);
 		if (i % 10 == 9 && io_uring_submit(&ring) < 0)
 			t->errors++;
 	}

@@ -10,6 +10,7 @@
 #include <liburing.h>
 
 #include "enpu_test.h"
+#include "enpu_uring_test.h"
 #include "kselftest_harness.h"
 
 #define SEC	1000000000ll
@@ -151,16 +152,9 @@ static void kill_child(int out, const struct enpu_gate *gate)
 		r.ioctl_ok += !enpu_ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &run.s);
 	}
 	run.s.job_id = 0;
-	for (i = 0; i < 2 * KILL_RUN; i++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-
-		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-		sqe->cmd_op = DRM_ENPU_URING_CMD_SUBMIT;
-		memset(sqe->cmd, 0, 80);
-		memcpy(sqe->cmd, i < KILL_RUN ? &run.s : &gated.s,
-		       sizeof(run.s));
-		sqe->user_data = i;
-	}
+	for (i = 0; i < 2 * KILL_RUN; i++)
+		enpu_prep_uring_cmd(&ring, fd, DRM_ENPU_URING_CMD_SUBMIT,
+				    i < KILL_RUN ? &run.s : &gated.s, i);
 	r.uring_submitted = io_uring_submit(&ring);
 	for (i = 0; i < KILL_RUN; i++) {
 		gated.s.job_id = 0;

@@ -7,6 +7,7 @@
 #include <liburing.h>
 
 #include "enpu_test.h"
+#include "enpu_uring_test.h"
 #include "kselftest_harness.h"
 
 FIXTURE(ur) {
@@ -38,40 +39,10 @@ FIXTURE_TEARDOWN(ur)
 	close(self->fd);
 }
 
-static void prep_submit(struct io_uring *ring, int fd, uint32_t op,
-			const struct drm_enpu_submit *s, uint64_t tag)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-	sqe->cmd_op = op;
-	memset(sqe->cmd, 0, 80);
-	memcpy(sqe->cmd, s, sizeof(*s));
-	sqe->user_data = tag;
-}
-
-static int one(struct io_uring *ring, int fd, uint32_t op,
-	       const struct drm_enpu_submit *s)
-{
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	prep_submit(ring, fd, op, s, 42);
-	ret = io_uring_submit(ring);
-	if (ret != 1)
-		return ret < 0 ? ret : -EIO;
-	ret = io_uring_wait_cqe(ring, &cqe);
-	if (ret)
-		return ret;
-	ret = cqe->user_data == 42 ? cqe->res : -EIO;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
 TEST_F(ur, lut_executes)
 {
 	memset(self->j.out, 0x33, ENPU_T_BO_SIZE);
-	ASSERT_EQ(0, one(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+	ASSERT_EQ(0, enpu_uring_one(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
 			 &self->j.s));
 	EXPECT_EQ(0, enpu_t_check(self->j.out, ENPU_T_N, 7));
 	EXPECT_EQ(0x33, (uint8_t)self->j.out[ENPU_T_N]);
@@ -85,23 +56,23 @@ TEST_F(ur, errors_in_cqe)
 	/* Tensor past the end of its BO. */
 	enpu_build_lut(&cb, ENPU_T_N, ENPU_T_BO_SIZE - 1);
 	s.cmdbuf_ptr = (uintptr_t)cb.bytes;
-	EXPECT_EQ(-EOVERFLOW, one(&self->ring, self->fd,
+	EXPECT_EQ(-EOVERFLOW, enpu_uring_one(&self->ring, self->fd,
 				  DRM_ENPU_URING_CMD_SUBMIT, &s));
 	/* Bad arguments, as for the ioctl. */
 	s = self->j.s;
 	s.flags = 0x100;
-	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
+	EXPECT_EQ(-EINVAL, enpu_uring_one(&self->ring, self->fd,
 			       DRM_ENPU_URING_CMD_SUBMIT, &s));
 	s = self->j.s;
 	s.job_id = 1;
-	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
+	EXPECT_EQ(-EINVAL, enpu_uring_one(&self->ring, self->fd,
 			       DRM_ENPU_URING_CMD_SUBMIT, &s));
 	s = self->j.s;
 	s.bo_count = 0;
-	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd,
+	EXPECT_EQ(-EINVAL, enpu_uring_one(&self->ring, self->fd,
 			       DRM_ENPU_URING_CMD_SUBMIT, &s));
 	/* Unknown command. */
-	EXPECT_EQ(-EINVAL, one(&self->ring, self->fd, 0x77, &self->j.s));
+	EXPECT_EQ(-EINVAL, enpu_uring_one(&self->ring, self->fd, 0x77, &self->j.s));
 }
 
 TEST_F(ur, needs_sqe128)
@@ -149,7 +120,7 @@ TEST_F(ur, thousand_in_flight)
 
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < JOBS; i++)
-		prep_submit(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+		enpu_prep_uring_cmd(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
 			    &m.s[i], i);
 	ASSERT_EQ(JOBS, io_uring_submit(&self->ring));
 	/* A rejected SQE would have its CQE now; a queued one cannot. */
@@ -182,7 +153,7 @@ TEST_F(ur, teardown_in_flight)
 	int i;
 
 	for (i = 0; i < 500; i++)
-		prep_submit(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+		enpu_prep_uring_cmd(&self->ring, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
 			    &self->j.s, i);
 	ASSERT_EQ(500, io_uring_submit(&self->ring));
 	io_uring_queue_exit(&self->ring);
@@ -224,7 +195,7 @@ TEST_F(ur, sqpoll)
 	memset(seen, 0, sizeof(seen));
 	memset(self->j.out, 0x11, ENPU_T_BO_SIZE);
 	for (i = 0; i < JOBS; i++)
-		prep_submit(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+		enpu_prep_uring_cmd(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
 			    i == BAD ? &bad_s : &self->j.s, i);
 	ASSERT_EQ(JOBS, io_uring_submit(&sq));
 	for (i = 0; i < JOBS; i++) {
@@ -245,7 +216,7 @@ TEST_F(ur, sqpoll)
 
 	/* Tear the SQPOLL ring down with commands in flight. */
 	for (i = 0; i < JOBS; i++)
-		prep_submit(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
+		enpu_prep_uring_cmd(&sq, self->fd, DRM_ENPU_URING_CMD_SUBMIT,
 			    &self->j.s, i);
 	ASSERT_EQ(JOBS, io_uring_submit(&sq));
 	io_uring_queue_exit(&sq);
