@@ -51,16 +51,7 @@ static void load_in(const struct cpu_plan *p, const struct ir_node *n,
 static void bind_outs(const struct cpu_plan *p, const struct ir_node *n,
 		      const int *outs, struct ir_value *out)
 {
-	int k;
-
-	for (k = 0; k < n->n_outputs; k++) {
-		if (outs[k] < 0) {
-			memset(&out[k], 0, sizeof(out[k]));
-			out[k].rank = -1;
-		} else {
-			out[k] = p->vals[outs[k]];
-		}
-	}
+	ir_node_outputs(n, outs, p->vals, out);
 }
 
 static size_t align_up(size_t x)

@@ -269,3 +269,18 @@ void ir_node_inputs(const struct ir_node *n, const struct ir_value *vals,
 		}
 	}
 }
+
+void ir_node_outputs(const struct ir_node *n, const int *outs,
+		     const struct ir_value *vals, struct ir_value *out)
+{
+	int k;
+
+	for (k = 0; k < n->n_outputs; k++) {
+		if (outs[k] < 0) {
+			memset(&out[k], 0, sizeof(out[k]));
+			out[k].rank = -1;
+		} else {
+			out[k] = vals[outs[k]];
+		}
+	}
+}

@@ -114,6 +114,12 @@ struct ir_node {
  */
 void ir_node_inputs(const struct ir_node *n, const struct ir_value *vals,
 		    struct ir_value *in);
+/*
+ * The values @n's outputs are bound to: @outs[k] indexes @vals, or is < 0
+ * for an output nobody reads (zeroed, rank -1).
+ */
+void ir_node_outputs(const struct ir_node *n, const int *outs,
+		     const struct ir_value *vals, struct ir_value *out);
 
 struct ir_graph {
 	struct ir_tensor *tensors;

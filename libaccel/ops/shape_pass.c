@@ -269,16 +269,7 @@ static int infer_node(struct shape_pass *p, int ni, struct shape_step *st,
 static void bind_outs(const struct shape_pass *p, const struct ir_node *n,
 		      const int *outs, struct ir_value *out)
 {
-	int k;
-
-	for (k = 0; k < n->n_outputs; k++) {
-		if (outs[k] < 0) {
-			memset(&out[k], 0, sizeof(out[k]));
-			out[k].rank = -1;
-		} else {
-			out[k] = p->vals[outs[k]];
-		}
-	}
+	ir_node_outputs(n, outs, p->vals, out);
 }
 
 /* Run step @st now; its outputs become SHAPE_FOLDED. */
