@@ -121,6 +121,9 @@ struct fw_exec {
  * @in: resolved inputs (unused ones have NULL data).
  * @out: resolved output.
  * @half_up: rounding mode of every requantization in the op.
+ * @index: the operation's index in the command buffer.
+ * @state: what the variant's prepare() made for it (hooks->op_state), or
+ *	NULL.
  */
 struct fw_op_ctx {
 	struct fw_exec *ex;
@@ -128,7 +131,13 @@ struct fw_op_ctx {
 	struct fw_tensor in[3];
 	struct fw_tensor out;
 	int half_up;
+	__u32 index;
+	void *state;
 };
+
+/* Resolve operation @i of a validated buffer into @c (state NULL). */
+void fw_op_ctx_init(struct fw_exec *ex, const struct enpu_fw_buf *slots,
+		    __u32 i, struct fw_op_ctx *c);
 
 /* Account @work and call the yield hook when enough has accumulated. */
 static inline int fw_tick(struct fw_exec *ex, __u64 work)
@@ -214,6 +223,29 @@ struct fw_op_desc {
 };
 
 extern const struct fw_op_desc fw_op_table[];
+
+/**
+ * struct enpu_fw_kernels - a kernel variant (firmware/simd/).
+ * @name: "avx512vnni", ...
+ * @supported: non-zero when this CPU runs it (checked once per call of
+ *	enpu_fw_kernels_find() / _list()).
+ * @run: per opcode, the variant's kernel, or NULL for the scalar one.  A
+ *	variant kernel computes exactly what the scalar kernel does, bit for
+ *	bit, for every input the validator accepts; where it cannot (a shape
+ *	or scratch size it does not handle) it calls the scalar kernel.
+ * @prepare: per opcode, optional: make the operation's state (packed
+ *	weights) from a validated op whose weights sit in a constant slot.
+ *	Returns the state, or NULL when none is kept (the kernel then works
+ *	without it); sets *@err to a negative errno on failure.
+ */
+struct enpu_fw_kernels {
+	const char *name;
+	int (*supported)(void);
+	int (*run[ENPU_OP_COUNT])(struct fw_op_ctx *c);
+	void *(*prepare[ENPU_OP_COUNT])(struct fw_op_ctx *c,
+					void *(*alloc)(void *actx, __u64 size),
+					void *actx, int *err);
+};
 
 /* The per-opcode validators (validate.c), named by the table. */
 int fw_check_conv(struct fw_vop *v);

@@ -37,6 +37,21 @@ static void resolve(const struct fw_exec *ex, const struct enpu_fw_buf *slots,
 	t->zpu = t->zp + t->bias;
 }
 
+void fw_op_ctx_init(struct fw_exec *ex, const struct enpu_fw_buf *slots,
+		    __u32 i, struct fw_op_ctx *c)
+{
+	__u32 k;
+
+	c->ex = ex;
+	fw_read_op(ex->cb, &ex->hdr, i, &c->op);
+	for (k = 0; k < 3; k++)
+		resolve(ex, slots, c->op.in[k], &c->in[k]);
+	resolve(ex, slots, c->op.out, &c->out);
+	c->half_up = !!(c->op.flags & ENPU_OP_FLAG_ROUND_HALF_UP);
+	c->index = i;
+	c->state = NULL;
+}
+
 static int fw_status(struct enpu_fw_status *st, int err, __u32 op,
 		     const char *msg)
 {
@@ -53,15 +68,15 @@ static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 		  const struct enpu_fw_hooks *hooks, struct enpu_fw_status *st)
 {
 	struct fw_exec ex;
+	int (*run)(struct fw_op_ctx *c);
 	struct fw_op_ctx c;
-	__u32 i, k;
+	__u32 i;
 	int err;
 
 	ex.cb = cmdbuf;
 	fw_read_header(ex.cb, &ex.hdr);
 	ex.hooks = hooks;
 	ex.work = 0;
-	c.ex = &ex;
 	for (i = 0; i < ex.hdr.num_ops; i++) {
 		if (i && hooks && hooks->yield) {
 			err = hooks->yield(hooks->ctx);
@@ -69,12 +84,13 @@ static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 				return fw_status(st, err, i,
 						 "aborted by the yield hook");
 		}
-		fw_read_op(ex.cb, &ex.hdr, i, &c.op);
-		for (k = 0; k < 3; k++)
-			resolve(&ex, slots, c.op.in[k], &c.in[k]);
-		resolve(&ex, slots, c.op.out, &c.out);
-		c.half_up = !!(c.op.flags & ENPU_OP_FLAG_ROUND_HALF_UP);
-		err = fw_op_table[c.op.opcode].run(&c);
+		fw_op_ctx_init(&ex, slots, i, &c);
+		c.state = hooks && hooks->op_state && i < hooks->num_op_state ?
+			  hooks->op_state[i] : NULL;
+		run = fw_op_table[c.op.opcode].run;
+		if (hooks && hooks->kernels && hooks->kernels->run[c.op.opcode])
+			run = hooks->kernels->run[c.op.opcode];
+		err = run(&c);
 		if (err)
 			return fw_status(st, err, i, "aborted by the yield hook");
 	}

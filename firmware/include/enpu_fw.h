@@ -24,11 +24,15 @@ extern "C" {
 
 /* errno values, identical to Linux's, so firmware compiles without libc. */
 #define ENPU_FW_E2BIG		7
+#define ENPU_FW_ENOMEM		12
 #define ENPU_FW_EINVAL		22
 #define ENPU_FW_ERANGE		34
 #define ENPU_FW_EOVERFLOW	75
 #define ENPU_FW_EOPNOTSUPP	95
 #define ENPU_FW_ECANCELED	125
+
+/* A set of kernel variants (SIMD), see enpu_fw_kernels_find(). */
+struct enpu_fw_kernels;
 
 /**
  * struct enpu_fw_buf - one buffer bound to a slot.
@@ -62,12 +66,38 @@ struct enpu_fw_status {
  *	buffer examined.  A non-zero return (a negative errno) aborts
  *	execution or validation, which then returns that value.  The kernel
  *	uses it for cond_resched(), cancellation and timeouts.
- * @ctx: passed to @yield.
+ * @ctx: passed to @yield and @parallel.
+ * @kernels: optional; the kernel variant to run (enpu_fw_kernels_find()),
+ *	NULL for the portable scalar kernels, which are the reference every
+ *	variant is bit-identical to.
+ * @scratch: optional working memory for the variant kernels, 64-byte
+ *	aligned; a variant kernel that needs more than @scratch_size bytes
+ *	runs the scalar kernel instead.  Never shared by two executions at
+ *	once.
+ * @scratch_size: bytes at @scratch.
+ * @parallel: optional; runs fn(arg, i) for every i in [0, n), possibly on
+ *	several threads at once, and returns when all have finished.  The
+ *	variant kernels split their work with it.  Work run through it does
+ *	not call @yield, so executors that need @yield (the kernel) leave it
+ *	NULL.
+ * @op_state: optional; @op_state[i] is what enpu_fw_kernels_prepare()
+ *	made for operation i (packed weights), or NULL.
+ * @num_op_state: entries in @op_state.
  */
 struct enpu_fw_hooks {
 	int (*yield)(void *ctx);
 	void *ctx;
+	const struct enpu_fw_kernels *kernels;
+	void *scratch;
+	__u64 scratch_size;
+	void (*parallel)(void *ctx, void (*fn)(void *arg, __u32 i), void *arg,
+			 __u32 n);
+	void *const *op_state;
+	__u32 num_op_state;
 };
+
+/* Scratch memory the variant kernels run with at best (enpu_fw_hooks). */
+#define ENPU_FW_SCRATCH_SIZE	(1u << 20)
 
 /**
  * enpu_fw_validate() - check a command buffer against the bound buffers.
@@ -153,6 +183,60 @@ int enpu_fw_execute_validated(const void *cmdbuf,
  * Return: a static string such as "conv2d", or "invalid" when unknown.
  */
 const char *enpu_fw_op_name(__u32 opcode);
+
+/*
+ * Kernel variants (firmware/simd/, hosted builds only: libaccel and the
+ * tests).  Names: "scalar", "avx2", "avx512bw", "avx512vnni", "avxvnni",
+ * "neon", "neondot".
+ */
+
+/**
+ * enpu_fw_kernels_find() - a kernel variant by name.
+ * @name: a variant name, or "auto" for enpu_fw_kernels_best().
+ *
+ * Return: the variant, or NULL when @name is unknown or needs CPU features
+ * this machine (or this build) lacks.  "scalar" returns a variant with no
+ * overrides.
+ */
+const struct enpu_fw_kernels *enpu_fw_kernels_find(const char *name);
+
+/* The fastest variant this CPU runs. */
+const struct enpu_fw_kernels *enpu_fw_kernels_best(void);
+
+/* The variant's name, "scalar" for NULL. */
+const char *enpu_fw_kernels_name(const struct enpu_fw_kernels *k);
+
+/**
+ * enpu_fw_kernels_list() - every variant this machine runs, best last.
+ * @out: receives up to @max variants ("scalar" first).
+ * @max: entries at @out.
+ *
+ * Return: the number of variants this machine runs (may exceed @max).
+ */
+__u32 enpu_fw_kernels_list(const struct enpu_fw_kernels **out, __u32 max);
+
+/**
+ * enpu_fw_kernels_prepare() - per-operation state for a validated buffer.
+ * @k: the variant.
+ * @cmdbuf: a validated command buffer.
+ * @slots: its buffers; only constant slots (weights) may be read, and
+ *	their contents must not change while the state is in use.
+ * @const_slot: the slot holding the weights that may be packed.
+ * @state: receives header.num_ops entries (NULL where nothing is kept).
+ * @alloc: allocates zeroed, 64-byte aligned memory (NULL on failure).
+ * @actx: passed to @alloc.
+ *
+ * Packs weights into the layout the variant's kernels want, once.  The
+ * memory is the caller's to free (each non-NULL @state entry is one
+ * allocation).
+ *
+ * Return: 0 or -ENPU_FW_ENOMEM.
+ */
+int enpu_fw_kernels_prepare(const struct enpu_fw_kernels *k,
+			    const void *cmdbuf,
+			    const struct enpu_fw_buf *slots, __u32 const_slot,
+			    void **state, void *(*alloc)(void *actx, __u64 size),
+			    void *actx);
 
 #if defined(__cplusplus)
 }

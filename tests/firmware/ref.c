@@ -553,6 +553,74 @@ int ref_op(const struct tb *b, const struct enpu_op *op,
 
 unsigned long ref_stat_total, ref_stat_interior;
 
+const struct enpu_fw_kernels *tb_kernels;
+
+/* The parallel hook of the tests: every chunk, in reverse order. */
+static void tb_parallel(void *ctx, void (*fn)(void *arg, __u32 i), void *arg,
+			__u32 n)
+{
+	(void)ctx;
+	while (n--)
+		fn(arg, n);
+}
+
+static void *tb_alloc(void *actx, __u64 size)
+{
+	void *p;
+
+	(void)actx;
+	if (posix_memalign(&p, 64, (size + 63) & ~(__u64)63))
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+int tb_execute(const void *cb, size_t size, struct enpu_fw_buf *slots,
+	       uint32_t num_slots, struct enpu_fw_status *st)
+{
+	struct enpu_cmdbuf_header h;
+	struct enpu_fw_hooks hooks = { 0 };
+	__u64 sizes[TB_MAX_SLOTS] = { 0 };
+	void **state = NULL;
+	uint32_t i;
+	int err;
+
+	if (!tb_kernels || num_slots > TB_MAX_SLOTS)
+		return enpu_fw_execute(cb, size, slots, num_slots, NULL, st);
+	for (i = 0; i < num_slots && i < TB_MAX_SLOTS; i++)
+		sizes[i] = slots[i].size;
+	/* prepare() takes a validated buffer */
+	err = enpu_fw_validate(cb, size, sizes, num_slots, st);
+	if (err)
+		return err;
+	memcpy(&h, cb, sizeof(h));
+	hooks.kernels = tb_kernels;
+	hooks.scratch = tb_alloc(NULL, ENPU_FW_SCRATCH_SIZE);
+	hooks.scratch_size = ENPU_FW_SCRATCH_SIZE;
+	hooks.parallel = tb_parallel;
+	if (!hooks.scratch)
+		abort();
+	/* packed weights of slot 0, as libaccel packs its constant slot */
+	state = calloc(h.num_ops + 1, sizeof(*state));
+	if (!state)
+		abort();
+	err = enpu_fw_kernels_prepare(tb_kernels, cb, slots, 0, state,
+				      tb_alloc, NULL);
+	if (err) {
+		printf("# prepare failed: %d\n", err);
+		goto out;
+	}
+	hooks.op_state = state;
+	hooks.num_op_state = h.num_ops;
+	err = enpu_fw_execute(cb, size, slots, num_slots, &hooks, st);
+out:
+	for (i = 0; i < h.num_ops; i++)
+		free(state[i]);
+	free(state);
+	free(hooks.scratch);
+	return err;
+}
+
 int tb_check(const struct tb *b, uint32_t seed, int32_t bias_lim,
 	     void (*prep)(const struct tb *b, struct enpu_fw_buf *slots,
 			  void *arg),
@@ -604,7 +672,7 @@ int tb_check(const struct tb *b, uint32_t seed, int32_t bias_lim,
 		free(res);
 	}
 
-	err = enpu_fw_execute(cb, size, slots, b->num_slots, NULL, &st);
+	err = tb_execute(cb, size, slots, b->num_slots, &st);
 	if (err) {
 		printf("# execute failed: %d (op %u tensor %u: %s)\n", err,
 		       st.op, st.tensor, st.msg);

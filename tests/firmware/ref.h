@@ -56,6 +56,14 @@ uint32_t tb_quant(struct tb *b, int32_t mult, int32_t shift, int32_t zp);
 struct enpu_op *tb_op(struct tb *b, uint32_t opcode, uint32_t out);
 /* Serialize: header, tensors, ops, quants.  malloc()ed; free() it. */
 uint8_t *tb_build(const struct tb *b, size_t *size);
+/*
+ * The kernel variant tb_check() and tb_execute() run (NULL: scalar).  A
+ * variant runs with scratch memory, a parallel hook that runs the chunks in
+ * reverse order, and the weights of slot 0 packed by its prepare().
+ */
+extern const struct enpu_fw_kernels *tb_kernels;
+int tb_execute(const void *cb, size_t size, struct enpu_fw_buf *slots,
+	       uint32_t num_slots, struct enpu_fw_status *st);
 /* malloc() each slot at exactly its size, filled with a pattern. */
 void tb_alloc_slots(const struct tb *b, struct enpu_fw_buf *slots,
 		    uint32_t seed);

@@ -725,25 +725,61 @@ static void test_chain(void)
 	check_interior("chain");
 }
 
+/*
+ * Every test once per kernel variant this machine runs (scalar first), each
+ * against the reference, so every variant is bit-identical to the scalar
+ * kernels.  ENPU_TEST_KERNELS=NAME pins one.
+ */
 int main(void)
 {
-	tap_run("conv2d vs reference", test_conv2d);
-	tap_run("depthwise conv2d vs reference", test_conv2d_depthwise);
-	tap_run("fully_connected vs reference", test_fully_connected);
-	tap_run("add vs reference", test_add);
-	tap_run("mul vs reference", test_mul);
-	tap_run("avgpool vs reference", test_avgpool);
-	tap_run("maxpool vs reference", test_maxpool);
-	tap_run("global_avgpool vs reference", test_global_avgpool);
-	tap_run("concat vs reference", test_concat);
-	tap_run("copy vs reference", test_copy);
-	tap_run("softmax vs reference", test_softmax);
-	tap_run("lut vs reference", test_lut);
-	tap_run("conv/pool/fc/softmax chain vs reference", test_chain);
-	tap_run("long rows vs reference", test_long_rows);
-	printf("# %u cases compared\n", cases_run);
-	if (cases_run < 13 * CASES / 4) {
-		tap_fail(__FILE__, __LINE__, "only %u cases ran", cases_run);
+	const struct enpu_fw_kernels *vs[16];
+	const char *pin = getenv("ENPU_TEST_KERNELS");
+	unsigned int v, nv = enpu_fw_kernels_list(vs, 16), per;
+	char name[96];
+
+	if (nv > 16)
+		nv = 16;
+	if (pin) {
+		vs[0] = enpu_fw_kernels_find(pin);
+		if (!vs[0]) {
+			tap_fail(__FILE__, __LINE__,
+				 "ENPU_TEST_KERNELS=%s: unknown, or this CPU lacks its features",
+				 pin);
+			return 1;
+		}
+		nv = 1;
+	}
+	for (v = 0; v < nv; v++) {
+		const char *vn = enpu_fw_kernels_name(vs[v]);
+
+		tb_kernels = vs[v];
+		rng = 0x2545f491;	/* the same cases for every variant */
+		printf("# kernel variant %s\n", vn);
+#define RUN(what, fn) \
+	do { \
+		snprintf(name, sizeof(name), "%s vs reference [%s]", what, vn); \
+		tap_run(name, fn); \
+	} while (0)
+		RUN("conv2d", test_conv2d);
+		RUN("depthwise conv2d", test_conv2d_depthwise);
+		RUN("fully_connected", test_fully_connected);
+		RUN("add", test_add);
+		RUN("mul", test_mul);
+		RUN("avgpool", test_avgpool);
+		RUN("maxpool", test_maxpool);
+		RUN("global_avgpool", test_global_avgpool);
+		RUN("concat", test_concat);
+		RUN("copy", test_copy);
+		RUN("softmax", test_softmax);
+		RUN("lut", test_lut);
+		RUN("conv/pool/fc/softmax chain", test_chain);
+		RUN("long rows", test_long_rows);
+#undef RUN
+	}
+	printf("# %u cases compared over %u kernel variants\n", cases_run, nv);
+	per = nv ? cases_run / nv : 0;
+	if (per < 13 * CASES / 4) {
+		tap_fail(__FILE__, __LINE__, "only %u cases ran per variant", per);
 		return 1;
 	}
 	return tap_done("test-ops");

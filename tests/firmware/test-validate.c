@@ -808,7 +808,7 @@ static void test_yield(void)
 	struct tb *b = base();
 	struct enpu_fw_buf slots[TB_MAX_SLOTS];
 	struct yield_ctx y = { 0, 0 };
-	struct enpu_fw_hooks hooks = { count_yield, &y };
+	struct enpu_fw_hooks hooks = { .yield = count_yield, .ctx = &y };
 	struct enpu_fw_status st;
 	struct enpu_op *op;
 	uint32_t x, w, out;

@@ -80,7 +80,7 @@ static void run_case(struct tb *b, const char *name, unsigned long long units,
 {
 	struct enpu_fw_buf slots[TB_MAX_SLOTS];
 	struct ystat y = { 0, 0, 0, 0 };
-	struct enpu_fw_hooks hooks = { on_yield, &y };
+	struct enpu_fw_hooks hooks = { .yield = on_yield, .ctx = &y };
 	struct enpu_fw_status st = { 0, 0, NULL };
 	__u64 sizes[TB_MAX_SLOTS];
 	unsigned long long want = units / UNITS_PER_YIELD + pieces / PIECES_PER_YIELD;
@@ -422,7 +422,7 @@ static uint8_t *big_cmdbuf(size_t *size, unsigned long long *records)
 static void test_validator_yields(void)
 {
 	struct ystat y = { 0, 0, 0, 0 };
-	struct enpu_fw_hooks hooks = { on_yield, &y };
+	struct enpu_fw_hooks hooks = { .yield = on_yield, .ctx = &y };
 	struct enpu_fw_status st = { 0, 0, NULL };
 	__u64 sizes[1] = { V_TENSORS };
 	unsigned long long records, want;

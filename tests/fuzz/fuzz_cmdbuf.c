@@ -858,7 +858,7 @@ static void run_layout(int packed, uint32_t gap, uint32_t seed)
 	struct region reg[ENPU_ISA_MAX_SLOTS];
 	__u64 sizes[ENPU_ISA_MAX_SLOTS];
 	struct enpu_fw_status st;
-	struct enpu_fw_hooks hooks;
+	struct enpu_fw_hooks hooks = { 0 };
 	uint32_t i, k, ns = 0, slot_of[TB_MAX_TENSORS];
 	uint64_t at = 0, total = 0;
 	unsigned int yields;

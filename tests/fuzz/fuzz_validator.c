@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	__u64 sizes[FUZZ_MAX_SLOTS] = { 0 };
 	struct enpu_cmdbuf_header h;
 	struct enpu_fw_status st;
-	struct enpu_fw_hooks hooks;
+	struct enpu_fw_hooks hooks = { 0 };
 	unsigned int yields = 0;
 	uint32_t num_slots = 1, s;
 	uint8_t *cb;

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Data-parallel loops on a small thread pool of our own.  (Debian ships
+ * pthreadpool only as a shared library, and the test binaries the VMs run
+ * are static.)  A context owns one pool; a run makes it current for its thread
+ * (par_enter()/par_leave()), and kernels split their work with par_run(),
+ * which falls back to a plain loop where no pool is current (and inside a
+ * par_run() task: no nesting).
+ */
+#ifndef LIBACCEL_PARALLEL_H
+#define LIBACCEL_PARALLEL_H
+
+#include <stdint.h>
+
+struct par_pool;
+
+/*
+ * A pool of @threads threads (the caller counts as one); 0 means one per
+ * CPU this process may run on.  NULL on failure.  A pool of 1 thread runs
+ * everything in the caller.
+ */
+struct par_pool *par_pool_create(unsigned int threads);
+void par_pool_destroy(struct par_pool *p);
+unsigned int par_pool_threads(const struct par_pool *p);
+/* The CPUs this process may run on (sched_getaffinity), at least 1. */
+unsigned int par_cpus(void);
+
+/*
+ * Make @p current for this thread until par_leave(), which restores the
+ * previous one.  A pool runs one par_run() at a time: par_enter() takes its
+ * lock, so two runs on one context share its threads in turn.
+ */
+void par_enter(struct par_pool *p, struct par_pool **saved);
+void par_leave(struct par_pool *saved);
+
+/* Threads of the current pool (1 when none). */
+unsigned int par_threads(void);
+
+/* fn(arg, i) for every i in [0, n), on the current pool's threads. */
+void par_run(void (*fn)(void *arg, uint32_t i), void *arg, uint32_t n);
+
+#endif /* LIBACCEL_PARALLEL_H */
