@@ -39,7 +39,9 @@ struct opts {
 	enum accel_device device;
 	const char *scenario;	/* "all" or one */
 	const char *submit;	/* "all", "uring", "sqpoll", "ioctl" */
-	int threads;
+	int clients;		/* offline: worker threads, one context each */
+	int threads;		/* CPU threads per run, 0 = the library's default */
+	const char *kernels;	/* CPU kernel variant, NULL = auto */
 	int inflight;
 	int procs;
 	int batch;
@@ -66,7 +68,7 @@ struct result {
 
 static struct opts o = {
 	.device = ACCEL_DEVICE_AUTO, .scenario = "all", .submit = "all",
-	.threads = 1, .inflight = 8, .procs = 4, .batch = 1, .warmup = 10,
+	.clients = 1, .inflight = 8, .procs = 4, .batch = 1, .warmup = 10,
 };
 
 static void usage(FILE *f)
@@ -74,14 +76,18 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: accel-bench MODEL [--scenario single-stream|offline|multi-process|all]\n"
 		"                   [--device cpu|npu|auto] [--submit uring|sqpoll|ioctl|all]\n"
-		"                   [--threads T] [--inflight N] [--procs P] [--batch B]\n"
+		"                   [--threads N] [--kernels NAME] [--clients C]\n"
+		"                   [--inflight N] [--procs P] [--batch B]\n"
 		"                   [--time SECONDS | --count N] [--warmup N] [--json]\n"
 		"\n"
 		"Runs MODEL on random inputs and reports latency percentiles, throughput\n"
 		"and, on the NPU, system calls per inference for each submission path.\n"
-		"--threads: offline worker threads (one context each); --inflight:\n"
-		"requests in flight per offline thread; --procs: processes in the\n"
-		"multi-process scenario.  Default: --time 2 per scenario.\n");
+		"--threads: CPU threads one inference uses (default: every CPU this\n"
+		"process may run on); --kernels: CPU kernel variant (auto, scalar,\n"
+		"avx2, avxvnni, avx512bw, avx512vnni, neon, neondot); --clients:\n"
+		"offline worker threads (one context each); --inflight: requests in\n"
+		"flight per offline client; --procs: processes in the multi-process\n"
+		"scenario.  Default: --time 2 per scenario.\n");
 }
 
 static double pct(const double *sorted, long n, double p)
@@ -142,6 +148,7 @@ static struct runner *runner_new(const char *submit)
 	if (!r)
 		return NULL;
 	co.flags |= submit_flags(submit);
+	co.threads = (uint32_t)o.threads;
 	r->ctx = accel_open_opts(o.device, &co, &err);
 	if (!r->ctx)
 		goto fail;
@@ -339,13 +346,13 @@ fail:
 
 static int offline(const char *submit, struct result *res, const char *label)
 {
-	struct worker *w = calloc((size_t)o.threads, sizeof(*w));
+	struct worker *w = calloc((size_t)o.clients, sizeof(*w));
 	long cap = 0, i;
 	int t, ret = 0;
 
 	if (!w)
 		return die("out of memory");
-	for (t = 0; t < o.threads; t++) {
+	for (t = 0; t < o.clients; t++) {
 		w[t].r = runner_new(submit);
 		w[t].label = label;
 		w[t].index = t;
@@ -354,13 +361,13 @@ static int offline(const char *submit, struct result *res, const char *label)
 			goto out;
 		}
 	}
-	for (t = 0; t < o.threads; t++)
+	for (t = 0; t < o.clients; t++)
 		if (pthread_create(&w[t].tid, NULL, offline_worker, &w[t])) {
 			ret = die("cannot start thread %d", t);
-			o.threads = t;
+			o.clients = t;
 			break;
 		}
-	for (t = 0; t < o.threads; t++) {
+	for (t = 0; t < o.clients; t++) {
 		pthread_join(w[t].tid, NULL);
 		ret |= w[t].ret;
 		for (i = 0; i < w[t].res.n; i++)
@@ -373,7 +380,7 @@ static int offline(const char *submit, struct result *res, const char *label)
 		res->device = w[t].res.device;
 	}
 out:
-	for (t = 0; t < o.threads; t++) {
+	for (t = 0; t < o.clients; t++) {
 		free(w[t].res.lat);
 		if (w[t].r)
 			runner_free(w[t].r);
@@ -512,7 +519,11 @@ static void json_str(const char *s)
 	}
 }
 
-static void report(const struct result *r, int threads)
+/* What the probe context runs with (CPU side). */
+static unsigned int cpu_threads;
+static const char *cpu_kernels = "scalar";
+
+static void report(const struct result *r, int clients)
 {
 	double *s = r->lat;
 	long n = r->n;
@@ -526,12 +537,14 @@ static void report(const struct result *r, int threads)
 		printf("{\"model\":\"");
 		json_str(o.model);
 		printf("\",\"device\":\"%s\",\"submit\":\"%s\","
-		       "\"threads\":%d,\"batch\":%d,\"scenario\":\"%s\","
+		       "\"clients\":%d,\"cpu_threads\":%u,\"cpu_kernels\":\"%s\","
+		       "\"batch\":%d,\"scenario\":\"%s\","
 		       "\"count\":%ld,\"errors\":%d,"
 		       "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
 		       "\"throughput_ips\":%.1f",
 		       r->device ? r->device : "?", npu ? r->submit : "cpu",
-		       threads, batch, r->scenario, n, r->errors,
+		       clients, cpu_threads, cpu_kernels, batch, r->scenario, n,
+		       r->errors,
 		       pct(s, n, 50), pct(s, n, 90), pct(s, n, 99),
 		       n ? s[n - 1] : 0.0, ips);
 		if (npu)
@@ -546,9 +559,9 @@ static void report(const struct result *r, int threads)
 			printf(",\"inflight\":%d", o.inflight);
 		printf("}\n");
 	} else {
-		printf("%-14s %-4s %-16s thr %-2d  n %-7ld p50 %8.1f  p90 %8.1f  p99 %8.1f  max %8.1f us  %9.1f inf/s",
+		printf("%-14s %-4s %-16s cl %-2d  n %-7ld p50 %8.1f  p90 %8.1f  p99 %8.1f  max %8.1f us  %9.1f inf/s",
 		       r->scenario, r->device ? r->device : "?",
-		       npu ? r->submit : "-", threads, n, pct(s, n, 50),
+		       npu ? r->submit : "-", clients, n, pct(s, n, 50),
 		       pct(s, n, 90), pct(s, n, 99), n ? s[n - 1] : 0.0, ips);
 		if (npu)
 			printf("  %.2f syscalls/inf (%.2f ioctl + %.2f io_uring_enter)",
@@ -582,6 +595,8 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "submit", required_argument, NULL, 'u' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "kernels", required_argument, NULL, 'k' },
+		{ "clients", required_argument, NULL, 'c' },
 		{ "inflight", required_argument, NULL, 'i' },
 		{ "procs", required_argument, NULL, 'p' },
 		{ "batch", required_argument, NULL, 'b' },
@@ -598,7 +613,7 @@ int main(int argc, char **argv)
 	bool npu;
 	int c, ret = 0, k;
 
-	while ((c = getopt_long(argc, argv, "S:d:u:t:i:p:b:T:n:w:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:d:u:t:k:c:i:p:b:T:n:w:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
 			if (strcmp(optarg, "single-stream") && strcmp(optarg, "offline") &&
@@ -623,7 +638,18 @@ int main(int argc, char **argv)
 					   optarg);
 			o.submit = optarg;
 			break;
-		case 't': o.threads = atoi(optarg); break;
+		case 't':
+			o.threads = atoi(optarg);
+			if (o.threads < 1 || o.threads > 256)
+				return die("--threads: '%s' is not 1..256", optarg);
+			break;
+		case 'k':
+			/* the library checks the name against this CPU */
+			if (setenv("ACCEL_CPU_KERNELS", optarg, 1))
+				return die("--kernels: %s", strerror(errno));
+			o.kernels = optarg;
+			break;
+		case 'c': o.clients = atoi(optarg); break;
 		case 'i': o.inflight = atoi(optarg); break;
 		case 'p': o.procs = atoi(optarg); break;
 		case 'b': o.batch = atoi(optarg); break;
@@ -640,9 +666,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.model = argv[optind];
-	if (o.threads < 1 || o.threads > 64 || o.inflight < 1 ||
+	if (o.clients < 1 || o.clients > 64 || o.inflight < 1 ||
 	    o.inflight > MAX_INFLIGHT || o.batch < 1 || o.warmup < 0)
-		return die("--threads 1..64, --inflight 1..%d, --batch >= 1", MAX_INFLIGHT);
+		return die("--clients 1..64, --inflight 1..%d, --batch >= 1", MAX_INFLIGHT);
 	if (o.time_s <= 0 && o.count <= 0)
 		o.time_s = 2;
 	o.progress = isatty(STDERR_FILENO) && !o.json;
@@ -657,11 +683,14 @@ int main(int argc, char **argv)
 		return die("%s", accel_last_error());
 	npu = accel_model_device(probe->m) == ACCEL_DEVICE_NPU;
 	on_npu = npu;
+	cpu_threads = accel_ctx_threads(probe->ctx);
+	cpu_kernels = accel_ctx_cpu_kernels(probe->ctx);
 	if (!o.json)
-		printf("accel-bench: %s on %s%s%s, batch %d, %s\n", o.model,
-		       accel_device_name(accel_model_device(probe->m)),
+		printf("accel-bench: %s on %s%s%s, batch %d, %s, CPU: %s kernels, %u thread%s\n",
+		       o.model, accel_device_name(accel_model_device(probe->m)),
 		       npu ? " " : "", npu ? accel_ctx_device_path(probe->ctx) : "",
-		       o.batch, o.count > 0 ? "fixed count" : "fixed time");
+		       o.batch, o.count > 0 ? "fixed count" : "fixed time",
+		       cpu_kernels, cpu_threads, cpu_threads == 1 ? "" : "s");
 	runner_free(probe);
 	if (!npu)
 		o.submit = "uring";	/* one path: the CPU */
@@ -695,7 +724,7 @@ int main(int argc, char **argv)
 			r.submit = path_names[k];
 			ret |= offline(path, &r, label);
 			progress_end();
-			report(&r, o.threads);
+			report(&r, o.clients);
 			free(r.lat);
 			memset(&r, 0, sizeof(r));
 		}

@@ -25,12 +25,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: accel-run MODEL [--input FILE.npy|FILE.bin]... [--random] [--seed N]\n"
 		"                 [--output FILE.npy]... [--device cpu|npu|auto] [--repeat N]\n"
+		"                 [--threads N] [--kernels NAME]\n"
 		"\n"
 		"Runs MODEL (ONNX) on the given inputs, one --input per model input in\n"
 		"order (.npy, or raw little-endian data in the model's declared shape,\n"
 		"symbolic dimensions taken as 1), or on random data with --random.\n"
 		"Prints each output's shape, the top-5 classes of a classifier output,\n"
-		"the device that ran it and the median latency over --repeat runs.\n");
+		"the device that ran it and the median latency over --repeat runs.\n"
+		"--threads: CPU threads one run uses (default: every CPU this process\n"
+		"may run on); --kernels: CPU kernel variant (auto, scalar, avx2,\n"
+		"avxvnni, avx512bw, avx512vnni, neon, neondot).\n");
 }
 
 static void print_shape(const struct accel_tensor *t)
@@ -82,6 +86,8 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "repeat", required_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "kernels", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -90,6 +96,8 @@ int main(int argc, char **argv)
 	enum accel_device dev = ACCEL_DEVICE_AUTO;
 	int n_in_paths = 0, n_out_paths = 0, repeat = 1, c, err, i, ret = 1;
 	int n_in = 0, n_out = 0;
+	struct accel_ctx_options co = { .size = sizeof(co), .npu_index = -1 };
+	long threads = 0;
 	bool random = false;
 	struct tool_rng rng = { .state = 1 };
 	double *lat = NULL;
@@ -98,7 +106,7 @@ int main(int argc, char **argv)
 
 	memset(in, 0, sizeof(in));
 	memset(out, 0, sizeof(out));
-	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:t:k:h", opts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -135,6 +143,16 @@ int main(int argc, char **argv)
 			if (*end || repeat < 1 || repeat > 1000000)
 				return die("--repeat: '%s' is not a count in 1..1000000", optarg);
 			break;
+		case 't':
+			threads = strtol(optarg, &end, 10);
+			if (*end || end == optarg || threads < 1 || threads > 256)
+				return die("--threads: '%s' is not 1..256", optarg);
+			break;
+		case 'k':
+			/* the library checks the name against this CPU */
+			if (setenv("ACCEL_CPU_KERNELS", optarg, 1))
+				return die("--kernels: %s", strerror(errno));
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -150,7 +168,8 @@ int main(int argc, char **argv)
 	if (n_in_paths && random)
 		return die("--input and --random exclude each other");
 
-	ctx = accel_open(dev, &err);
+	co.threads = (uint32_t)threads;
+	ctx = accel_open_opts(dev, &co, &err);
 	if (!ctx)
 		return die("%s", accel_last_error());
 	m = accel_model_load(ctx, argv[optind], &err);
@@ -200,9 +219,12 @@ int main(int argc, char **argv)
 		printf("device:  npu (%s, %s submission, int8 command buffer)\n",
 		       accel_ctx_device_path(ctx), accel_ctx_submit_path(ctx));
 	else
-		printf("device:  %s (%s)\n", accel_device_name(accel_model_device(m)),
+		printf("device:  %s (%s, %s kernels, %u thread%s)\n",
+		       accel_device_name(accel_model_device(m)),
 		       accel_model_engine(m) == ACCEL_ENGINE_INT8 ?
-		       "int8 command buffer on the firmware core" : "fp32 graph executor");
+		       "int8 command buffer on the firmware core" : "fp32 graph executor",
+		       accel_ctx_cpu_kernels(ctx), accel_ctx_threads(ctx),
+		       accel_ctx_threads(ctx) == 1 ? "" : "s");
 	printf("arena:   %zu bytes\n", accel_model_arena_size(m));
 	for (i = 0; i < n_out; i++) {
 		struct accel_tensor_info inf;

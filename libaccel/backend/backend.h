@@ -26,6 +26,7 @@
 #include "enpu_fw.h"
 #include "backend/npu_dev.h"
 #include "util/err.h"
+#include "util/parallel.h"
 
 struct accel_model;
 
@@ -55,6 +56,9 @@ struct accel_ctx {
 	struct done_queue done;		/* under lock */
 	unsigned int pending;		/* submitted, completion not yet returned; under lock */
 	uint64_t cpu_submitted, cpu_completed;	/* under lock */
+	/* CPU execution, fixed at open: int8 kernel variant and threads */
+	const struct enpu_fw_kernels *kernels;
+	struct par_pool *pool;		/* NULL for one thread */
 };
 
 struct compiled;
@@ -74,6 +78,7 @@ struct frame {
 	bool async;			/* under ctx->lock */
 	uint64_t user_data;		/* async: reported in the completion */
 	void **out_data;		/* async: where to dequantize outputs */
+	void *scratch;			/* CPU: the variant kernels' working memory */
 };
 
 /* One compiled form of a model, for one set of input shapes. */
@@ -97,6 +102,9 @@ struct compiled {
 	int users;
 	bool pinned;			/* holds the zero-copy frame */
 	pthread_mutex_t lock;		/* protects plan's arena: one FP32 run at a time */
+	/* CPU int8: per op, the kernel variant's packed weights (or NULL) */
+	void **op_state;
+	uint32_t n_op_state;
 };
 
 /**
@@ -142,6 +150,12 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_cpu_ops;	/* backend/cpu.c */
+/*
+ * CPU int8: pack @c's weights once for the context's kernel variant
+ * (cpu_pack), and free what it made (cpu_unpack, safe when never packed).
+ */
+int cpu_pack(accel_ctx *ctx, struct compiled *c, struct accel_err *e);
+void cpu_unpack(struct compiled *c);
 extern const struct backend_ops backend_npu_ops;	/* backend/npu.c */
 
 /* backend/backend.c: bytes of slot @slot of @p (the arena at least 64). */

@@ -108,6 +108,86 @@ static enum npu_submit_mode submit_mode(uint32_t flags)
 	return NPU_SUBMIT_URING;
 }
 
+static const char *const cpu_kernel_names[] = {
+	[ACCEL_CPU_KERNELS_AUTO] = "auto",
+	[ACCEL_CPU_KERNELS_SCALAR] = "scalar",
+	[ACCEL_CPU_KERNELS_AVX2] = "avx2",
+	[ACCEL_CPU_KERNELS_AVXVNNI] = "avxvnni",
+	[ACCEL_CPU_KERNELS_AVX512BW] = "avx512bw",
+	[ACCEL_CPU_KERNELS_AVX512VNNI] = "avx512vnni",
+	[ACCEL_CPU_KERNELS_NEON] = "neon",
+	[ACCEL_CPU_KERNELS_NEONDOT] = "neondot",
+};
+
+/* The variants this CPU runs, for messages: "scalar avx2 ...". */
+static void cpu_kernels_here(char *buf, size_t len)
+{
+	const struct enpu_fw_kernels *v[16];
+	uint32_t i, n = enpu_fw_kernels_list(v, 16);
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n && i < 16 && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? " " : "",
+				       enpu_fw_kernels_name(v[i]));
+}
+
+/*
+ * The kernel variant and thread count of a new context: options, then the
+ * ACCEL_CPU_KERNELS / ACCEL_THREADS environment variables.
+ */
+static int cpu_exec_setup(accel_ctx *ctx, const struct accel_ctx_options *o)
+{
+	const char *kname = NULL, *env = getenv("ACCEL_CPU_KERNELS");
+	const char *tenv = getenv("ACCEL_THREADS");
+	unsigned long threads = o->threads;
+	char here[128], *end;
+
+	if (o->cpu_kernels >= sizeof(cpu_kernel_names) / sizeof(cpu_kernel_names[0]))
+		return accel_failf(-EINVAL, "accel_ctx_options: unknown cpu_kernels %u",
+				   o->cpu_kernels);
+	kname = cpu_kernel_names[o->cpu_kernels];
+	if (env && *env)
+		kname = env;
+	ctx->kernels = enpu_fw_kernels_find(kname);
+	if (!ctx->kernels) {
+		size_t i;
+		bool known = false;
+
+		for (i = 0; i < sizeof(cpu_kernel_names) / sizeof(cpu_kernel_names[0]); i++)
+			known |= !strcmp(kname, cpu_kernel_names[i]);
+		cpu_kernels_here(here, sizeof(here));
+		return accel_failf(known ? -EOPNOTSUPP : -EINVAL,
+				   "%s='%s': %s; this CPU runs: %s",
+				   env && *env ? "ACCEL_CPU_KERNELS" : "accel_ctx_options.cpu_kernels",
+				   kname, known ? "needs CPU features this machine (or build) lacks" :
+				   "unknown kernel variant (auto, scalar, avx2, avxvnni, avx512bw, avx512vnni, neon, neondot)",
+				   here);
+	}
+	/* The scalar variant has no overrides: run the firmware's own. */
+	if (!strcmp(enpu_fw_kernels_name(ctx->kernels), "scalar"))
+		ctx->kernels = NULL;
+	if (tenv && *tenv) {
+		errno = 0;
+		threads = strtoul(tenv, &end, 10);
+		if (errno || *end || end == tenv || tenv[0] == '-' || !threads ||
+		    threads > 256)
+			return accel_failf(-EINVAL, "ACCEL_THREADS='%s': expected 1 to 256",
+					   tenv);
+	}
+	if (threads > 256)
+		return accel_failf(-EINVAL, "accel_ctx_options: threads %lu > 256",
+				   threads);
+	if (!threads)
+		threads = par_cpus();
+	if (threads > 1) {
+		ctx->pool = par_pool_create((unsigned int)threads);
+		if (!ctx->pool)
+			return accel_failf(-ENOMEM, "cannot start %lu threads", threads);
+	}
+	return 0;
+}
+
 accel_ctx *accel_open_opts(enum accel_device device,
 			   const struct accel_ctx_options *opts, int *err)
 {
@@ -172,6 +252,12 @@ accel_ctx *accel_open_opts(enum accel_device device,
 	ctx->device = ACCEL_DEVICE_CPU;
 	ctx->be = &backend_cpu_ops;
 	ctx->job_done = async_complete;
+	r = cpu_exec_setup(ctx, &o);
+	if (r) {
+		*err = r;
+		accel_close(ctx);
+		return NULL;
+	}
 	if (device != ACCEL_DEVICE_CPU) {
 		r = npu_open(o.npu_index, submit_mode(o.flags), ctx->depth,
 			     &ctx->npu, &e);
@@ -206,6 +292,7 @@ void accel_close(accel_ctx *ctx)
 	if (!ctx)
 		return;
 	npu_close(ctx->npu);
+	par_pool_destroy(ctx->pool);
 	free(ctx->done.v);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
@@ -214,6 +301,16 @@ void accel_close(accel_ctx *ctx)
 enum accel_device accel_ctx_device(const accel_ctx *ctx)
 {
 	return ctx ? ctx->device : ACCEL_DEVICE_CPU;
+}
+
+const char *accel_ctx_cpu_kernels(const accel_ctx *ctx)
+{
+	return enpu_fw_kernels_name(ctx ? ctx->kernels : NULL);
+}
+
+unsigned int accel_ctx_threads(const accel_ctx *ctx)
+{
+	return ctx ? par_pool_threads(ctx->pool) : 1;
 }
 
 const char *accel_ctx_submit_path(const accel_ctx *ctx)

@@ -160,6 +160,7 @@ static void compiled_free(struct compiled *c)
 		frame_free(ctx, c, c->frames[i]);
 	free(c->frames);
 	ctx->be->release(ctx, c);
+	cpu_unpack(c);
 	qprog_free(c->prog);
 	cpu_plan_free(c->plan);
 	free(c->shapes);
@@ -347,6 +348,7 @@ static void drop_npu(struct compiled *c)
 static void drop_int8(struct compiled *c)
 {
 	drop_npu(c);
+	cpu_unpack(c);
 	qprog_free(c->prog);
 	c->prog = NULL;
 	c->engine = ACCEL_ENGINE_NONE;
@@ -414,6 +416,8 @@ struct compiled *model_get_compiled(accel_model *m,
 				*err = 0;
 			}
 		}
+		if (!*err && c->be == &backend_cpu_ops)
+			*err = cpu_pack(ctx, c, &qe);
 		if (*err) {
 			bool not_lowered = c->engine != ACCEL_ENGINE_INT8;
 

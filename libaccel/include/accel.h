@@ -279,6 +279,15 @@ ACCEL_API int accel_devices(struct accel_device_info *info, int max);
  * @npu_index: N of /dev/accel/accelN, or -1 for the first usable one.
  * @queue_depth: NPU: io_uring entries and the most requests in flight per
  *	model form; 0 picks 256.
+ * @threads: (0.4) CPU execution: threads one run uses, the caller's
+ *	included; 0 picks one per CPU the process may run on.  At most 256.
+ *	The ACCEL_THREADS environment variable overrides it.
+ * @cpu_kernels: (0.4) CPU execution: &enum accel_cpu_kernels, the kernel
+ *	variant to run; AUTO picks the fastest this CPU runs.  Every variant
+ *	gives bit-identical int8 results.  ACCEL_CPU_KERNELS=NAME (auto,
+ *	scalar, avx2, avxvnni, avx512bw, avx512vnni, neon, neondot) overrides
+ *	it.  A variant the CPU cannot run fails accel_open_opts() with
+ *	-EOPNOTSUPP.
  * @reserved: must be zero.
  */
 struct accel_ctx_options {
@@ -286,7 +295,21 @@ struct accel_ctx_options {
 	uint32_t flags;
 	int32_t npu_index;
 	uint32_t queue_depth;
-	uint32_t reserved[12];
+	uint32_t threads;
+	uint32_t cpu_kernels;
+	uint32_t reserved[10];
+};
+
+/** enum accel_cpu_kernels - CPU kernel variants (accel_ctx_options). */
+enum accel_cpu_kernels {
+	ACCEL_CPU_KERNELS_AUTO = 0,
+	ACCEL_CPU_KERNELS_SCALAR,	/* portable C, the reference */
+	ACCEL_CPU_KERNELS_AVX2,
+	ACCEL_CPU_KERNELS_AVXVNNI,	/* AVX2 + AVX-VNNI */
+	ACCEL_CPU_KERNELS_AVX512BW,
+	ACCEL_CPU_KERNELS_AVX512VNNI,
+	ACCEL_CPU_KERNELS_NEON,
+	ACCEL_CPU_KERNELS_NEONDOT,	/* NEON + dot product */
 };
 
 ACCEL_API accel_ctx *accel_open_opts(enum accel_device device,
@@ -314,6 +337,13 @@ ACCEL_API int accel_ctx_stats(accel_ctx *ctx, struct accel_ctx_stats *st);
 ACCEL_API const char *accel_ctx_submit_path(const accel_ctx *ctx);
 /* The context's device node ("/dev/accel/accel0"), "" on the CPU. */
 ACCEL_API const char *accel_ctx_device_path(const accel_ctx *ctx);
+
+/* ---- 0.4: CPU kernels and threads ---- */
+
+/* The CPU kernel variant the context runs: "avx512vnni", ..., "scalar". */
+ACCEL_API const char *accel_ctx_cpu_kernels(const accel_ctx *ctx);
+/* Threads one CPU run of the context uses (1 or more). */
+ACCEL_API unsigned int accel_ctx_threads(const accel_ctx *ctx);
 
 /**
  * struct accel_completion - one finished asynchronous request.

@@ -4,7 +4,8 @@
 # accel_run() after the first run at a shape) and scripts/check-layers.sh,
 # run first: no include reaches up libaccel's layers.  Was suite `libaccel`;
 # suite-libaccel remains an alias.
-CORE_TESTS := $(O)/tests/core/test_api $(O)/tests/core/test_noalloc
+CORE_TESTS := $(O)/tests/core/test_api $(O)/tests/core/test_noalloc \
+	$(O)/tests/core/test_cpu_exec
 TEST_PROGS += $(CORE_TESTS)
 CHECK_SUITES += core
 
