@@ -238,13 +238,16 @@ extern const struct fw_op_desc fw_op_table[];
  *	Returns the state, or NULL when none is kept (the kernel then works
  *	without it); sets *@err to a negative errno on failure.
  */
+typedef void *(*fw_alloc_fn)(void *actx, __u64 size);
+typedef void *(*fw_prepare_fn)(struct fw_op_ctx *c, fw_alloc_fn alloc,
+			       void *actx, int *err);
+typedef int (*fw_run_fn)(struct fw_op_ctx *c);
+
 struct enpu_fw_kernels {
 	const char *name;
 	int (*supported)(void);
-	int (*run[ENPU_OP_COUNT])(struct fw_op_ctx *c);
-	void *(*prepare[ENPU_OP_COUNT])(struct fw_op_ctx *c,
-					void *(*alloc)(void *actx, __u64 size),
-					void *actx, int *err);
+	fw_run_fn run[ENPU_OP_COUNT];
+	fw_prepare_fn prepare[ENPU_OP_COUNT];
 };
 
 /* The per-opcode validators (validate.c), named by the table. */

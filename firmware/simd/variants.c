@@ -6,6 +6,9 @@
  * enpu.ko carry the scalar kernels of firmware/ alone.
  */
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #if defined(__aarch64__)
 #include <sys/auxv.h>
 #include <asm/hwcap.h>
@@ -40,7 +43,16 @@ int fw_cpu_avx2(void)
 
 int fw_cpu_avxvnni(void)
 {
-	return fw_cpu_avx2() && __builtin_cpu_supports("avxvnni");
+	unsigned int a, b, c, d;
+
+	/* CPUID.(7,1):EAX[4]; not every compiler's builtin knows the name */
+	if (!fw_cpu_avx2() || __get_cpuid_max(0, NULL) < 7)
+		return 0;
+	__cpuid_count(7, 1, a, b, c, d);
+	(void)b;
+	(void)c;
+	(void)d;
+	return !!(a & (1u << 4));
 }
 
 int fw_cpu_avx512bw(void)

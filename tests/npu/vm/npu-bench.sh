@@ -38,7 +38,7 @@ else
 	nok "multi-process: wrong count or errors"
 fi
 keys_ok=1
-for k in model device threads batch scenario count latency_us p50 p90 p99 max throughput_ips syscalls_per_inference; do
+for k in model device clients cpu_threads cpu_kernels batch scenario count latency_us p50 p90 p99 max throughput_ips syscalls_per_inference; do
 	grep -q "\"$k\":" $T/bench.json || { keys_ok=0; echo "# missing key $k"; }
 done
 [ $keys_ok = 1 ] && ok "JSON objects carry the agreed keys" || nok "JSON keys missing"
