@@ -23,7 +23,9 @@ static void resolve(const struct fw_exec *ex, const struct enpu_fw_buf *slots,
 		return;
 	}
 	fw_read_tensor(ex->cb, &ex->hdr, idx, &d);
-	t->data = (__u8 *)slots[d.slot].data + d.offset;
+	/* unbound slots (enpu_fw_kernels_prepare() binds constants only) */
+	t->data = slots[d.slot].data ? (__u8 *)slots[d.slot].data + d.offset :
+				       NULL;
 	t->rank = d.rank;
 	t->count = 1;
 	for (i = 0; i < ENPU_ISA_MAX_DIMS; i++) {
