@@ -2,15 +2,19 @@
 /*
  * Convolutions: Conv (float32), ConvInteger and QLinearConv (uint8/int8,
  * int32 accumulation).  N-D spatial, groups, dilations, strides, explicit
- * or automatic padding.  Each image and group is lowered by im2col into a
- * [C/group * prod(kernel)] x [prod(output)] matrix and multiplied by the
- * group's weights.
+ * or automatic padding.  The integer ones lower each image and group by
+ * im2col into a [C/group * prod(kernel)] x [prod(output)] matrix and
+ * multiply it by the group's weights; the float one picks a path by shape
+ * (conv_path()) and runs the kernels of f32k.h.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops/ops.h"
 #include "ops/ops_util.h"
+#include "ops/f32k.h"
+#include "util/parallel.h"
 
 /*
  * Column matrix of one group of one image: row (c, kernel offset), column
@@ -186,12 +190,46 @@ static void conv_sizes(const struct ir_value *x, const struct ir_value *w,
 	}
 }
 
-/* Workspace: the im2col matrix [kdim, osz]. */
+/*
+ * How a float Conv runs: depthwise (one input and one output channel per
+ * group, 2-D) straight over a zero-padded copy of each plane; a 1x1 kernel
+ * with unit strides and no padding as a GEMM over the input itself (the
+ * rows of an NCHW image are already the GEMM's B matrix); everything else
+ * through an im2col matrix in the workspace.
+ */
+enum conv_path { CONV_IM2COL, CONV_1X1, CONV_DW };
+
+static enum conv_path conv_path(const struct cpu_geom *g, int64_t cg,
+				int64_t mg)
+{
+	bool unit = true;
+
+	for (int i = 0; i < g->nsp; i++)
+		if (g->k[i] != 1 || g->s[i] != 1 || g->pb[i] || g->pe[i])
+			unit = false;
+	if (unit)
+		return CONV_1X1;
+	if (cg == 1 && mg == 1 && g->nsp == 2 && g->s[0] <= INT32_MAX &&
+	    g->s[1] <= INT32_MAX && g->d[0] <= INT32_MAX &&
+	    g->d[1] <= INT32_MAX && g->k[0] <= INT32_MAX &&
+	    g->k[1] <= INT32_MAX)
+		return CONV_DW;
+	return CONV_IM2COL;
+}
+
+/* Padded plane of a depthwise conv: rows, columns. */
+static void dw_padded(const struct cpu_geom *g, int64_t *ph, int64_t *pw)
+{
+	*ph = g->in[0] + g->pb[0] + g->pe[0];
+	*pw = g->in[1] + g->pb[1] + g->pe[1];
+}
+
+/* Workspace: the im2col matrix [kdim, osz], or the padded planes. */
 static int conv_ws(const struct ir_node *n, const struct ir_value *in,
 		   int n_in, const struct ir_value *out, int n_out,
 		   size_t *bytes, struct accel_err *e)
 {
-	int64_t group, cg, mg, kdim, osz, isz;
+	int64_t group, cg, mg, kdim, osz, isz, ph, pw;
 	struct cpu_geom g;
 	int ret;
 
@@ -202,55 +240,235 @@ static int conv_ws(const struct ir_node *n, const struct ir_value *in,
 	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
 	if (!cpu_numel(&out[0]))
 		return 0;
+	switch (conv_path(&g, cg, mg)) {
+	case CONV_1X1:
+		return 0;
+	case CONV_DW:
+		dw_padded(&g, &ph, &pw);
+		if (ph > INT64_MAX / pw || ph * pw > INT64_MAX / group)
+			return CPU_ERR(n, e, -EOVERFLOW, "padded input too large");
+		return cpu_ws_add(n, bytes, ph * pw * group, sizeof(float), e);
+	default:
+		break;
+	}
 	if (kdim > INT64_MAX / (osz ? osz : 1))
 		return CPU_ERR(n, e, -EOVERFLOW, "im2col too large");
 	return cpu_ws_add(n, bytes, kdim * osz, sizeof(float), e);
+}
+
+/**
+ * struct conv_gemm - one group's GEMM, split into tasks for par_run()
+ * @k: the kernels; @m/@nn/@kd: rows (output channels), columns (output
+ * positions), depth; @a/@b/@c: weights, input matrix, output; @epi: the
+ * epilogue; @tm/@tn: rows and columns per task; @ntn: tasks along columns
+ */
+struct conv_gemm {
+	const struct f32_kernels *k;
+	int64_t m, nn, kd;
+	const float *a, *b;
+	float *c;
+	struct f32_epi epi;
+	int64_t tm, tn;
+	uint32_t ntn;
+};
+
+static void conv_gemm_task(void *arg, uint32_t t)
+{
+	const struct conv_gemm *cg = arg;
+	int64_t i0 = (int64_t)(t / cg->ntn) * cg->tm;
+	int64_t j0 = (int64_t)(t % cg->ntn) * cg->tn;
+	int64_t mi = cg->m - i0 < cg->tm ? cg->m - i0 : cg->tm;
+	int64_t nj = cg->nn - j0 < cg->tn ? cg->nn - j0 : cg->tn;
+	struct f32_epi ep = cg->epi;
+
+	if (ep.bias)
+		ep.bias += i0;
+	if (ep.res)
+		ep.res += i0 * ep.ldr + j0;
+	cg->k->gemm(mi, nj, cg->kd, cg->a + i0 * cg->kd, cg->kd, cg->b + j0,
+		    cg->nn, cg->c + i0 * cg->nn + j0, cg->nn, &ep);
+}
+
+/* Work per task: enough that a second thread pays for waking it. */
+#define CONV_TASK_MACS (256 * 1024)
+
+/* c = epi(a[m x kd] * b[kd x nn]), on the current pool's threads. */
+static void conv_gemm_run(struct conv_gemm *g)
+{
+	uint32_t thr = par_threads(), nt = 1;
+	double macs = (double)g->m * (double)g->nn * (double)g->kd;
+	int64_t nm;
+
+	if (thr > 1 && macs >= 2.0 * CONV_TASK_MACS) {
+		nt = (uint32_t)(macs / CONV_TASK_MACS);
+		if (nt > 4 * thr)
+			nt = 4 * thr;
+	}
+	/* split columns in 32s first, then rows in 8s */
+	g->tn = g->nn;
+	g->tm = g->m;
+	g->ntn = 1;
+	if (nt > 1) {
+		int64_t cols = (g->nn + 31) / 32;
+
+		if (cols >= nt) {
+			g->tn = (cols + nt - 1) / nt * 32;
+		} else {
+			int64_t rows = (g->m + 7) / 8, want = nt / cols;
+
+			g->tn = 32;
+			if (rows > 1 && want > 1)
+				g->tm = (rows + want - 1) / want * 8;
+		}
+		g->ntn = (uint32_t)((g->nn + g->tn - 1) / g->tn);
+	}
+	nm = (g->m + g->tm - 1) / g->tm;
+	par_run(conv_gemm_task, g, (uint32_t)nm * g->ntn);
+}
+
+/**
+ * struct conv_dw - a depthwise conv's channels, tasks of par_run()
+ */
+struct conv_dw {
+	const struct f32_kernels *k;
+	const struct cpu_geom *g;
+	const float *x, *w, *b;
+	float *y, *pad;
+	const float *res;
+	float lo, hi;
+	int64_t ph, pw, osz, chans;
+	uint32_t per;
+};
+
+static void conv_dw_task(void *arg, uint32_t t)
+{
+	const struct conv_dw *d = arg;
+	const struct cpu_geom *g = d->g;
+	int64_t c0 = (int64_t)t * d->per, c1 = c0 + d->per;
+	int64_t ih = g->in[0], iw = g->in[1];
+
+	if (c1 > d->chans)
+		c1 = d->chans;
+	for (int64_t c = c0; c < c1; c++) {
+		const float *plane = d->x + c * ih * iw;
+		struct f32_epi ep = {
+			.bias = d->b ? d->b + c : NULL,
+			.res = d->res ? d->res + c * d->osz : NULL,
+			.lo = d->lo, .hi = d->hi,
+		};
+
+		if (d->ph != ih || d->pw != iw) {
+			float *p = d->pad + c * d->ph * d->pw;
+
+			memset(p, 0, (size_t)(d->ph * d->pw) * sizeof(float));
+			for (int64_t r = 0; r < ih; r++)
+				memcpy(p + (r + g->pb[0]) * d->pw + g->pb[1],
+				       plane + r * iw, (size_t)iw * sizeof(float));
+			plane = p;
+		}
+		d->k->dwconv(plane, d->pw, g->out[0], g->out[1], (int)g->k[0],
+			     (int)g->k[1], (int)g->s[0], (int)g->s[1],
+			     (int)g->d[0], (int)g->d[1], d->w + c * g->k[0] * g->k[1],
+			     d->y + c * d->osz, &ep);
+	}
+}
+
+/*
+ * Y = act(conv(X, W) + B [+ @f->res]): the float Conv, with what the plan
+ * fused into it (@f NULL: nothing).
+ */
+static int conv_f32(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, struct ir_value *out, void *ws,
+		    const struct cpu_fused *f, struct accel_err *e)
+{
+	const struct f32_kernels *k = f32k_get();
+	unsigned char *wp = ws;
+	const float *x = in[0].data, *w = in[1].data;
+	const float *b = cpu_has_in(in, n_in, 2) ? in[2].data : NULL;
+	const float *res = f ? f->res : NULL;
+	float *y = out[0].data, lo = f ? f->lo : -INFINITY;
+	float hi = f ? f->hi : INFINITY;
+	int64_t group, cg, mg, kdim, osz, isz;
+	enum conv_path path;
+	struct cpu_geom g;
+	float *col = NULL;
+	int ret;
+
+	if ((ret = conv_shapes(n, &in[0], &in[1], &group, &g, e)))
+		return ret;
+	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
+	if (!cpu_numel(&out[0]))
+		return 0;
+	path = conv_path(&g, cg, mg);
+	if (path == CONV_DW) {
+		struct conv_dw d = {
+			.k = k, .g = &g, .w = w, .b = b, .lo = lo, .hi = hi,
+			.osz = osz, .chans = group,
+		};
+		uint32_t thr = par_threads(), nt = 1;
+		double macs = (double)osz * (double)kdim * (double)group;
+
+		dw_padded(&g, &d.ph, &d.pw);
+		d.pad = cpu_ws_take(&wp, d.ph * d.pw * group, sizeof(float));
+		if (thr > 1 && macs >= 2.0 * CONV_TASK_MACS / 4)
+			nt = thr * 2;
+		d.per = (uint32_t)((group + nt - 1) / nt);
+		for (int64_t img = 0; img < in[0].dims[0]; img++) {
+			d.x = x + img * group * isz;
+			d.y = y + img * group * osz;
+			d.res = res ? res + img * group * osz : NULL;
+			par_run(conv_dw_task, &d,
+				(uint32_t)((group + d.per - 1) / d.per));
+		}
+		return 0;
+	}
+	if (path == CONV_IM2COL)
+		col = cpu_ws_take(&wp, kdim * osz, sizeof(float));
+	for (int64_t img = 0; img < in[0].dims[0]; img++) {
+		for (int64_t gi = 0; gi < group; gi++) {
+			const float *xg = x + (img * in[0].dims[1] + gi * cg) * isz;
+			int64_t yoff = (img * out[0].dims[1] + gi * mg) * osz;
+			struct conv_gemm cgm = {
+				.k = k, .m = mg, .nn = osz, .kd = kdim,
+				.a = w + gi * mg * kdim, .b = xg, .c = y + yoff,
+				.epi = {
+					.bias = b ? b + gi * mg : NULL,
+					.res = res ? res + yoff : NULL,
+					.ldr = osz, .lo = lo, .hi = hi,
+				},
+			};
+
+			if (col) {
+				im2col_f32(xg, cg, &g, col);
+				cgm.b = col;
+			}
+			conv_gemm_run(&cgm);
+		}
+	}
+	return 0;
 }
 
 static int conv_run(const struct ir_node *n, const struct ir_value *in,
 		    int n_in, struct ir_value *out, int n_out, void *ws,
 		    struct accel_err *e)
 {
-	unsigned char *wp = ws;
-	const float *x = in[0].data, *w = in[1].data;
-	const float *b = cpu_has_in(in, n_in, 2) ? in[2].data : NULL;
-	float *y = out[0].data, *col;
-	int64_t group, cg, mg, kdim, osz, isz;
-	struct cpu_geom g;
-	int ret;
-
 	(void)n_out;
-	if ((ret = conv_shapes(n, &in[0], &in[1], &group, &g, e)))
-		return ret;
-	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
-	if (!cpu_numel(&out[0]))
-		return 0;
-	col = cpu_ws_take(&wp, kdim * osz, sizeof(float));
-	for (int64_t img = 0; img < in[0].dims[0]; img++) {
-		for (int64_t gi = 0; gi < group; gi++) {
-			const float *xg = x + (img * in[0].dims[1] + gi * cg) * isz;
-			float *yg = y + (img * out[0].dims[1] + gi * mg) * osz;
+	return conv_f32(n, in, n_in, out, ws, NULL, e);
+}
 
-			im2col_f32(xg, cg, &g, col);
-			cpu_sgemm(mg, osz, kdim, w + gi * mg * kdim, kdim, col,
-				  osz, yg, osz, false);
-			if (!b)
-				continue;
-			for (int64_t m = 0; m < mg; m++) {
-				float bv = b[gi * mg + m];
-
-				for (int64_t p = 0; p < osz; p++)
-					yg[m * osz + p] += bv;
-			}
-		}
-	}
-	return 0;
+static int conv_run_fused(const struct ir_node *n, const struct ir_value *in,
+			  int n_in, struct ir_value *out, int n_out, void *ws,
+			  const struct cpu_fused *f, struct accel_err *e)
+{
+	(void)n_out;
+	return conv_f32(n, in, n_in, out, ws, f, e);
 }
 
 const struct cpu_op_ws cpu_op_conv = {
 	.op = { "", "Conv", conv_infer, NULL },
 	.workspace = conv_ws,
 	.run = conv_run,
+	.run_fused = conv_run_fused,
 };
 
 /* ---- integer convolutions ---- */
