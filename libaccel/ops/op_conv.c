@@ -80,6 +80,52 @@ static void name(const T *x, int64_t cg, const struct cpu_geom *g,	\
 DEF_IM2COL(im2col_f32, float)
 DEF_IM2COL(im2col_i32, int32_t)
 
+/*
+ * 2-D float im2col: the same matrix as im2col_f32(), with the valid range
+ * of each output row worked out once instead of tested per element.
+ */
+static void im2col2d_f32(const float *x, int64_t cg, const struct cpu_geom *g,
+			 float *col)
+{
+	int64_t ih = g->in[0], iw = g->in[1], oh = g->out[0], ow = g->out[1];
+	int64_t sh = g->s[0], sw = g->s[1];
+
+	for (int64_t c = 0; c < cg; c++)
+		for (int64_t ky = 0; ky < g->k[0]; ky++)
+			for (int64_t kx = 0; kx < g->k[1]; kx++) {
+				int64_t off = kx * g->d[1] - g->pb[1], lo, hi;
+				float *dst = col + ((c * g->k[0] + ky) * g->k[1] + kx) *
+						   oh * ow;
+
+				/* ox with 0 <= ox * sw + off < iw */
+				lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+				hi = iw - off <= 0 ? 0 : (iw - off + sw - 1) / sw;
+				if (hi > ow)
+					hi = ow;
+				if (lo > hi)
+					lo = hi;
+				for (int64_t oy = 0; oy < oh; oy++, dst += ow) {
+					int64_t iy = oy * sh - g->pb[0] + ky * g->d[0];
+					const float *src;
+
+					if (iy < 0 || iy >= ih) {
+						memset(dst, 0, (size_t)ow * sizeof(float));
+						continue;
+					}
+					src = x + (c * ih + iy) * iw + off;
+					memset(dst, 0, (size_t)lo * sizeof(float));
+					if (sw == 1)
+						memcpy(dst + lo, src + lo,
+						       (size_t)(hi - lo) * sizeof(float));
+					else
+						for (int64_t o = lo; o < hi; o++)
+							dst[o] = src[o * sw];
+					memset(dst + hi, 0,
+					       (size_t)(ow - hi) * sizeof(float));
+				}
+			}
+}
+
 /* Shape checks shared by the three convolutions. */
 static int conv_shapes(const struct ir_node *n, const struct ir_value *x,
 		       const struct ir_value *w, int64_t *group,
@@ -439,7 +485,10 @@ static int conv_f32(const struct ir_node *n, const struct ir_value *in,
 			};
 
 			if (col) {
-				im2col_f32(xg, cg, &g, col);
+				if (g.nsp == 2)
+					im2col2d_f32(xg, cg, &g, col);
+				else
+					im2col_f32(xg, cg, &g, col);
 				cgm.b = col;
 			}
 			conv_gemm_run(&cgm);
