@@ -31,42 +31,62 @@ AI __m256 epi_v(__m256 v, __m256 bias, const float *res, __m256i mk,
 	return _mm256_min_ps(hi, v);
 }
 
+/* named accumulators (an array of them would live on the stack) */
+#define TILE_STEP(r)							\
+	do {								\
+		if (mr > (r)) {						\
+			__m256 av_ = _mm256_set1_ps(ap[(r) * lda]);		\
+									\
+			a0_##r = _mm256_fmadd_ps(av_, b0, a0_##r);		\
+			if (nv > 1)					\
+				a1_##r = _mm256_fmadd_ps(av_, b1, a1_##r);	\
+		}							\
+	} while (0)
+#define TILE_STORE(r, x0, x1)						\
+	do {								\
+		if (mr > (r)) {						\
+			__m256 bv = _mm256_set1_ps(ep->bias ?			\
+						ep->bias[i0 + (r)] : 0.0f); \
+			const float *res = ep->res ?			\
+				ep->res + (i0 + (r)) * ep->ldr + j0 : NULL; \
+									\
+			_mm256_maskstore_ps(c + (r) * ldc, m0, epi_v(x0, bv, res, m0, lo, hi)); \
+			if (nv > 1)					\
+				_mm256_maskstore_ps(c + (r) * ldc + 8, m1, epi_v(x1, bv, res ? res + 8 : NULL, m1, lo, hi)); \
+		}							\
+	} while (0)
+
 AI void tile(const int mr, const int nv, int64_t k, const float *a,
 	     int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
 	     __m256i m0, __m256i m1, const struct f32_epi *ep, int64_t i0,
 	     int64_t j0)
 {
-	__m256 c0[6], c1[6], lo = _mm256_set1_ps(ep->lo),
-			     hi = _mm256_set1_ps(ep->hi);
+	__m256 lo = _mm256_set1_ps(ep->lo), hi = _mm256_set1_ps(ep->hi);
+	__m256 a0_0 = _mm256_setzero_ps(), a1_0 = _mm256_setzero_ps();
+	__m256 a0_1 = _mm256_setzero_ps(), a1_1 = _mm256_setzero_ps();
+	__m256 a0_2 = _mm256_setzero_ps(), a1_2 = _mm256_setzero_ps();
+	__m256 a0_3 = _mm256_setzero_ps(), a1_3 = _mm256_setzero_ps();
+	__m256 a0_4 = _mm256_setzero_ps(), a1_4 = _mm256_setzero_ps();
+	__m256 a0_5 = _mm256_setzero_ps(), a1_5 = _mm256_setzero_ps();
 
-	for (int r = 0; r < mr; r++)
-		c0[r] = c1[r] = _mm256_setzero_ps();
 	for (int64_t p = 0; p < k; p++) {
-		const float *bp = b + p * ldb;
+		const float *bp = b + p * ldb, *ap = a + p;
 		__m256 b0 = _mm256_maskload_ps(bp, m0);
 		__m256 b1 = nv > 1 ? _mm256_maskload_ps(bp + 8, m1) : b0;
 
-		for (int r = 0; r < mr; r++) {
-			__m256 av = _mm256_broadcast_ss(a + r * lda + p);
-
-			c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-			if (nv > 1)
-				c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
-		}
+		TILE_STEP(0);
+		TILE_STEP(1);
+		TILE_STEP(2);
+		TILE_STEP(3);
+		TILE_STEP(4);
+		TILE_STEP(5);
 	}
-	for (int r = 0; r < mr; r++) {
-		__m256 bv = _mm256_set1_ps(ep->bias ? ep->bias[i0 + r] : 0.0f);
-		const float *res = ep->res ? ep->res + (i0 + r) * ep->ldr + j0 :
-				   NULL;
-
-		_mm256_maskstore_ps(c + r * ldc, m0,
-				    epi_v(c0[r], bv, res, m0, lo, hi));
-		if (nv > 1)
-			_mm256_maskstore_ps(c + r * ldc + 8, m1,
-					    epi_v(c1[r], bv,
-						  res ? res + 8 : NULL, m1, lo,
-						  hi));
-	}
+	TILE_STORE(0, a0_0, a1_0);
+	TILE_STORE(1, a0_1, a1_1);
+	TILE_STORE(2, a0_2, a1_2);
+	TILE_STORE(3, a0_3, a1_3);
+	TILE_STORE(4, a0_4, a1_4);
+	TILE_STORE(5, a0_5, a1_5);
 }
 
 #define TILE_CASE(MR)							\
