@@ -169,6 +169,77 @@ static void gemv_t_avx512(int64_t n, int64_t k, const float *x,
 	}
 }
 
+/*
+ * Depthwise 3x3 at stride 1 over the padded width: output (oy, ox) is the
+ * same sum at flat position q = oy * xpw + ox for every tap, so vectors
+ * run over q with no row edges (columns ox >= ow are computed, then
+ * dropped), the nine weights stay in registers, and only the vectors near
+ * the plane's end need masks (loads never pass the plane's last row).
+ */
+static void dw3x3_flat_avx512(const float *xp, int64_t xpw, int64_t oh,
+			      int64_t ow, int dh, int dw, const float *w,
+			      float *y, const struct f32_epi *ep)
+{
+	enum { CHUNK = 1024 };
+	float tmp[CHUNK];
+	int64_t plane = (oh + 2 * (int64_t)dh) * xpw;
+	int64_t rows = CHUNK / xpw, offs[9];
+	int64_t maxoff = 2 * (int64_t)dh * xpw + 2 * (int64_t)dw;
+	__m512 wv[9];
+	__m512 bv = _mm512_set1_ps(ep->bias ? ep->bias[0] : 0.0f);
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+
+	for (int t = 0; t < 9; t++) {
+		wv[t] = _mm512_set1_ps(w[t]);
+		offs[t] = (t / 3) * (int64_t)dh * xpw + (t % 3) * (int64_t)dw;
+	}
+	for (int64_t oy0 = 0; oy0 < oh; oy0 += rows) {
+		int64_t nr = oh - oy0 < rows ? oh - oy0 : rows;
+		int64_t len = nr * xpw;
+		const float *src = xp + oy0 * xpw;
+		int64_t q = 0, room = plane - oy0 * xpw;
+
+		/* whole vectors whose every tap stays in the plane */
+		for (; q + 16 <= len && q + 16 + maxoff <= room; q += 16) {
+			const float *s0 = src + q;
+			__m512 acc = _mm512_mul_ps(wv[0], _mm512_loadu_ps(s0));
+
+			for (int t = 1; t < 9; t++)
+				acc = _mm512_fmadd_ps(wv[t],
+						      _mm512_loadu_ps(s0 + offs[t]),
+						      acc);
+			_mm512_storeu_ps(tmp + q, acc);
+		}
+		for (; q < len; q += 16) {
+			__m512 acc = _mm512_setzero_ps();
+
+			for (int t = 0; t < 9; t++) {
+				int64_t off = q + offs[t];
+				int64_t cnt = len - q < room - off ? len - q :
+					      room - off;
+
+				acc = _mm512_fmadd_ps(wv[t],
+					_mm512_maskz_loadu_ps(mask_n(cnt), src + off),
+					acc);
+			}
+			_mm512_mask_storeu_ps(tmp + q, mask_n(len - q), acc);
+		}
+		for (int64_t r = 0; r < nr; r++) {
+			float *yr = y + (oy0 + r) * ow;
+			const float *res = ep->res ? ep->res + (oy0 + r) * ow :
+					   NULL;
+
+			for (int64_t o = 0; o < ow; o += 16) {
+				__mmask16 mk = mask_n(ow - o);
+
+				_mm512_mask_storeu_ps(yr + o, mk,
+					epi_v(_mm512_maskz_loadu_ps(mk, tmp + r * xpw + o),
+					      bv, res ? res + o : NULL, mk, lo, hi));
+			}
+		}
+	}
+}
+
 static void dwconv_avx512(const float *xp, int64_t xpw, int64_t oh,
 			  int64_t ow, int kh, int kw, int sh, int sw, int dh,
 			  int dw, const float *w, float *y,
@@ -181,6 +252,11 @@ static void dwconv_avx512(const float *xp, int64_t xpw, int64_t oh,
 	__m512i gidx = _mm512_mullo_epi32(
 		_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 				  13, 14, 15), _mm512_set1_epi32(sw));
+
+	if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && xpw <= 1024) {
+		dw3x3_flat_avx512(xp, xpw, oh, ow, dh, dw, w, y, ep);
+		return;
+	}
 
 	for (int64_t oy = 0; oy < oh; oy++) {
 		for (int64_t o0 = 0; o0 < ow; o0 += 16) {

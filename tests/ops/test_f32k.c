@@ -98,12 +98,16 @@ static void test_gemv_one(const struct f32_kernels *k, uint64_t *seed)
 	free(x), free(w), free(bias), free(y);
 }
 
-static void test_dw_one(const struct f32_kernels *k, uint64_t *seed)
+/* @k3s1: the common 3x3 stride-1 shape (a kernel may special-case it) */
+static void test_dw_one(const struct f32_kernels *k, uint64_t *seed, int k3s1)
 {
 	int kh = t_randi(seed, 1, 4), kw = t_randi(seed, 1, 4);
 	int sh = t_randi(seed, 1, 3), sw = t_randi(seed, 1, 3);
+
+	if (k3s1)
+		kh = kw = 3, sh = sw = 1;
 	int dh = t_randi(seed, 1, 2), dw = t_randi(seed, 1, 2);
-	int oh = t_randi(seed, 1, 9), ow = t_randi(seed, 1, 40);
+	int oh = t_randi(seed, 1, k3s1 ? 60 : 9), ow = t_randi(seed, 1, 40);
 	int ph = (oh - 1) * sh + (kh - 1) * dh + 1;
 	int pw = (ow - 1) * sw + (kw - 1) * dw + 1 + t_randi(seed, 0, 2);
 	float *xp = rnd(seed, (size_t)ph * pw), *w = rnd(seed, (size_t)kh * kw);
@@ -145,7 +149,8 @@ static void test_kernels(void)
 		for (int it = 0; it < 150; it++) {
 			test_gemm_one(k, &seed);
 			test_gemv_one(k, &seed);
-			test_dw_one(k, &seed);
+			test_dw_one(k, &seed, 0);
+			test_dw_one(k, &seed, 1);
 		}
 		ran++;
 	}
