@@ -6,7 +6,9 @@
  * microseconds per call and GFLOP/s per layer.  ACCEL_CPU_KERNELS picks
  * the kernels (scalar, avx2, avx512; default: the best this CPU runs).
  * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which a
- * loaded machine disturbs less than wall time.
+ * loaded machine disturbs less than wall time; with BENCH_THREADS=N times are
+ * wall-clock, and for N > 1 the operators split their work on a pool of N
+ * threads.
  * Only the operator interface (ops/ops.h) is used, so the same file
  * measures older trees too.
  */
@@ -17,6 +19,9 @@
 #include <time.h>
 
 #include "ops/ops.h"
+#include "util/parallel.h"
+
+static clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;
 
 struct layer {
 	const char *name;
@@ -54,7 +59,7 @@ static double now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(bench_clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -149,9 +154,21 @@ static int bench(const struct layer *l, double *us, double *macs)
 int main(void)
 {
 	const char *k = getenv("ACCEL_CPU_KERNELS");
+	const char *th = getenv("BENCH_THREADS");
+	unsigned int threads = th ? (unsigned int)atoi(th) : 1;
+	struct par_pool *pool = NULL, *saved = NULL;
 	double total = 0;
 
-	printf("# kernels: %s (ACCEL_CPU_KERNELS)\n", k ? k : "auto");
+	if (th)
+		bench_clock = CLOCK_MONOTONIC;
+	if (threads > 1) {
+		pool = par_pool_create(threads);
+		if (!pool)
+			return 1;
+		par_enter(pool, &saved);
+	}
+	printf("# kernels: %s (ACCEL_CPU_KERNELS), %u thread(s)\n",
+	       k ? k : "auto", threads > 1 ? threads : 1);
 	printf("%-30s %10s %8s %8s\n", "layer", "us/call", "MMAC", "GFLOP/s");
 	for (size_t i = 0; i < sizeof(layers) / sizeof(*layers); i++) {
 		double us = 0, macs = 0;
@@ -163,5 +180,9 @@ int main(void)
 		       macs / 1e6, 2 * macs / us / 1e3);
 	}
 	printf("%-30s %10.2f\n", "sum", total);
+	if (pool) {
+		par_leave(saved);
+		par_pool_destroy(pool);
+	}
 	return 0;
 }
