@@ -81,13 +81,54 @@ DEF_IM2COL(im2col_f32, float)
 DEF_IM2COL(im2col_i32, int32_t)
 
 /*
- * 2-D float im2col: the same matrix as im2col_f32(), with the valid range
+ * One tap's row of a stride-1 im2col, output rows [@r0, @r1), when output
+ * rows are as wide as the input's: the valid rows are one contiguous copy
+ * of input rows (shifted by @off), then the few columns outside [@lo, @hi)
+ * that came from the neighbouring rows are zeroed, as are the rows in the
+ * padding.
+ */
+static void im2col_tap_s1(const float *xc, const struct cpu_geom *g,
+			  int64_t ky, int64_t off, int64_t lo, int64_t hi,
+			  int64_t r0, int64_t r1, float *dst)
+{
+	int64_t ih = g->in[0], ow = g->out[1];
+	int64_t dy = ky * g->d[0] - g->pb[0];
+	int64_t y0 = dy >= 0 ? 0 : -dy, y1 = ih - dy;
+	int64_t first, last;
+
+	y0 = y0 > r0 ? y0 : r0;
+	y1 = y1 < r1 ? y1 : r1;
+	if (y1 < y0)
+		y1 = y0;
+	/* dst is row r0 of this tap */
+	memset(dst, 0, (size_t)((y0 - r0) * ow) * sizeof(float));
+	memset(dst + (y1 - r0) * ow, 0,
+	       (size_t)((r1 - y1) * ow) * sizeof(float));
+	if (y1 == y0)
+		return;
+	first = y0 * ow + lo;
+	last = (y1 - 1) * ow + hi;
+	memcpy(dst + first - r0 * ow, xc + dy * ow + off + first,
+	       (size_t)(last - first) * sizeof(float));
+	for (int64_t oy = y0; oy < y1; oy++) {
+		float *row = dst + (oy - r0) * ow;
+
+		for (int64_t o = 0; o < lo; o++)
+			row[o] = 0.0f;
+		for (int64_t o = hi; o < ow; o++)
+			row[o] = 0.0f;
+	}
+}
+
+/*
+ * 2-D float im2col of output rows [@r0, @r1): the columns of im2col_f32()'s
+ * matrix for those rows, [kdim] x [(@r1 - @r0) * ow], with the valid range
  * of each output row worked out once instead of tested per element.
  */
 static void im2col2d_f32(const float *x, int64_t cg, const struct cpu_geom *g,
-			 float *col)
+			 int64_t r0, int64_t r1, float *col)
 {
-	int64_t ih = g->in[0], iw = g->in[1], oh = g->out[0], ow = g->out[1];
+	int64_t ih = g->in[0], iw = g->in[1], oh = r1 - r0, ow = g->out[1];
 	int64_t sh = g->s[0], sw = g->s[1];
 
 	for (int64_t c = 0; c < cg; c++)
@@ -104,7 +145,12 @@ static void im2col2d_f32(const float *x, int64_t cg, const struct cpu_geom *g,
 					hi = ow;
 				if (lo > hi)
 					lo = hi;
-				for (int64_t oy = 0; oy < oh; oy++, dst += ow) {
+				if (sw == 1 && sh == 1 && iw == ow && hi > lo) {
+					im2col_tap_s1(x + c * ih * iw, g, ky, off,
+						      lo, hi, r0, r1, dst);
+					continue;
+				}
+				for (int64_t oy = r0; oy < r1; oy++, dst += ow) {
 					int64_t iy = oy * sh - g->pb[0] + ky * g->d[0];
 					const float *src;
 
@@ -112,16 +158,18 @@ static void im2col2d_f32(const float *x, int64_t cg, const struct cpu_geom *g,
 						memset(dst, 0, (size_t)ow * sizeof(float));
 						continue;
 					}
+					/* rows are short: loops, not calls */
 					src = x + (c * ih + iy) * iw + off;
-					memset(dst, 0, (size_t)lo * sizeof(float));
+					for (int64_t o = 0; o < lo; o++)
+						dst[o] = 0.0f;
 					if (sw == 1)
-						memcpy(dst + lo, src + lo,
-						       (size_t)(hi - lo) * sizeof(float));
+						for (int64_t o = lo; o < hi; o++)
+							dst[o] = src[o];
 					else
 						for (int64_t o = lo; o < hi; o++)
 							dst[o] = src[o * sw];
-					memset(dst + hi, 0,
-					       (size_t)(ow - hi) * sizeof(float));
+					for (int64_t o = hi; o < ow; o++)
+						dst[o] = 0.0f;
 				}
 			}
 }
@@ -270,7 +318,23 @@ static void dw_padded(const struct cpu_geom *g, int64_t *ph, int64_t *pw)
 	*pw = g->in[1] + g->pb[1] + g->pe[1];
 }
 
-/* Workspace: the im2col matrix [kdim, osz], or the padded planes. */
+/*
+ * Output rows per im2col block: 2-D convs build and multiply the matrix a
+ * block of rows at a time, small enough (128 KiB) to stay in cache for
+ * the GEMM; other ranks build it whole.
+ */
+static int64_t im2col_rows(const struct cpu_geom *g, int64_t kdim)
+{
+	int64_t rows;
+
+	if (g->nsp != 2)
+		return g->out[0];
+	rows = kdim * g->out[1] > 0 ? 32768 / (kdim * g->out[1]) : 1;
+	return rows < 1 ? 1 : rows > g->out[0] ? g->out[0] : rows;
+}
+
+/* Workspace: the im2col matrix [kdim, osz] (or a block of it), or the
+ * padded planes. */
 static int conv_ws(const struct ir_node *n, const struct ir_value *in,
 		   int n_in, const struct ir_value *out, int n_out,
 		   size_t *bytes, struct accel_err *e)
@@ -299,18 +363,20 @@ static int conv_ws(const struct ir_node *n, const struct ir_value *in,
 	}
 	if (kdim > INT64_MAX / (osz ? osz : 1))
 		return CPU_ERR(n, e, -EOVERFLOW, "im2col too large");
-	return cpu_ws_add(n, bytes, kdim * osz, sizeof(float), e);
+	return cpu_ws_add(n, bytes, kdim * im2col_rows(&g, kdim) *
+			  (osz / g.out[0]), sizeof(float), e);
 }
 
 /**
  * struct conv_gemm - one group's GEMM, split into tasks for par_run()
  * @k: the kernels; @m/@nn/@kd: rows (output channels), columns (output
- * positions), depth; @a/@b/@c: weights, input matrix, output; @epi: the
+ * positions), depth; @a/@b/@c: weights, input matrix, output (row strides
+ * @ldb, @ldc); @epi: the
  * epilogue; @tm/@tn: rows and columns per task; @ntn: tasks along columns
  */
 struct conv_gemm {
 	const struct f32_kernels *k;
-	int64_t m, nn, kd;
+	int64_t m, nn, kd, ldb, ldc;
 	const float *a, *b;
 	float *c;
 	struct f32_epi epi;
@@ -332,7 +398,7 @@ static void conv_gemm_task(void *arg, uint32_t t)
 	if (ep.res)
 		ep.res += i0 * ep.ldr + j0;
 	cg->k->gemm(mi, nj, cg->kd, cg->a + i0 * cg->kd, cg->kd, cg->b + j0,
-		    cg->nn, cg->c + i0 * cg->nn + j0, cg->nn, &ep);
+		    cg->ldb, cg->c + i0 * cg->ldc + j0, cg->ldc, &ep);
 }
 
 /* Work per task: enough that a second thread pays for waking it. */
@@ -469,29 +535,41 @@ static int conv_f32(const struct ir_node *n, const struct ir_value *in,
 		return 0;
 	}
 	if (path == CONV_IM2COL)
-		col = cpu_ws_take(&wp, kdim * osz, sizeof(float));
+		col = cpu_ws_take(&wp, kdim * im2col_rows(&g, kdim) *
+				  (osz / g.out[0]), sizeof(float));
 	for (int64_t img = 0; img < in[0].dims[0]; img++) {
 		for (int64_t gi = 0; gi < group; gi++) {
 			const float *xg = x + (img * in[0].dims[1] + gi * cg) * isz;
 			int64_t yoff = (img * out[0].dims[1] + gi * mg) * osz;
-			struct conv_gemm cgm = {
-				.k = k, .m = mg, .nn = osz, .kd = kdim,
-				.a = w + gi * mg * kdim, .b = xg, .c = y + yoff,
-				.epi = {
-					.bias = b ? b + gi * mg : NULL,
-					.res = res ? res + yoff : NULL,
-					.ldr = osz, .lo = lo, .hi = hi,
-				},
-			};
+			int64_t rows = col ? im2col_rows(&g, kdim) : g.out[0];
+			int64_t rlen = osz / g.out[0];
 
-			if (col) {
-				if (g.nsp == 2)
-					im2col2d_f32(xg, cg, &g, col);
-				else
+			for (int64_t r0 = 0; r0 < g.out[0]; r0 += rows) {
+				int64_t r1 = r0 + rows < g.out[0] ? r0 + rows :
+					     g.out[0];
+				int64_t j0 = r0 * rlen;
+				struct conv_gemm cgm = {
+					.k = k, .m = mg, .nn = (r1 - r0) * rlen,
+					.kd = kdim, .ldb = osz, .ldc = osz,
+					.a = w + gi * mg * kdim, .b = xg + j0,
+					.c = y + yoff + j0,
+					.epi = {
+						.bias = b ? b + gi * mg : NULL,
+						.res = res ? res + yoff + j0 : NULL,
+						.ldr = osz, .lo = lo, .hi = hi,
+					},
+				};
+
+				if (col && g.nsp == 2) {
+					im2col2d_f32(xg, cg, &g, r0, r1, col);
+					cgm.b = col;
+					cgm.ldb = cgm.nn;
+				} else if (col) {
 					im2col_f32(xg, cg, &g, col);
-				cgm.b = col;
+					cgm.b = col;
+				}
+				conv_gemm_run(&cgm);
 			}
-			conv_gemm_run(&cgm);
 		}
 	}
 	return 0;
