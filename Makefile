@@ -95,6 +95,7 @@ $(O)/%.o: %.c
 include firmware/firmware.mk
 include libaccel/libaccel.mk
 include tools/tools.mk
+include bench/fp32.mk
 include tests/tests.mk
 include examples/examples.mk
 include driver/driver.mk

@@ -55,3 +55,14 @@ ALL_TARGETS += $(LIBACCEL_SO) $(LIBACCEL_A) $(O)/lib/pkgconfig/libaccel.pc
 # The NPU backend talks to enpu.ko through libdrm and liburing.
 CFLAGS_npu_dev := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
 CFLAGS_npu_submit := $(CFLAGS_npu_dev)
+
+# float32 kernels (libaccel/ops/f32k*.c): the portable file at -O3 for the
+# vectorizer, the x86-64 variants with their ISA (chosen at run time, so
+# the rest of libaccel stays baseline).
+CFLAGS_f32k := -O3
+# (and the float Conv's own loops: im2col, padding)
+CFLAGS_op_conv := -O3
+ifeq ($(firstword $(subst -, ,$(shell $(CC) -dumpmachine))),x86_64)
+CFLAGS_f32k_avx2 := -O3 -mavx2 -mfma
+CFLAGS_f32k_avx512 := -O3 -mavx2 -mfma -mavx512f -mavx512vl -mavx512dq
+endif

@@ -9,6 +9,8 @@
  * The arena also holds each step's operator workspace; the memory planner
  * (memplan/memplan.c) lays both out with liveness-based reuse.
  */
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,9 +36,23 @@ struct cpu_plan {
 	unsigned char *where;
 	int *bind;		/* W_INPUT/W_OUTPUT: graph input/output index */
 	void **ws;		/* per step: its workspace in the arena, or NULL */
+	struct plan_fuse *fuse;	/* per step: what it absorbed (plan_fuse()) */
 	struct ir_value *in_scratch, *out_scratch;
 	unsigned char *arena;
 	size_t arena_size;
+};
+
+/**
+ * struct plan_fuse - a step's epilogue fused from the steps after it
+ * @head: the step that runs this one's work (itself when not absorbed)
+ * @out: value the head writes (the last absorbed node's output), -1: none
+ * @res: value of a fused Add's other operand, or -1
+ * @lo/@hi: fused Relu/Clip bounds
+ * @last: last absorbed step (for error messages)
+ */
+struct plan_fuse {
+	int head, out, res, last;
+	float lo, hi;
 };
 
 /* Zero-byte values still get a non-NULL, suitably aligned address. */
@@ -57,6 +73,121 @@ static void bind_outs(const struct cpu_plan *p, const struct ir_node *n,
 static size_t align_up(size_t x)
 {
 	return (x + CPU_PLAN_ALIGN - 1) & ~(size_t)(CPU_PLAN_ALIGN - 1);
+}
+
+/* How many node inputs and graph outputs read value @v. */
+static int plan_uses(const struct ir_graph *g, int v)
+{
+	int i, k, cnt = 0;
+
+	for (i = 0; i < g->n_nodes; i++)
+		for (k = 0; k < g->nodes[i].n_inputs; k++)
+			cnt += g->nodes[i].inputs[k] == v;
+	for (i = 0; i < g->n_outputs; i++)
+		cnt += g->outputs[i] == v;
+	return cnt;
+}
+
+static bool same_shape(const struct ir_value *a, const struct ir_value *b)
+{
+	return a->dtype == b->dtype && a->rank == b->rank &&
+	       !memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank);
+}
+
+/* A constant float scalar (Clip's min/max), or absent: @def. */
+static bool const_scalar(const struct cpu_plan *p, const struct ir_node *n,
+			 int k, float def, float *v)
+{
+	int t = k < n->n_inputs ? n->inputs[k] : -1;
+
+	*v = def;
+	if (t < 0)
+		return true;
+	if ((p->where[t] != W_CONST && p->where[t] != W_FOLDED) ||
+	    p->vals[t].dtype != IR_F32 || ir_value_numel(&p->vals[t]) != 1 ||
+	    !p->vals[t].data)
+		return false;
+	*v = *(const float *)p->vals[t].data;
+	return true;
+}
+
+/*
+ * Fold into a step that offers run_fused (Conv, Gemm) the steps right
+ * after it that only finish its output: an Add of a value of the same
+ * shape computed earlier (a residual), then Relu or Clip with constant
+ * bounds.  The intermediate values are then never stored.
+ */
+static void plan_fuse(struct cpu_plan *p)
+{
+	const struct shape_pass *s = p->s;
+	const struct ir_graph *g = p->g;
+
+	for (int i = 0; i < s->n_steps; i++) {
+		p->fuse[i] = (struct plan_fuse){ .head = i, .out = -1,
+			.res = -1, .last = i, .lo = -INFINITY, .hi = INFINITY };
+	}
+	for (int i = 0; i < s->n_steps; i++) {
+		const struct shape_step *st = &s->steps[i];
+		const struct ir_node *nd = &g->nodes[st->node];
+		const struct cpu_op_ws *ow = (const struct cpu_op_ws *)st->op;
+		struct plan_fuse *f = &p->fuse[i];
+		int cur, j = i + 1;
+
+		if (st->op->run || !ow->run_fused || nd->n_outputs != 1 ||
+		    st->outs[0] < 0 || p->vals[st->outs[0]].dtype != IR_F32 ||
+		    p->fuse[i].head != i)
+			continue;
+		cur = st->outs[0];
+		if (j < s->n_steps) {
+			const struct ir_node *a = &g->nodes[s->steps[j].node];
+
+			if (!strcmp(a->op_type, "Add") && !a->domain[0] &&
+			    a->n_inputs == 2 && a->n_outputs == 1 &&
+			    s->steps[j].outs[0] >= 0 &&
+			    (a->inputs[0] == cur) != (a->inputs[1] == cur) &&
+			    plan_uses(g, cur) == 1) {
+				int u = a->inputs[a->inputs[0] == cur];
+				int o = s->steps[j].outs[0];
+
+				if (u >= 0 && same_shape(&p->vals[u], &p->vals[cur]) &&
+				    same_shape(&p->vals[o], &p->vals[cur])) {
+					f->res = u;
+					cur = o;
+					j++;
+				}
+			}
+		}
+		if (j < s->n_steps && plan_uses(g, cur) == 1) {
+			const struct ir_node *a = &g->nodes[s->steps[j].node];
+			int o = s->steps[j].outs[0];
+			float lo = -INFINITY, hi = INFINITY;
+			bool ok = false;
+
+			if (a->domain[0] || a->n_outputs != 1 || o < 0 ||
+			    !a->n_inputs || a->inputs[0] != cur ||
+			    !same_shape(&p->vals[o], &p->vals[cur]))
+				ok = false;
+			else if (!strcmp(a->op_type, "Relu"))
+				ok = true, lo = 0.0f;
+			else if (!strcmp(a->op_type, "Clip"))
+				ok = !ir_get_float(a, "min", -INFINITY, &lo, NULL) &&
+				     !ir_get_float(a, "max", INFINITY, &hi, NULL) &&
+				     const_scalar(p, a, 1, lo, &lo) &&
+				     const_scalar(p, a, 2, hi, &hi);
+			if (ok) {
+				f->lo = lo;
+				f->hi = hi;
+				cur = o;
+				j++;
+			}
+		}
+		if (j == i + 1)
+			continue;
+		f->out = cur;
+		f->last = j - 1;
+		for (int k = i + 1; k < j; k++)
+			p->fuse[k].head = i;
+	}
 }
 
 /*
@@ -98,8 +229,22 @@ static int plan_arena(struct cpu_plan *p, struct accel_err *e)
 				p->bind[v] = j;
 			} else {
 				p->where[v] = W_ARENA;
-				slot[v] = i;	/* producer, for now */
+				slot[v] = p->fuse[i].head;	/* producer, for now */
 			}
+		}
+	}
+	/* Values a fused step never stores. */
+	for (i = 0; i < s->n_steps; i++) {
+		const struct plan_fuse *f = &p->fuse[i];
+
+		if (f->head == i && f->out < 0)
+			continue;
+		for (k = 0; k < g->nodes[s->steps[i].node].n_outputs; k++) {
+			int v = s->steps[i].outs[k];
+
+			if (v >= 0 && v != p->fuse[f->head].out &&
+			    p->where[v] == W_ARENA)
+				p->where[v] = W_NONE;
 		}
 	}
 	/* Arena values in index order, each live until its last consumer. */
@@ -127,6 +272,9 @@ static int plan_arena(struct cpu_plan *p, struct accel_err *e)
 		const struct ir_node *nd = &g->nodes[st->node];
 		size_t wsz;
 
+		slot[p->n_vals + i] = -1;
+		if (p->fuse[i].head != i)
+			continue;
 		load_in(p, nd, p->in_scratch);
 		bind_outs(p, nd, st->outs, p->out_scratch);
 		ret = cpu_op_workspace(st->op, nd, p->in_scratch, nd->n_inputs,
@@ -179,6 +327,7 @@ void cpu_plan_free(struct cpu_plan *p)
 	free(p->where);
 	free(p->bind);
 	free(p->ws);
+	free(p->fuse);
 	free(p->in_scratch);
 	free(p->out_scratch);
 	free(p->arena);
@@ -205,10 +354,12 @@ struct cpu_plan *cpu_plan_from_shapes(struct shape_pass *s,
 	p->where = calloc((size_t)p->n_vals + 1, 1);
 	p->bind = calloc((size_t)p->n_vals + 1, sizeof(int));
 	p->ws = calloc((size_t)s->n_steps + 1, sizeof(void *));
+	p->fuse = calloc((size_t)s->n_steps + 1, sizeof(*p->fuse));
 	p->in_scratch = calloc((size_t)s->max_in + 1, sizeof(struct ir_value));
 	p->out_scratch = calloc((size_t)s->max_out + 1,
 				sizeof(struct ir_value));
-	if (!p->vals || !p->where || !p->bind || !p->ws || !p->in_scratch ||
+	if (!p->vals || !p->where || !p->bind || !p->ws || !p->fuse ||
+	    !p->in_scratch ||
 	    !p->out_scratch) {
 		ret = accel_seterr(e, -ENOMEM, "out of memory");
 		goto fail;
@@ -230,6 +381,7 @@ struct cpu_plan *cpu_plan_from_shapes(struct shape_pass *s,
 		p->where[g->inputs[i]] = W_INPUT;
 		p->bind[g->inputs[i]] = i;
 	}
+	plan_fuse(p);
 	ret = plan_arena(p, e);
 	if (ret)
 		goto fail;
@@ -283,6 +435,41 @@ int cpu_plan_output_info(const struct cpu_plan *p, int i, struct ir_value *out)
 	return 0;
 }
 
+/*
+ * Step @i with what it absorbed; a failure names the absorbed nodes too.
+ */
+static int run_fused(struct cpu_plan *p, int i, const struct ir_node *n,
+		     struct accel_err *e)
+{
+	const struct plan_fuse *f = &p->fuse[i];
+	const struct cpu_op_ws *ow = (const struct cpu_op_ws *)p->s->steps[i].op;
+	struct cpu_fused cf = {
+		.res = f->res >= 0 ? p->vals[f->res].data : NULL,
+		.lo = f->lo, .hi = f->hi,
+	};
+	char msg[sizeof(e->msg)];
+	int ret;
+
+	p->out_scratch[0] = p->vals[f->out];
+	ret = ow->run_fused(n, p->in_scratch, n->n_inputs, p->out_scratch,
+			    n->n_outputs, p->ws[i], &cf, e);
+	if (!ret)
+		return 0;
+	memcpy(msg, e->msg, sizeof(msg));
+	for (int k = i + 1; k <= f->last; k++) {
+		const struct ir_node *a = &p->g->nodes[p->s->steps[k].node];
+
+		if (k == i + 1)
+			accel_seterr(e, ret, "%s (fused with %s '%s'", msg,
+				     a->op_type, a->name ? a->name : "");
+		else
+			accel_seterr(e, ret, "%s, %s '%s'", msg, a->op_type,
+				     a->name ? a->name : "");
+		memcpy(msg, e->msg, sizeof(msg));
+	}
+	return accel_seterr(e, ret, "%s)", msg);
+}
+
 int cpu_plan_run(struct cpu_plan *p, const void *const *inputs,
 		 void *const *outputs, struct accel_err *e)
 {
@@ -311,10 +498,18 @@ int cpu_plan_run(struct cpu_plan *p, const void *const *inputs,
 		const struct shape_step *st = &p->s->steps[i];
 		const struct ir_node *n = &g->nodes[st->node];
 
+		const struct plan_fuse *f = &p->fuse[i];
+
+		if (f->head != i)
+			continue;
 		load_in(p, n, p->in_scratch);
 		bind_outs(p, n, st->outs, p->out_scratch);
-		ret = cpu_op_run(st->op, n, p->in_scratch, n->n_inputs,
-				 p->out_scratch, n->n_outputs, p->ws[i], e);
+		if (f->out >= 0) {
+			ret = run_fused(p, i, n, e);
+		} else {
+			ret = cpu_op_run(st->op, n, p->in_scratch, n->n_inputs,
+					 p->out_scratch, n->n_outputs, p->ws[i], e);
+		}
 		if (ret)
 			return ret;
 	}

@@ -2,15 +2,19 @@
 /*
  * Convolutions: Conv (float32), ConvInteger and QLinearConv (uint8/int8,
  * int32 accumulation).  N-D spatial, groups, dilations, strides, explicit
- * or automatic padding.  Each image and group is lowered by im2col into a
- * [C/group * prod(kernel)] x [prod(output)] matrix and multiplied by the
- * group's weights.
+ * or automatic padding.  The integer ones lower each image and group by
+ * im2col into a [C/group * prod(kernel)] x [prod(output)] matrix and
+ * multiply it by the group's weights; the float one picks a path by shape
+ * (conv_path()) and runs the kernels of f32k.h.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops/ops.h"
 #include "ops/ops_util.h"
+#include "ops/f32k.h"
+#include "util/parallel.h"
 
 /*
  * Column matrix of one group of one image: row (c, kernel offset), column
@@ -75,6 +79,100 @@ static void name(const T *x, int64_t cg, const struct cpu_geom *g,	\
 
 DEF_IM2COL(im2col_f32, float)
 DEF_IM2COL(im2col_i32, int32_t)
+
+/*
+ * One tap's row of a stride-1 im2col, output rows [@r0, @r1), when output
+ * rows are as wide as the input's: the valid rows are one contiguous copy
+ * of input rows (shifted by @off), then the few columns outside [@lo, @hi)
+ * that came from the neighbouring rows are zeroed, as are the rows in the
+ * padding.
+ */
+static void im2col_tap_s1(const float *xc, const struct cpu_geom *g,
+			  int64_t ky, int64_t off, int64_t lo, int64_t hi,
+			  int64_t r0, int64_t r1, float *dst)
+{
+	int64_t ih = g->in[0], ow = g->out[1];
+	int64_t dy = ky * g->d[0] - g->pb[0];
+	int64_t y0 = dy >= 0 ? 0 : -dy, y1 = ih - dy;
+	int64_t first, last;
+
+	y0 = y0 > r0 ? y0 : r0;
+	y1 = y1 < r1 ? y1 : r1;
+	if (y1 < y0)
+		y1 = y0;
+	/* dst is row r0 of this tap */
+	memset(dst, 0, (size_t)((y0 - r0) * ow) * sizeof(float));
+	memset(dst + (y1 - r0) * ow, 0,
+	       (size_t)((r1 - y1) * ow) * sizeof(float));
+	if (y1 == y0)
+		return;
+	first = y0 * ow + lo;
+	last = (y1 - 1) * ow + hi;
+	memcpy(dst + first - r0 * ow, xc + dy * ow + off + first,
+	       (size_t)(last - first) * sizeof(float));
+	for (int64_t oy = y0; oy < y1; oy++) {
+		float *row = dst + (oy - r0) * ow;
+
+		for (int64_t o = 0; o < lo; o++)
+			row[o] = 0.0f;
+		for (int64_t o = hi; o < ow; o++)
+			row[o] = 0.0f;
+	}
+}
+
+/*
+ * 2-D float im2col of output rows [@r0, @r1): the columns of im2col_f32()'s
+ * matrix for those rows, [kdim] x [(@r1 - @r0) * ow], with the valid range
+ * of each output row worked out once instead of tested per element.
+ */
+static void im2col2d_f32(const float *x, int64_t cg, const struct cpu_geom *g,
+			 int64_t r0, int64_t r1, float *col)
+{
+	int64_t ih = g->in[0], iw = g->in[1], oh = r1 - r0, ow = g->out[1];
+	int64_t sh = g->s[0], sw = g->s[1];
+
+	for (int64_t c = 0; c < cg; c++)
+		for (int64_t ky = 0; ky < g->k[0]; ky++)
+			for (int64_t kx = 0; kx < g->k[1]; kx++) {
+				int64_t off = kx * g->d[1] - g->pb[1], lo, hi;
+				float *dst = col + ((c * g->k[0] + ky) * g->k[1] + kx) *
+						   oh * ow;
+
+				/* ox with 0 <= ox * sw + off < iw */
+				lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+				hi = iw - off <= 0 ? 0 : (iw - off + sw - 1) / sw;
+				if (hi > ow)
+					hi = ow;
+				if (lo > hi)
+					lo = hi;
+				if (sw == 1 && sh == 1 && iw == ow && hi > lo) {
+					im2col_tap_s1(x + c * ih * iw, g, ky, off,
+						      lo, hi, r0, r1, dst);
+					continue;
+				}
+				for (int64_t oy = r0; oy < r1; oy++, dst += ow) {
+					int64_t iy = oy * sh - g->pb[0] + ky * g->d[0];
+					const float *src;
+
+					if (iy < 0 || iy >= ih) {
+						memset(dst, 0, (size_t)ow * sizeof(float));
+						continue;
+					}
+					/* rows are short: loops, not calls */
+					src = x + (c * ih + iy) * iw + off;
+					for (int64_t o = 0; o < lo; o++)
+						dst[o] = 0.0f;
+					if (sw == 1)
+						for (int64_t o = lo; o < hi; o++)
+							dst[o] = src[o];
+					else
+						for (int64_t o = lo; o < hi; o++)
+							dst[o] = src[o * sw];
+					for (int64_t o = hi; o < ow; o++)
+						dst[o] = 0.0f;
+				}
+			}
+}
 
 /* Shape checks shared by the three convolutions. */
 static int conv_shapes(const struct ir_node *n, const struct ir_value *x,
@@ -186,12 +284,62 @@ static void conv_sizes(const struct ir_value *x, const struct ir_value *w,
 	}
 }
 
-/* Workspace: the im2col matrix [kdim, osz]. */
+/*
+ * How a float Conv runs: depthwise (one input and one output channel per
+ * group, 2-D) straight over a zero-padded copy of each plane; a 1x1 kernel
+ * with unit strides and no padding as a GEMM over the input itself (the
+ * rows of an NCHW image are already the GEMM's B matrix); everything else
+ * through an im2col matrix in the workspace.
+ */
+enum conv_path { CONV_IM2COL, CONV_1X1, CONV_DW };
+
+static enum conv_path conv_path(const struct cpu_geom *g, int64_t cg,
+				int64_t mg)
+{
+	bool unit = true;
+
+	for (int i = 0; i < g->nsp; i++)
+		if (g->k[i] != 1 || g->s[i] != 1 || g->pb[i] || g->pe[i])
+			unit = false;
+	if (unit)
+		return CONV_1X1;
+	if (cg == 1 && mg == 1 && g->nsp == 2 && g->s[0] <= INT32_MAX &&
+	    g->s[1] <= INT32_MAX && g->d[0] <= INT32_MAX &&
+	    g->d[1] <= INT32_MAX && g->k[0] <= INT32_MAX &&
+	    g->k[1] <= INT32_MAX)
+		return CONV_DW;
+	return CONV_IM2COL;
+}
+
+/* Padded plane of a depthwise conv: rows, columns. */
+static void dw_padded(const struct cpu_geom *g, int64_t *ph, int64_t *pw)
+{
+	*ph = g->in[0] + g->pb[0] + g->pe[0];
+	*pw = g->in[1] + g->pb[1] + g->pe[1];
+}
+
+/*
+ * Output rows per im2col block: 2-D convs build and multiply the matrix a
+ * block of rows at a time, small enough (128 KiB) to stay in cache for
+ * the GEMM; other ranks build it whole.
+ */
+static int64_t im2col_rows(const struct cpu_geom *g, int64_t kdim)
+{
+	int64_t rows;
+
+	if (g->nsp != 2)
+		return g->out[0];
+	rows = kdim * g->out[1] > 0 ? 32768 / (kdim * g->out[1]) : 1;
+	return rows < 1 ? 1 : rows > g->out[0] ? g->out[0] : rows;
+}
+
+/* Workspace: the im2col matrix [kdim, osz] (or a block of it), or the
+ * padded planes. */
 static int conv_ws(const struct ir_node *n, const struct ir_value *in,
 		   int n_in, const struct ir_value *out, int n_out,
 		   size_t *bytes, struct accel_err *e)
 {
-	int64_t group, cg, mg, kdim, osz, isz;
+	int64_t group, cg, mg, kdim, osz, isz, ph, pw;
 	struct cpu_geom g;
 	int ret;
 
@@ -202,55 +350,252 @@ static int conv_ws(const struct ir_node *n, const struct ir_value *in,
 	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
 	if (!cpu_numel(&out[0]))
 		return 0;
+	switch (conv_path(&g, cg, mg)) {
+	case CONV_1X1:
+		return 0;
+	case CONV_DW:
+		dw_padded(&g, &ph, &pw);
+		if (ph > INT64_MAX / pw || ph * pw > INT64_MAX / group)
+			return CPU_ERR(n, e, -EOVERFLOW, "padded input too large");
+		return cpu_ws_add(n, bytes, ph * pw * group, sizeof(float), e);
+	default:
+		break;
+	}
 	if (kdim > INT64_MAX / (osz ? osz : 1))
 		return CPU_ERR(n, e, -EOVERFLOW, "im2col too large");
-	return cpu_ws_add(n, bytes, kdim * osz, sizeof(float), e);
+	return cpu_ws_add(n, bytes, kdim * im2col_rows(&g, kdim) *
+			  (osz / g.out[0]), sizeof(float), e);
 }
 
-static int conv_run(const struct ir_node *n, const struct ir_value *in,
-		    int n_in, struct ir_value *out, int n_out, void *ws,
-		    struct accel_err *e)
+/**
+ * struct conv_gemm - one group's GEMM, split into tasks for par_run()
+ * @k: the kernels; @m/@nn/@kd: rows (output channels), columns (output
+ * positions), depth; @a/@b/@c: weights, input matrix, output (row strides
+ * @ldb, @ldc); @epi: the
+ * epilogue; @tm/@tn: rows and columns per task; @ntn: tasks along columns
+ */
+struct conv_gemm {
+	const struct f32_kernels *k;
+	int64_t m, nn, kd, ldb, ldc;
+	const float *a, *b;
+	float *c;
+	struct f32_epi epi;
+	int64_t tm, tn;
+	uint32_t ntn;
+};
+
+static void conv_gemm_task(void *arg, uint32_t t)
 {
+	const struct conv_gemm *cg = arg;
+	int64_t i0 = (int64_t)(t / cg->ntn) * cg->tm;
+	int64_t j0 = (int64_t)(t % cg->ntn) * cg->tn;
+	int64_t mi = cg->m - i0 < cg->tm ? cg->m - i0 : cg->tm;
+	int64_t nj = cg->nn - j0 < cg->tn ? cg->nn - j0 : cg->tn;
+	struct f32_epi ep = cg->epi;
+
+	if (ep.bias)
+		ep.bias += i0;
+	if (ep.res)
+		ep.res += i0 * ep.ldr + j0;
+	cg->k->gemm(mi, nj, cg->kd, cg->a + i0 * cg->kd, cg->kd, cg->b + j0,
+		    cg->ldb, cg->c + i0 * cg->ldc + j0, cg->ldc, &ep);
+}
+
+/* Work per task: enough that a second thread pays for waking it. */
+#define CONV_TASK_MACS (256 * 1024)
+
+/* c = epi(a[m x kd] * b[kd x nn]), on the current pool's threads. */
+static void conv_gemm_run(struct conv_gemm *g)
+{
+	uint32_t thr = par_threads(), nt = 1;
+	double macs = (double)g->m * (double)g->nn * (double)g->kd;
+	int64_t nm;
+
+	if (thr > 1 && macs >= 2.0 * CONV_TASK_MACS) {
+		nt = (uint32_t)(macs / CONV_TASK_MACS);
+		if (nt > 4 * thr)
+			nt = 4 * thr;
+	}
+	/* split columns in 32s first, then rows in 8s */
+	g->tn = g->nn;
+	g->tm = g->m;
+	g->ntn = 1;
+	if (nt > 1) {
+		int64_t cols = (g->nn + 31) / 32;
+
+		if (cols >= nt) {
+			g->tn = (cols + nt - 1) / nt * 32;
+		} else {
+			int64_t rows = (g->m + 7) / 8, want = nt / cols;
+
+			g->tn = 32;
+			if (rows > 1 && want > 1)
+				g->tm = (rows + want - 1) / want * 8;
+		}
+		g->ntn = (uint32_t)((g->nn + g->tn - 1) / g->tn);
+	}
+	nm = (g->m + g->tm - 1) / g->tm;
+	par_run(conv_gemm_task, g, (uint32_t)nm * g->ntn);
+}
+
+/**
+ * struct conv_dw - a depthwise conv's channels, tasks of par_run()
+ */
+struct conv_dw {
+	const struct f32_kernels *k;
+	const struct cpu_geom *g;
+	const float *x, *w, *b;
+	float *y, *pad;
+	const float *res;
+	float lo, hi;
+	int64_t ph, pw, osz, chans;
+	uint32_t per;
+};
+
+static void conv_dw_task(void *arg, uint32_t t)
+{
+	const struct conv_dw *d = arg;
+	const struct cpu_geom *g = d->g;
+	int64_t c0 = (int64_t)t * d->per, c1 = c0 + d->per;
+	int64_t ih = g->in[0], iw = g->in[1];
+
+	if (c1 > d->chans)
+		c1 = d->chans;
+	for (int64_t c = c0; c < c1; c++) {
+		const float *plane = d->x + c * ih * iw;
+		struct f32_epi ep = {
+			.bias = d->b ? d->b + c : NULL,
+			.res = d->res ? d->res + c * d->osz : NULL,
+			.lo = d->lo, .hi = d->hi,
+		};
+
+		if (d->ph != ih || d->pw != iw) {
+			float *p = d->pad + c * d->ph * d->pw;
+
+			memset(p, 0, (size_t)(d->ph * d->pw) * sizeof(float));
+			for (int64_t r = 0; r < ih; r++)
+				memcpy(p + (r + g->pb[0]) * d->pw + g->pb[1],
+				       plane + r * iw, (size_t)iw * sizeof(float));
+			plane = p;
+		}
+		d->k->dwconv(plane, d->pw, g->out[0], g->out[1], (int)g->k[0],
+			     (int)g->k[1], (int)g->s[0], (int)g->s[1],
+			     (int)g->d[0], (int)g->d[1], d->w + c * g->k[0] * g->k[1],
+			     d->y + c * d->osz, &ep);
+	}
+}
+
+/*
+ * Y = act(conv(X, W) + B [+ @f->res]): the float Conv, with what the plan
+ * fused into it (@f NULL: nothing).
+ */
+static int conv_f32(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, struct ir_value *out, void *ws,
+		    const struct cpu_fused *f, struct accel_err *e)
+{
+	const struct f32_kernels *k = f32k_get();
 	unsigned char *wp = ws;
 	const float *x = in[0].data, *w = in[1].data;
 	const float *b = cpu_has_in(in, n_in, 2) ? in[2].data : NULL;
-	float *y = out[0].data, *col;
+	const float *res = f ? f->res : NULL;
+	float *y = out[0].data, lo = f ? f->lo : -INFINITY;
+	float hi = f ? f->hi : INFINITY;
 	int64_t group, cg, mg, kdim, osz, isz;
+	enum conv_path path;
 	struct cpu_geom g;
+	float *col = NULL;
 	int ret;
 
-	(void)n_out;
 	if ((ret = conv_shapes(n, &in[0], &in[1], &group, &g, e)))
 		return ret;
 	conv_sizes(&in[0], &in[1], &g, group, &cg, &mg, &kdim, &osz, &isz);
 	if (!cpu_numel(&out[0]))
 		return 0;
-	col = cpu_ws_take(&wp, kdim * osz, sizeof(float));
+	path = conv_path(&g, cg, mg);
+	if (path == CONV_DW) {
+		struct conv_dw d = {
+			.k = k, .g = &g, .w = w, .b = b, .lo = lo, .hi = hi,
+			.osz = osz, .chans = group,
+		};
+		uint32_t thr = par_threads(), nt = 1;
+		double macs = (double)osz * (double)kdim * (double)group;
+
+		dw_padded(&g, &d.ph, &d.pw);
+		d.pad = cpu_ws_take(&wp, d.ph * d.pw * group, sizeof(float));
+		if (thr > 1 && macs >= 2.0 * CONV_TASK_MACS / 4)
+			nt = thr * 2;
+		d.per = (uint32_t)((group + nt - 1) / nt);
+		for (int64_t img = 0; img < in[0].dims[0]; img++) {
+			d.x = x + img * group * isz;
+			d.y = y + img * group * osz;
+			d.res = res ? res + img * group * osz : NULL;
+			par_run(conv_dw_task, &d,
+				(uint32_t)((group + d.per - 1) / d.per));
+		}
+		return 0;
+	}
+	if (path == CONV_IM2COL)
+		col = cpu_ws_take(&wp, kdim * im2col_rows(&g, kdim) *
+				  (osz / g.out[0]), sizeof(float));
 	for (int64_t img = 0; img < in[0].dims[0]; img++) {
 		for (int64_t gi = 0; gi < group; gi++) {
 			const float *xg = x + (img * in[0].dims[1] + gi * cg) * isz;
-			float *yg = y + (img * out[0].dims[1] + gi * mg) * osz;
+			int64_t yoff = (img * out[0].dims[1] + gi * mg) * osz;
+			int64_t rows = col ? im2col_rows(&g, kdim) : g.out[0];
+			int64_t rlen = osz / g.out[0];
 
-			im2col_f32(xg, cg, &g, col);
-			cpu_sgemm(mg, osz, kdim, w + gi * mg * kdim, kdim, col,
-				  osz, yg, osz, false);
-			if (!b)
-				continue;
-			for (int64_t m = 0; m < mg; m++) {
-				float bv = b[gi * mg + m];
+			for (int64_t r0 = 0; r0 < g.out[0]; r0 += rows) {
+				int64_t r1 = r0 + rows < g.out[0] ? r0 + rows :
+					     g.out[0];
+				int64_t j0 = r0 * rlen;
+				struct conv_gemm cgm = {
+					.k = k, .m = mg, .nn = (r1 - r0) * rlen,
+					.kd = kdim, .ldb = osz, .ldc = osz,
+					.a = w + gi * mg * kdim, .b = xg + j0,
+					.c = y + yoff + j0,
+					.epi = {
+						.bias = b ? b + gi * mg : NULL,
+						.res = res ? res + yoff + j0 : NULL,
+						.ldr = osz, .lo = lo, .hi = hi,
+					},
+				};
 
-				for (int64_t p = 0; p < osz; p++)
-					yg[m * osz + p] += bv;
+				if (col && g.nsp == 2) {
+					im2col2d_f32(xg, cg, &g, r0, r1, col);
+					cgm.b = col;
+					cgm.ldb = cgm.nn;
+				} else if (col) {
+					im2col_f32(xg, cg, &g, col);
+					cgm.b = col;
+				}
+				conv_gemm_run(&cgm);
 			}
 		}
 	}
 	return 0;
 }
 
+static int conv_run(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, struct ir_value *out, int n_out, void *ws,
+		    struct accel_err *e)
+{
+	(void)n_out;
+	return conv_f32(n, in, n_in, out, ws, NULL, e);
+}
+
+static int conv_run_fused(const struct ir_node *n, const struct ir_value *in,
+			  int n_in, struct ir_value *out, int n_out, void *ws,
+			  const struct cpu_fused *f, struct accel_err *e)
+{
+	(void)n_out;
+	return conv_f32(n, in, n_in, out, ws, f, e);
+}
+
 const struct cpu_op_ws cpu_op_conv = {
 	.op = { "", "Conv", conv_infer, NULL },
 	.workspace = conv_ws,
 	.run = conv_run,
+	.run_fused = conv_run_fused,
 };
 
 /* ---- integer convolutions ---- */

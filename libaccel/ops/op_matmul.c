@@ -4,11 +4,13 @@
  * 1-D operands promoted), Gemm (transA/transB, alpha, beta, broadcast C),
  * MatMulInteger and QLinearMatMul (uint8/int8, int32 accumulation).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops/ops.h"
 #include "ops/ops_util.h"
+#include "ops/f32k.h"
 
 /**
  * struct mm_shape - geometry of a (batched) matrix product
@@ -103,6 +105,8 @@ static int matmul_run(const struct ir_node *n, const struct ir_value *in,
 		      int n_in, struct ir_value *out, int n_out,
 		      struct accel_err *e)
 {
+	const struct f32_kernels *k = f32k_get();
+	const struct f32_epi ep = { .lo = -INFINITY, .hi = INFINITY };
 	const float *a = in[0].data, *b = in[1].data;
 	float *y = out[0].data;
 	struct mm_shape s;
@@ -115,9 +119,9 @@ static int matmul_run(const struct ir_node *n, const struct ir_value *in,
 	if (!cpu_numel(&out[0]))
 		return 0;
 	MM_FOR_EACH_BATCH(&s, ia, ib, iy,
-		cpu_sgemm(s.m, s.nn, s.k, a + ia * s.m * s.k, s.k,
-			  b + ib * s.k * s.nn, s.nn, y + iy * s.m * s.nn,
-			  s.nn, false));
+		k->gemm(s.m, s.nn, s.k, a + ia * s.m * s.k, s.k,
+			b + ib * s.k * s.nn, s.nn, y + iy * s.m * s.nn,
+			s.nn, &ep));
 	return 0;
 }
 
@@ -218,24 +222,29 @@ static int gemm_ws(const struct ir_node *n, const struct ir_value *in,
 	if (ta && (ret = cpu_ws_add(n, bytes, cpu_numel(&in[0]),
 				    sizeof(float), e)))
 		return ret;
-	if (tb && (ret = cpu_ws_add(n, bytes, cpu_numel(&in[1]),
-				    sizeof(float), e)))
-		return ret;
 	return 0;
 }
 
-static int gemm_run(const struct ir_node *n, const struct ir_value *in,
-		    int n_in, struct ir_value *out, int n_out, void *ws,
-		    struct accel_err *e)
+/*
+ * Y = alpha * A' * B' + beta * C, then what the plan fused (@f, or NULL).
+ * B' = B^T (transB, how exporters store a Linear layer's weights) is
+ * read in place by row dot products; a C of one row with beta 1 (a bias)
+ * goes into the kernels' epilogue.
+ */
+static int gemm_f32(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, struct ir_value *out, void *ws,
+		    const struct cpu_fused *f, struct accel_err *e)
 {
+	const struct f32_kernels *kr = f32k_get();
 	const float *a = in[0].data, *b = in[1].data;
+	struct f32_epi ep = { .lo = -INFINITY, .hi = INFINITY };
 	unsigned char *wp = ws;
 	float *y = out[0].data;
 	int64_t ta, tb, m, k, nn;
+	bool post_c, post_epi;
 	float alpha, beta;
 	int ret;
 
-	(void)n_out;
 	if ((ret = gemm_params(n, in, n_in, &ta, &tb, &alpha, &beta, &m, &k,
 			       &nn, e)))
 		return ret;
@@ -244,14 +253,34 @@ static int gemm_run(const struct ir_node *n, const struct ir_value *in,
 	if (ta)
 		a = transposed(a, k, m, cpu_ws_take(&wp, cpu_numel(&in[0]),
 						    sizeof(float)));
-	if (tb)
-		b = transposed(b, nn, k, cpu_ws_take(&wp, cpu_numel(&in[1]),
-						     sizeof(float)));
-	cpu_sgemm(m, nn, k, a, k, b, nn, y, nn, false);
+	post_c = cpu_has_in(in, n_in, 2) && cpu_numel(&in[2]);
+	/* a bias row: C of [N] or [1, N], beta 1, alpha 1 */
+	if (post_c && tb && alpha == 1.0f && beta == 1.0f &&
+	    cpu_numel(&in[2]) == nn && nn > 1 &&
+	    in[2].dims[in[2].rank - 1] == nn) {
+		ep.bias = in[2].data;
+		post_c = false;
+	}
+	post_epi = f && (post_c || alpha != 1.0f || !tb);
+	if (f && !post_epi) {
+		ep.lo = f->lo;
+		ep.hi = f->hi;
+	}
+	if (tb) {
+		for (int64_t i = 0; i < m; i++) {
+			struct f32_epi er = ep;
+
+			if (f && !post_epi && f->res)
+				er.res = f->res + i * nn;
+			kr->gemv_t(nn, k, a + i * k, b, k, y + i * nn, &er);
+		}
+	} else {
+		kr->gemm(m, nn, k, a, k, b, nn, y, nn, &ep);
+	}
 	if (alpha != 1.0f)
 		for (int64_t i = 0; i < m * nn; i++)
 			y[i] *= alpha;
-	if (cpu_has_in(in, n_in, 2) && cpu_numel(&in[2])) {
+	if (post_c) {
 		const struct ir_value *c = &in[2];
 		const float *cd = c->data;
 		int64_t cs_m = 0, cs_n = 0;
@@ -266,13 +295,37 @@ static int gemm_run(const struct ir_node *n, const struct ir_value *in,
 			for (int64_t j = 0; j < nn; j++)
 				y[i * nn + j] += beta * cd[i * cs_m + j * cs_n];
 	}
+	if (post_epi)
+		for (int64_t i = 0; i < m * nn; i++) {
+			float v = y[i] + (f->res ? f->res[i] : 0.0f);
+
+			v = v < f->lo ? f->lo : v;
+			y[i] = v > f->hi ? f->hi : v;
+		}
 	return 0;
+}
+
+static int gemm_run(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, struct ir_value *out, int n_out, void *ws,
+		    struct accel_err *e)
+{
+	(void)n_out;
+	return gemm_f32(n, in, n_in, out, ws, NULL, e);
+}
+
+static int gemm_run_fused(const struct ir_node *n, const struct ir_value *in,
+			  int n_in, struct ir_value *out, int n_out, void *ws,
+			  const struct cpu_fused *f, struct accel_err *e)
+{
+	(void)n_out;
+	return gemm_f32(n, in, n_in, out, ws, f, e);
 }
 
 const struct cpu_op_ws cpu_op_gemm = {
 	.op = { "", "Gemm", gemm_infer, NULL },
 	.workspace = gemm_ws,
 	.run = gemm_run,
+	.run_fused = gemm_run_fused,
 };
 
 /* ---- integer matrix products ---- */

@@ -28,6 +28,18 @@ struct cpu_op {
 		   struct accel_err *e);	/* NULL: a struct cpu_op_ws */
 };
 
+/**
+ * struct cpu_fused - what the float plan fused into a node after it
+ * @res: an Add of a float value of the output's shape (a residual), added
+ *	after the node's own bias, or NULL
+ * @lo/@hi: then the result is clamped to [@lo, @hi] (Relu: [0, inf],
+ *	Clip: [min, max]; -inf/inf when no activation was fused)
+ */
+struct cpu_fused {
+	const float *res;
+	float lo, hi;
+};
+
 /*
  * An operator that needs scratch memory: @op.run is NULL and @workspace
  * tells, at plan time, how many bytes @run needs for the inferred shapes
@@ -44,6 +56,14 @@ struct cpu_op_ws {
 	int (*run)(const struct ir_node *n, const struct ir_value *in,
 		   int n_in, struct ir_value *out, int n_out, void *ws,
 		   struct accel_err *e);
+	/*
+	 * Optional: @run with the epilogue @f the plan fused into the node
+	 * (exec/plan.c: a following Add and/or Relu/Clip).  Offering it says
+	 * the operator can apply any struct cpu_fused to its float output.
+	 */
+	int (*run_fused)(const struct ir_node *n, const struct ir_value *in,
+			 int n_in, struct ir_value *out, int n_out, void *ws,
+			 const struct cpu_fused *f, struct accel_err *e);
 };
 
 /* NULL when the operator is not supported. */

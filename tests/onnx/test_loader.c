@@ -738,6 +738,110 @@ static void test_load_tensor(void)
 	free(t.buf);
 }
 
+/* Conv of [1, 2, 6, 5] with W [2, 2, 3, 3], pads 1 (reference). */
+static void conv_ref2(const float *x, const float *w, const float *b,
+		      float *y)
+{
+	for (int o = 0; o < 2; o++)
+		for (int r = 0; r < 6; r++)
+			for (int c = 0; c < 5; c++) {
+				double s = b[o];
+
+				for (int i = 0; i < 2; i++)
+					for (int ky = 0; ky < 3; ky++)
+						for (int kx = 0; kx < 3; kx++) {
+							int iy = r + ky - 1, ix = c + kx - 1;
+
+							if (iy < 0 || iy >= 6 || ix < 0 || ix >= 5)
+								continue;
+							s += (double)x[(i * 6 + iy) * 5 + ix] *
+							     w[((o * 2 + i) * 3 + ky) * 3 + kx];
+						}
+				y[(o * 6 + r) * 5 + c] = (float)s;
+			}
+}
+
+/*
+ * The float plan fuses Add (residual) and Relu/Clip into the Conv before
+ * them: S = Add(Conv(X), X) is a graph output too, so its Relu stays a
+ * step of its own; Y = Clip(Conv(Relu(S)), -0.5, 0.75) fuses whole.
+ */
+static void test_plan_fusion(void)
+{
+	struct pbw g = { 0 }, m, a = { 0 }, attrs = { 0 };
+	int64_t xd[4] = { 1, 2, 6, 5 }, wd[4] = { 2, 2, 3, 3 }, bd[1] = { 2 };
+	int64_t sd[1] = { 1 };
+	float w[36], b[2] = { 0.25f, -0.5f }, lo = -0.5f, hi = 0.75f;
+	float x[60], s_ref[60], y_ref[60], t[60], s[60 + 4], y[60 + 4];
+	struct ir_value in = { .dtype = IR_F32, .rank = 4,
+			       .dims = { 1, 2, 6, 5 } };
+	const void *ins[1] = { x };
+	void *outs[2] = { y, s };
+	struct accel_err e;
+	struct ir_graph *gr;
+	struct cpu_plan *p;
+	int err, bad = 0;
+
+	for (int i = 0; i < 36; i++)
+		w[i] = (float)((i * 5) % 7) / 7.0f - 0.4f;
+	for (int i = 0; i < 60; i++)
+		x[i] = (float)((i * 11) % 13) / 13.0f - 0.5f;
+	for (int k = 0; k < 2; k++) {
+		struct pbw at = { 0 };
+
+		pbw_str(&at, 1, "pads");
+		for (int i = 0; i < 4; i++)
+			pbw_int(&at, 8, 1);
+		pbw_int(&at, 20, 7);
+		pbw_msg(&attrs, 5, &at);
+		node(&g, "Conv", k ? "conv1" : "conv0",
+		     k ? L("R", "W", "B") : L("X", "W", "B"),
+		     k ? L("D") : L("C"), &attrs);
+		if (!k) {
+			node(&g, "Add", "add0", L("C", "X"), L("S"), NULL);
+			node(&g, "Relu", "relu0", L("S"), L("R"), NULL);
+		}
+	}
+	node(&g, "Clip", "clip0", L("D", "lo", "hi"), L("Y"), NULL);
+	(void)a;
+	pbw_str(&g, 2, "g");
+	f32_initializer(&g, "W", 4, wd, w, 36, false);
+	f32_initializer(&g, "B", 1, bd, b, 2, false);
+	f32_initializer(&g, "lo", 0, sd, &lo, 1, false);
+	f32_initializer(&g, "hi", 0, sd, &hi, 1, false);
+	value_info(&g, 11, "X", IR_F32, 4, xd, NULL);
+	value_info(&g, 12, "Y", IR_F32, 4, xd, NULL);
+	value_info(&g, 12, "S", IR_F32, 4, xd, NULL);
+	m = model(&g);
+	gr = load(&m, &err, &e);
+	free(m.buf);
+	if (!TAP_CHECK(gr, "load: %s", e.msg))
+		return;
+	p = cpu_plan_create(gr, &in, 1, &e, &err);
+	if (!TAP_CHECK(p, "plan: %d %s", err, e.msg))
+		goto out;
+	conv_ref2(x, w, b, s_ref);
+	for (int i = 0; i < 60; i++) {
+		s_ref[i] += x[i];
+		t[i] = s_ref[i] > 0 ? s_ref[i] : 0;
+	}
+	conv_ref2(t, w, b, y_ref);
+	for (int i = 0; i < 60; i++)
+		y_ref[i] = y_ref[i] < lo ? lo : y_ref[i] > hi ? hi : y_ref[i];
+	for (int i = 60; i < 64; i++)
+		s[i] = y[i] = 1234.5f;
+	err = cpu_plan_run(p, ins, outs, &e);
+	TAP_CHECK(!err, "run: %d %s", err, e.msg);
+	for (int i = 0; i < 60 && !bad; i++)
+		bad = fabsf(y[i] - y_ref[i]) > 1e-5f ||
+		      fabsf(s[i] - s_ref[i]) > 1e-5f;
+	TAP_CHECK(!bad, "fused residual/relu/clip differ from the reference");
+	TAP_CHECK(y[60] == 1234.5f && s[60] == 1234.5f, "overrun");
+	cpu_plan_free(p);
+out:
+	ir_graph_free(gr);
+}
+
 int main(void)
 {
 	tap_run("valid model loads with the right IR", test_valid_model);
@@ -754,6 +858,8 @@ int main(void)
 	tap_run("typed fields, packed and unpacked, Constant",
 		test_typed_fields);
 	tap_run("arena reuse along a chain", test_arena_reuse);
+	tap_run("Conv + Add + Relu/Clip fused in the float plan",
+		test_plan_fusion);
 	tap_run("Shape->Gather->Concat->Reshape folds", test_fold_shape_chain);
 	tap_run("standalone TensorProto", test_load_tensor);
 	return tap_done("onnx");

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * float32 kernels in portable C, written for the compiler to vectorize
+ * (fixed-size accumulator blocks, no index math in the inner loops), and
+ * the choice of the table runs use (see f32k.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/f32k.h"
+
+static inline float epi_one(float v, const struct f32_epi *ep, float bias,
+			    const float *res, int64_t j)
+{
+	v += bias;
+	if (res)
+		v += res[j];
+	v = v < ep->lo ? ep->lo : v;
+	return v > ep->hi ? ep->hi : v;
+}
+
+enum { SC_MR = 4, SC_NB = 64 };
+
+static void gemm_scalar(int64_t m, int64_t n, int64_t k, const float *a,
+			int64_t lda, const float *b, int64_t ldb, float *c,
+			int64_t ldc, const struct f32_epi *ep)
+{
+	for (int64_t j0 = 0; j0 < n; j0 += SC_NB) {
+		int64_t jn = n - j0 < SC_NB ? n - j0 : SC_NB;
+
+		for (int64_t i0 = 0; i0 < m; i0 += SC_MR) {
+			int64_t mr = m - i0 < SC_MR ? m - i0 : SC_MR;
+			float acc[SC_MR][SC_NB];
+
+			memset(acc, 0, sizeof(acc));
+			for (int64_t p = 0; p < k; p++) {
+				const float *restrict brow = b + p * ldb + j0;
+
+				for (int64_t r = 0; r < mr; r++) {
+					float av = a[(i0 + r) * lda + p];
+					float *restrict ar = acc[r];
+
+					for (int64_t j = 0; j < jn; j++)
+						ar[j] += av * brow[j];
+				}
+			}
+			for (int64_t r = 0; r < mr; r++) {
+				int64_t i = i0 + r;
+				float bv = ep->bias ? ep->bias[i] : 0.0f;
+				const float *res = ep->res ?
+						   ep->res + i * ep->ldr + j0 :
+						   NULL;
+
+				for (int64_t j = 0; j < jn; j++)
+					c[i * ldc + j0 + j] =
+						epi_one(acc[r][j], ep, bv, res, j);
+			}
+		}
+	}
+}
+
+static void gemv_t_scalar(int64_t n, int64_t k, const float *x,
+			  const float *w, int64_t ldw, float *y,
+			  const struct f32_epi *ep)
+{
+	for (int64_t j = 0; j < n; j++) {
+		const float *wr = w + j * ldw;
+		float part[8] = { 0 }, s;
+		int64_t p = 0;
+
+		for (; p + 8 <= k; p += 8)
+			for (int t = 0; t < 8; t++)
+				part[t] += x[p + t] * wr[p + t];
+		s = ((part[0] + part[1]) + (part[2] + part[3])) +
+		    ((part[4] + part[5]) + (part[6] + part[7]));
+		for (; p < k; p++)
+			s += x[p] * wr[p];
+		y[j] = epi_one(s, ep, ep->bias ? ep->bias[j] : 0.0f, ep->res,
+			       j);
+	}
+}
+
+static void dwconv_scalar(const float *xp, int64_t xpw, int64_t oh,
+			  int64_t ow, int kh, int kw, int sh, int sw, int dh,
+			  int dw, const float *w, float *y,
+			  const struct f32_epi *ep)
+{
+	float bv = ep->bias ? ep->bias[0] : 0.0f;
+
+	for (int64_t oy = 0; oy < oh; oy++) {
+		for (int64_t o0 = 0; o0 < ow; o0 += SC_NB) {
+			int64_t on = ow - o0 < SC_NB ? ow - o0 : SC_NB;
+			float acc[SC_NB];
+
+			memset(acc, 0, sizeof(acc));
+			for (int ky = 0; ky < kh; ky++) {
+				const float *row = xp + (oy * sh + ky * dh) * xpw +
+						   o0 * sw;
+
+				for (int kx = 0; kx < kw; kx++) {
+					const float *restrict r = row + kx * dw;
+					float wv = w[ky * kw + kx];
+
+					if (sw == 1)
+						for (int64_t t = 0; t < on; t++)
+							acc[t] += wv * r[t];
+					else
+						for (int64_t t = 0; t < on; t++)
+							acc[t] += wv * r[t * sw];
+				}
+			}
+			for (int64_t t = 0; t < on; t++)
+				y[oy * ow + o0 + t] = epi_one(acc[t], ep, bv,
+					ep->res ? ep->res + oy * ow + o0 : NULL, t);
+		}
+	}
+}
+
+const struct f32_kernels f32k_scalar = {
+	.name = "scalar",
+	.gemm = gemm_scalar,
+	.gemv_t = gemv_t_scalar,
+	.dwconv = dwconv_scalar,
+};
+
+#if defined(__x86_64__)
+static int cpu_avx2(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static int cpu_avx512(void)
+{
+	return cpu_avx2() && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512vl") &&
+	       __builtin_cpu_supports("avx512dq");
+}
+#endif
+
+const struct f32_kernels *f32k_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	if (!strcmp(name, "scalar"))
+		return &f32k_scalar;
+#if defined(__x86_64__)
+	if (!strcmp(name, "avx2") || !strcmp(name, "avxvnni"))
+		return cpu_avx2() ? &f32k_avx2 : NULL;
+	if (!strcmp(name, "avx512") || !strcmp(name, "avx512bw") ||
+	    !strcmp(name, "avx512vnni"))
+		return cpu_avx512() ? &f32k_avx512 : NULL;
+#endif
+	return NULL;
+}
+
+static const struct f32_kernels *f32k_best(void)
+{
+	const struct f32_kernels *k = f32k_find(getenv("ACCEL_CPU_KERNELS"));
+
+	if (k)
+		return k;
+#if defined(__x86_64__)
+	if (cpu_avx512())
+		return &f32k_avx512;
+	if (cpu_avx2())
+		return &f32k_avx2;
+#endif
+	return &f32k_scalar;
+}
+
+static const struct f32_kernels *f32k_cur;
+
+const struct f32_kernels *f32k_get(void)
+{
+	const struct f32_kernels *k = __atomic_load_n(&f32k_cur,
+						      __ATOMIC_ACQUIRE);
+
+	if (!k) {
+		k = f32k_best();
+		__atomic_store_n(&f32k_cur, k, __ATOMIC_RELEASE);
+	}
+	return k;
+}
+
+void f32k_set(const struct f32_kernels *k)
+{
+	__atomic_store_n(&f32k_cur, k, __ATOMIC_RELEASE);
+}

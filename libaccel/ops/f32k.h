@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * float32 compute kernels of the CPU operators (Conv, Gemm/MatMul), one
+ * table per instruction set: portable C (what the compiler vectorizes),
+ * AVX2+FMA and AVX-512 (x86-64, chosen at run time).  Every variant has the
+ * same signatures and computes the same sums (the order of additions, and
+ * so the last bits, may differ).
+ *
+ * ACCEL_CPU_KERNELS picks the table: scalar (portable), avx2 and avxvnni
+ * (AVX2), avx512bw, avx512vnni or avx512 (AVX-512), auto or unset (the best
+ * this CPU runs).  A name this CPU cannot run falls back to auto.
+ */
+#ifndef LIBACCEL_OPS_F32K_H
+#define LIBACCEL_OPS_F32K_H
+
+#include <stdint.h>
+
+/**
+ * struct f32_epi - what a kernel does to each sum before storing it
+ * @bias: per row of the output (Conv: per output channel), or NULL
+ * @res: added after the bias (a residual), [row * @ldr + col], or NULL
+ * @ldr: row stride of @res
+ * @lo/@hi: the result is clamped to [@lo, @hi] (-inf/inf: no clamp;
+ *	Relu is [0, inf], Clip/Relu6 [min, max])
+ */
+struct f32_epi {
+	const float *bias;
+	const float *res;
+	int64_t ldr;
+	float lo, hi;
+};
+
+/**
+ * struct f32_kernels - one instruction set's kernels
+ * @name: "scalar", "avx2", "avx512"
+ * @gemm: c[i * ldc + j] = epi(sum_p a[i * lda + p] * b[p * ldb + j]) for
+ *	i < m, j < n; @epi.bias is indexed by i
+ * @gemv_t: y[j] = epi(sum_p x[p] * w[j * ldw + p]) for j < n (a row
+ *	times a matrix stored transposed, Gemm's transB); @epi.bias is indexed
+ *	by j, @epi.res as res[j]
+ * @dwconv: one channel of a depthwise convolution over a zero-padded plane
+ *	@xp (row stride @xpw, readable 64 floats past its last row):
+ *	y[oy * ow + ox] = epi(sum w[ky * kw + kx] *
+ *	xp[(oy * sh + ky * dh) * xpw + ox * sw + kx * dw]); @epi.bias points
+ *	at this channel's bias, @epi.res at this channel's plane (@ldr unused)
+ */
+struct f32_kernels {
+	const char *name;
+	void (*gemm)(int64_t m, int64_t n, int64_t k, const float *a,
+		     int64_t lda, const float *b, int64_t ldb, float *c,
+		     int64_t ldc, const struct f32_epi *epi);
+	void (*gemv_t)(int64_t n, int64_t k, const float *x, const float *w,
+		       int64_t ldw, float *y, const struct f32_epi *epi);
+	void (*dwconv)(const float *xp, int64_t xpw, int64_t oh, int64_t ow,
+		       int kh, int kw, int sh, int sw, int dh, int dw,
+		       const float *w, float *y, const struct f32_epi *epi);
+};
+
+/* Floats a dwconv() plane must stay readable past its last row. */
+#define F32K_DW_SLACK 64
+
+extern const struct f32_kernels f32k_scalar;
+#if defined(__x86_64__)
+extern const struct f32_kernels f32k_avx2;
+extern const struct f32_kernels f32k_avx512;
+#endif
+
+/* The table runs use (ACCEL_CPU_KERNELS, else the best this CPU runs). */
+const struct f32_kernels *f32k_get(void);
+/*
+ * The table called @name (the names ACCEL_CPU_KERNELS takes), NULL when
+ * unknown or when this CPU cannot run it.
+ */
+const struct f32_kernels *f32k_find(const char *name);
+/* Pin the table runs use (tests and benchmarks); NULL: back to the default. */
+void f32k_set(const struct f32_kernels *k);
+
+#endif /* LIBACCEL_OPS_F32K_H */

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * float32 kernels for AVX-512F (built with -mavx512f -mfma, called only
+ * where the CPU has them; see f32k.c).
+ *
+ * gemm: register tiles of up to 8 rows x 32 columns (16 accumulators): per
+ * step of k, two vector loads of a row of B and one broadcast of A per row,
+ * 16 FMAs.  Ragged column edges use masked loads and stores, so nothing is
+ * read or written past the matrices.
+ */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "ops/f32k.h"
+
+#define AI static inline __attribute__((always_inline))
+
+AI __mmask16 mask_n(int64_t cnt)
+{
+	return cnt >= 16 ? (__mmask16)0xffff :
+	       cnt <= 0 ? (__mmask16)0 : (__mmask16)((1u << cnt) - 1);
+}
+
+/* bias, residual, clamp (NaN stays NaN, as in the portable kernels) */
+AI __m512 epi_v(__m512 v, __m512 bias, const float *res, __mmask16 mk,
+		__m512 lo, __m512 hi)
+{
+	v = _mm512_add_ps(v, bias);
+	if (res)
+		v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, res));
+	v = _mm512_max_ps(lo, v);
+	return _mm512_min_ps(hi, v);
+}
+
+/* named accumulators (an array of them would live on the stack) */
+#define TILE_STEP(r)							\
+	do {								\
+		if (mr > (r)) {						\
+			__m512 av_ = _mm512_set1_ps(ap[(r) * lda]);		\
+									\
+			a0_##r = _mm512_fmadd_ps(av_, b0, a0_##r);		\
+			if (nv > 1)					\
+				a1_##r = _mm512_fmadd_ps(av_, b1, a1_##r);	\
+		}							\
+	} while (0)
+#define TILE_STORE(r, x0, x1)						\
+	do {								\
+		if (mr > (r)) {						\
+			__m512 bv = _mm512_set1_ps(ep->bias ?			\
+						ep->bias[i0 + (r)] : 0.0f); \
+			const float *res = ep->res ?			\
+				ep->res + (i0 + (r)) * ep->ldr + j0 : NULL; \
+									\
+			_mm512_mask_storeu_ps(c + (r) * ldc, m0, epi_v(x0, bv, res, m0, lo, hi)); \
+			if (nv > 1)					\
+				_mm512_mask_storeu_ps(c + (r) * ldc + 16, m1, epi_v(x1, bv, res ? res + 16 : NULL, m1, lo, hi)); \
+		}							\
+	} while (0)
+
+AI void tile(const int mr, const int nv, int64_t k, const float *a,
+	     int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+	     __mmask16 m0, __mmask16 m1, const struct f32_epi *ep, int64_t i0,
+	     int64_t j0)
+{
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+	__m512 a0_0 = _mm512_setzero_ps(), a1_0 = _mm512_setzero_ps();
+	__m512 a0_1 = _mm512_setzero_ps(), a1_1 = _mm512_setzero_ps();
+	__m512 a0_2 = _mm512_setzero_ps(), a1_2 = _mm512_setzero_ps();
+	__m512 a0_3 = _mm512_setzero_ps(), a1_3 = _mm512_setzero_ps();
+	__m512 a0_4 = _mm512_setzero_ps(), a1_4 = _mm512_setzero_ps();
+	__m512 a0_5 = _mm512_setzero_ps(), a1_5 = _mm512_setzero_ps();
+	__m512 a0_6 = _mm512_setzero_ps(), a1_6 = _mm512_setzero_ps();
+	__m512 a0_7 = _mm512_setzero_ps(), a1_7 = _mm512_setzero_ps();
+
+	for (int64_t p = 0; p < k; p++) {
+		const float *bp = b + p * ldb, *ap = a + p;
+		__m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
+		__m512 b1 = nv > 1 ? _mm512_maskz_loadu_ps(m1, bp + 16) : b0;
+
+		TILE_STEP(0);
+		TILE_STEP(1);
+		TILE_STEP(2);
+		TILE_STEP(3);
+		TILE_STEP(4);
+		TILE_STEP(5);
+		TILE_STEP(6);
+		TILE_STEP(7);
+	}
+	TILE_STORE(0, a0_0, a1_0);
+	TILE_STORE(1, a0_1, a1_1);
+	TILE_STORE(2, a0_2, a1_2);
+	TILE_STORE(3, a0_3, a1_3);
+	TILE_STORE(4, a0_4, a1_4);
+	TILE_STORE(5, a0_5, a1_5);
+	TILE_STORE(6, a0_6, a1_6);
+	TILE_STORE(7, a0_7, a1_7);
+}
+
+#define TILE_CASE(MR)							\
+	case MR:							\
+		if (nv > 1)						\
+			tile(MR, 2, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
+			     i0, j0);					\
+		else							\
+			tile(MR, 1, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
+			     i0, j0);					\
+		break
+
+static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a,
+			int64_t lda, const float *b, int64_t ldb, float *c,
+			int64_t ldc, const struct f32_epi *ep)
+{
+	for (int64_t j0 = 0; j0 < n; j0 += 32) {
+		int64_t jn = n - j0 < 32 ? n - j0 : 32;
+		__mmask16 m0 = mask_n(jn), m1 = mask_n(jn - 16);
+		int nv = jn > 16 ? 2 : 1;
+		const float *bj = b + j0;
+
+		for (int64_t i0 = 0; i0 < m; i0 += 8) {
+			const float *ai = a + i0 * lda;
+			float *cij = c + i0 * ldc + j0;
+
+			switch (m - i0 < 8 ? (int)(m - i0) : 8) {
+			TILE_CASE(1);
+			TILE_CASE(2);
+			TILE_CASE(3);
+			TILE_CASE(4);
+			TILE_CASE(5);
+			TILE_CASE(6);
+			TILE_CASE(7);
+			default:
+			TILE_CASE(8);
+			}
+		}
+	}
+}
+
+static void gemv_t_avx512(int64_t n, int64_t k, const float *x,
+			  const float *w, int64_t ldw, float *y,
+			  const struct f32_epi *ep)
+{
+	int64_t j = 0;
+
+	for (; j < n; j += 4) {
+		int rows = n - j < 4 ? (int)(n - j) : 4;
+		__m512 acc[4];
+
+		for (int r = 0; r < 4; r++)
+			acc[r] = _mm512_setzero_ps();
+		for (int64_t p = 0; p < k; p += 16) {
+			__mmask16 mk = mask_n(k - p);
+			__m512 xv = _mm512_maskz_loadu_ps(mk, x + p);
+
+			for (int r = 0; r < rows; r++)
+				acc[r] = _mm512_fmadd_ps(xv,
+					_mm512_maskz_loadu_ps(mk, w + (j + r) * ldw + p),
+					acc[r]);
+		}
+		for (int r = 0; r < rows; r++) {
+			float v = _mm512_reduce_add_ps(acc[r]);
+
+			if (ep->bias)
+				v += ep->bias[j + r];
+			if (ep->res)
+				v += ep->res[j + r];
+			v = v < ep->lo ? ep->lo : v;
+			y[j + r] = v > ep->hi ? ep->hi : v;
+		}
+	}
+}
+
+/*
+ * Depthwise 3x3 at stride 1 over the padded width: output (oy, ox) is the
+ * same sum at flat position q = oy * xpw + ox for every tap, so vectors
+ * run over q with no row edges (columns ox >= ow are computed, then
+ * dropped), the nine weights stay in registers, and only the vectors near
+ * the plane's end need masks (loads never pass the plane's last row).
+ */
+static void dw3x3_flat_avx512(const float *xp, int64_t xpw, int64_t oh,
+			      int64_t ow, int dh, int dw, const float *w,
+			      float *y, const struct f32_epi *ep)
+{
+	enum { CHUNK = 1024 };
+	float tmp[CHUNK];
+	int64_t plane = (oh + 2 * (int64_t)dh) * xpw;
+	int64_t rows = CHUNK / xpw, offs[9];
+	int64_t maxoff = 2 * (int64_t)dh * xpw + 2 * (int64_t)dw;
+	__m512 wv[9];
+	__m512 bv = _mm512_set1_ps(ep->bias ? ep->bias[0] : 0.0f);
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+
+	for (int t = 0; t < 9; t++) {
+		wv[t] = _mm512_set1_ps(w[t]);
+		offs[t] = (t / 3) * (int64_t)dh * xpw + (t % 3) * (int64_t)dw;
+	}
+	for (int64_t oy0 = 0; oy0 < oh; oy0 += rows) {
+		int64_t nr = oh - oy0 < rows ? oh - oy0 : rows;
+		int64_t len = nr * xpw;
+		const float *src = xp + oy0 * xpw;
+		int64_t q = 0, room = plane - oy0 * xpw;
+
+		/* whole vectors whose every tap stays in the plane */
+		for (; q + 16 <= len && q + 16 + maxoff <= room; q += 16) {
+			const float *s0 = src + q;
+			__m512 acc = _mm512_mul_ps(wv[0], _mm512_loadu_ps(s0));
+
+			for (int t = 1; t < 9; t++)
+				acc = _mm512_fmadd_ps(wv[t],
+						      _mm512_loadu_ps(s0 + offs[t]),
+						      acc);
+			_mm512_storeu_ps(tmp + q, acc);
+		}
+		for (; q < len; q += 16) {
+			__m512 acc = _mm512_setzero_ps();
+
+			for (int t = 0; t < 9; t++) {
+				int64_t off = q + offs[t];
+				int64_t cnt = len - q < room - off ? len - q :
+					      room - off;
+
+				acc = _mm512_fmadd_ps(wv[t],
+					_mm512_maskz_loadu_ps(mask_n(cnt), src + off),
+					acc);
+			}
+			_mm512_mask_storeu_ps(tmp + q, mask_n(len - q), acc);
+		}
+		for (int64_t r = 0; r < nr; r++) {
+			float *yr = y + (oy0 + r) * ow;
+			const float *res = ep->res ? ep->res + (oy0 + r) * ow :
+					   NULL;
+
+			for (int64_t o = 0; o < ow; o += 16) {
+				__mmask16 mk = mask_n(ow - o);
+
+				_mm512_mask_storeu_ps(yr + o, mk,
+					epi_v(_mm512_maskz_loadu_ps(mk, tmp + r * xpw + o),
+					      bv, res ? res + o : NULL, mk, lo, hi));
+			}
+		}
+	}
+}
+
+static void dwconv_avx512(const float *xp, int64_t xpw, int64_t oh,
+			  int64_t ow, int kh, int kw, int sh, int sw, int dh,
+			  int dw, const float *w, float *y,
+			  const struct f32_epi *ep)
+{
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+	__m512 bv = _mm512_set1_ps(ep->bias ? ep->bias[0] : 0.0f);
+	__m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+					 20, 22, 24, 26, 28, 30);
+	__m512i gidx = _mm512_mullo_epi32(
+		_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+				  13, 14, 15), _mm512_set1_epi32(sw));
+
+	if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && xpw <= 1024) {
+		dw3x3_flat_avx512(xp, xpw, oh, ow, dh, dw, w, y, ep);
+		return;
+	}
+
+	for (int64_t oy = 0; oy < oh; oy++) {
+		for (int64_t o0 = 0; o0 < ow; o0 += 16) {
+			int64_t on = ow - o0 < 16 ? ow - o0 : 16;
+			__mmask16 mk = mask_n(on);
+			/* sw 2: the 2 * on - 1 inputs in two masked loads */
+			__mmask16 l0 = mask_n(2 * on - 1),
+				  l1 = mask_n(2 * on - 1 - 16);
+			__m512 acc = _mm512_setzero_ps();
+
+			for (int ky = 0; ky < kh; ky++) {
+				const float *row = xp + (oy * sh + ky * dh) * xpw +
+						   o0 * sw;
+
+				for (int kx = 0; kx < kw; kx++) {
+					const float *r = row + kx * dw;
+					__m512 wv = _mm512_set1_ps(w[ky * kw + kx]);
+					__m512 v;
+
+					if (sw == 1)
+						v = _mm512_maskz_loadu_ps(mk, r);
+					else if (sw == 2)
+						v = _mm512_permutex2var_ps(
+							_mm512_maskz_loadu_ps(l0, r),
+							even,
+							_mm512_maskz_loadu_ps(l1, r + 16));
+					else
+						v = _mm512_mask_i32gather_ps(
+							_mm512_setzero_ps(), mk,
+							gidx, r, 4);
+					acc = _mm512_fmadd_ps(wv, v, acc);
+				}
+			}
+			_mm512_mask_storeu_ps(y + oy * ow + o0, mk,
+				epi_v(acc, bv, ep->res ? ep->res + oy * ow + o0 :
+					   NULL, mk, lo, hi));
+		}
+	}
+}
+
+const struct f32_kernels f32k_avx512 = {
+	.name = "avx512",
+	.gemm = gemm_avx512,
+	.gemv_t = gemv_t_avx512,
+	.dwconv = dwconv_avx512,
+};
+#endif /* __x86_64__ */

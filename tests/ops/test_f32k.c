@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The float32 kernels of libaccel/ops/f32k*.c, every variant this CPU runs,
+ * against plain references computed here (double sums): gemm tiles with
+ * ragged rows and columns, bias, residual and clamp; gemv_t; depthwise
+ * planes with strides 1-3 and dilation.  Then the Conv operator on each
+ * variant with channel counts that fill and overhang the register tiles,
+ * and with a fused residual + clamp (run_fused).  Outputs carry sentinels.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "ops_test.h"
+#include "ops/f32k.h"
+
+static const char *const variant_names[] = { "scalar", "avx2", "avx512" };
+
+static float clampf(double v, float lo, float hi)
+{
+	float f = (float)v;
+
+	return f < lo ? lo : f > hi ? hi : f;
+}
+
+static float *rnd(uint64_t *seed, size_t n)
+{
+	float *p = malloc((n + 16) * sizeof(float));
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = t_randf(seed);
+	for (size_t i = n; i < n + 16; i++)
+		p[i] = 12345.0f;	/* sentinel */
+	return p;
+}
+
+static int sentinel_ok(const float *p, size_t n)
+{
+	for (size_t i = n; i < n + 16; i++)
+		if (p[i] != 12345.0f)
+			return 0;
+	return 1;
+}
+
+static void test_gemm_one(const struct f32_kernels *k, uint64_t *seed)
+{
+	int m = t_randi(seed, 1, 21), n = t_randi(seed, 1, 97);
+	int kd = t_randi(seed, 1, 71), use_b = t_randi(seed, 0, 1);
+	int use_r = t_randi(seed, 0, 1), act = t_randi(seed, 0, 2);
+	int ldc = n + t_randi(seed, 0, 3), lda = kd + t_randi(seed, 0, 2);
+	float *a = rnd(seed, (size_t)m * lda), *b = rnd(seed, (size_t)kd * n);
+	float *bias = rnd(seed, (size_t)m), *res = rnd(seed, (size_t)m * n);
+	float *c = rnd(seed, (size_t)m * ldc), *want = malloc((size_t)m * ldc * 4);
+	struct f32_epi ep = {
+		.bias = use_b ? bias : NULL, .res = use_r ? res : NULL, .ldr = n,
+		.lo = act ? 0.0f : -INFINITY, .hi = act == 2 ? 0.5f : INFINITY,
+	};
+	char what[96];
+
+	memcpy(want, c, (size_t)m * ldc * 4);
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < n; j++) {
+			double s = use_b ? bias[i] : 0.0;
+
+			for (int p = 0; p < kd; p++)
+				s += (double)a[i * lda + p] * b[p * n + j];
+			if (use_r)
+				s += res[i * n + j];
+			want[i * ldc + j] = clampf(s, ep.lo, ep.hi);
+		}
+	k->gemm(m, n, kd, a, lda, b, n, c, ldc, &ep);
+	snprintf(what, sizeof(what), "%s gemm m%d n%d k%d", k->name, m, n, kd);
+	t_close(c, want, (int64_t)m * ldc, 1e-5f, what);
+	CHECK(sentinel_ok(c, (size_t)m * ldc), "%s: wrote past C", what);
+	free(a), free(b), free(bias), free(res), free(c), free(want);
+}
+
+static void test_gemv_one(const struct f32_kernels *k, uint64_t *seed)
+{
+	int n = t_randi(seed, 1, 37), kd = t_randi(seed, 1, 700);
+	int ldw = kd + t_randi(seed, 0, 3);
+	float *x = rnd(seed, (size_t)kd), *w = rnd(seed, (size_t)n * ldw);
+	float *bias = rnd(seed, (size_t)n), *y = rnd(seed, (size_t)n);
+	float want[40];
+	struct f32_epi ep = { .bias = bias, .lo = 0.0f, .hi = INFINITY };
+	char what[96];
+
+	for (int j = 0; j < n; j++) {
+		double s = bias[j];
+
+		for (int p = 0; p < kd; p++)
+			s += (double)x[p] * w[j * ldw + p];
+		want[j] = clampf(s, 0.0f, INFINITY);
+	}
+	k->gemv_t(n, kd, x, w, ldw, y, &ep);
+	snprintf(what, sizeof(what), "%s gemv_t n%d k%d", k->name, n, kd);
+	t_close(y, want, n, 1e-5f, what);
+	CHECK(sentinel_ok(y, (size_t)n), "%s: wrote past y", what);
+	free(x), free(w), free(bias), free(y);
+}
+
+/* @k3s1: the common 3x3 stride-1 shape (a kernel may special-case it) */
+static void test_dw_one(const struct f32_kernels *k, uint64_t *seed, int k3s1)
+{
+	int kh = t_randi(seed, 1, 4), kw = t_randi(seed, 1, 4);
+	int sh = t_randi(seed, 1, 3), sw = t_randi(seed, 1, 3);
+
+	if (k3s1)
+		kh = kw = 3, sh = sw = 1;
+	int dh = t_randi(seed, 1, 2), dw = t_randi(seed, 1, 2);
+	int oh = t_randi(seed, 1, k3s1 ? 60 : 9), ow = t_randi(seed, 1, 40);
+	int ph = (oh - 1) * sh + (kh - 1) * dh + 1;
+	int pw = (ow - 1) * sw + (kw - 1) * dw + 1 + t_randi(seed, 0, 2);
+	float *xp = rnd(seed, (size_t)ph * pw), *w = rnd(seed, (size_t)kh * kw);
+	float *res = rnd(seed, (size_t)oh * ow), *y = rnd(seed, (size_t)oh * ow);
+	float *want = malloc((size_t)oh * ow * 4), bias = 0.25f;
+	struct f32_epi ep = { .bias = &bias, .res = res, .lo = -0.5f,
+			      .hi = 0.75f };
+	char what[96];
+
+	for (int oy = 0; oy < oh; oy++)
+		for (int ox = 0; ox < ow; ox++) {
+			double s = bias + res[oy * ow + ox];
+
+			for (int ky = 0; ky < kh; ky++)
+				for (int kx = 0; kx < kw; kx++)
+					s += (double)w[ky * kw + kx] *
+					     xp[(oy * sh + ky * dh) * pw +
+						ox * sw + kx * dw];
+			want[oy * ow + ox] = clampf(s, ep.lo, ep.hi);
+		}
+	k->dwconv(xp, pw, oh, ow, kh, kw, sh, sw, dh, dw, w, y, &ep);
+	snprintf(what, sizeof(what), "%s dwconv %dx%d s%d,%d d%d,%d out %dx%d",
+		 k->name, kh, kw, sh, sw, dh, dw, oh, ow);
+	t_close(y, want, (int64_t)oh * ow, 1e-5f, what);
+	CHECK(sentinel_ok(y, (size_t)oh * ow), "%s: wrote past y", what);
+	free(xp), free(w), free(res), free(y), free(want);
+}
+
+static void test_kernels(void)
+{
+	int ran = 0;
+
+	for (size_t v = 0; v < sizeof(variant_names) / sizeof(*variant_names); v++) {
+		const struct f32_kernels *k = f32k_find(variant_names[v]);
+		uint64_t seed = 0x5eed + v;
+
+		if (!k)
+			continue;
+		for (int it = 0; it < 150; it++) {
+			test_gemm_one(k, &seed);
+			test_gemv_one(k, &seed);
+			test_dw_one(k, &seed, 0);
+			test_dw_one(k, &seed, 1);
+		}
+		ran++;
+	}
+	CHECK(ran >= 1, "no kernel variant ran");
+}
+
+/* Direct reference: [1, c, h, w] (*) [m, c/g, kh, kw], pads, strides. */
+static void conv_ref(const float *x, const float *w, const float *b,
+		     const float *res, float lo, float hi, float *y, int c,
+		     int h, int wd, int m, int g, int kh, int kw, int s, int d,
+		     int pad, int oh, int ow)
+{
+	int cg = c / g, mg = m / g;
+
+	for (int o = 0; o < m; o++)
+		for (int oy = 0; oy < oh; oy++)
+			for (int ox = 0; ox < ow; ox++) {
+				double sum = b ? b[o] : 0.0;
+
+				for (int ci = 0; ci < cg; ci++)
+					for (int ky = 0; ky < kh; ky++)
+						for (int kx = 0; kx < kw; kx++) {
+							int iy = oy * s - pad + ky * d;
+							int ix = ox * s - pad + kx * d;
+							int cin = (o / mg) * cg + ci;
+
+							if (iy < 0 || iy >= h || ix < 0 || ix >= wd)
+								continue;
+							sum += (double)x[(cin * h + iy) * wd + ix] *
+							       w[((o * cg + ci) * kh + ky) * kw + kx];
+						}
+				if (res)
+					sum += res[(o * oh + oy) * ow + ox];
+				y[(o * oh + oy) * ow + ox] = clampf(sum, lo, hi);
+			}
+}
+
+/* Conv on each variant: depthwise, 1x1, 3x3, grouped; plain and fused. */
+static void test_conv_paths(void)
+{
+	static const struct { int c, m, g, k, s, d, pad, h, w; } cs[] = {
+		{ 17, 17, 17, 3, 1, 1, 1, 13, 21 },	/* depthwise s1 */
+		{ 8, 8, 8, 3, 2, 1, 1, 48, 48 },	/* depthwise s2 */
+		{ 5, 5, 5, 3, 1, 2, 2, 9, 7 },		/* depthwise dilated */
+		{ 64, 64, 1, 1, 1, 1, 0, 25, 5 },	/* 1x1 (DS-CNN) */
+		{ 13, 37, 1, 1, 1, 1, 0, 9, 11 },	/* 1x1 odd */
+		{ 16, 32, 1, 1, 2, 1, 0, 16, 16 },	/* 1x1 s2 shortcut */
+		{ 16, 16, 1, 3, 1, 1, 1, 32, 32 },	/* 3x3 (ResNet) */
+		{ 16, 32, 1, 3, 2, 1, 1, 32, 32 },	/* 3x3 s2, im2col blocks */
+		{ 24, 8, 1, 3, 1, 2, 0, 30, 40 },	/* dilated, no pad, blocks */
+		{ 3, 8, 1, 3, 2, 1, 1, 19, 23 },	/* first layer */
+		{ 6, 9, 3, 3, 1, 1, 0, 8, 10 },		/* grouped */
+	};
+	const struct cpu_op_ws *op = (const void *)cpu_op_find("", "Conv");
+	int ran = 0;
+
+	CHECK(op && op->run_fused, "Conv offers run_fused");
+	if (!op || !op->run_fused)
+		return;
+	for (size_t v = 0; v < sizeof(variant_names) / sizeof(*variant_names); v++) {
+		const struct f32_kernels *k = f32k_find(variant_names[v]);
+		uint64_t seed = 0xc0de;
+
+		if (!k)
+			continue;
+		f32k_set(k);
+		for (size_t i = 0; i < sizeof(cs) / sizeof(*cs); i++) {
+			int oh = (cs[i].h + 2 * cs[i].pad - (cs[i].k - 1) * cs[i].d - 1) / cs[i].s + 1;
+			int ow = (cs[i].w + 2 * cs[i].pad - (cs[i].k - 1) * cs[i].d - 1) / cs[i].s + 1;
+			size_t xn = (size_t)cs[i].c * cs[i].h * cs[i].w;
+			size_t wn = (size_t)cs[i].m * (cs[i].c / cs[i].g) * cs[i].k * cs[i].k;
+			size_t yn = (size_t)cs[i].m * oh * ow;
+			float *x = rnd(&seed, xn), *w = rnd(&seed, wn);
+			float *b = rnd(&seed, (size_t)cs[i].m), *res = rnd(&seed, yn);
+			float *want = malloc(yn * 4);
+			int64_t pads[4] = { cs[i].pad, cs[i].pad, cs[i].pad, cs[i].pad };
+			int64_t st[2] = { cs[i].s, cs[i].s }, dl[2] = { cs[i].d, cs[i].d };
+			struct ir_value in[3] = {
+				tv(IR_F32, x, 4, 1LL, (int64_t)cs[i].c,
+				   (int64_t)cs[i].h, (int64_t)cs[i].w),
+				tv(IR_F32, w, 4, (int64_t)cs[i].m,
+				   (int64_t)(cs[i].c / cs[i].g), (int64_t)cs[i].k,
+				   (int64_t)cs[i].k),
+				tv(IR_F32, b, 1, (int64_t)cs[i].m),
+			}, out[1];
+			struct cpu_fused f = { .res = res, .lo = 0.0f, .hi = 6.0f };
+			struct accel_err e;
+			struct tnode t;
+			char what[96];
+			size_t wsz = 0;
+			void *ws;
+			int r;
+
+			tn_init(&t, "Conv");
+			tn_int(&t, "group", cs[i].g);
+			tn_ints(&t, "pads", pads, 4);
+			tn_ints(&t, "strides", st, 2);
+			tn_ints(&t, "dilations", dl, 2);
+			snprintf(what, sizeof(what), "%s conv case %zu", k->name, i);
+			conv_ref(x, w, b, NULL, -INFINITY, INFINITY, want, cs[i].c,
+				 cs[i].h, cs[i].w, cs[i].m, cs[i].g, cs[i].k,
+				 cs[i].k, cs[i].s, cs[i].d, cs[i].pad, oh, ow);
+			r = t_eval(&t, in, 3, out, 1, &e);
+			CHECK(r == 0, "%s: %d %s", what, r, e.msg);
+			if (!r)
+				t_close(out[0].data, want, (int64_t)yn, 1e-5f, what);
+			/* fused residual + clip [0, 6] */
+			conv_ref(x, w, b, res, 0.0f, 6.0f, want, cs[i].c,
+				 cs[i].h, cs[i].w, cs[i].m, cs[i].g, cs[i].k,
+				 cs[i].k, cs[i].s, cs[i].d, cs[i].pad, oh, ow);
+			r = cpu_op_workspace(&op->op, &t.n, in, 3, out, 1, &wsz, &e);
+			ws = aligned_alloc(64, (wsz + 63) & ~(size_t)63);
+			if (!r && out[0].data)
+				r = op->run_fused(&t.n, in, 3, out, 1, ws, &f, &e);
+			CHECK(r == 0, "%s fused: %d %s", what, r, e.msg);
+			if (!r && out[0].data)
+				t_close(out[0].data, want, (int64_t)yn, 1e-5f, what);
+			free(ws);
+			t_free_outs(out, 1);
+			free(x), free(w), free(b), free(res), free(want);
+		}
+		ran++;
+	}
+	f32k_set(NULL);
+	CHECK(ran >= 1, "no kernel variant ran");
+}
+
+int main(void)
+{
+	tap_run("f32_kernels_vs_ref", test_kernels);
+	tap_run("conv_paths_vs_ref", test_conv_paths);
+	return tap_done("ops-f32k");
+}
