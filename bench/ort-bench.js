@@ -8,7 +8,10 @@
 // "warmup"}, ...].  Sessions use intraOpNumThreads = threads,
 // interOpNumThreads 1, executionMode sequential, graphOptimizationLevel
 // all.  Prints one JSON array: per job the sorted latencies' median, p90,
-// min (ms) and the number of runs.  Called by bench/bench.py.
+// min (ms), the number of runs and the process's CPU time per run (all
+// its threads: user + system).  A job with "input" and "output" (raw
+// float32 files) instead runs the model once on that input and writes its
+// output there, for the agreement check.  Called by bench/bench.py.
 'use strict';
 const fs = require('fs');
 const ort = require('onnxruntime-node');
@@ -43,20 +46,34 @@ async function runJob(job, sessions) {
 		sessions.set(key, s);
 	}
 	const feeds = {};
+	if (job.input) {
+		const b = fs.readFileSync(job.input);
+		const data = new Float32Array(b.buffer.slice(b.byteOffset,
+							     b.byteOffset + b.length));
+		feeds[s.inputNames[0]] = new ort.Tensor('float32', data, job.shape);
+		const y = (await s.run(feeds))[s.outputNames[0]];
+		fs.writeFileSync(job.output, Buffer.from(y.data.buffer, y.data.byteOffset,
+							 y.data.byteLength));
+		return { dims: y.dims };
+	}
 	feeds[s.inputNames[0]] = randomInput(job.shape, 12345);
 	for (let i = 0; i < job.warmup; i++)
 		await s.run(feeds);
 	const lat = [];
+	const c0 = process.cpuUsage();
 	const t0 = now();
 	while (lat.length < job.min_runs || now() - t0 < job.time_s * 1000) {
 		const a = now();
 		await s.run(feeds);
 		lat.push(now() - a);
 	}
+	const c = process.cpuUsage(c0);
+	const cpu_ms = (c.user + c.system) / 1000 / lat.length;
 	lat.sort((x, y) => x - y);
 	const at = (p) => lat[Math.min(lat.length - 1,
 				       Math.max(0, Math.round(p * lat.length) - 1))];
-	return { median_ms: at(0.5), p90_ms: at(0.9), min_ms: lat[0], runs: lat.length };
+	return { median_ms: at(0.5), p90_ms: at(0.9), min_ms: lat[0], runs: lat.length,
+		 cpu_ms: cpu_ms };
 }
 
 async function main() {
