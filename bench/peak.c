@@ -7,8 +7,10 @@
  *	int8: vpdpbusd (AVX-512 VNNI) on zmm, else vpmaddubsw + vpmaddwd +
  *	      vpaddd (AVX2), 2 OP (multiply, add) per u8 x s8 product
  *
- * Each is measured on one thread and on T threads (default 2, one per core
- * up to the CPUs this process may use).  Features the CPU lacks are skipped.
+ * Each is measured on one thread (per second of that thread's CPU time: the
+ * core's rate even when other work shares the machine) and on T threads
+ * (default 2, up to the CPUs this process may use; per second of wall
+ * time).  Features the CPU lacks are skipped.
  * Output: one line per figure, and with --json one JSON object.
  *
  *	peak [--threads T] [--json]
@@ -156,23 +158,38 @@ static double madd_avx2(long iters)
 	return (double)iters * ACC * 32 * 2;
 }
 
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 struct job {
 	kernel_fn fn;
 	long iters;
-	double ops;
+	double ops, cpu_s;
 	pthread_barrier_t *bar;
 };
 
 static void *run_job(void *arg)
 {
 	struct job *j = arg;
+	double c0;
 
 	pthread_barrier_wait(j->bar);
+	c0 = thread_cpu_s();
 	j->ops = j->fn(j->iters);
+	j->cpu_s = thread_cpu_s() - c0;
 	return NULL;
 }
 
-/* Operations per second of @fn on @threads threads: best of REPS. */
+/*
+ * Operations per second of @fn on @threads threads, best of REPS.  One
+ * thread: per second of its CPU time (the core's rate, whatever else the
+ * machine runs); several: per second of wall time (what they get together).
+ */
 static double measure(kernel_fn fn, int threads)
 {
 	double best = 0;
@@ -196,7 +213,7 @@ static double measure(kernel_fn fn, int threads)
 			pthread_join(tid[t], NULL);
 			ops += jobs[t].ops;
 		}
-		rate = ops / (now_s() - t0);
+		rate = threads == 1 ? ops / jobs[0].cpu_s : ops / (now_s() - t0);
 		pthread_barrier_destroy(&bar);
 		if (rate > best)
 			best = rate;

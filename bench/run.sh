@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: MIT
 # The benchmark, `make bench`: libaccel against ONNX Runtime on the zoo.
 #
