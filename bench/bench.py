@@ -48,9 +48,10 @@ class Accel:
         self.run = os.path.join(build, "bin", "accel-run")
         help_text = sh([self.bench, "--help"])
         self.has_threads = "--threads" in help_text
-        # This tree's --threads counts offline workers (one context each);
-        # intra-op threads come with a later accel-bench.
-        self.threads_intra = self.has_threads and "offline worker" not in help_text
+        # An accel-bench whose --threads counts offline workers (one
+        # context each) has no intra-op threads; later ones do.
+        m = re.search(r"--threads\b[^\[\]\n]*?:\s*([^;\n]*)", help_text)
+        self.threads_intra = self.has_threads and not (m and "offline" in m.group(1))
 
     def engine(self, model):
         out = sh([self.run, model, "--random", "--device", "cpu"])
@@ -81,7 +82,10 @@ class Accel:
         def cpu(count):
             cmd = [self.bench, model, "--scenario", "single-stream", "--device",
                    "cpu", "--count", str(count), "--warmup", "0", "--json"]
-            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+            if self.has_threads:
+                cmd += ["--threads", "1"]
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                 env=dict(os.environ, ACCEL_THREADS="1"))
             _, status, ru = os.wait4(p.pid, 0)
             p.returncode = 0
             if status:
