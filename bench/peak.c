@@ -30,7 +30,7 @@
 #define REPS 10		/* best of: the machine may be shared */		/* inner iterations per measurement */
 
 static volatile float sink_f;
-static volatile int sink_i;
+static volatile unsigned int sink_i;	/* sums wrap: unsigned */
 
 static double now_s(void)
 {
@@ -105,10 +105,10 @@ __attribute__((target("avx512f,avx512vnni")))
 static double vnni_avx512(long iters)
 {
 	__m512i u = _mm512_set1_epi8(3), w = _mm512_set1_epi8(-2);
-	int s = 0;
+	unsigned int s = 0;
 #define DECL(k) __m512i a##k = _mm512_set1_epi32(k);
 #define STEP(k) a##k = _mm512_dpbusd_epi32(a##k, u, w);
-#define SUM(k) s += _mm512_reduce_add_epi32(a##k);
+#define SUM(k) s += (unsigned int)_mm512_reduce_add_epi32(a##k);
 	REP12(DECL)
 	for (long i = 0; i < iters; i++) {
 		REP12(STEP)
@@ -122,9 +122,10 @@ static double vnni_avx512(long iters)
 }
 
 __attribute__((target("avx2")))
-static int hsum256i(__m256i v)
+static unsigned int hsum256i(__m256i v)
 {
-	int x[8], s = 0, j;
+	unsigned int x[8], s = 0;
+	int j;
 
 	_mm256_storeu_si256((__m256i *)x, v);
 	for (j = 0; j < 8; j++)
@@ -141,7 +142,7 @@ __attribute__((target("avx2")))
 static double madd_avx2(long iters)
 {
 	__m256i w = _mm256_set1_epi8(-2), one = _mm256_set1_epi16(1);
-	int s = 0;
+	unsigned int s = 0;
 #define DECL(k) __m256i a##k = _mm256_set1_epi32(k), u##k = _mm256_set1_epi8(k + 1);
 #define STEP(k) a##k = _mm256_add_epi32(a##k, _mm256_madd_epi16(_mm256_maddubs_epi16(u##k, w), one)); \
 	u##k = _mm256_xor_si256(u##k, a##k);
