@@ -4,13 +4,15 @@
 # contributes a fragment (dir/*.mk) that appends to the lists below.  The
 # kernel module is built by Kbuild (see driver/ and the `module` target).
 #
-#   make deps            install / download what the rest needs (the ONLY
-#                        target that reaches the network; scripts/deps.sh)
+#   make deps            install / download what the rest needs (the only
+#                        target that reaches the network but `make bench`,
+#                        which fetches onnxruntime-node once; scripts/deps.sh)
 #   make                 libaccel (shared + static), tools, tests
 #   make check           every test suite, one summary line per suite
 #   make check-asan      the suites again under ASan+UBSan, then valgrind
 #   make demo            the main job
 #   make fuzz            run the libFuzzer targets for longer
+#   make bench           libaccel against ONNX Runtime (bench/run.sh)
 #   make module          enpu.ko against KDIR= (driver/driver.mk)
 #   make suite-kernel    enpu.ko and its kselftests in a QEMU VM
 #   make install PREFIX=/usr/local DESTDIR= (also LIBDIR, INCLUDEDIR, BINDIR,
@@ -98,6 +100,7 @@ include tools/tools.mk
 include bench/fp32.mk
 include tests/tests.mk
 include examples/examples.mk
+include bench/bench.mk
 include driver/driver.mk
 # The kernel suite boots the VM with enpu.ko; the harness's hello smoke
 # test stays available as `make suite-vm-hello`.
