@@ -58,10 +58,12 @@ struct accel_ctx {
 	uint64_t cpu_submitted, cpu_completed;	/* under lock */
 	/* CPU execution, fixed at open: int8 kernel variant and threads */
 	const struct enpu_fw_kernels *kernels;
+	const struct f32_kernels *f32;	/* the float kernels of that variant */
 	struct par_pool *pool;		/* NULL for one thread */
 };
 
 struct compiled;
+struct f32_kernels;
 
 /*
  * One set of buffers to run a compiled int8 form: the arena and the edge

@@ -16,6 +16,7 @@
 #include "backend/backend.h"
 #include "compile/qcompile.h"
 #include "exec/plan.h"
+#include "ops/f32k.h"
 
 static int cpu_prepare(accel_ctx *ctx, struct compiled *c, struct accel_err *e)
 {
@@ -176,6 +177,7 @@ static int cpu_run_fp32(accel_ctx *ctx, struct compiled *c,
 			struct accel_tensor *outputs, int n_outputs,
 			struct accel_err *e)
 {
+	const struct f32_kernels *fsaved;
 	struct par_pool *saved;
 	const void *ip[64];
 	void *op[64];
@@ -192,7 +194,9 @@ static int cpu_run_fp32(accel_ctx *ctx, struct compiled *c,
 	pthread_mutex_unlock(&ctx->lock);
 	pthread_mutex_lock(&c->lock);
 	par_enter(ctx->pool, &saved);
+	f32k_enter(ctx->f32, &fsaved);
 	r = cpu_plan_run(c->plan, ip, op, e);
+	f32k_leave(fsaved);
 	par_leave(saved);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_lock(&ctx->lock);

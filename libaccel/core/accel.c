@@ -16,6 +16,7 @@
 #include <drm/enpu_isa.h>
 
 #include "core/accel_internal.h"
+#include "ops/f32k.h"
 
 static __thread char last_error[ACCEL_ERR_MSG_MAX];
 
@@ -164,6 +165,7 @@ static int cpu_exec_setup(accel_ctx *ctx, const struct accel_ctx_options *o)
 				   "unknown kernel variant (auto, scalar, avx2, avxvnni, avx512bw, avx512vnni, neon, neondot)",
 				   here);
 	}
+	ctx->f32 = f32k_for_variant(enpu_fw_kernels_name(ctx->kernels));
 	/* The scalar variant has no overrides: run the firmware's own. */
 	if (!strcmp(enpu_fw_kernels_name(ctx->kernels), "scalar"))
 		ctx->kernels = NULL;

@@ -170,11 +170,33 @@ static const struct f32_kernels *f32k_best(void)
 }
 
 static const struct f32_kernels *f32k_cur;
+static __thread const struct f32_kernels *f32k_run;
+
+void f32k_enter(const struct f32_kernels *k, const struct f32_kernels **saved)
+{
+	*saved = f32k_run;
+	f32k_run = k;
+}
+
+void f32k_leave(const struct f32_kernels *saved)
+{
+	f32k_run = saved;
+}
+
+const struct f32_kernels *f32k_for_variant(const char *name)
+{
+	const struct f32_kernels *k = f32k_find(name);
+
+	return k ? k : &f32k_scalar;
+}
 
 const struct f32_kernels *f32k_get(void)
 {
-	const struct f32_kernels *k = __atomic_load_n(&f32k_cur,
-						      __ATOMIC_ACQUIRE);
+	const struct f32_kernels *k;
+
+	if (f32k_run)
+		return f32k_run;
+	k = __atomic_load_n(&f32k_cur, __ATOMIC_ACQUIRE);
 
 	if (!k) {
 		k = f32k_best();

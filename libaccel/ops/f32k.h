@@ -65,8 +65,19 @@ extern const struct f32_kernels f32k_avx2;
 extern const struct f32_kernels f32k_avx512;
 #endif
 
-/* The table runs use (ACCEL_CPU_KERNELS, else the best this CPU runs). */
+/*
+ * The table runs use: the running context's (f32k_enter()), else the pinned
+ * one (f32k_set()), else ACCEL_CPU_KERNELS, else the best this CPU runs.
+ */
 const struct f32_kernels *f32k_get(void);
+/*
+ * Make @k the table of this thread's runs until f32k_leave(@saved): a
+ * context runs the variant it was opened with (accel_ctx_options).
+ */
+void f32k_enter(const struct f32_kernels *k, const struct f32_kernels **saved);
+void f32k_leave(const struct f32_kernels *saved);
+/* The table for a firmware kernel variant name (portable C when none fits). */
+const struct f32_kernels *f32k_for_variant(const char *name);
 /*
  * The table called @name (the names ACCEL_CPU_KERNELS takes), NULL when
  * unknown or when this CPU cannot run it.

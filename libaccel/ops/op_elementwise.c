@@ -255,9 +255,9 @@ static int unary_f32_run(const struct ir_node *n, const struct ir_value *in,
 	(void)n_in;
 	(void)n_out;
 	switch (n->op_type[0]) {
-	case 'R':	/* Relu */
+	case 'R':	/* Relu: NaN stays NaN, as fused into Conv/Gemm and in torch */
 		for (int64_t i = 0; i < cnt; i++)
-			y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+			y[i] = !(x[i] <= 0.0f) ? x[i] : 0.0f;
 		break;
 	case 'L':	/* LeakyRelu */
 		if ((ret = cpu_get_float(n, "alpha", 0.01f, &alpha, e)))
