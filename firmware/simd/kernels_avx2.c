@@ -4,8 +4,11 @@
  * scalar kernels.
  */
 #include "simd.h"
+#include "q8_eltpool.h"
 
 const struct enpu_fw_kernels fw_kernels_avx2 = {
 	.name = "avx2",
 	.supported = fw_cpu_avx2,
+	.run[ENPU_OP_ADD] = enpu_q8_add__avx2,
+	.run[ENPU_OP_MUL] = enpu_q8_mul__avx2,
 };

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The AVX2 primitives the template kernels (q8_*_tmpl.h) are written in, as
+ * vec_avx512bw.h defines them.  AVX2 has no 64-bit arithmetic shift nor
+ * 64-bit min/max: they are built from the logical shift and vpcmpgtq,
+ * exactly.  Only the files built with the avx2 flags include it.
+ */
+#ifndef _ENPU_FW_VEC_AVX2_H_
+#define _ENPU_FW_VEC_AVX2_H_
+
+#include <immintrin.h>
+
+#include "simd.h"
+
+#define FW_VQ		4
+#define FW_VB		32
+#define FW_ISA(name)	name##__avx2
+
+typedef __m256i fw_vq;
+typedef __m256i fw_vb;
+
+static inline fw_vq vq_set1(__s64 v) { return _mm256_set1_epi64x(v); }
+static inline fw_vq vq_add(fw_vq a, fw_vq b) { return _mm256_add_epi64(a, b); }
+static inline fw_vq vq_sub(fw_vq a, fw_vq b) { return _mm256_sub_epi64(a, b); }
+static inline fw_vq vq_and(fw_vq a, fw_vq b) { return _mm256_and_si256(a, b); }
+static inline fw_vq vq_xor(fw_vq a, fw_vq b) { return _mm256_xor_si256(a, b); }
+
+static inline fw_vq vq_max(fw_vq a, fw_vq b)
+{
+	return _mm256_blendv_epi8(b, a, _mm256_cmpgt_epi64(a, b));
+}
+
+static inline fw_vq vq_min(fw_vq a, fw_vq b)
+{
+	return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b));
+}
+
+static inline fw_vq vq_mul32(fw_vq a, fw_vq b) { return _mm256_mul_epi32(a, b); }
+
+static inline fw_vq vq_sll(fw_vq a, __u32 n)
+{
+	return _mm256_sll_epi64(a, _mm_cvtsi32_si128((int)n));
+}
+
+static inline fw_vq vq_srl(fw_vq a, __u32 n)
+{
+	return _mm256_srl_epi64(a, _mm_cvtsi32_si128((int)n));
+}
+
+/* floor(a / 2^n): ~a is -a - 1 >= 0 for a < 0, and ~(~a >> n) is a >> n. */
+static inline fw_vq vq_sra(fw_vq a, __u32 n)
+{
+	fw_vq s = _mm256_cmpgt_epi64(_mm256_setzero_si256(), a);
+
+	return vq_xor(vq_srl(vq_xor(a, s), n), s);
+}
+
+static inline fw_vq vq_ld8(const __u8 *p)
+{
+	__s32 v;
+
+	__builtin_memcpy(&v, p, 4);
+	return _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(v));
+}
+
+static inline fw_vq vq_ld32(const __s32 *p)
+{
+	return _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)p));
+}
+
+static inline void vq_st8(__u8 *p, fw_vq v)
+{
+	const __m256i pick = _mm256_setr_epi8(0, 8, -1, -1, -1, -1, -1, -1,
+					      -1, -1, -1, -1, -1, -1, -1, -1,
+					      -1, -1, 0, 8, -1, -1, -1, -1,
+					      -1, -1, -1, -1, -1, -1, -1, -1);
+	__m256i b = _mm256_shuffle_epi8(v, pick);
+	__s32 w = _mm_cvtsi128_si32(_mm_or_si128(_mm256_castsi256_si128(b),
+						 _mm256_extracti128_si256(b, 1)));
+
+	__builtin_memcpy(p, &w, 4);
+}
+
+static inline fw_vb vb_set1(__u8 v) { return _mm256_set1_epi8((char)v); }
+static inline fw_vb vb_ld(const __u8 *p) { return _mm256_loadu_si256((const __m256i *)p); }
+static inline void vb_st(__u8 *p, fw_vb v) { _mm256_storeu_si256((__m256i *)p, v); }
+static inline fw_vb vb_xor(fw_vb a, fw_vb b) { return _mm256_xor_si256(a, b); }
+static inline fw_vb vb_max(fw_vb a, fw_vb b) { return _mm256_max_epu8(a, b); }
+static inline fw_vb vb_min(fw_vb a, fw_vb b) { return _mm256_min_epu8(a, b); }
+
+static inline fw_vb vb_ld_part(const __u8 *p, __u32 n, __u8 fill)
+{
+	__u8 t[32];
+
+	__builtin_memset(t, fill, sizeof(t));
+	__builtin_memcpy(t, p, n);
+	return vb_ld(t);
+}
+
+static inline fw_vq vb_sum8(fw_vb v)
+{
+	return _mm256_sad_epu8(v, _mm256_setzero_si256());
+}
+
+static inline __s64 vq_hsum(fw_vq v)
+{
+	__m128i s = _mm_add_epi64(_mm256_castsi256_si128(v),
+				  _mm256_extracti128_si256(v, 1));
+
+	return _mm_cvtsi128_si64(_mm_add_epi64(s, _mm_unpackhi_epi64(s, s)));
+}
+
+#endif /* _ENPU_FW_VEC_AVX2_H_ */
