@@ -96,6 +96,7 @@ include firmware/firmware.mk
 include libaccel/libaccel.mk
 include tools/tools.mk
 include tests/tests.mk
+include $(sort $(wildcard bench/*.mk))
 include examples/examples.mk
 include driver/driver.mk
 # The kernel suite boots the VM with enpu.ko; the harness's hello smoke

@@ -100,7 +100,10 @@ static void fw_maxpool_row(const struct fw_pool *P, __u64 r)
 			}
 			vb_st(t + k, v);
 		}
-		__builtin_memset(t + khi, 0, sizeof(t) - khi);
+		/* what the row pass reads past the columns */
+		d = (un + FW_VB - 1) / FW_VB * FW_VB + kw;
+		if (d > khi)
+			__builtin_memset(t + khi, 0, d - khi);
 		for (k = 0; k < un; k += FW_VB) {
 			fw_vb v = vb_ld(t + k);
 
@@ -146,6 +149,15 @@ static __always_inline void fw_avg_vec(const struct fw_pool *P,
 	vq_st8(y, vq_add(fw_vrq(q, &P->out), P->zp));
 }
 
+static inline void fw_colsum(__u16 *__restrict t, const __u8 *__restrict x,
+			     __u32 n, __u8 xf)
+{
+	__u32 k;
+
+	for (k = 0; k < n; k++)
+		t[k] = (__u16)(t[k] + (x[k] ^ xf));
+}
+
 static void fw_avgpool_row(const struct fw_pool *P, __u64 r)
 {
 	const struct fw_op_ctx *c = P->c;
@@ -155,7 +167,7 @@ static void fw_avgpool_row(const struct fw_pool *P, __u64 r)
 	const __u64 pl = r / P->OH;
 	const __u8 *xp = c->in[0].data + pl * P->H * W;
 	__u8 *yp = c->out.data + r * P->OW;
-	__u16 t[FW_POOL_T];
+	__u16 t[FW_POOL_T], w[FW_POOL_T];
 	__s32 u[FW_POOL_OB + FW_VQ];
 	__u32 ob, oe, n, un, k, kh, d, klo, khi, khlo, khhi, nr, lo, hi;
 	__s32 ih0, j0, cnt;
@@ -171,20 +183,17 @@ static void fw_avgpool_row(const struct fw_pool *P, __u64 r)
 		/* column sums; plain loops the compiler vectorizes */
 		for (k = 0; k < n; k++)
 			t[k] = 0;
-		for (kh = khlo; kh < khhi; kh++) {
-			const __u8 *xr = xp + (__u64)(ih0 + (__s32)kh) * W;
-
-			for (k = klo; k < khi; k++)
-				t[k] += (__u16)(xr[j0 + (__s32)k] ^ xf);
-		}
-		/* window sums of the outputs */
-		for (k = 0; k < oe - ob; k++) {
-			__u32 acc = 0;
-
-			for (d = 0; d < kw; d++)
-				acc += t[k * s + d];
-			u[k] = (__s32)acc;
-		}
+		for (kh = khlo; kh < khhi; kh++)
+			fw_colsum(t + klo, xp + (__u64)(ih0 + (__s32)kh) * W +
+				  (j0 + (__s32)klo), khi - klo, xf);
+		/* window sums at every column (<= 257 * 255), every s-th kept */
+		for (k = 0; k < un; k++)
+			w[k] = t[k];
+		for (d = 1; d < kw; d++)
+			for (k = 0; k < un; k++)
+				w[k] += t[k + d];
+		for (k = 0; k < oe - ob; k++)
+			u[k] = w[k * s];
 		/* the outputs whose window no column padding clips */
 		lo = 0;
 		while (lo < oe - ob && (j0 + (__s32)(lo * s) < 0))
@@ -312,22 +321,25 @@ struct fw_gap {
 	const struct fw_op_ctx *c;
 	struct fw_vrq out;
 	fw_vq zp;
-	__u64 planes;
+	__u64 planes, bytes;
 	__u32 HW, per;
 };
 
-/* The sum of the plane's bytes in the unsigned domain. */
-static inline __s64 fw_plane_sum(const __u8 *xp, __u32 n, __u8 xf)
+/*
+ * The sum of the plane's bytes in the unsigned domain; @safe: 16 bytes are
+ * readable at @xp.
+ */
+static inline __s64 fw_plane_sum(const __u8 *xp, __u32 n, __u8 xf, int safe)
 {
 	const fw_vb f = vb_set1(xf);
 	fw_vq acc = vq_set1(0);
 	__u32 i;
 
+	if (n <= 16)
+		return vb_sum16(xp, n, xf, safe);
 	for (i = 0; i + FW_VB <= n; i += FW_VB)
 		acc = vq_add(acc, vb_sum8(vb_xor(vb_ld(xp + i), f)));
-	if (i < n)
-		acc = vq_add(acc, vb_sum8(vb_xor(vb_ld_part(xp + i, n - i, xf), f)));
-	return vq_hsum(acc);
+	return vq_hsum(acc) + (i < n ? vb_sum_tail(xp + i, n - i, xf) : 0);
 }
 
 static void fw_gap_chunk(void *arg, __u32 ci)
@@ -343,10 +355,13 @@ static void fw_gap_chunk(void *arg, __u32 ci)
 	for (; pl < end; pl += FW_VQ) {
 		__u32 m = end - pl < FW_VQ ? (__u32)(end - pl) : FW_VQ;
 
-		for (j = 0; j < FW_VQ; j++)
-			s[j] = j < m ? fw_sat32(fw_plane_sum(x->data + (pl + j) * G->HW,
-							     G->HW, x->flip) -
+		for (j = 0; j < FW_VQ; j++) {
+			const __u64 o = (pl + j) * G->HW;
+
+			s[j] = j < m ? fw_sat32(fw_plane_sum(x->data + o, G->HW, x->flip,
+							     o + 16 <= G->bytes) -
 						(__s64)G->HW * x->zpu) : 0;
+		}
 		vq_st8(y, vq_add(fw_vrq(vq_ld32(s), &G->out), G->zp));
 		__builtin_memcpy(G->c->out.data + pl, y, m);
 	}
@@ -365,6 +380,7 @@ int FW_ISA(enpu_q8_global_avgpool_nchw)(struct fw_op_ctx *c)
 	G.c = c;
 	G.HW = (__u32)HW;
 	G.planes = (__u64)x->dims[0] * x->dims[1];
+	G.bytes = G.planes * HW;
 	G.per = (__u32)((FW_TICK_MAX / 4) / (HW + FW_COST_OUT));
 	G.per = G.per < FW_VQ ? FW_VQ : G.per > FW_GAP_PLANES ? FW_GAP_PLANES :
 		G.per - G.per % FW_VQ;

@@ -110,4 +110,35 @@ static inline __s64 vq_hsum(fw_vq v)
 	return _mm_cvtsi128_si64(_mm_add_epi64(s, _mm_unpackhi_epi64(s, s)));
 }
 
+/* The sum of (p[i] ^ xf) for i < n < FW_VB (AVX2 has no byte-masked loads). */
+static inline __s64 vb_sum_tail(const __u8 *p, __u32 n, __u8 xf)
+{
+	__u32 i, s = 0;
+
+	for (i = 0; i < n; i++)
+		s += p[i] ^ xf;
+	return s;
+}
+
+/*
+ * The same for n <= 16; @safe: 16 bytes are readable at @p (the bytes past
+ * @n are masked off), else a byte loop.
+ */
+static inline __s64 vb_sum16(const __u8 *p, __u32 n, __u8 xf, int safe)
+{
+	static const __u8 ones[32] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	__m128i v, k;
+
+	if (!safe)
+		return vb_sum_tail(p, n, xf);
+	k = _mm_loadu_si128((const __m128i *)(ones + 16 - n));
+	v = _mm_and_si128(_mm_xor_si128(_mm_loadu_si128((const __m128i *)p),
+					_mm_set1_epi8((char)xf)), k);
+	v = _mm_sad_epu8(v, _mm_setzero_si128());
+	return _mm_cvtsi128_si64(_mm_add_epi64(v, _mm_unpackhi_epi64(v, v)));
+}
+
 #endif /* _ENPU_FW_VEC_AVX2_H_ */

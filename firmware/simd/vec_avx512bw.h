@@ -84,4 +84,26 @@ static inline fw_vq vb_sum8(fw_vb v)
 
 static inline __s64 vq_hsum(fw_vq v) { return _mm512_reduce_add_epi64(v); }
 
+/* The sum of (p[i] ^ xf) for i < n <= 16 (reads only those bytes). */
+static inline __s64 vb_sum16(const __u8 *p, __u32 n, __u8 xf, int safe)
+{
+	(void)safe;
+	__m128i v = _mm_maskz_loadu_epi8((__mmask16)((1u << n) - 1), p);
+	__m128i k = _mm_maskz_mov_epi8((__mmask16)((1u << n) - 1),
+				       _mm_set1_epi8((char)xf));
+
+	v = _mm_sad_epu8(_mm_xor_si128(v, k), _mm_setzero_si128());
+	return _mm_cvtsi128_si64(_mm_add_epi64(v, _mm_unpackhi_epi64(v, v)));
+}
+
+/* The sum of (p[i] ^ xf) for i < n < FW_VB. */
+static inline __s64 vb_sum_tail(const __u8 *p, __u32 n, __u8 xf)
+{
+	__mmask64 k = (1ULL << n) - 1;
+	__m512i v = _mm512_maskz_loadu_epi8(k, p);
+
+	v = _mm512_xor_si512(v, _mm512_maskz_mov_epi8(k, _mm512_set1_epi8((char)xf)));
+	return _mm512_reduce_add_epi64(vb_sum8(v));
+}
+
 #endif /* _ENPU_FW_VEC_AVX512BW_H_ */
