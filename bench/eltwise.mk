@@ -4,10 +4,11 @@
 
 BENCH_ELTWISE := $(O)/bench/q8-eltwise-pool
 
-$(BENCH_ELTWISE): $(O)/bench/q8-eltwise-pool.o $(FW_TEST_REF) $(FW_TEST_FW_OBJS)
+$(BENCH_ELTWISE): $(O)/bench/q8-eltwise-pool.o $(FW_TEST_REF) $(FW_TEST_FW_OBJS) \
+		$(O)/libaccel/util/parallel.o
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ -lm
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ -lm -lpthread
 
 $(O)/bench/q8-eltwise-pool.o: CPPFLAGS_ALL += -I$(TOP)/tests/firmware
 

@@ -2,8 +2,9 @@
 /*
  * ns per call of the ADD, MUL, MAXPOOL, AVGPOOL and GLOBAL_AVGPOOL kernels,
  * scalar against every kernel variant this CPU runs, on the shapes of
- * small edge CNNs.  One thread, no parallel hook: the kernels alone (plus
- * the interpreter's per-op setup, the same for every variant).  Prints
+ * small edge CNNs: one thread, no parallel hook (the kernels alone plus the
+ * interpreter's per-op setup, the same for every variant), then the best
+ * variant with a parallel hook on a pool of 2 threads.  Prints
  * figures, asserts nothing; `make bench-eltwise` builds and runs it,
  * BENCH_ONLY=text only the cases whose name contains text.
  */
@@ -13,6 +14,14 @@
 #include <time.h>
 
 #include "ref.h"
+#include "util/parallel.h"
+
+static void bench_parallel(void *ctx, void (*fn)(void *arg, __u32 i),
+			   void *arg, __u32 n)
+{
+	(void)ctx;
+	par_run(fn, arg, n);
+}
 
 static double now_ns(void)
 {
@@ -22,8 +31,12 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* ns per execution of @b's single op with variant @k (NULL: scalar). */
-static double time_op(const struct tb *b, const struct enpu_fw_kernels *k)
+/*
+ * ns per execution of @b's single op with variant @k (NULL: scalar), on
+ * the pool's threads when @par.
+ */
+static double time_op(const struct tb *b, const struct enpu_fw_kernels *k,
+		      int par)
 {
 	struct enpu_fw_hooks hooks = { .kernels = k };
 	struct enpu_fw_buf slots[TB_MAX_SLOTS];
@@ -38,6 +51,8 @@ static double time_op(const struct tb *b, const struct enpu_fw_kernels *k)
 		sizes[i] = slots[i].size;
 	hooks.scratch = aligned_alloc(64, ENPU_FW_SCRATCH_SIZE);
 	hooks.scratch_size = ENPU_FW_SCRATCH_SIZE;
+	if (par)
+		hooks.parallel = bench_parallel;
 	if (!hooks.scratch ||
 	    enpu_fw_validate(cb, size, sizes, b->num_slots, NULL)) {
 		fprintf(stderr, "bench: invalid case\n");
@@ -138,12 +153,19 @@ int main(void)
 		{ "gap 128x6x6", ENPU_OP_GLOBAL_AVGPOOL, 0, 128, 6, 6, 0, 0 },
 	};
 
+	struct par_pool *threads = par_pool_create(2), *saved;
+	char best[40];
+
 	if (nv > 16)
 		nv = 16;
+	if (!threads)
+		return 1;
+	par_enter(threads, &saved);
 	printf("%-28s", "ns/call");
 	for (v = 0; v < nv; v++)
 		printf(" %12s", enpu_fw_kernels_name(vs[v]));
-	printf("\n");
+	snprintf(best, sizeof(best), "%s x2", enpu_fw_kernels_name(vs[nv - 1]));
+	printf(" %12s\n", best);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		double scalar = 0, t;
 
@@ -158,7 +180,7 @@ int main(void)
 			     cases[i].W, cases[i].k, cases[i].s, cases[i].a);
 		printf("%-28s", cases[i].name);
 		for (v = 0; v < nv; v++) {
-			t = time_op(&b, v ? vs[v] : NULL);
+			t = time_op(&b, v ? vs[v] : NULL, 0);
 			if (!v)
 				scalar = t;
 			if (v)
@@ -166,7 +188,10 @@ int main(void)
 			else
 				printf(" %12.0f", t);
 		}
-		printf("\n");
+		t = time_op(&b, vs[nv - 1], 1);
+		printf(" %7.0f %3.1fx\n", t, scalar / t);
 	}
+	par_leave(saved);
+	par_pool_destroy(threads);
 	return 0;
 }
