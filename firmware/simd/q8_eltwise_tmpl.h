@@ -4,8 +4,10 @@
  * q8_eltwise_<isa>.c after its vec_<isa>.h.
  *
  * The output is cut into chunks of FW_ELT_CHUNK elements (fw_parallel());
- * inside a chunk every row segment runs FW_VQ elements at a time in 64-bit
- * lanes, the last partial vector through a small buffer.  in[1] streams
+ * inside a chunk every row segment runs FW_VD elements at a time in 32-bit
+ * lanes when every requantization has n = 31 + shift in [31, 62] (the
+ * common case: fw_vrq32()), else FW_VQ at a time in 64-bit lanes; the last
+ * partial vector goes through a small buffer.  in[1] streams
  * with the output (broadcast 0) or is one value per row (1, 2) whose
  * centred value, and for ADD its rescaled value, is computed once per row
  * by the scalar code.  Broadcast 1 with rows shorter than two vectors runs
@@ -23,7 +25,9 @@ struct fw_elt {
 	struct fw_vrq in0, in1;	/* ADD: input rescaling, int32 clamp */
 	struct fw_vrq out;	/* [act_min - zp, act_max - zp] */
 	fw_vq f0, f1, z0, z1, zp, s32lo, s32hi;
+	fw_vq df0, df1, dz0, dz1, dzp;	/* the same in 32-bit lanes */
 	__u32 ls;
+	int fast;		/* every requantization fw_vrq32() */
 	__u32 rows, inner, channels;
 	int mode;
 	__u64 count;
@@ -47,6 +51,50 @@ static __always_inline void fw_elt_vec(const struct fw_elt *e, int add,
 		acc = vq_mul32(a, b);
 	}
 	vq_st8(y, vq_add(fw_vrq(acc, &e->out), e->zp));
+}
+
+/*
+ * fw_elt_vec() on FW_VD int32 lanes when every requantization is fast:
+ * then |rescaled input| <= 2^28, so the int32 clamps change nothing.
+ */
+static __always_inline void fw_elt_vec32(const struct fw_elt *e, int add,
+					 int stream, const __u8 *x0,
+					 const __u8 *x1, fw_vq k1, __u8 *y)
+{
+	fw_vq a = vd_sub(vq_xor(vd_ld8(x0), e->df0), e->dz0), b = k1, acc;
+
+	if (stream)
+		b = vd_sub(vq_xor(vd_ld8(x1), e->df1), e->dz1);
+	if (add) {
+		a = fw_vrq32(vd_sll(a, e->ls), &e->in0);
+		if (stream)
+			b = fw_vrq32(vd_sll(b, e->ls), &e->in1);
+		acc = vd_add(a, b);
+	} else {
+		acc = vd_mullo(a, b);
+	}
+	vd_st8(y, vd_add(fw_vrq32(acc, &e->out), e->dzp));
+}
+
+static __always_inline void fw_elt_seg32(const struct fw_elt *e, int add,
+					 int stream, const __u8 *x0,
+					 const __u8 *x1, fw_vq k1, __u8 *y,
+					 __u32 n)
+{
+	__u32 i;
+
+	for (i = 0; i + FW_VD <= n; i += FW_VD)
+		fw_elt_vec32(e, add, stream, x0 + i, x1 + (stream ? i : 0), k1,
+			     y + i);
+	if (i < n) {
+		__u8 t0[FW_VD] = { 0 }, t1[FW_VD] = { 0 }, ty[FW_VD];
+
+		__builtin_memcpy(t0, x0 + i, n - i);
+		if (stream)
+			__builtin_memcpy(t1, x1 + i, n - i);
+		fw_elt_vec32(e, add, stream, t0, t1, k1, ty);
+		__builtin_memcpy(y + i, ty, n - i);
+	}
 }
 
 static __always_inline void fw_elt_seg(const struct fw_elt *e, int add,
@@ -81,7 +129,11 @@ static void fw_elt_part(const struct fw_elt *e, __u64 i, __u32 n,
 	fw_vq k1;
 
 	if (e->mode == 0) {
-		if (e->add)
+		if (e->fast && e->add)
+			fw_elt_seg32(e, 1, 1, x0, x1, e->zp, y, n);
+		else if (e->fast)
+			fw_elt_seg32(e, 0, 1, x0, x1, e->zp, y, n);
+		else if (e->add)
 			fw_elt_seg(e, 1, 1, x0, x1, e->zp, y, n);
 		else
 			fw_elt_seg(e, 0, 1, x0, x1, e->zp, y, n);
@@ -94,8 +146,12 @@ static void fw_elt_part(const struct fw_elt *e, __u64 i, __u32 n,
 		v1 = fw_sat32(fw_requant(v1 * (1 << p->left_shift),
 					 p->in_multiplier[1], p->in_shift[1],
 					 c->half_up));
-		k1 = vq_set1(v1);
-		fw_elt_seg(e, 1, 0, x0, x1, k1, y, n);
+		if (e->fast)
+			fw_elt_seg32(e, 1, 0, x0, x1, vd_set1(v1), y, n);
+		else
+			fw_elt_seg(e, 1, 0, x0, x1, vq_set1(v1), y, n);
+	} else if (e->fast) {
+		fw_elt_seg32(e, 0, 0, x0, x1, vd_set1(v1), y, n);
 	} else {
 		k1 = vq_set1(v1);
 		fw_elt_seg(e, 0, 0, x0, x1, k1, y, n);
@@ -163,6 +219,12 @@ static int fw_elt_run(struct fw_op_ctx *c, int add)
 	e.zp = vq_set1(rq.zp);
 	e.s32lo = vq_set1(FW_S32_MIN);
 	e.s32hi = vq_set1(FW_S32_MAX);
+	e.df0 = vd_set1(c->in[0].flip);
+	e.df1 = vd_set1(c->in[1].flip);
+	e.dz0 = vd_set1(c->in[0].zpu);
+	e.dz1 = vd_set1(c->in[1].zpu);
+	e.dzp = vd_set1(rq.zp);
+	e.fast = e.out.fast && (!add || (e.in0.fast && e.in1.fast));
 	n = (__u32)((e.count + FW_ELT_CHUNK - 1) / FW_ELT_CHUNK);
 	return fw_run_chunks(c, fw_elt_chunk, &e, n,
 			     e.count * (add ? 8 : 4) +

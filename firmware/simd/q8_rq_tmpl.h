@@ -14,7 +14,13 @@
  * floor quotient is odd; every other remainder rounds as half up does),
  * with |p| < 2^62 and the addend <= 2^62 so nothing wraps; n == 0 leaves p.
  * The result is clamped in 64 bits, to the int32 range (fw_sat32()) or to
- * the clamp of the output step.
+ * the clamp of the output step.  A zero multiplier and n == 63 (|p| < 2^62
+ * rounds to 0 there) both become multiplier 0 with n = 62.
+ *
+ * fw_vrq32() is the common case n in [31, 62] on 2 * FW_VQ int32 lanes: the
+ * quotient then fits 31 bits, so it is the high half of p + addend (shifted
+ * left once for n == 31, where |p + 2^30| < 2^62) shifted right by n - 32
+ * in 32-bit lanes, and no int32 clamp is needed.
  */
 #ifndef _ENPU_FW_Q8_RQ_TMPL_H_
 #define _ENPU_FW_Q8_RQ_TMPL_H_
@@ -25,8 +31,10 @@
 /* One requantization, broadcast to every lane. */
 struct fw_vrq {
 	fw_vq m, rnd, one, lo, hi;
-	__u32 n;
-	int even;
+	fw_vq dlo, dhi;		/* fw_vrq32(): lo, hi in 32-bit lanes */
+	__u32 n, dsh;
+	int even, n31;
+	int fast;		/* n in [31, 62]: fw_vrq32() applies */
 };
 
 static inline void fw_vrq_init(struct fw_vrq *v, __s32 mult, __s32 shift,
@@ -35,6 +43,15 @@ static inline void fw_vrq_init(struct fw_vrq *v, __s32 mult, __s32 shift,
 	__u32 n = (__u32)(31 + shift);
 	__s64 rnd = 0;
 
+	if (!mult || n == 63) {
+		mult = 0;
+		n = 62;
+	}
+	v->fast = n >= 31 && lo >= FW_S32_MIN && hi <= FW_S32_MAX;
+	v->n31 = n == 31;
+	v->dsh = n > 32 ? n - 32 : 0;
+	v->dlo = vd_set1((__s32)(lo < FW_S32_MIN ? FW_S32_MIN : lo));
+	v->dhi = vd_set1((__s32)(hi > FW_S32_MAX ? FW_S32_MAX : hi));
 	v->even = 0;
 	if (n) {
 		rnd = (__s64)1 << (n - 1);
@@ -58,6 +75,25 @@ static __always_inline fw_vq fw_vrq(fw_vq acc, const struct fw_vrq *r)
 		p = vq_add(p, vq_and(vq_srl(p, r->n), r->one));
 	p = vq_sra(vq_add(p, r->rnd), r->n);
 	return vq_min(vq_max(p, r->lo), r->hi);
+}
+
+/* fw_vrq() of 2 * FW_VQ int32 lanes, for r->fast. */
+static __always_inline fw_vq fw_vrq32(fw_vq acc, const struct fw_vrq *r)
+{
+	fw_vq pe = vq_mul32(acc, r->m), po = vq_mul32(vq_srl(acc, 32), r->m);
+
+	if (r->even) {
+		pe = vq_add(pe, vq_and(vq_srl(pe, r->n), r->one));
+		po = vq_add(po, vq_and(vq_srl(po, r->n), r->one));
+	}
+	pe = vq_add(pe, r->rnd);
+	po = vq_add(po, r->rnd);
+	if (r->n31) {
+		pe = vq_sll(pe, 1);
+		po = vq_sll(po, 1);
+	}
+	pe = vd_sra(vd_hi_pairs(pe, po), r->dsh);
+	return vd_min(vd_max(pe, r->dlo), r->dhi);
 }
 
 /*

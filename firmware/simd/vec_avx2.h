@@ -81,6 +81,47 @@ static inline void vq_st8(__u8 *p, fw_vq v)
 	__builtin_memcpy(p, &w, 4);
 }
 
+/* "d" vectors: FW_VD = 2 * FW_VQ signed 32-bit lanes, same registers. */
+#define FW_VD		8
+static inline fw_vq vd_set1(__s32 v) { return _mm256_set1_epi32(v); }
+static inline fw_vq vd_add(fw_vq a, fw_vq b) { return _mm256_add_epi32(a, b); }
+static inline fw_vq vd_sub(fw_vq a, fw_vq b) { return _mm256_sub_epi32(a, b); }
+static inline fw_vq vd_max(fw_vq a, fw_vq b) { return _mm256_max_epi32(a, b); }
+static inline fw_vq vd_min(fw_vq a, fw_vq b) { return _mm256_min_epi32(a, b); }
+static inline fw_vq vd_mullo(fw_vq a, fw_vq b) { return _mm256_mullo_epi32(a, b); }
+static inline fw_vq vd_sll(fw_vq a, __u32 n)
+{
+	return _mm256_sll_epi32(a, _mm_cvtsi32_si128((int)n));
+}
+
+static inline fw_vq vd_sra(fw_vq a, __u32 n)
+{
+	return _mm256_sra_epi32(a, _mm_cvtsi32_si128((int)n));
+}
+
+static inline fw_vq vd_hi_pairs(fw_vq e, fw_vq o)
+{
+	return _mm256_blend_epi32(_mm256_srli_epi64(e, 32), o, 0xaa);
+}
+
+static inline fw_vq vd_ld8(const __u8 *p)
+{
+	return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
+}
+
+static inline void vd_st8(__u8 *p, fw_vq v)
+{
+	const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1,
+					      -1, -1, -1, -1, -1, -1, -1, -1,
+					      -1, -1, -1, -1, 0, 4, 8, 12,
+					      -1, -1, -1, -1, -1, -1, -1, -1);
+	__m256i b = _mm256_shuffle_epi8(v, pick);
+
+	_mm_storel_epi64((__m128i *)p,
+			 _mm_or_si128(_mm256_castsi256_si128(b),
+				      _mm256_extracti128_si256(b, 1)));
+}
+
 static inline fw_vb vb_set1(__u8 v) { return _mm256_set1_epi8((char)v); }
 static inline fw_vb vb_ld(const __u8 *p) { return _mm256_loadu_si256((const __m256i *)p); }
 static inline void vb_st(__u8 *p, fw_vb v) { _mm256_storeu_si256((__m256i *)p, v); }

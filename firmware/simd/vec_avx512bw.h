@@ -61,6 +61,40 @@ static inline void vq_st8(__u8 *p, fw_vq v)
 	_mm_storel_epi64((__m128i *)p, _mm512_cvtepi64_epi8(v));
 }
 
+/* "d" vectors: FW_VD = 2 * FW_VQ signed 32-bit lanes, same registers. */
+#define FW_VD		16
+static inline fw_vq vd_set1(__s32 v) { return _mm512_set1_epi32(v); }
+static inline fw_vq vd_add(fw_vq a, fw_vq b) { return _mm512_add_epi32(a, b); }
+static inline fw_vq vd_sub(fw_vq a, fw_vq b) { return _mm512_sub_epi32(a, b); }
+static inline fw_vq vd_max(fw_vq a, fw_vq b) { return _mm512_max_epi32(a, b); }
+static inline fw_vq vd_min(fw_vq a, fw_vq b) { return _mm512_min_epi32(a, b); }
+static inline fw_vq vd_mullo(fw_vq a, fw_vq b) { return _mm512_mullo_epi32(a, b); }
+static inline fw_vq vd_sll(fw_vq a, __u32 n)
+{
+	return _mm512_sll_epi32(a, _mm_cvtsi32_si128((int)n));
+}
+
+static inline fw_vq vd_sra(fw_vq a, __u32 n)
+{
+	return _mm512_sra_epi32(a, _mm_cvtsi32_si128((int)n));
+}
+
+/* The high halves of @e's and @o's 64-bit lanes, interleaved. */
+static inline fw_vq vd_hi_pairs(fw_vq e, fw_vq o)
+{
+	return _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(e, 32), o);
+}
+
+static inline fw_vq vd_ld8(const __u8 *p)
+{
+	return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p));
+}
+
+static inline void vd_st8(__u8 *p, fw_vq v)
+{
+	_mm_storeu_si128((__m128i *)p, _mm512_cvtepi32_epi8(v));
+}
+
 static inline fw_vb vb_set1(__u8 v) { return _mm512_set1_epi8((char)v); }
 static inline fw_vb vb_ld(const __u8 *p) { return _mm512_loadu_si512(p); }
 static inline void vb_st(__u8 *p, fw_vb v) { _mm512_storeu_si512(p, v); }
