@@ -111,12 +111,21 @@ static void fw_maxpool_row(const struct fw_pool *P, __u64 r)
 				v = vb_max(v, vb_ld(t + k + d));
 			vb_st(u + k, vb_xor(vb_min(vb_max(v, lo), hi), f));
 		}
-		if (s == 1) {
-			__builtin_memcpy(yp + ob, u, oe - ob);
-		} else {
+		if (s == 2) {
+			for (k = 0; k < oe - ob; k += FW_VB / 2)
+				vb_even(yp + ob + k, u + 2 * k,
+					oe - ob - k < FW_VB / 2 ? oe - ob - k : FW_VB / 2);
+			continue;
+		}
+		if (s > 2) {
 			for (k = 0; k < oe - ob; k++)
 				yp[ob + k] = u[k * s];
+			continue;
 		}
+		for (k = 0; k + FW_VB <= oe - ob; k += FW_VB)
+			vb_st(yp + ob + k, vb_ld(u + k));
+		if (k < oe - ob)
+			vb_st_part(yp + ob + k, vb_ld(u + k), oe - ob - k);
 	}
 }
 

@@ -129,6 +129,35 @@ static inline fw_vb vb_xor(fw_vb a, fw_vb b) { return _mm256_xor_si256(a, b); }
 static inline fw_vb vb_max(fw_vb a, fw_vb b) { return _mm256_max_epu8(a, b); }
 static inline fw_vb vb_min(fw_vb a, fw_vb b) { return _mm256_min_epu8(a, b); }
 
+static inline void vb_st_part(__u8 *p, fw_vb v, __u32 n)
+{
+	__u8 t[32];
+	__u32 i = 0;
+
+	vb_st(t, v);
+	if (n >= 16) {
+		__builtin_memcpy(p, t, 16);
+		i = 16;
+	}
+	if (n - i >= 8) {
+		__builtin_memcpy(p + i, t + i, 8);
+		i += 8;
+	}
+	for (; i < n; i++)
+		p[i] = t[i];
+}
+
+static inline void vb_even(__u8 *dst, const __u8 *src, __u32 n)
+{
+	__m256i v = _mm256_and_si256(vb_ld(src), _mm256_set1_epi16(0xff));
+
+	v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+	if (n >= 16)
+		_mm_storeu_si128((__m128i *)dst, _mm256_castsi256_si128(v));
+	else
+		vb_st_part(dst, v, n);
+}
+
 static inline fw_vb vb_ld_part(const __u8 *p, __u32 n, __u8 fill)
 {
 	__u8 t[32];

@@ -102,6 +102,20 @@ static inline fw_vb vb_xor(fw_vb a, fw_vb b) { return _mm512_xor_si512(a, b); }
 static inline fw_vb vb_max(fw_vb a, fw_vb b) { return _mm512_max_epu8(a, b); }
 static inline fw_vb vb_min(fw_vb a, fw_vb b) { return _mm512_min_epu8(a, b); }
 
+/* Store bytes [0, n) of @v at @p, n < FW_VB (writes only those). */
+static inline void vb_st_part(__u8 *p, fw_vb v, __u32 n)
+{
+	_mm512_mask_storeu_epi8(p, (1ULL << n) - 1, v);
+}
+
+/* The even bytes of FW_VB at @src: the first n <= FW_VB / 2 at @dst. */
+static inline void vb_even(__u8 *dst, const __u8 *src, __u32 n)
+{
+	__mmask32 k = n >= 32 ? ~0u : (1u << n) - 1;
+
+	_mm256_mask_storeu_epi8(dst, k, _mm512_cvtepi16_epi8(vb_ld(src)));
+}
+
 /* Bytes [0, n) of @p, n <= FW_VB, the rest @fill; reads only [0, n). */
 static inline fw_vb vb_ld_part(const __u8 *p, __u32 n, __u8 fill)
 {
