@@ -390,9 +390,10 @@ int FW_ISA(enpu_q8_global_avgpool_nchw)(struct fw_op_ctx *c)
 	G.HW = (__u32)HW;
 	G.planes = (__u64)x->dims[0] * x->dims[1];
 	G.bytes = G.planes * HW;
+	/* chunks of <= FW_TICK_MAX / 4 work, or one plane (<= 2^20 bytes) */
 	G.per = (__u32)((FW_TICK_MAX / 4) / (HW + FW_COST_OUT));
-	G.per = G.per < FW_VQ ? FW_VQ : G.per > FW_GAP_PLANES ? FW_GAP_PLANES :
-		G.per - G.per % FW_VQ;
+	G.per = G.per < FW_VQ ? (G.per ? G.per : 1) :
+		G.per > FW_GAP_PLANES ? FW_GAP_PLANES : G.per - G.per % FW_VQ;
 	fw_op_rq(c, 0, &rq);
 	fw_vrq_init(&G.out, rq.mult, rq.shift, rq.half_up,
 		    (__s64)rq.lo - rq.zp, (__s64)rq.hi - rq.zp);
