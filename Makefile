@@ -97,10 +97,10 @@ $(O)/%.o: %.c
 include firmware/firmware.mk
 include libaccel/libaccel.mk
 include tools/tools.mk
-include bench/fp32.mk
 include tests/tests.mk
 include examples/examples.mk
-include bench/bench.mk
+# Benchmarks: not part of check (bench/*.mk).
+include $(sort $(wildcard bench/*.mk))
 include driver/driver.mk
 # The kernel suite boots the VM with enpu.ko; the harness's hello smoke
 # test stays available as `make suite-vm-hello`.

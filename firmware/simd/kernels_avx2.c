@@ -4,8 +4,14 @@
  * scalar kernels.
  */
 #include "simd.h"
+#include "q8_eltpool.h"
 
 const struct enpu_fw_kernels fw_kernels_avx2 = {
 	.name = "avx2",
 	.supported = fw_cpu_avx2,
+	.run[ENPU_OP_ADD] = enpu_q8_add__avx2,
+	.run[ENPU_OP_MUL] = enpu_q8_mul__avx2,
+	.run[ENPU_OP_AVGPOOL] = enpu_q8_avgpool_nchw__avx2,
+	.run[ENPU_OP_MAXPOOL] = enpu_q8_maxpool_nchw__avx2,
+	.run[ENPU_OP_GLOBAL_AVGPOOL] = enpu_q8_global_avgpool_nchw__avx2,
 };

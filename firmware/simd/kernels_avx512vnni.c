@@ -4,8 +4,14 @@
  * scalar kernels.
  */
 #include "simd.h"
+#include "q8_eltpool.h"
 
 const struct enpu_fw_kernels fw_kernels_avx512vnni = {
 	.name = "avx512vnni",
 	.supported = fw_cpu_avx512vnni,
+	.run[ENPU_OP_ADD] = enpu_q8_add__avx512bw,
+	.run[ENPU_OP_MUL] = enpu_q8_mul__avx512bw,
+	.run[ENPU_OP_AVGPOOL] = enpu_q8_avgpool_nchw__avx512bw,
+	.run[ENPU_OP_MAXPOOL] = enpu_q8_maxpool_nchw__avx512bw,
+	.run[ENPU_OP_GLOBAL_AVGPOOL] = enpu_q8_global_avgpool_nchw__avx512bw,
 };

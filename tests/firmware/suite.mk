@@ -7,7 +7,8 @@
 # programs link the firmware objects directly (plus ref.o), so they do not
 # depend on the rest of libaccel building.
 
-FW_TEST_NAMES := test-requant test-ops test-validate test-saturate test-yield
+FW_TEST_NAMES := test-requant test-ops test-validate test-saturate test-yield \
+	test-eltpool
 FW_TEST_PROGS := $(addprefix $(O)/tests/firmware/,$(FW_TEST_NAMES))
 FW_TEST_REF := $(O)/tests/firmware/ref.o
 FW_TEST_FW_OBJS := $(patsubst %.c,$(O)/%.o,$(FW_SRCS))
