@@ -15,7 +15,9 @@
 #include "ref.h"
 #include "tap.h"
 
-#define CASES 60
+/* Cases per test; ENPU_TEST_CASES=N (1..60) runs fewer (slow emulators). */
+#define MAX_CASES 60
+static unsigned int cases = MAX_CASES;
 
 static uint32_t rng = 0x2545f491;
 static unsigned int cases_run;
@@ -214,7 +216,7 @@ static void test_conv2d(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES * 2; i++)
+	for (i = 0; i < cases * 2; i++)
 		conv_case(i, 0);
 	check_interior("conv2d");
 }
@@ -223,7 +225,7 @@ static void test_conv2d_depthwise(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++)
+	for (i = 0; i < cases; i++)
 		conv_case(i, 1);
 	check_interior("conv2d_depthwise");
 }
@@ -233,7 +235,7 @@ static void test_fully_connected(void)
 	static const uint32_t sizes[] = { 1, 2, 3, 5, 7, 13, 31, 32, 33, 67 };
 	unsigned int i, j;
 
-	for (i = 0; i < CASES; i++) {
+	for (i = 0; i < cases; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t M = ref_range(&rng, 1, 5);
 		uint32_t K = sizes[ref_rand(&rng) % 10];
@@ -329,7 +331,7 @@ static void test_add(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++)
+	for (i = 0; i < cases; i++)
 		eltwise_case(i, ENPU_OP_ADD);
 	check_interior("add");
 }
@@ -338,7 +340,7 @@ static void test_mul(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++)
+	for (i = 0; i < cases; i++)
 		eltwise_case(i, ENPU_OP_MUL);
 	check_interior("mul");
 }
@@ -403,7 +405,7 @@ static void test_avgpool(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++)
+	for (i = 0; i < cases; i++)
 		pool_case(i, ENPU_OP_AVGPOOL);
 	check_interior("avgpool");
 }
@@ -412,7 +414,7 @@ static void test_maxpool(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++)
+	for (i = 0; i < cases; i++)
 		pool_case(i, ENPU_OP_MAXPOOL);
 	check_interior("maxpool");
 }
@@ -421,7 +423,7 @@ static void test_global_avgpool(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++)
+	for (i = 0; i < cases; i++)
 		pool_case(i, ENPU_OP_GLOBAL_AVGPOOL);
 	check_interior("global_avgpool");
 }
@@ -431,7 +433,7 @@ static void test_concat(void)
 {
 	unsigned int i, k;
 
-	for (i = 0; i < CASES; i++) {
+	for (i = 0; i < cases; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t d[4], y, axis, nin = ref_range(&rng, 1, 3), off = 0;
 		unsigned int rank;
@@ -481,7 +483,7 @@ static void test_copy(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++) {
+	for (i = 0; i < cases; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t d[4], x, y, n, inplace = ref_rand(&rng) % 3 == 0;
 		unsigned int rank;
@@ -540,7 +542,7 @@ static void test_softmax(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++) {
+	for (i = 0; i < cases; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		struct sm_arg a = {
 			.in_scale = 0.002 + (ref_rand(&rng) % 1000) / 40000.0,
@@ -579,7 +581,7 @@ static void test_lut(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < CASES; i++) {
+	for (i = 0; i < cases; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t d[4], x, t, y, inplace = ref_rand(&rng) % 3 == 0;
 		unsigned int rank;
@@ -660,7 +662,7 @@ static void test_chain(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < CASES / 4; i++) {
+	for (i = 0; i < cases / 4; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t x, w1, b1, c1, p1, w2, c2, g, f, wf, bf, fo, t, sm;
 		struct enpu_op *op;
@@ -726,6 +728,40 @@ static void test_chain(void)
 }
 
 /*
+ * The variants this CPU runs: each found by its name, the best one last.
+ * Under qemu (suite firmware-arm64), which knows the emulated CPU, they must
+ * be exactly ENPU_TEST_EXPECT_KERNELS="scalar neon", and each of
+ * ENPU_TEST_ABSENT_KERNELS must be refused by enpu_fw_kernels_find().
+ */
+static void test_variants(void)
+{
+	const char *expect = getenv("ENPU_TEST_EXPECT_KERNELS");
+	const char *absent = getenv("ENPU_TEST_ABSENT_KERNELS");
+	const struct enpu_fw_kernels *vs[16];
+	unsigned int v, nv = enpu_fw_kernels_list(vs, 16);
+	char got[256] = "", names[256], *tok, *save;
+
+	for (v = 0; v < nv && v < 16; v++) {
+		const char *vn = enpu_fw_kernels_name(vs[v]);
+
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+			 v ? " " : "", vn);
+		TAP_CHECK(enpu_fw_kernels_find(vn) == vs[v],
+			  "enpu_fw_kernels_find(\"%s\") is not the listed one", vn);
+	}
+	printf("# variants this CPU runs: %s\n", got);
+	TAP_CHECK(!expect || !strcmp(got, expect), "variants \"%s\", expected \"%s\"",
+		  got, expect);
+	TAP_CHECK(nv && enpu_fw_kernels_best() == vs[nv - 1],
+		  "enpu_fw_kernels_best() is not the last listed variant");
+	snprintf(names, sizeof(names), "%s", absent ? absent : "");
+	for (tok = strtok_r(names, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		TAP_CHECK(!enpu_fw_kernels_find(tok),
+			  "enpu_fw_kernels_find(\"%s\") is not NULL", tok);
+}
+
+/*
  * Every test once per kernel variant this machine runs (scalar first), each
  * against the reference, so every variant is bit-identical to the scalar
  * kernels.  ENPU_TEST_KERNELS=NAME pins one.
@@ -739,6 +775,16 @@ int main(void)
 
 	if (nv > 16)
 		nv = 16;
+	if (getenv("ENPU_TEST_CASES")) {
+		cases = (unsigned int)strtoul(getenv("ENPU_TEST_CASES"), NULL, 0);
+		if (cases < 4 || cases > MAX_CASES) {
+			tap_fail(__FILE__, __LINE__,
+				 "ENPU_TEST_CASES=%s: not in [4, %d]",
+				 getenv("ENPU_TEST_CASES"), MAX_CASES);
+			return 1;
+		}
+	}
+	tap_run("kernel variants of this CPU", test_variants);
 	if (pin) {
 		vs[0] = enpu_fw_kernels_find(pin);
 		if (!vs[0]) {
@@ -778,7 +824,7 @@ int main(void)
 	}
 	printf("# %u cases compared over %u kernel variants\n", cases_run, nv);
 	per = nv ? cases_run / nv : 0;
-	if (per < 13 * CASES / 4) {
+	if (per < 13 * cases / 4) {
 		tap_fail(__FILE__, __LINE__, "only %u cases ran per variant", per);
 		return 1;
 	}
