@@ -1,0 +1,687 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CONV2D and FULLY_CONNECTED of the arm64 variants, as one exact integer
+ * GEMM: out[o][j] = sum_k A[o][k] * B[j][k] with A the weights of output
+ * channel o and B a column (the receptive field of an output pixel, or a
+ * row of the FC input), K padded to the microkernel's step.
+ *
+ * Included by q8_conv_neon.c (FW_NDOT 0) and q8_conv_neondot.c (FW_NDOT 1):
+ *
+ *   neon     A and B hold centred int16 values ((raw ^ flip) - zpu, padding
+ *            0); SMLAL / SMLAL2 multiply-accumulate them into int32.
+ *   neondot  A and B hold the unsigned-domain bytes (raw ^ flip, padding the
+ *            zero point so that it centres to 0); UDOT sums u8 x u8 products
+ *            and the zero points come out afterwards:
+ *            sum (a - za)(b - zb) = sum ab - zb sum a - za sum b + K za zb,
+ *            in wrapping 32-bit arithmetic, exact because the result fits.
+ *
+ * A sum of K <= FW_NK_MAX products of centred values (|v| <= 255) is below
+ * 32768 * 255 * 255 < 2^31, so it is exact in int32; adding the bias with
+ * a saturating add is fw_sat32(sum + bias), and the requantization is the
+ * 64-bit one of fw_requant_out() (see fw_nrq()).  Longer receptive fields
+ * run the scalar kernel.  Both kernels work with and without the packed
+ * weights of prepare() (c->state), packing into the scratch otherwise, and
+ * split their columns or output channels over fw_parallel().
+ */
+#ifndef _ENPU_FW_Q8_GEMM_NEON_H_
+#define _ENPU_FW_Q8_GEMM_NEON_H_
+
+#include <arm_neon.h>
+#include <errno.h>
+
+#include "simd.h"
+
+#if FW_NDOT
+typedef __u8 fw_nel;
+#define FW_NSTEP	16
+#define FW_NMAGIC	0x4e444f54u	/* "NDOT" */
+#else
+typedef __s16 fw_nel;
+#define FW_NSTEP	8
+#define FW_NMAGIC	0x4e454f4eu	/* "NEON" */
+#endif
+/* Largest padded K: 32768 * 255 * 255 < 2^31. */
+#define FW_NK_MAX	32768u
+/* Bytes of a column tile (conv): about half of a 64 KiB L1. */
+#define FW_NTILE_BYTES	(16u << 10)
+/* Most tasks handed to fw_parallel(). */
+#define FW_NTASKS_MAX	64u
+
+#define FW_NALIGN(v)	(((v) + 63) & ~(__u64)63)
+
+/**
+ * struct fw_nrow - what the epilogue needs of output channel o.
+ * @add: rounding addend of the 64-bit product (see fw_nrq()).
+ * @odd: 1 for half-even rounding with n > 0 (the quotient's parity is
+ *	added), else 0.
+ * @negn: -(31 + shift): vshlq_s64() by it is the arithmetic right shift.
+ * @mult: multiplier.
+ * @bias: the channel's bias (0 without one).
+ * @wz: weight zero point (unsigned domain).
+ * @cw: neondot: za (K zb - sum of the row), the column-independent part of
+ *	the zero-point correction; neon: 0.
+ */
+struct fw_nrow {
+	__s64 add, odd, negn;
+	__s32 mult, bias, wz, cw;
+};
+
+/**
+ * struct fw_nstate - packed weights (prepare(), or the scratch).
+ * @magic: FW_NMAGIC.
+ * @kp: padded K.
+ * @nrows: rows of @a (output channels, each group's padded to 4).
+ * @no: output channels.
+ * @sw: per output channel, the sum of its row of @a (neondot).
+ * @a: @nrows rows of @kp elements.
+ */
+struct fw_nstate {
+	__u32 magic, kp, nrows, no;
+	__s32 *sw;
+	fw_nel *a;
+};
+
+static inline __u32 fw_nkp(__u64 k)
+{
+	return (__u32)((k + FW_NSTEP - 1) / FW_NSTEP * FW_NSTEP);
+}
+
+static inline __u64 fw_nstate_size(__u32 no, __u32 nrows, __u32 kp)
+{
+	return FW_NALIGN(sizeof(struct fw_nstate)) + FW_NALIGN(4ull * no) +
+	       (__u64)nrows * kp * sizeof(fw_nel);
+}
+
+static inline void fw_nstate_init(struct fw_nstate *s, __u32 no, __u32 nrows,
+				  __u32 kp)
+{
+	__u8 *p = (__u8 *)s;
+
+	s->magic = FW_NMAGIC;
+	s->kp = kp;
+	s->nrows = nrows;
+	s->no = no;
+	s->sw = (__s32 *)(p + FW_NALIGN(sizeof(*s)));
+	s->a = (fw_nel *)(p + FW_NALIGN(sizeof(*s)) + FW_NALIGN(4ull * no));
+}
+
+/* The packed value of a stored byte and the padding value (centred 0). */
+static inline fw_nel fw_nval(__u8 raw, __u8 flip, __s32 zpu)
+{
+#if FW_NDOT
+	(void)zpu;
+	return (fw_nel)(raw ^ flip);
+#else
+	return (fw_nel)((raw ^ flip) - zpu);
+#endif
+}
+
+static inline fw_nel fw_npad(__s32 zpu)
+{
+#if FW_NDOT
+	return (fw_nel)zpu;
+#else
+	(void)zpu;
+	return 0;
+#endif
+}
+
+/* Weight zero point (unsigned domain) of output channel @oc. */
+static inline __s32 fw_nwz(const struct fw_op_ctx *c, __u32 oc)
+{
+	__u32 flags = c->op.opcode == ENPU_OP_CONV2D ?
+		      c->op.params.conv.flags : c->op.params.fc.flags;
+	struct enpu_quant q;
+
+	if (!(flags & ENPU_QUANT_PER_CHANNEL_ZP))
+		return c->in[1].zpu;
+	fw_read_quant(c->ex->cb, &c->ex->hdr, c->op.quant_index + oc, &q);
+	return q.zero_point + c->in[1].bias;
+}
+
+/*
+ * Row o of A from @n weights @w spaced @stride apart (the row is padded
+ * with zeros, whose products vanish: the padding of B centres to 0).
+ */
+static inline void fw_npack_row(fw_nel *a, __s32 *sw, __u32 kp,
+				const __u8 *w, __u64 stride, __u32 n,
+				__u8 flip, __s32 zpu)
+{
+	__s32 s = 0;
+	__u32 k;
+
+	for (k = 0; k < n; k++, w += stride) {
+		a[k] = fw_nval(*w, flip, zpu);
+		s += a[k];
+	}
+	for (; k < kp; k++)
+		a[k] = 0;
+	*sw = s;
+}
+
+/*
+ * Pack the weights: conv [O, CG, KH, KW] rows as they are, each group's
+ * rows padded to a multiple of 4; FC [K, N] transposed, rows padded to 4.
+ */
+static void fw_npack(const struct fw_op_ctx *c, struct fw_nstate *s)
+{
+	const struct fw_tensor *w = &c->in[1];
+	__u32 o, i, g, G, OG, OG4, K;
+
+	if (c->op.opcode == ENPU_OP_CONV2D) {
+		G = c->op.params.conv.groups;
+		K = w->dims[1] * w->dims[2] * w->dims[3];
+	} else {
+		G = 1;
+		K = w->dims[0];
+	}
+	OG = s->no / G;
+	OG4 = (OG + 3) & ~3u;
+	for (g = 0; g < G; g++) {
+		for (i = 0; i < OG4; i++) {
+			fw_nel *a = s->a + (__u64)(g * OG4 + i) * s->kp;
+			__s32 dummy;
+
+			o = g * OG + i;
+			if (i >= OG)
+				fw_npack_row(a, &dummy, s->kp, NULL, 0, 0, 0, 0);
+			else if (c->op.opcode == ENPU_OP_CONV2D)
+				fw_npack_row(a, &s->sw[o], s->kp,
+					     w->data + (__u64)o * K, 1, K,
+					     w->flip, fw_nwz(c, o));
+			else
+				fw_npack_row(a, &s->sw[o], s->kp, w->data + o,
+					     s->no, K, w->flip, fw_nwz(c, o));
+		}
+	}
+}
+
+/* Shape of the packing of op @c: K, padded K, rows of A. */
+static void fw_nshape(const struct fw_op_ctx *c, __u32 *no, __u32 *nrows,
+		      __u64 *k)
+{
+	const struct fw_tensor *w = &c->in[1];
+	__u32 G = 1, OG;
+
+	if (c->op.opcode == ENPU_OP_CONV2D) {
+		G = c->op.params.conv.groups;
+		*no = w->dims[0];
+		*k = (__u64)w->dims[1] * w->dims[2] * w->dims[3];
+	} else {
+		*no = w->dims[1];
+		*k = w->dims[0];
+	}
+	OG = *no / G;
+	*nrows = G * ((OG + 3) & ~3u);
+}
+
+/* prepare(): the packed weights, or NULL where the kernel runs scalar. */
+static inline void *fw_nprepare(struct fw_op_ctx *c,
+				void *(*alloc)(void *actx, __u64 size),
+				void *actx, int *err)
+{
+	struct fw_nstate *s;
+	__u32 no, nrows;
+	__u64 k;
+
+	fw_nshape(c, &no, &nrows, &k);
+	if (fw_nkp(k) > FW_NK_MAX)
+		return NULL;
+	s = alloc(actx, fw_nstate_size(no, nrows, fw_nkp(k)));
+	if (!s) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	fw_nstate_init(s, no, nrows, fw_nkp(k));
+	fw_npack(c, s);
+	return s;
+}
+
+/* The row table: requantization, bias and zero-point terms per channel. */
+static void fw_nrows(const struct fw_op_ctx *c, const struct fw_nstate *s,
+		     struct fw_nrow *rows)
+{
+	struct fw_rq_out rq;
+	__u32 o, n;
+
+	fw_op_rq(c, 0, &rq);
+	for (o = 0; o < s->no; o++) {
+		struct fw_nrow *r = &rows[o];
+
+		if (c->op.quant_count > 1)
+			fw_op_rq(c, o, &rq);
+		n = (__u32)(31 + rq.shift);
+		r->mult = rq.mult;
+		r->negn = -(__s64)n;
+		r->odd = n && !rq.half_up;
+		r->add = !n ? 0 : rq.half_up ? 1ll << (n - 1) :
+				   (1ll << (n - 1)) - 1;
+		r->bias = c->in[2].data ? fw_ld_s32(c->in[2].data + 4 * (__u64)o) : 0;
+		r->wz = fw_nwz(c, o);
+#if FW_NDOT
+		r->cw = (__s32)((__u32)c->in[0].zpu *
+				((__u32)s->kp * (__u32)r->wz - (__u32)s->sw[o]));
+#else
+		r->cw = 0;
+#endif
+	}
+}
+
+/*
+ * round(acc * mult / 2^n) + zp clamped to [lo, hi], lane by lane, exactly
+ * as fw_requant_out(): with p = acc * mult (|p| < 2^62) and q = p >> n,
+ * half-up is (p + 2^(n-1)) >> n and half-even (p + 2^(n-1) - 1 + (q & 1))
+ * >> n (a tie rounds up only from an odd q); n = 0 adds nothing.  The sum
+ * stays below 2^63.  The quotient saturates to int32 and the zero point
+ * adds saturating, which leaves the clamp to [lo, hi] (inside [-128, 255])
+ * unchanged.
+ */
+static inline int32x4_t fw_nrq(int32x4_t acc, const struct fw_nrow *r,
+			       int32x4_t zp, int32x4_t lo, int32x4_t hi)
+{
+	const int64x2_t sh = vdupq_n_s64(r->negn), add = vdupq_n_s64(r->add);
+	const int64x2_t odd = vdupq_n_s64(r->odd);
+	int64x2_t p0 = vmull_s32(vget_low_s32(acc), vdup_n_s32(r->mult));
+	int64x2_t p1 = vmull_high_s32(acc, vdupq_n_s32(r->mult));
+	int32x4_t v;
+
+	p0 = vshlq_s64(vaddq_s64(vaddq_s64(p0, add),
+				 vandq_s64(vshlq_s64(p0, sh), odd)), sh);
+	p1 = vshlq_s64(vaddq_s64(vaddq_s64(p1, add),
+				 vandq_s64(vshlq_s64(p1, sh), odd)), sh);
+	v = vcombine_s32(vqmovn_s64(p0), vqmovn_s64(p1));
+	v = vqaddq_s32(v, zp);
+	return vminq_s32(vmaxq_s32(v, lo), hi);
+}
+
+/* The output clamp and zero point of the op, as vectors. */
+struct fw_nout {
+	int32x4_t zp, lo, hi;
+};
+
+/*
+ * Finish @nj lanes of channel @r: zero-point correction (neondot, with
+ * the column sums @sx), bias, requantization; store lane j at y[j * ls].
+ */
+static inline void fw_nstore(const struct fw_nrow *r, int32x4_t s,
+			     const __u32 *sx, const struct fw_nout *q,
+			     __u8 *y, __u64 ls, __u32 nj)
+{
+	uint8x8_t b;
+	__u8 t[8];
+	__u32 j;
+
+#if FW_NDOT
+	s = vreinterpretq_s32_u32(
+		vmlsq_u32(vaddq_u32(vreinterpretq_u32_s32(s),
+				    vdupq_n_u32((__u32)r->cw)),
+			  vdupq_n_u32((__u32)r->wz), vld1q_u32(sx)));
+#else
+	(void)sx;
+#endif
+	s = vqaddq_s32(s, vdupq_n_s32(r->bias));
+	s = fw_nrq(s, r, q->zp, q->lo, q->hi);
+	b = vreinterpret_u8_s8(vmovn_s16(vcombine_s16(vmovn_s32(s),
+						      vdup_n_s16(0))));
+	if (ls == 1 && nj == 4) {
+		vst1_lane_u8(y, b, 0);
+		vst1_lane_u8(y + 1, b, 1);
+		vst1_lane_u8(y + 2, b, 2);
+		vst1_lane_u8(y + 3, b, 3);
+		return;
+	}
+	vst1_u8(t, b);
+	for (j = 0; j < nj; j++)
+		y[j * ls] = t[j];
+}
+
+/*
+ * The microkernel: out[i] lane j = sum_k a[i * kp + k] * b[j * kp + k] for
+ * 4 rows of A and @nj (constant after inlining) rows of B; lanes past @nj
+ * are 0.
+ */
+static inline __attribute__((always_inline)) void
+fw_nmk(const fw_nel *a, const fw_nel *b, __u32 kp, const __u32 nj,
+       int32x4_t out[4])
+{
+	__u32 i, j, k;
+#if FW_NDOT
+	uint32x4_t acc[4][4];
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++)
+			acc[i][j] = vdupq_n_u32(0);
+	for (k = 0; k < kp; k += 16) {
+		uint8x16_t av[4];
+
+		for (i = 0; i < 4; i++)
+			av[i] = vld1q_u8(a + i * kp + k);
+		for (j = 0; j < nj; j++) {
+			uint8x16_t bv = vld1q_u8(b + j * kp + k);
+
+			for (i = 0; i < 4; i++)
+				acc[i][j] = vdotq_u32(acc[i][j], av[i], bv);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		out[i] = vreinterpretq_s32_u32(
+			vpaddq_u32(vpaddq_u32(acc[i][0], acc[i][1]),
+				   vpaddq_u32(acc[i][2], acc[i][3])));
+#else
+	int32x4_t acc[4][4];
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++)
+			acc[i][j] = vdupq_n_s32(0);
+	for (k = 0; k < kp; k += 8) {
+		int16x8_t av[4];
+
+		for (i = 0; i < 4; i++)
+			av[i] = vld1q_s16(a + i * kp + k);
+		for (j = 0; j < nj; j++) {
+			int16x8_t bv = vld1q_s16(b + j * kp + k);
+
+			for (i = 0; i < 4; i++) {
+				acc[i][j] = vmlal_s16(acc[i][j],
+						      vget_low_s16(av[i]),
+						      vget_low_s16(bv));
+				acc[i][j] = vmlal_high_s16(acc[i][j], av[i], bv);
+			}
+		}
+	}
+	for (i = 0; i < 4; i++)
+		out[i] = vpaddq_s32(vpaddq_s32(acc[i][0], acc[i][1]),
+				    vpaddq_s32(acc[i][2], acc[i][3]));
+#endif
+}
+
+static void fw_nmk_any(const fw_nel *a, const fw_nel *b, __u32 kp, __u32 nj,
+		       int32x4_t out[4])
+{
+	switch (nj) {
+	case 1:
+		fw_nmk(a, b, kp, 1, out);
+		break;
+	case 2:
+		fw_nmk(a, b, kp, 2, out);
+		break;
+	case 3:
+		fw_nmk(a, b, kp, 3, out);
+		break;
+	default:
+		fw_nmk(a, b, kp, 4, out);
+		break;
+	}
+}
+
+/*
+ * Rows [r0, r0 + nr) of A (a multiple of 4, @nvalid of them real output
+ * channels starting at @o0) times @ncols columns of B: channel o's lane j
+ * is stored at y0 + o * rs + j * ls.
+ */
+static void fw_nblock(const struct fw_nstate *s, const struct fw_nrow *rows,
+		      const struct fw_nout *q, __u32 r0, __u32 nr, __u32 o0,
+		      __u32 nvalid, const fw_nel *b, const __u32 *sx,
+		      __u32 ncols, __u8 *y0, __u64 rs, __u64 ls)
+{
+	int32x4_t out[4];
+	__u32 ib, i, jb, nj;
+
+	for (ib = 0; ib < nr; ib += 4) {
+		const fw_nel *a = s->a + (__u64)(r0 + ib) * s->kp;
+
+		for (jb = 0; jb < ncols; jb += 4) {
+			nj = ncols - jb < 4 ? ncols - jb : 4;
+			fw_nmk_any(a, b + (__u64)jb * s->kp, s->kp, nj, out);
+			for (i = 0; i < 4 && ib + i < nvalid; i++) {
+				const __u32 o = o0 + ib + i;
+
+				fw_nstore(&rows[o], out[i], sx + jb, q,
+					  y0 + o * rs + jb * ls, ls, nj);
+			}
+		}
+	}
+}
+
+/* What the tasks share. */
+struct fw_njob {
+	struct fw_op_ctx *c;
+	const struct fw_nstate *s;
+	const struct fw_nrow *rows;
+	struct fw_nout q;
+	__u8 *bufs;		/* conv: per task, a column tile and its sums */
+	__u64 buf_size;
+	const fw_nel *b;	/* FC: the packed input rows */
+	const __u32 *sx;	/* FC: their sums */
+	__u32 ntasks, nunits, tile, ntiles, serial;
+	int err;
+};
+
+/* Charge @work when the tasks run in order here (else nobody may). */
+static inline int fw_njob_tick(struct fw_njob *j, __u64 work)
+{
+	int err;
+
+	if (!j->serial || j->err)
+		return j->err;
+	err = fw_tick(j->c->ex, work);
+	if (err)
+		j->err = err;
+	return err;
+}
+
+/*
+ * Gather column @pix (output pixel) of the (n, g) plane at @xg: the
+ * receptive field in the weights' order (ci, kh, kw), padding centred to 0.
+ */
+static void fw_ngather(const struct fw_op_ctx *c, const __u8 *xg, __u32 pix,
+		       __u32 kp, fw_nel *col, __u32 *sum)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1];
+	const __u32 H = x->dims[2], W = x->dims[3], KH = w->dims[2];
+	const __u32 KW = w->dims[3], CG = w->dims[1], OW = c->out.dims[3];
+	const __s32 ih0 = (__s32)((pix / OW) * p->stride_h) - p->pad_top;
+	const __s32 iw0 = (__s32)((pix % OW) * p->stride_w) - p->pad_left;
+	const __u64 HW = (__u64)H * W;
+	const fw_nel pad = fw_npad(x->zpu);
+	fw_nel *pp = col;
+	__u32 ci, kh, kw, s = 0, k;
+
+	for (ci = 0; ci < CG; ci++) {
+		for (kh = 0; kh < KH; kh++) {
+			const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
+			const __u8 *xr;
+
+			if (ih < 0 || ih >= (__s32)H) {
+				for (kw = 0; kw < KW; kw++)
+					*pp++ = pad;
+				continue;
+			}
+			xr = xg + ci * HW + (__u64)ih * W;
+			for (kw = 0; kw < KW; kw++) {
+				const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
+
+				*pp++ = iw < 0 || iw >= (__s32)W ? pad :
+					fw_nval(xr[iw], x->flip, x->zpu);
+			}
+		}
+	}
+	for (k = (__u32)(pp - col); k < kp; k++)
+		*pp++ = pad;
+#if FW_NDOT
+	for (k = 0; k < kp; k++)
+		s += col[k];
+#endif
+	*sum = s;
+}
+
+/* Conv task @t: its range of column tiles over every (n, g) plane. */
+static void fw_nconv_task(void *arg, __u32 t)
+{
+	struct fw_njob *j = arg;
+	const struct fw_op_ctx *c = j->c;
+	const struct fw_tensor *x = &c->in[0], *y = &c->out;
+	const __u32 G = c->op.params.conv.groups, C = x->dims[1];
+	const __u32 O = j->s->no, OG = O / G, OG4 = (OG + 3) & ~3u;
+	const __u32 CG = C / G, OHW = y->dims[2] * y->dims[3];
+	const __u64 HW = (__u64)x->dims[2] * x->dims[3];
+	const __u32 kp = j->s->kp;
+	fw_nel *b = (fw_nel *)(j->bufs + t * j->buf_size);
+	__u32 *sx = (__u32 *)((__u8 *)b + FW_NALIGN((__u64)j->tile * kp *
+						    sizeof(fw_nel)));
+	__u32 u, u0 = (__u32)((__u64)t * j->nunits / j->ntasks);
+	__u32 u1 = (__u32)((__u64)(t + 1) * j->nunits / j->ntasks);
+
+	for (u = u0; u < u1; u++) {
+		const __u32 plane = u / j->ntiles, g = plane % G, n = plane / G;
+		const __u32 pix0 = (u % j->ntiles) * j->tile;
+		const __u32 np = OHW - pix0 < j->tile ? OHW - pix0 : j->tile;
+		const __u8 *xg = x->data + ((__u64)n * C + (__u64)g * CG) * HW;
+		__u32 i;
+
+		if (j->err)
+			return;
+		for (i = 0; i < np; i++)
+			fw_ngather(c, xg, pix0 + i, kp, b + (__u64)i * kp, &sx[i]);
+		for (; i < ((np + 3) & ~3u); i++)
+			sx[i] = 0;
+		fw_nblock(j->s, j->rows, &j->q, g * OG4, OG4, g * OG, OG, b, sx,
+			  np, y->data + (__u64)n * O * OHW + pix0, OHW, 1);
+		if (fw_njob_tick(j, (__u64)np * kp * (OG4 + 1) +
+				    (__u64)np * OG * FW_COST_OUT))
+			return;
+	}
+}
+
+/* FC task @t: its range of blocks of 4 output channels, every input row. */
+static void fw_nfc_task(void *arg, __u32 t)
+{
+	struct fw_njob *j = arg;
+	const struct fw_op_ctx *c = j->c;
+	const __u32 M = c->in[0].dims[0], N = j->s->no;
+	__u32 u, u0 = (__u32)((__u64)t * j->nunits / j->ntasks);
+	__u32 u1 = (__u32)((__u64)(t + 1) * j->nunits / j->ntasks);
+	__u32 m0, nm;
+
+	for (u = u0; u < u1; u++) {
+		const __u32 o0 = u * 4, nv = N - o0 < 4 ? N - o0 : 4;
+
+		if (j->err)
+			return;
+		for (m0 = 0; m0 < M; m0 += nm) {
+			nm = M - m0 < 64 ? M - m0 : 64;
+			fw_nblock(j->s, j->rows, &j->q, o0, 4, o0, nv,
+				  j->b + (__u64)m0 * j->s->kp, j->sx + m0, nm,
+				  c->out.data + (__u64)m0 * N, 1, N);
+			if (fw_njob_tick(j, (__u64)nm * 4 * j->s->kp +
+					    (__u64)nm * nv * FW_COST_OUT))
+				return;
+		}
+	}
+}
+
+/*
+ * Run op @c: the packed weights from c->state or packed into @scratch,
+ * then the tasks.  Returns 1 when the shape or the scratch does not suit
+ * (the caller runs the scalar kernel), else 0 or the yield hook's error.
+ */
+static int fw_nrun(struct fw_op_ctx *c)
+{
+	const struct enpu_fw_hooks *h = c->ex->hooks;
+	const struct fw_nstate *s = c->state;
+	struct fw_njob j = { .c = c };
+	struct fw_nstate *ps = NULL;
+	__u32 no, nrows, kp, m = 0;
+	__u64 k, need, rows_sz, state_sz = 0, bsz = 0, per, left;
+	__u8 *scr;
+
+	fw_nshape(c, &no, &nrows, &k);
+	kp = fw_nkp(k);
+	if (kp > FW_NK_MAX || !h || !h->scratch)
+		return 1;
+	if (s && (s->magic != FW_NMAGIC || s->kp != kp || s->no != no ||
+		  s->nrows != nrows))
+		s = NULL;
+	rows_sz = FW_NALIGN((__u64)no * sizeof(struct fw_nrow));
+	if (!s)
+		state_sz = FW_NALIGN(fw_nstate_size(no, nrows, kp));
+	need = rows_sz + state_sz;
+	if (c->op.opcode == ENPU_OP_FULLY_CONNECTED) {
+		m = c->in[0].dims[0];
+		bsz = FW_NALIGN((__u64)m * kp * sizeof(fw_nel)) +
+		      FW_NALIGN(4ull * ((m + 3) & ~3u));
+		need += bsz;
+	} else {
+		const __u32 OHW = c->out.dims[2] * c->out.dims[3];
+
+		j.tile = (__u32)(FW_NTILE_BYTES / ((__u64)kp * sizeof(fw_nel)));
+		j.tile = j.tile < 4 ? 4 : j.tile > 64 ? 64 : j.tile & ~3u;
+		j.ntiles = (OHW + j.tile - 1) / j.tile;
+		j.nunits = j.ntiles * c->in[0].dims[0] * c->op.params.conv.groups;
+		j.buf_size = FW_NALIGN((__u64)j.tile * kp * sizeof(fw_nel)) +
+			     FW_NALIGN(4ull * j.tile);
+		need += j.buf_size;
+	}
+	scr = fw_scratch(c, need);
+	if (!scr)
+		return 1;
+	if (!s) {
+		ps = (struct fw_nstate *)(scr + rows_sz);
+		fw_nstate_init(ps, no, nrows, kp);
+		fw_npack(c, ps);
+		s = ps;
+	}
+	j.s = s;
+	j.rows = (const struct fw_nrow *)scr;
+	fw_nrows(c, s, (struct fw_nrow *)scr);
+	j.q.zp = vdupq_n_s32(c->out.zp);
+	j.q.lo = vdupq_n_s32(c->op.act_min);
+	j.q.hi = vdupq_n_s32(c->op.act_max);
+	j.serial = !h->parallel;
+	if (c->op.opcode == ENPU_OP_FULLY_CONNECTED) {
+		const struct fw_tensor *x = &c->in[0];
+		fw_nel *b = (fw_nel *)(scr + rows_sz + state_sz);
+		__u32 *sx = (__u32 *)((__u8 *)b +
+				      FW_NALIGN((__u64)m * kp * sizeof(fw_nel)));
+		__u32 i, kk, sum;
+
+		for (i = 0; i < m; i++) {
+			fw_nel *br = b + (__u64)i * kp;
+			const __u8 *xr = x->data + (__u64)i * k;
+
+			for (kk = 0, sum = 0; kk < k; kk++) {
+				br[kk] = fw_nval(xr[kk], x->flip, x->zpu);
+				sum += (__u32)br[kk];
+			}
+			for (; kk < kp; kk++) {
+				br[kk] = fw_npad(x->zpu);
+				sum += (__u32)br[kk];
+			}
+			sx[i] = sum;
+		}
+		for (; i < ((m + 3) & ~3u); i++)
+			sx[i] = 0;
+		j.b = b;
+		j.sx = sx;
+		j.nunits = (no + 3) / 4;
+		j.ntasks = j.nunits < FW_NTASKS_MAX ? j.nunits : FW_NTASKS_MAX;
+		fw_parallel(c, fw_nfc_task, &j, j.ntasks);
+	} else {
+		/* as many column tiles as the scratch holds, one per task */
+		j.bufs = scr + rows_sz + state_sz;
+		left = h->scratch_size - (rows_sz + state_sz);
+		per = left / j.buf_size;
+		j.ntasks = j.nunits;
+		if (j.ntasks > per)
+			j.ntasks = (__u32)per;
+		if (j.ntasks > FW_NTASKS_MAX)
+			j.ntasks = FW_NTASKS_MAX;
+		fw_parallel(c, fw_nconv_task, &j, j.ntasks);
+	}
+	if (!j.serial)
+		return fw_tick(c->ex, (__u64)no * k);
+	return j.err;
+}
+
+#endif /* _ENPU_FW_Q8_GEMM_NEON_H_ */
