@@ -215,7 +215,26 @@ static void fw_nshape(const struct fw_op_ctx *c, __u32 *no, __u32 *nrows,
 	*nrows = G * ((OG + 3) & ~3u);
 }
 
-/* prepare(): the packed weights, or NULL where the kernel runs scalar. */
+/*
+ * Depthwise (one input channel per output channel, KH * KW <= FW_NDW_TAPS):
+ * per output row, each tap's centred weight times 8 output columns at once
+ * (SMLAL by scalar into int32: at most 64 * 255 * 255 per sum), the
+ * columns whose window reaches past the row's edges one by one.
+ */
+#define FW_NDW_TAPS	64
+
+static inline int fw_ndw_fits(const struct fw_op_ctx *c)
+{
+	const struct fw_tensor *w = &c->in[1];
+
+	return c->op.opcode == ENPU_OP_CONV2D && w->dims[1] == 1 &&
+	       w->dims[2] * w->dims[3] <= FW_NDW_TAPS;
+}
+
+/*
+ * prepare(): the packed weights, or NULL where the kernel runs scalar or
+ * the depthwise kernel, which needs none.
+ */
 static inline void *fw_nprepare(struct fw_op_ctx *c,
 				void *(*alloc)(void *actx, __u64 size),
 				void *actx, int *err)
@@ -225,7 +244,7 @@ static inline void *fw_nprepare(struct fw_op_ctx *c,
 	__u64 k;
 
 	fw_nshape(c, &no, &nrows, &k);
-	if (fw_nkp(k) > FW_NK_MAX)
+	if (fw_nkp(k) > FW_NK_MAX || fw_ndw_fits(c))
 		return NULL;
 	s = alloc(actx, fw_nstate_size(no, nrows, fw_nkp(k)));
 	if (!s) {
@@ -237,33 +256,40 @@ static inline void *fw_nprepare(struct fw_op_ctx *c,
 	return s;
 }
 
+/* Channel @o's entry of the row table; @rq its requantization. */
+static void fw_nrow_init(const struct fw_op_ctx *c, const struct fw_nstate *s,
+			 __u32 o, const struct fw_rq_out *rq,
+			 struct fw_nrow *r)
+{
+	const __u32 n = (__u32)(31 + rq->shift);
+
+	r->mult = rq->mult;
+	r->negn = -(__s64)n;
+	r->odd = n && !rq->half_up;
+	r->add = !n ? 0 : rq->half_up ? 1ll << (n - 1) : (1ll << (n - 1)) - 1;
+	r->bias = c->in[2].data ? fw_ld_s32(c->in[2].data + 4 * (__u64)o) : 0;
+	r->wz = fw_nwz(c, o);
+#if FW_NDOT
+	r->cw = s ? (__s32)((__u32)c->in[0].zpu *
+			    ((__u32)s->kp * (__u32)r->wz - (__u32)s->sw[o])) : 0;
+#else
+	(void)s;
+	r->cw = 0;
+#endif
+}
+
 /* The row table: requantization, bias and zero-point terms per channel. */
 static void fw_nrows(const struct fw_op_ctx *c, const struct fw_nstate *s,
 		     struct fw_nrow *rows)
 {
 	struct fw_rq_out rq;
-	__u32 o, n;
+	__u32 o;
 
 	fw_op_rq(c, 0, &rq);
 	for (o = 0; o < s->no; o++) {
-		struct fw_nrow *r = &rows[o];
-
 		if (c->op.quant_count > 1)
 			fw_op_rq(c, o, &rq);
-		n = (__u32)(31 + rq.shift);
-		r->mult = rq.mult;
-		r->negn = -(__s64)n;
-		r->odd = n && !rq.half_up;
-		r->add = !n ? 0 : rq.half_up ? 1ll << (n - 1) :
-				   (1ll << (n - 1)) - 1;
-		r->bias = c->in[2].data ? fw_ld_s32(c->in[2].data + 4 * (__u64)o) : 0;
-		r->wz = fw_nwz(c, o);
-#if FW_NDOT
-		r->cw = (__s32)((__u32)c->in[0].zpu *
-				((__u32)s->kp * (__u32)r->wz - (__u32)s->sw[o]));
-#else
-		r->cw = 0;
-#endif
+		fw_nrow_init(c, s, o, &rq, &rows[o]);
 	}
 }
 
@@ -301,7 +327,7 @@ struct fw_nout {
 
 /*
  * Finish @nj lanes of channel @r: zero-point correction (neondot, with
- * the column sums @sx), bias, requantization; store lane j at y[j * ls].
+ * the column sums @sx; none when NULL), bias, requantization; store lane j at y[j * ls].
  */
 static inline void fw_nstore(const struct fw_nrow *r, int32x4_t s,
 			     const __u32 *sx, const struct fw_nout *q,
@@ -312,10 +338,11 @@ static inline void fw_nstore(const struct fw_nrow *r, int32x4_t s,
 	__u32 j;
 
 #if FW_NDOT
-	s = vreinterpretq_s32_u32(
-		vmlsq_u32(vaddq_u32(vreinterpretq_u32_s32(s),
-				    vdupq_n_u32((__u32)r->cw)),
-			  vdupq_n_u32((__u32)r->wz), vld1q_u32(sx)));
+	if (sx)
+		s = vreinterpretq_s32_u32(
+			vmlsq_u32(vaddq_u32(vreinterpretq_u32_s32(s),
+					    vdupq_n_u32((__u32)r->cw)),
+				  vdupq_n_u32((__u32)r->wz), vld1q_u32(sx)));
 #else
 	(void)sx;
 #endif
@@ -581,6 +608,160 @@ static void fw_nfc_task(void *arg, __u32 t)
 	}
 }
 
+/* Output columns [*lo, *hi) whose whole window row lies inside [0, W). */
+static inline void fw_ndw_cols(const struct enpu_op_conv *p, __u32 W,
+			       __u32 KW, __u32 OW, __u32 *lo, __u32 *hi)
+{
+	const __s32 span = (__s32)((KW - 1) * p->dilation_w);
+	const __s32 sw = (__s32)p->stride_w, pl = (__s32)p->pad_left;
+	__s32 l = (pl + sw - 1) / sw, h;
+
+	/* ow * sw - pl + span <= W - 1 */
+	h = (__s32)W - 1 + pl - span < 0 ? 0 :
+	    ((__s32)W - 1 + pl - span) / sw + 1;
+	if (h > (__s32)OW)
+		h = (__s32)OW;
+	if (l > h)
+		l = h;
+	*lo = (__u32)l;
+	*hi = (__u32)h;
+}
+
+/* 8 input bytes at @p spaced @sw apart, centred, as int16. */
+static inline int16x8_t fw_ndw_load(const __u8 *p, __u32 sw, uint8x8_t flip,
+				    int16x8_t xz)
+{
+	uint8x8_t v;
+
+	if (sw == 1) {
+		v = vld1_u8(p);
+	} else {
+		__u8 t[8];
+		__u32 i;
+
+		for (i = 0; i < 8; i++)
+			t[i] = p[i * sw];
+		v = vld1_u8(t);
+	}
+	return vsubq_s16(vreinterpretq_s16_u16(vmovl_u8(veor_u8(v, flip))), xz);
+}
+
+/* One (n, oc) plane. */
+static void fw_ndw_plane(const struct fw_op_ctx *c, __u32 n, __u32 oc)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
+	const __u32 C = x->dims[1], H = x->dims[2], W = x->dims[3];
+	const __u32 O = w->dims[0], KH = w->dims[2], KW = w->dims[3];
+	const __u32 OH = y->dims[2], OW = y->dims[3], OG = O / p->groups;
+	const __u32 sw = p->stride_w, dw = p->dilation_w;
+	const __u8 *xp = x->data + ((__u64)n * C + oc / OG) * H * W;
+	const __u8 *wk = w->data + (__u64)oc * KH * KW;
+	__u8 *yp = y->data + ((__u64)n * O + oc) * OH * OW;
+	const uint8x8_t flip = vdup_n_u8(x->flip);
+	const int16x8_t xz = vdupq_n_s16((__s16)x->zpu);
+	struct fw_nout q;
+	struct fw_rq_out rq;
+	struct fw_nrow r;
+	__s16 wv[FW_NDW_TAPS];
+	__u32 oh, ow, kh, kw, khlo, khhi, clo, chi, t;
+
+	fw_op_rq(c, c->op.quant_count > 1 ? oc : 0, &rq);
+	fw_nrow_init(c, NULL, oc, &rq, &r);
+	for (t = 0; t < KH * KW; t++)
+		wv[t] = (__s16)((wk[t] ^ w->flip) - r.wz);
+	q.zp = vdupq_n_s32(rq.zp);
+	q.lo = vdupq_n_s32(rq.lo);
+	q.hi = vdupq_n_s32(rq.hi);
+	fw_ndw_cols(p, W, KW, OW, &clo, &chi);
+	for (oh = 0; oh < OH; oh++, yp += OW) {
+		const __s32 ih0 = (__s32)(oh * p->stride_h) - p->pad_top;
+
+		/* rows kh in [khlo, khhi) fall inside [0, H) */
+		for (khlo = 0; khlo < KH &&
+		     ih0 + (__s32)(khlo * p->dilation_h) < 0; khlo++)
+			;
+		for (khhi = khlo; khhi < KH &&
+		     ih0 + (__s32)(khhi * p->dilation_h) < (__s32)H; khhi++)
+			;
+		for (ow = 0; ow < OW; ) {
+			if (ow >= clo && ow + 8 <= chi) {
+				int32x4_t a0 = vdupq_n_s32(0), a1 = a0;
+
+				for (kh = khlo; kh < khhi; kh++) {
+					const __u8 *xr = xp + (__u64)(ih0 + (__s32)(kh * p->dilation_h)) * W +
+						ow * sw - p->pad_left;
+
+					for (kw = 0; kw < KW; kw++) {
+						const int16x8_t v = fw_ndw_load(xr + kw * dw, sw, flip, xz);
+						const __s16 wt = wv[kh * KW + kw];
+
+						a0 = vmlal_n_s16(a0, vget_low_s16(v), wt);
+						a1 = vmlal_high_n_s16(a1, v, wt);
+					}
+				}
+				fw_nstore(&r, a0, NULL, &q, yp + ow, 1, 4);
+				fw_nstore(&r, a1, NULL, &q, yp + ow + 4, 1, 4);
+				ow += 8;
+				continue;
+			}
+			{
+				const __s32 iw0 = (__s32)(ow * sw) - p->pad_left;
+				__s32 acc = 0;
+
+				for (kh = khlo; kh < khhi; kh++) {
+					const __u8 *xr = xp + (__u64)(ih0 + (__s32)(kh * p->dilation_h)) * W;
+
+					for (kw = 0; kw < KW; kw++) {
+						const __s32 iw = iw0 + (__s32)(kw * dw);
+
+						if (iw >= 0 && iw < (__s32)W)
+							acc += ((xr[iw] ^ x->flip) - x->zpu) *
+							       wv[kh * KW + kw];
+					}
+				}
+				fw_st8(yp + ow, fw_requant_out(fw_sat32((__s64)acc + r.bias), &rq));
+				ow++;
+			}
+		}
+	}
+}
+
+/* Depthwise task @t: its range of (n, oc) planes. */
+static void fw_ndw_task(void *arg, __u32 t)
+{
+	struct fw_njob *j = arg;
+	const struct fw_op_ctx *c = j->c;
+	const __u32 O = c->in[1].dims[0];
+	const __u64 work = (__u64)c->out.dims[2] * c->out.dims[3] *
+			   (c->in[1].dims[2] * c->in[1].dims[3] + FW_COST_OUT);
+	__u32 u, u0 = (__u32)((__u64)t * j->nunits / j->ntasks);
+	__u32 u1 = (__u32)((__u64)(t + 1) * j->nunits / j->ntasks);
+
+	for (u = u0; u < u1; u++) {
+		if (j->err)
+			return;
+		fw_ndw_plane(c, u / O, u % O);
+		if (fw_njob_tick(j, work))
+			return;
+	}
+}
+
+static int fw_ndw_run(struct fw_op_ctx *c)
+{
+	const struct enpu_fw_hooks *h = c->ex->hooks;
+	struct fw_njob j = { .c = c };
+
+	j.nunits = c->in[0].dims[0] * c->in[1].dims[0];
+	j.ntasks = j.nunits < FW_NTASKS_MAX ? j.nunits : FW_NTASKS_MAX;
+	j.serial = !h || !h->parallel;
+	fw_parallel(c, fw_ndw_task, &j, j.ntasks);
+	if (!j.serial)
+		return fw_tick(c->ex, (__u64)c->out.count *
+				      c->in[1].dims[2] * c->in[1].dims[3]);
+	return j.err;
+}
+
 /*
  * Run op @c: the packed weights from c->state or packed into @scratch,
  * then the tasks.  Returns 1 when the shape or the scratch does not suit
@@ -596,6 +777,8 @@ static int fw_nrun(struct fw_op_ctx *c)
 	__u64 k, need, rows_sz, state_sz = 0, bsz = 0, per, left;
 	__u8 *scr;
 
+	if (fw_ndw_fits(c))
+		return fw_ndw_run(c);
 	fw_nshape(c, &no, &nrows, &k);
 	kp = fw_nkp(k);
 	if (kp > FW_NK_MAX || !h || !h->scratch)
