@@ -29,7 +29,7 @@
 #include <arm_neon.h>
 #include <errno.h>
 
-#include "simd.h"
+#include "requant_neon.h"
 
 #if FW_NDOT
 typedef __u8 fw_nel;
@@ -48,23 +48,6 @@ typedef __s16 fw_nel;
 #define FW_NTASKS_MAX	64u
 
 #define FW_NALIGN(v)	(((v) + 63) & ~(__u64)63)
-
-/**
- * struct fw_nrow - what the epilogue needs of output channel o.
- * @add: rounding addend of the 64-bit product (see fw_nrq()).
- * @odd: 1 for half-even rounding with n > 0 (the quotient's parity is
- *	added), else 0.
- * @negn: -(31 + shift): vshlq_s64() by it is the arithmetic right shift.
- * @mult: multiplier.
- * @bias: the channel's bias (0 without one).
- * @wz: weight zero point (unsigned domain).
- * @cw: neondot: za (K zb - sum of the row), the column-independent part of
- *	the zero-point correction; neon: 0.
- */
-struct fw_nrow {
-	__s64 add, odd, negn;
-	__s32 mult, bias, wz, cw;
-};
 
 /**
  * struct fw_nstate - packed weights (prepare(), or the scratch).
@@ -261,12 +244,7 @@ static void fw_nrow_init(const struct fw_op_ctx *c, const struct fw_nstate *s,
 			 __u32 o, const struct fw_rq_out *rq,
 			 struct fw_nrow *r)
 {
-	const __u32 n = (__u32)(31 + rq->shift);
-
-	r->mult = rq->mult;
-	r->negn = -(__s64)n;
-	r->odd = n && !rq->half_up;
-	r->add = !n ? 0 : rq->half_up ? 1ll << (n - 1) : (1ll << (n - 1)) - 1;
+	fw_nrq_set(r, rq->mult, rq->shift, rq->half_up);
 	r->bias = c->in[2].data ? fw_ld_s32(c->in[2].data + 4 * (__u64)o) : 0;
 	r->wz = fw_nwz(c, o);
 #if FW_NDOT
@@ -292,38 +270,6 @@ static void fw_nrows(const struct fw_op_ctx *c, const struct fw_nstate *s,
 		fw_nrow_init(c, s, o, &rq, &rows[o]);
 	}
 }
-
-/*
- * round(acc * mult / 2^n) + zp clamped to [lo, hi], lane by lane, exactly
- * as fw_requant_out(): with p = acc * mult (|p| < 2^62) and q = p >> n,
- * half-up is (p + 2^(n-1)) >> n and half-even (p + 2^(n-1) - 1 + (q & 1))
- * >> n (a tie rounds up only from an odd q); n = 0 adds nothing.  The sum
- * stays below 2^63.  The quotient saturates to int32 and the zero point
- * adds saturating, which leaves the clamp to [lo, hi] (inside [-128, 255])
- * unchanged.
- */
-static inline int32x4_t fw_nrq(int32x4_t acc, const struct fw_nrow *r,
-			       int32x4_t zp, int32x4_t lo, int32x4_t hi)
-{
-	const int64x2_t sh = vdupq_n_s64(r->negn), add = vdupq_n_s64(r->add);
-	const int64x2_t odd = vdupq_n_s64(r->odd);
-	int64x2_t p0 = vmull_s32(vget_low_s32(acc), vdup_n_s32(r->mult));
-	int64x2_t p1 = vmull_high_s32(acc, vdupq_n_s32(r->mult));
-	int32x4_t v;
-
-	p0 = vshlq_s64(vaddq_s64(vaddq_s64(p0, add),
-				 vandq_s64(vshlq_s64(p0, sh), odd)), sh);
-	p1 = vshlq_s64(vaddq_s64(vaddq_s64(p1, add),
-				 vandq_s64(vshlq_s64(p1, sh), odd)), sh);
-	v = vcombine_s32(vqmovn_s64(p0), vqmovn_s64(p1));
-	v = vqaddq_s32(v, zp);
-	return vminq_s32(vmaxq_s32(v, lo), hi);
-}
-
-/* The output clamp and zero point of the op, as vectors. */
-struct fw_nout {
-	int32x4_t zp, lo, hi;
-};
 
 /*
  * Finish @nj lanes of channel @r: zero-point correction (neondot, with
