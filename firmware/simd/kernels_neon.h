@@ -10,9 +10,11 @@ int enpu_q8_fully_connected__neon(struct fw_op_ctx *c);
 void *enpu_q8_gemm_prepare__neon(struct fw_op_ctx *c,
 				 void *(*alloc)(void *actx, __u64 size),
 				 void *actx, int *err);
-/* ADD and MUL: neondot runs the neon kernels. */
+/* ADD, MUL and pooling: neondot runs the neon kernels. */
 int enpu_q8_add__neon(struct fw_op_ctx *c);
 int enpu_q8_mul__neon(struct fw_op_ctx *c);
+int enpu_q8_maxpool_nchw__neon(struct fw_op_ctx *c);
+int enpu_q8_global_avgpool_nchw__neon(struct fw_op_ctx *c);
 
 int enpu_q8_conv2d_nchw__neondot(struct fw_op_ctx *c);
 int enpu_q8_fully_connected__neondot(struct fw_op_ctx *c);

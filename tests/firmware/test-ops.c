@@ -342,6 +342,58 @@ static void big_conv_case(const struct big_conv *sh, unsigned int i)
 	free(b);
 }
 
+/* MAXPOOL 3x3 / 2x2 and GLOBAL_AVGPOOL on planes wider than 16. */
+static void big_pool_case(unsigned int i)
+{
+	static const struct enpu_op_pool pools[] = {
+		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1,
+		  .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1 },
+		{ .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
+		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
+		  .pad_left = 1 },
+	};
+	struct tb *b = malloc(sizeof(*b));
+	const int gavg = i >= 3;
+	const struct enpu_op_pool *p = &pools[i % 3];
+	uint32_t C = 3, H = gavg ? 150 + 37 * i : 40 + i, W = gavg ? 300 : 47;
+	uint32_t OH = gavg ? 1 : (H + p->pad_top + p->pad_bottom - p->kernel_h) / p->stride_h + 1;
+	uint32_t OW = gavg ? 1 : (W + p->pad_left + p->pad_right - p->kernel_w) / p->stride_w + 1;
+	uint8_t xt = rdtype();
+	uint32_t x, y;
+	struct enpu_op *op;
+
+	tb_init(b, 1);
+	x = tb_tensor(b, 0, xt, 0, 4, 1, C, H, W);
+	b->t[x].zero_point = rzp(xt);
+	if (gavg) {
+		int32_t bits = 0, mult;
+
+		y = tb_tensor(b, 0, rdtype(), 0, 4, 1, C, 1, 1);
+		b->t[y].zero_point = rzp(b->t[y].dtype);
+		op = tb_op(b, ENPU_OP_GLOBAL_AVGPOOL, y);
+		while ((1u << bits) < H * W)
+			bits++;
+		op->quant_count = 1;
+		mult = rmult();
+		tb_quant(b, mult, bits - 2, 0);
+		big_flags(b, op);
+	} else {
+		y = tb_tensor(b, 0, xt, b->t[x].zero_point, 4, 1, C, OH, OW);
+		op = tb_op(b, ENPU_OP_MAXPOOL, y);
+		op->params.pool = *p;
+		op->act_min = xt == ENPU_DTYPE_S8 ? -128 : 0;
+		op->act_max = op->act_min + 255;
+		if (i == 1) {	/* a clamp that bites */
+			op->act_min += 150;
+			op->act_max -= 40;
+		}
+	}
+	op->in[0] = x;
+	check_case(b, 0, NULL, NULL, gavg ? "large global_avgpool" :
+		   "large maxpool", i);
+	free(b);
+}
+
 static void test_large(void)
 {
 	static const struct big_conv convs[] = {
@@ -382,6 +434,8 @@ static void test_large(void)
 		check_case(b, 1 << 12, NULL, NULL, "large fully_connected", i);
 		free(b);
 	}
+	for (i = 0; i < 6; i++)
+		big_pool_case(i);
 	check_interior("large");
 }
 
