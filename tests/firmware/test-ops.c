@@ -15,10 +15,8 @@
 #include "ref.h"
 #include "tap.h"
 
-/* Cases per test; ENPU_TEST_CASES=N (1..60) runs fewer (slow emulators). */
-#define MAX_CASES 60
+#define CASES 60
 #define FW_TEST_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-static unsigned int cases = MAX_CASES;
 
 static uint32_t rng = 0x2545f491;
 static unsigned int cases_run;
@@ -217,7 +215,7 @@ static void test_conv2d(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases * 2; i++)
+	for (i = 0; i < CASES * 2; i++)
 		conv_case(i, 0);
 	check_interior("conv2d");
 }
@@ -226,7 +224,7 @@ static void test_conv2d_depthwise(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++)
+	for (i = 0; i < CASES; i++)
 		conv_case(i, 1);
 	check_interior("conv2d_depthwise");
 }
@@ -236,7 +234,7 @@ static void test_fully_connected(void)
 	static const uint32_t sizes[] = { 1, 2, 3, 5, 7, 13, 31, 32, 33, 67 };
 	unsigned int i, j;
 
-	for (i = 0; i < cases; i++) {
+	for (i = 0; i < CASES; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t M = ref_range(&rng, 1, 5);
 		uint32_t K = sizes[ref_rand(&rng) % 10];
@@ -497,7 +495,7 @@ static void test_add(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++)
+	for (i = 0; i < CASES; i++)
 		eltwise_case(i, ENPU_OP_ADD);
 	check_interior("add");
 }
@@ -506,7 +504,7 @@ static void test_mul(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++)
+	for (i = 0; i < CASES; i++)
 		eltwise_case(i, ENPU_OP_MUL);
 	check_interior("mul");
 }
@@ -571,7 +569,7 @@ static void test_avgpool(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++)
+	for (i = 0; i < CASES; i++)
 		pool_case(i, ENPU_OP_AVGPOOL);
 	check_interior("avgpool");
 }
@@ -580,7 +578,7 @@ static void test_maxpool(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++)
+	for (i = 0; i < CASES; i++)
 		pool_case(i, ENPU_OP_MAXPOOL);
 	check_interior("maxpool");
 }
@@ -589,7 +587,7 @@ static void test_global_avgpool(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++)
+	for (i = 0; i < CASES; i++)
 		pool_case(i, ENPU_OP_GLOBAL_AVGPOOL);
 	check_interior("global_avgpool");
 }
@@ -599,7 +597,7 @@ static void test_concat(void)
 {
 	unsigned int i, k;
 
-	for (i = 0; i < cases; i++) {
+	for (i = 0; i < CASES; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t d[4], y, axis, nin = ref_range(&rng, 1, 3), off = 0;
 		unsigned int rank;
@@ -649,7 +647,7 @@ static void test_copy(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++) {
+	for (i = 0; i < CASES; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t d[4], x, y, n, inplace = ref_rand(&rng) % 3 == 0;
 		unsigned int rank;
@@ -708,7 +706,7 @@ static void test_softmax(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++) {
+	for (i = 0; i < CASES; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		struct sm_arg a = {
 			.in_scale = 0.002 + (ref_rand(&rng) % 1000) / 40000.0,
@@ -747,7 +745,7 @@ static void test_lut(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cases; i++) {
+	for (i = 0; i < CASES; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t d[4], x, t, y, inplace = ref_rand(&rng) % 3 == 0;
 		unsigned int rank;
@@ -828,7 +826,7 @@ static void test_chain(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < cases / 4; i++) {
+	for (i = 0; i < CASES / 4; i++) {
 		struct tb *b = malloc(sizeof(*b));
 		uint32_t x, w1, b1, c1, p1, w2, c2, g, f, wf, bf, fo, t, sm;
 		struct enpu_op *op;
@@ -941,15 +939,6 @@ int main(void)
 
 	if (nv > 16)
 		nv = 16;
-	if (getenv("ENPU_TEST_CASES")) {
-		cases = (unsigned int)strtoul(getenv("ENPU_TEST_CASES"), NULL, 0);
-		if (cases < 4 || cases > MAX_CASES) {
-			tap_fail(__FILE__, __LINE__,
-				 "ENPU_TEST_CASES=%s: not in [4, %d]",
-				 getenv("ENPU_TEST_CASES"), MAX_CASES);
-			return 1;
-		}
-	}
 	tap_run("kernel variants of this CPU", test_variants);
 	if (pin) {
 		vs[0] = enpu_fw_kernels_find(pin);
@@ -1004,7 +993,7 @@ int main(void)
 	}
 	printf("# %u cases compared over %u kernel variants\n", cases_run, nv);
 	per = nv ? cases_run / nv : 0;
-	if (per < 13 * cases / 4) {
+	if (per < 13 * CASES / 4) {
 		tap_fail(__FILE__, __LINE__, "only %u cases ran per variant", per);
 		return 1;
 	}
