@@ -573,14 +573,19 @@ static inline void fw_ndw_cols(const struct enpu_op_conv *p, __u32 W,
 	*hi = (__u32)h;
 }
 
-/* 8 input bytes at @p spaced @sw apart, centred, as int16. */
-static inline int16x8_t fw_ndw_load(const __u8 *p, __u32 sw, uint8x8_t flip,
-				    int16x8_t xz)
+/*
+ * 8 input bytes at @p spaced @sw apart, centred, as int16; @wide: p[15]
+ * may be read too (stride 2 then loads 16 bytes and keeps the even ones).
+ */
+static inline int16x8_t fw_ndw_load(const __u8 *p, __u32 sw, int wide,
+				    uint8x8_t flip, int16x8_t xz)
 {
 	uint8x8_t v;
 
 	if (sw == 1) {
 		v = vld1_u8(p);
+	} else if (sw == 2 && wide) {
+		v = vld2_u8(p).val[0];
 	} else {
 		__u8 t[8];
 		__u32 i;
@@ -632,6 +637,8 @@ static void fw_ndw_plane(const struct fw_op_ctx *c, __u32 n, __u32 oc)
 			;
 		for (ow = 0; ow < OW; ) {
 			if (ow >= clo && ow + 8 <= chi) {
+				const int wide = (__s32)((ow + 7) * sw) - p->pad_left +
+						 (__s32)((KW - 1) * dw) + 1 < (__s32)W;
 				int32x4_t a0 = vdupq_n_s32(0), a1 = a0;
 
 				for (kh = khlo; kh < khhi; kh++) {
@@ -639,7 +646,7 @@ static void fw_ndw_plane(const struct fw_op_ctx *c, __u32 n, __u32 oc)
 						ow * sw - p->pad_left;
 
 					for (kw = 0; kw < KW; kw++) {
-						const int16x8_t v = fw_ndw_load(xr + kw * dw, sw, flip, xz);
+						const int16x8_t v = fw_ndw_load(xr + kw * dw, sw, wide, flip, xz);
 						const __s16 wt = wv[kh * KW + kw];
 
 						a0 = vmlal_n_s16(a0, vget_low_s16(v), wt);

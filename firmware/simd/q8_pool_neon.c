@@ -40,14 +40,19 @@ static inline int fw_npool_tick(struct fw_npool *j, __u64 work)
 	return err;
 }
 
-/* 16 bytes at @p spaced @sw apart (sw 1 and 2 load, others gather). */
-static inline uint8x16_t fw_npool_load(const __u8 *p, __u32 sw)
+/*
+ * 16 bytes at @p spaced @sw apart; @wide: p[31] may be read too (stride 2
+ * then loads 32 bytes and keeps the even ones).
+ */
+static inline uint8x16_t fw_npool_load(const __u8 *p, __u32 sw, int wide)
 {
 	__u8 t[16];
 	__u32 i;
 
 	if (sw == 1)
 		return vld1q_u8(p);
+	if (sw == 2 && wide)
+		return vld2q_u8(p).val[0];
 	for (i = 0; i < 16; i++)
 		t[i] = p[i * sw];
 	return vld1q_u8(t);
@@ -92,13 +97,14 @@ static void fw_nmaxpool_plane(const struct fw_op_ctx *c, __u64 pl)
 			const __s32 iw0 = (__s32)(ow * sw) - p->pad_left;
 
 			if (ow >= clo && ow + 16 <= chi) {
+				const int wide = iw0 + (__s32)(15 * sw + KW) < (__s32)W;
 				uint8x16_t m = vdupq_n_u8(0);
 
 				for (kh = khlo; kh < khhi; kh++) {
 					const __u8 *xr = xp + (__u64)(ih0 + (__s32)kh) * W + iw0;
 
 					for (kw = 0; kw < KW; kw++)
-						m = vmaxq_u8(m, veorq_u8(fw_npool_load(xr + kw, sw), flip));
+						m = vmaxq_u8(m, veorq_u8(fw_npool_load(xr + kw, sw, wide), flip));
 				}
 				m = vminq_u8(vmaxq_u8(m, ulo), uhi);
 				vst1q_u8(yp + ow, vsubq_u8(m, ub));
