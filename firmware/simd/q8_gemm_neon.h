@@ -461,22 +461,31 @@ static void fw_ngather(const struct fw_op_ctx *c, const __u8 *xg, __u32 pix,
 	fw_nel *pp = col;
 	__u32 ci, kh, kw, s = 0, k;
 
-	for (ci = 0; ci < CG; ci++) {
-		for (kh = 0; kh < KH; kh++) {
-			const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
-			const __u8 *xr;
+	if (KH == 1 && KW == 1 && ih0 >= 0 && ih0 < (__s32)H && iw0 >= 0 &&
+	    iw0 < (__s32)W) {
+		/* pointwise: one input per channel */
+		const __u8 *xi = xg + (__u64)ih0 * W + iw0;
 
-			if (ih < 0 || ih >= (__s32)H) {
-				for (kw = 0; kw < KW; kw++)
-					*pp++ = pad;
-				continue;
-			}
-			xr = xg + ci * HW + (__u64)ih * W;
-			for (kw = 0; kw < KW; kw++) {
-				const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
+		for (ci = 0; ci < CG; ci++, xi += HW)
+			*pp++ = fw_nval(*xi, x->flip, x->zpu);
+	} else {
+		for (ci = 0; ci < CG; ci++) {
+			for (kh = 0; kh < KH; kh++) {
+				const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
+				const __u8 *xr;
 
-				*pp++ = iw < 0 || iw >= (__s32)W ? pad :
-					fw_nval(xr[iw], x->flip, x->zpu);
+				if (ih < 0 || ih >= (__s32)H) {
+					for (kw = 0; kw < KW; kw++)
+						*pp++ = pad;
+					continue;
+				}
+				xr = xg + ci * HW + (__u64)ih * W;
+				for (kw = 0; kw < KW; kw++) {
+					const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
+
+					*pp++ = iw < 0 || iw >= (__s32)W ? pad :
+						fw_nval(xr[iw], x->flip, x->zpu);
+				}
 			}
 		}
 	}
