@@ -469,6 +469,14 @@ static void fw_ngather(const struct fw_op_ctx *c, const __u8 *xg, __u32 pix,
 		for (ci = 0; ci < CG; ci++, xi += HW)
 			*pp++ = fw_nval(*xi, x->flip, x->zpu);
 	} else {
+		const __s32 dw = (__s32)p->dilation_w;
+		__u32 kwlo = 0, kwhi = 0;
+
+		/* taps kw in [kwlo, kwhi) fall inside [0, W) */
+		while (kwlo < KW && iw0 + (__s32)kwlo * dw < 0)
+			kwlo++;
+		for (kwhi = kwlo; kwhi < KW && iw0 + (__s32)kwhi * dw < (__s32)W; )
+			kwhi++;
 		for (ci = 0; ci < CG; ci++) {
 			for (kh = 0; kh < KH; kh++) {
 				const __s32 ih = ih0 + (__s32)(kh * p->dilation_h);
@@ -479,13 +487,13 @@ static void fw_ngather(const struct fw_op_ctx *c, const __u8 *xg, __u32 pix,
 						*pp++ = pad;
 					continue;
 				}
-				xr = xg + ci * HW + (__u64)ih * W;
-				for (kw = 0; kw < KW; kw++) {
-					const __s32 iw = iw0 + (__s32)(kw * p->dilation_w);
-
-					*pp++ = iw < 0 || iw >= (__s32)W ? pad :
-						fw_nval(xr[iw], x->flip, x->zpu);
-				}
+				xr = xg + ci * HW + (__u64)ih * W + iw0;
+				for (kw = 0; kw < kwlo; kw++)
+					*pp++ = pad;
+				for (; kw < kwhi; kw++)
+					*pp++ = fw_nval(xr[(__s32)kw * dw], x->flip, x->zpu);
+				for (; kw < KW; kw++)
+					*pp++ = pad;
 			}
 		}
 	}
