@@ -554,6 +554,7 @@ int ref_op(const struct tb *b, const struct enpu_op *op,
 unsigned long ref_stat_total, ref_stat_interior;
 
 const struct enpu_fw_kernels *tb_kernels;
+int tb_plain;
 
 /* The parallel hook of the tests: every chunk, in reverse order. */
 static void tb_parallel(void *ctx, void (*fn)(void *arg, __u32 i), void *arg,
@@ -597,14 +598,15 @@ int tb_execute(const void *cb, size_t size, struct enpu_fw_buf *slots,
 	hooks.kernels = tb_kernels;
 	hooks.scratch = tb_alloc(NULL, ENPU_FW_SCRATCH_SIZE);
 	hooks.scratch_size = ENPU_FW_SCRATCH_SIZE;
-	hooks.parallel = tb_parallel;
+	hooks.parallel = tb_plain ? NULL : tb_parallel;
 	if (!hooks.scratch)
 		abort();
 	/* packed weights of slot 0, as libaccel packs its constant slot */
 	state = calloc(h.num_ops + 1, sizeof(*state));
 	if (!state)
 		abort();
-	err = enpu_fw_kernels_prepare(tb_kernels, cb, slots, 0, state,
+	err = tb_plain ? 0 :
+	      enpu_fw_kernels_prepare(tb_kernels, cb, slots, 0, state,
 				      tb_alloc, NULL);
 	if (err) {
 		printf("# prepare failed: %d\n", err);

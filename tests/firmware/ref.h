@@ -59,9 +59,12 @@ uint8_t *tb_build(const struct tb *b, size_t *size);
 /*
  * The kernel variant tb_check() and tb_execute() run (NULL: scalar).  A
  * variant runs with scratch memory, a parallel hook that runs the chunks in
- * reverse order, and the weights of slot 0 packed by its prepare().
+ * reverse order, and the weights of slot 0 packed by its prepare().  With
+ * tb_plain set, without the parallel hook and without prepare(): the variant
+ * runs its chunks in order here and packs what it needs into the scratch.
  */
 extern const struct enpu_fw_kernels *tb_kernels;
+extern int tb_plain;
 int tb_execute(const void *cb, size_t size, struct enpu_fw_buf *slots,
 	       uint32_t num_slots, struct enpu_fw_status *st);
 /* malloc() each slot at exactly its size, filled with a pattern. */

@@ -26,3 +26,7 @@ $(FW_TEST_PROGS): $(O)/tests/firmware/%: $(O)/tests/firmware/%.o \
 .PHONY: suite-firmware
 suite-firmware: $(FW_TEST_PROGS)
 	@TEST_WRAP="$(TEST_WRAP)" tests/run-progs.sh firmware $(FW_TEST_PROGS)
+
+# The programs alone (the aarch64 cross build of suite firmware-arm64).
+.PHONY: firmware-test-progs
+firmware-test-progs: $(FW_TEST_PROGS)

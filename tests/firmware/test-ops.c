@@ -16,6 +16,7 @@
 #include "tap.h"
 
 #define CASES 60
+#define FW_TEST_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint32_t rng = 0x2545f491;
 static unsigned int cases_run;
@@ -269,6 +270,171 @@ static void test_fully_connected(void)
 		free(b);
 	}
 	check_interior("fully_connected");
+}
+
+/*
+ * Shapes larger than the random cases, where the variant kernels take
+ * their fast paths (full 4x4 tiles, column tiles and tasks, long K):
+ * pointwise 64 -> 64 channels on 12x12, 3x3 16 -> 24 on 20x20, depthwise
+ * 3x3 stride 2 on 48x48, and a 640 x 128 fully connected layer.
+ */
+struct big_conv {
+	uint32_t N, C, H, W, O, G, K, s, pad;
+};
+
+/*
+ * Requantization of a sum of 2^kbits products (~2^(kbits / 2 + 13)) onto
+ * about +-2^6, and a zero point of weight type @wt (0: none).  One random
+ * draw a statement, so that the cases are the same on every compiler.
+ */
+static void big_quant(struct tb *b, int kbits, uint8_t wt)
+{
+	int32_t mult = rmult();
+	int32_t shift = kbits / 2 + 13 - 6 + ref_range(&rng, -1, 1);
+	int32_t zp = wt ? rzp(wt) : 0;
+
+	tb_quant(b, mult, shift, zp);
+}
+
+/* Random rounding, no clamp: the random cases test the clamps. */
+static void big_flags(const struct tb *b, struct enpu_op *op)
+{
+	op->flags = ref_rand(&rng) & 1 ? ENPU_OP_FLAG_ROUND_HALF_UP : 0;
+	op->act_min = b->t[op->out].dtype == ENPU_DTYPE_S8 ? -128 : 0;
+	op->act_max = op->act_min + 255;
+}
+
+static void big_conv_case(const struct big_conv *sh, unsigned int i)
+{
+	struct tb *b = malloc(sizeof(*b));
+	const uint32_t CG = sh->C / sh->G;
+	const uint32_t OH = (sh->H + 2 * sh->pad - sh->K) / sh->s + 1;
+	const uint32_t OW = (sh->W + 2 * sh->pad - sh->K) / sh->s + 1;
+	uint32_t x, w, bias, y, o, pc = ref_rand(&rng) & 1;
+	uint8_t wt = rdtype();
+	struct enpu_op *op;
+
+	tb_init(b, 2);
+	x = tb_tensor(b, 1, rdtype(), 0, 4, sh->N, sh->C, sh->H, sh->W);
+	b->t[x].zero_point = rzp(b->t[x].dtype);
+	w = tb_tensor(b, 0, wt, pc ? 0 : rzp(wt), 4, sh->O, CG, sh->K, sh->K);
+	bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, sh->O, 1, 1, 1);
+	y = tb_tensor(b, 1, rdtype(), 0, 4, sh->N, sh->O, OH, OW);
+	b->t[y].zero_point = rzp(b->t[y].dtype);
+	op = tb_op(b, ENPU_OP_CONV2D, y);
+	op->in[0] = x;
+	op->in[1] = w;
+	op->in[2] = bias;
+	op->params.conv = (struct enpu_op_conv){
+		.stride_h = sh->s, .stride_w = sh->s, .dilation_h = 1,
+		.dilation_w = 1, .pad_top = sh->pad, .pad_left = sh->pad,
+		.pad_bottom = sh->pad, .pad_right = sh->pad, .groups = sh->G,
+		.flags = pc ? ENPU_QUANT_PER_CHANNEL_ZP : 0,
+	};
+	op->quant_count = sh->O;
+	op->quant_index = b->nq;
+	for (o = 0; o < sh->O; o++)
+		big_quant(b, ilog2(CG * sh->K * sh->K), pc ? wt : 0);
+	big_flags(b, op);
+	check_case(b, 1 << 12, NULL, NULL, "large conv2d", i);
+	free(b);
+}
+
+/* MAXPOOL 3x3 / 2x2 and GLOBAL_AVGPOOL on planes wider than 16. */
+static void big_pool_case(unsigned int i)
+{
+	static const struct enpu_op_pool pools[] = {
+		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1,
+		  .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1 },
+		{ .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
+		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
+		  .pad_left = 1 },
+	};
+	struct tb *b = malloc(sizeof(*b));
+	const int gavg = i >= 3;
+	const struct enpu_op_pool *p = &pools[i % 3];
+	uint32_t C = 3, H = gavg ? 150 + 37 * i : 40 + i, W = gavg ? 300 : 47;
+	uint32_t OH = gavg ? 1 : (H + p->pad_top + p->pad_bottom - p->kernel_h) / p->stride_h + 1;
+	uint32_t OW = gavg ? 1 : (W + p->pad_left + p->pad_right - p->kernel_w) / p->stride_w + 1;
+	uint8_t xt = rdtype();
+	uint32_t x, y;
+	struct enpu_op *op;
+
+	tb_init(b, 1);
+	x = tb_tensor(b, 0, xt, 0, 4, 1, C, H, W);
+	b->t[x].zero_point = rzp(xt);
+	if (gavg) {
+		int32_t bits = 0, mult;
+
+		y = tb_tensor(b, 0, rdtype(), 0, 4, 1, C, 1, 1);
+		b->t[y].zero_point = rzp(b->t[y].dtype);
+		op = tb_op(b, ENPU_OP_GLOBAL_AVGPOOL, y);
+		while ((1u << bits) < H * W)
+			bits++;
+		op->quant_count = 1;
+		mult = rmult();
+		tb_quant(b, mult, bits - 2, 0);
+		big_flags(b, op);
+	} else {
+		y = tb_tensor(b, 0, xt, b->t[x].zero_point, 4, 1, C, OH, OW);
+		op = tb_op(b, ENPU_OP_MAXPOOL, y);
+		op->params.pool = *p;
+		op->act_min = xt == ENPU_DTYPE_S8 ? -128 : 0;
+		op->act_max = op->act_min + 255;
+		if (i == 1) {	/* a clamp that bites */
+			op->act_min += 150;
+			op->act_max -= 40;
+		}
+	}
+	op->in[0] = x;
+	check_case(b, 0, NULL, NULL, gavg ? "large global_avgpool" :
+		   "large maxpool", i);
+	free(b);
+}
+
+static void test_large(void)
+{
+	static const struct big_conv convs[] = {
+		{ .N = 1, .C = 64, .H = 12, .W = 12, .O = 64, .G = 1, .K = 1, .s = 1 },
+		{ .N = 2, .C = 16, .H = 20, .W = 20, .O = 24, .G = 1, .K = 3, .s = 1, .pad = 1 },
+		{ .N = 1, .C = 32, .H = 48, .W = 48, .O = 32, .G = 32, .K = 3, .s = 2, .pad = 1 },
+		{ .N = 1, .C = 24, .H = 17, .W = 19, .O = 48, .G = 24, .K = 3, .s = 1, .pad = 1 },
+	};
+	unsigned int i, rep;
+
+	rng = 0x6b43a9b5;	/* the same cases wherever the test runs */
+	for (rep = 0; rep < 2; rep++)
+		for (i = 0; i < FW_TEST_ARRAY_SIZE(convs); i++)
+			big_conv_case(&convs[i], rep * 8 + i);
+	for (i = 0; i < 4; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t M = i < 2 ? 1 : 3, K = 640, N = 128 + i, x, w, bias, y, j;
+		uint8_t wt = rdtype();
+		struct enpu_op *op;
+
+		tb_init(b, 2);
+		x = tb_tensor(b, 1, rdtype(), 0, 2, M, K, 1, 1);
+		b->t[x].zero_point = rzp(b->t[x].dtype);
+		w = tb_tensor(b, 0, wt, i & 1 ? 0 : rzp(wt), 2, K, N, 1, 1);
+		bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, N, 1, 1, 1);
+		y = tb_tensor(b, 1, rdtype(), 0, 2, M, N, 1, 1);
+		b->t[y].zero_point = rzp(b->t[y].dtype);
+		op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);
+		op->in[0] = x;
+		op->in[1] = w;
+		op->in[2] = bias;
+		op->quant_count = N;
+		if (i & 1)
+			op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+		for (j = 0; j < N; j++)
+			big_quant(b, ilog2(K), i & 1 ? wt : 0);
+		big_flags(b, op);
+		check_case(b, 1 << 12, NULL, NULL, "large fully_connected", i);
+		free(b);
+	}
+	for (i = 0; i < 6; i++)
+		big_pool_case(i);
+	check_interior("large");
 }
 
 /* Random shape of rank 1..4 with small awkward dims. */
@@ -726,6 +892,40 @@ static void test_chain(void)
 }
 
 /*
+ * The variants this CPU runs: each found by its name, the best one last.
+ * Under qemu (suite firmware-arm64), which knows the emulated CPU, they must
+ * be exactly ENPU_TEST_EXPECT_KERNELS="scalar neon", and each of
+ * ENPU_TEST_ABSENT_KERNELS must be refused by enpu_fw_kernels_find().
+ */
+static void test_variants(void)
+{
+	const char *expect = getenv("ENPU_TEST_EXPECT_KERNELS");
+	const char *absent = getenv("ENPU_TEST_ABSENT_KERNELS");
+	const struct enpu_fw_kernels *vs[16];
+	unsigned int v, nv = enpu_fw_kernels_list(vs, 16);
+	char got[256] = "", names[256], *tok, *save;
+
+	for (v = 0; v < nv && v < 16; v++) {
+		const char *vn = enpu_fw_kernels_name(vs[v]);
+
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+			 v ? " " : "", vn);
+		TAP_CHECK(enpu_fw_kernels_find(vn) == vs[v],
+			  "enpu_fw_kernels_find(\"%s\") is not the listed one", vn);
+	}
+	printf("# variants this CPU runs: %s\n", got);
+	TAP_CHECK(!expect || !strcmp(got, expect), "variants \"%s\", expected \"%s\"",
+		  got, expect);
+	TAP_CHECK(nv && enpu_fw_kernels_best() == vs[nv - 1],
+		  "enpu_fw_kernels_best() is not the last listed variant");
+	snprintf(names, sizeof(names), "%s", absent ? absent : "");
+	for (tok = strtok_r(names, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		TAP_CHECK(!enpu_fw_kernels_find(tok),
+			  "enpu_fw_kernels_find(\"%s\") is not NULL", tok);
+}
+
+/*
  * Every test once per kernel variant this machine runs (scalar first), each
  * against the reference, so every variant is bit-identical to the scalar
  * kernels.  ENPU_TEST_KERNELS=NAME pins one.
@@ -739,6 +939,7 @@ int main(void)
 
 	if (nv > 16)
 		nv = 16;
+	tap_run("kernel variants of this CPU", test_variants);
 	if (pin) {
 		vs[0] = enpu_fw_kernels_find(pin);
 		if (!vs[0]) {
@@ -774,6 +975,20 @@ int main(void)
 		RUN("lut", test_lut);
 		RUN("conv/pool/fc/softmax chain", test_chain);
 		RUN("long rows", test_long_rows);
+		RUN("large shapes", test_large);
+		if (strcmp(vn, "scalar")) {
+			/* the same cases through the variant's other paths:
+			 * scratch packing, chunks in order */
+			tb_plain = 1;
+			rng = 0x2545f491;
+			RUN("conv2d, unpacked and serial", test_conv2d);
+			RUN("depthwise conv2d, unpacked and serial",
+			    test_conv2d_depthwise);
+			RUN("fully_connected, unpacked and serial",
+			    test_fully_connected);
+			RUN("large shapes, unpacked and serial", test_large);
+			tb_plain = 0;
+		}
 #undef RUN
 	}
 	printf("# %u cases compared over %u kernel variants\n", cases_run, nv);
