@@ -4,8 +4,13 @@
  * scalar kernels.
  */
 #include "simd.h"
+#include "q8_conv_simd.h"
 
 const struct enpu_fw_kernels fw_kernels_avx2 = {
 	.name = "avx2",
 	.supported = fw_cpu_avx2,
+	.run[ENPU_OP_CONV2D] = enpu_q8_conv2d_nchw__avx2,
+	.run[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected__avx2,
+	.prepare[ENPU_OP_CONV2D] = enpu_q8_conv2d_prepare__avx2,
+	.prepare[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected_prepare__avx2,
 };

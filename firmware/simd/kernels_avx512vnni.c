@@ -4,8 +4,13 @@
  * scalar kernels.
  */
 #include "simd.h"
+#include "q8_conv_simd.h"
 
 const struct enpu_fw_kernels fw_kernels_avx512vnni = {
 	.name = "avx512vnni",
 	.supported = fw_cpu_avx512vnni,
+	.run[ENPU_OP_CONV2D] = enpu_q8_conv2d_nchw__avx512vnni,
+	.run[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected__avx512vnni,
+	.prepare[ENPU_OP_CONV2D] = enpu_q8_conv2d_prepare__avx512vnni,
+	.prepare[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected_prepare__avx512vnni,
 };

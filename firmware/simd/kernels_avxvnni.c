@@ -4,8 +4,13 @@
  * scalar kernels.
  */
 #include "simd.h"
+#include "q8_conv_simd.h"
 
 const struct enpu_fw_kernels fw_kernels_avxvnni = {
 	.name = "avxvnni",
 	.supported = fw_cpu_avxvnni,
+	.run[ENPU_OP_CONV2D] = enpu_q8_conv2d_nchw__avxvnni,
+	.run[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected__avxvnni,
+	.prepare[ENPU_OP_CONV2D] = enpu_q8_conv2d_prepare__avxvnni,
+	.prepare[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected_prepare__avxvnni,
 };

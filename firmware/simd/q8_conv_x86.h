@@ -1,0 +1,1306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CONV2D and FULLY_CONNECTED for x86-64, one template for every ISA: the
+ * including file defines FW_ISA (its name), FW_VW (int32 lanes of a vector:
+ * 16 for AVX-512, 8 for AVX2) and FW_VNNI (1 when vpdpbusd / vpdpwssd exist).
+ *
+ * Bit-identical to enpu_q8_conv2d_nchw__scalar() and
+ * enpu_q8_fully_connected__scalar().  Convolution is a GEMM over
+ * K = C/groups * KH * KW per group: C[oc][pix] = sum_k W'[oc][k] X'[k][pix].
+ * The input patches of a tile of PT output pixels are packed ("im2col") into
+ * a panel interleaved for the dot instruction, in one of two modes:
+ *
+ * - u8 (VNNI, when every centred weight w' = (w ^ flip) - wzp fits s8): X as
+ *   unsigned bytes (raw ^ flip), padding = the input zero point, grouped
+ *   [k/4][pix][4]; vpdpbusd sums 4 products into an int32 lane, and
+ *   zpu_x * sum_k w'[oc][k] is subtracted afterwards.
+ * - s16 (everywhere else): centred x and w' as int16 pairs [k/2][pix][2],
+ *   vpmaddwd / vpdpwssd; |products| <= 65025, pairs are exact in int32.
+ *
+ * The int32 lanes may wrap on the way but the final sum is exact (it is a
+ * sum of K <= FW_GEMM_KMAX centred products, |sum| < 2^31, and int32
+ * arithmetic is exact modulo 2^32).  The bias is added with int32
+ * saturation (= fw_sat32(dot + bias)) and the requantization is done in
+ * 64-bit lanes with the rounding identities of requant.h:
+ *	half-even: q = (p + 2^(n-1) - 1 + ((p >> n) & 1)) >> n
+ *	half-up:   q = (p + 2^(n-1)) >> n,	n = 31 + shift >= 1; q = p for n 0
+ * AVX2 has no 64-bit arithmetic shift: for n >= 32 the quotient is the high
+ * dword of the rounded product shifted by n - 32; operations with a smaller
+ * n requantize with fw_requant_out() per element.
+ *
+ * Depthwise convolutions (C/groups == 1) run a direct kernel: each group's
+ * input plane is converted once into centred int32 planes split by row and
+ * column phase of the stride, so that every kernel tap is a contiguous run
+ * over the output pixels (flattened with a row pitch L >= OW).
+ *
+ * Work is split with fw_parallel() into chunks, each with its own region of
+ * the scratch memory; what is shared (padded input, packed weights) is
+ * written before the parallel part.
+ */
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_conv_simd.h"
+
+#define FW_CAT_(a, b)	a##b
+#define FW_CAT(a, b)	FW_CAT_(a, b)
+#define FW_FN(f)	FW_CAT(f, FW_ISA)
+#define FW_INLINE	static inline __attribute__((always_inline))
+
+/* Largest K of the GEMM: K * 255 * 255 < 2^31. */
+#define FW_GEMM_KMAX	32768
+/* Output pixels of a panel. */
+#define FW_PT		64
+/* Most chunks (scratch regions) of one operation. */
+#define FW_CHUNKS	16
+/* Largest kernel (KH * KW) of the depthwise kernel. */
+#define FW_DW_TAPS	256
+
+#define FW_PACK_U8	1
+#define FW_PACK_S16	2
+
+#if FW_VW == 16
+typedef __m512i fv;		/* FW_VW int32 lanes */
+typedef __m256i fh;		/* half of it */
+typedef __m512i fq;		/* FW_VW / 2 int64 lanes */
+#define v_load(p)	_mm512_loadu_si512((const void *)(p))
+#define v_set1(x)	_mm512_set1_epi32(x)
+#define v_zero()	_mm512_setzero_si512()
+#define v_add		_mm512_add_epi32
+#define v_mullo		_mm512_mullo_epi32
+#define v_and		_mm512_and_si512
+#define v_andnot	_mm512_andnot_si512
+#define v_or		_mm512_or_si512
+#define v_xor		_mm512_xor_si512
+#define v_srai		_mm512_srai_epi32
+#define v_lo(v)		_mm512_castsi512_si256(v)
+#define v_hi(v)		_mm512_extracti64x4_epi64(v, 1)
+#define q_set1(x)	_mm512_set1_epi64(x)
+#define q_load32(p)	_mm512_cvtepi32_epi64(_mm256_loadu_si256((const void *)(p)))
+#define q_load64(p)	_mm512_loadu_si512((const void *)(p))
+#define FW_MR		4
+#define FW_NR		4
+#if FW_VNNI
+#define v_dot8(a, x, w)		_mm512_dpbusd_epi32(a, x, w)
+#define v_dot16(a, x, w)	_mm512_dpwssd_epi32(a, x, w)
+#endif
+#define v_madd16(a, x, w)	_mm512_add_epi32(a, _mm512_madd_epi16(x, w))
+#else
+typedef __m256i fv;
+typedef __m128i fh;
+typedef __m256i fq;
+#define v_load(p)	_mm256_loadu_si256((const void *)(p))
+#define v_set1(x)	_mm256_set1_epi32(x)
+#define v_zero()	_mm256_setzero_si256()
+#define v_add		_mm256_add_epi32
+#define v_mullo		_mm256_mullo_epi32
+#define v_and		_mm256_and_si256
+#define v_andnot	_mm256_andnot_si256
+#define v_or		_mm256_or_si256
+#define v_xor		_mm256_xor_si256
+#define v_srai		_mm256_srai_epi32
+#define v_lo(v)		_mm256_castsi256_si128(v)
+#define v_hi(v)		_mm256_extracti128_si256(v, 1)
+#define q_set1(x)	_mm256_set1_epi64x(x)
+#define q_load32(p)	_mm256_cvtepi32_epi64(_mm_loadu_si128((const void *)(p)))
+#define q_load64(p)	_mm256_loadu_si256((const void *)(p))
+#define FW_MR		4
+#define FW_NR		2
+#if FW_VNNI
+#define v_dot8(a, x, w)		_mm256_dpbusd_avx_epi32(a, x, w)
+#define v_dot16(a, x, w)	_mm256_dpwssd_avx_epi32(a, x, w)
+#endif
+#define v_madd16(a, x, w)	_mm256_add_epi32(a, _mm256_madd_epi16(x, w))
+#endif
+
+#if !FW_VNNI
+#define v_dot16(a, x, w)	v_madd16(a, x, w)
+#define v_dot8(a, x, w)		v_madd16(a, x, w)	/* never used */
+#endif
+
+/* Pixels of a micro-kernel's vectors. */
+#define FW_TP		(FW_NR * FW_VW)
+
+/* --- per-channel parameters and the output step ------------------------ */
+
+/**
+ * struct fw_chq - everything the output step needs of one channel.
+ * @rc: rounding constant, 2^(n-1) - 1 + half_up, 0 when n is 0.
+ * @pm: 1 when the quotient's parity breaks ties (half-even, n >= 1).
+ * @mult: multiplier.
+ * @n: 31 + shift.
+ * @bias: S32 bias or 0.
+ * @corr: added to the dot product (-zpu_x * sum w' in u8 mode).
+ * @rq: the scalar parameters (fw_requant_out()).
+ */
+struct fw_chq {
+	__s64 rc, pm;
+	__s32 mult, n, bias, corr;
+	struct fw_rq_out rq;
+};
+
+/* Weight zero point (unsigned domain) of output channel @oc. */
+static __s32 fw_simd_wzpu(const struct fw_op_ctx *c, __u32 flags, __u32 oc)
+{
+	struct enpu_quant q;
+
+	if (!(flags & ENPU_QUANT_PER_CHANNEL_ZP))
+		return c->in[1].zpu;
+	fw_read_quant(c->ex->cb, &c->ex->hdr, c->op.quant_index + oc, &q);
+	return q.zero_point + c->in[1].bias;
+}
+
+static void fw_chq_get(const struct fw_op_ctx *c, __u32 oc, __s32 corr,
+		       struct fw_chq *q)
+{
+	fw_op_rq(c, c->op.quant_count > 1 ? oc : 0, &q->rq);
+	q->mult = q->rq.mult;
+	q->n = 31 + q->rq.shift;
+	q->rc = q->n ? (1LL << (q->n - 1)) - 1 + !!c->half_up : 0;
+	q->pm = q->n && !c->half_up;
+	q->bias = c->in[2].data ? fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0;
+	q->corr = corr;
+}
+
+/* Non-zero when every requantization of the op runs in vector lanes. */
+static int fw_rq_vector_ok(const struct fw_op_ctx *c)
+{
+#if FW_VW == 16
+	(void)c;
+	return 1;
+#else
+	struct fw_rq_out rq;
+	__u32 i;
+
+	for (i = 0; i < c->op.quant_count; i++) {
+		fw_op_rq(c, i, &rq);
+		if (31 + rq.shift < 32)
+			return 0;
+	}
+	return 1;
+#endif
+}
+
+/* One half vector's requantization parameters, in int64 lanes. */
+struct fw_rqv {
+	fq mult, n, rc, pm;
+};
+
+/* The parameters of one vector of outputs. */
+struct fw_vq {
+	struct fw_rqv lo, hi;
+	fv bias, corr;
+	const struct fw_chq *q;	/* per lane, or ... */
+	__u32 qs;		/* ... 0: the same for every lane */
+};
+
+/* The op-wide output parameters. */
+struct fw_rqo {
+#if FW_VW == 16
+	fq zp, lo, hi;
+#else
+	fq zp, lo, hi;	/* int32 in every dword */
+#endif
+	int vec;	/* fw_rq_vector_ok() */
+};
+
+static void fw_rqo_init(const struct fw_op_ctx *c, struct fw_rqo *o)
+{
+#if FW_VW == 16
+	o->zp = q_set1(c->out.zp);
+	o->lo = q_set1(c->op.act_min);
+	o->hi = q_set1(c->op.act_max);
+#else
+	o->zp = _mm256_set1_epi32(c->out.zp);
+	o->lo = _mm256_set1_epi32(c->op.act_min);
+	o->hi = _mm256_set1_epi32(c->op.act_max);
+#endif
+	o->vec = fw_rq_vector_ok(c);
+}
+
+static void fw_vq_uniform(const struct fw_chq *q, struct fw_vq *v)
+{
+	v->lo.mult = q_set1(q->mult);
+#if FW_VW == 16
+	v->lo.n = q_set1(q->n);
+#else
+	v->lo.n = q_set1(q->n);
+#endif
+	v->lo.rc = q_set1(q->rc);
+	v->lo.pm = q_set1(q->pm);
+	v->hi = v->lo;
+	v->bias = v_set1(q->bias);
+	v->corr = v_set1(q->corr);
+	v->q = q;
+	v->qs = 0;
+}
+
+/* FW_VW lanes of parameters, from arrays of them. */
+static void fw_vq_lanes(const struct fw_chq *q, struct fw_vq *v)
+{
+	__s32 m[FW_VW], n[FW_VW], b[FW_VW], cr[FW_VW];
+	__s64 rc[FW_VW], pm[FW_VW];
+	__u32 l;
+
+	for (l = 0; l < FW_VW; l++) {
+		m[l] = q[l].mult;
+		n[l] = q[l].n;
+		b[l] = q[l].bias;
+		cr[l] = q[l].corr;
+		rc[l] = q[l].rc;
+		pm[l] = q[l].pm;
+	}
+	v->lo.mult = q_load32(m);
+	v->hi.mult = q_load32(m + FW_VW / 2);
+	v->lo.n = q_load32(n);
+	v->hi.n = q_load32(n + FW_VW / 2);
+	v->lo.rc = q_load64(rc);
+	v->hi.rc = q_load64(rc + FW_VW / 2);
+	v->lo.pm = q_load64(pm);
+	v->hi.pm = q_load64(pm + FW_VW / 2);
+	v->bias = v_load(b);
+	v->corr = v_load(cr);
+	v->q = q;
+	v->qs = 1;
+}
+
+/* a + b saturated to the int32 range (fw_sat32((s64)a + b)). */
+FW_INLINE fv fw_sat_add(fv a, fv b)
+{
+	fv s = v_add(a, b);
+	fv m = v_srai(v_and(v_xor(s, a), v_xor(s, b)), 31);
+	fv sat = v_xor(v_srai(b, 31), v_set1(0x7fffffff));
+
+	return v_or(v_andnot(m, s), v_and(m, sat));
+}
+
+#if FW_VW == 16
+/* fw_requant_out() of 8 int32 lanes, as bytes in the low 8 bytes. */
+FW_INLINE __m128i fw_rq_half(fh a, const struct fw_rqv *r,
+			     const struct fw_rqo *o)
+{
+	fq p = _mm512_mul_epi32(_mm512_cvtepi32_epi64(a), r->mult);
+	fq t = _mm512_add_epi64(_mm512_add_epi64(p, r->rc),
+				_mm512_and_si512(_mm512_srlv_epi64(p, r->n),
+						 r->pm));
+	fq v = _mm512_add_epi64(_mm512_srav_epi64(t, r->n), o->zp);
+
+	v = _mm512_min_epi64(_mm512_max_epi64(v, o->lo), o->hi);
+	return _mm512_cvtepi64_epi8(v);
+}
+
+FW_INLINE __m128i fw_rq_bytes(fv a, const struct fw_vq *q,
+			      const struct fw_rqo *o)
+{
+	return _mm_unpacklo_epi64(fw_rq_half(v_lo(a), &q->lo, o),
+				  fw_rq_half(v_hi(a), &q->hi, o));
+}
+#else
+/* 4 lanes; the results are the low dwords of the int64 lanes. */
+FW_INLINE fq fw_rq_half(fh a, const struct fw_rqv *r, const struct fw_rqo *o)
+{
+	fq p = _mm256_mul_epi32(_mm256_cvtepi32_epi64(a), r->mult);
+	fq t = _mm256_add_epi64(_mm256_add_epi64(p, r->rc),
+				_mm256_and_si256(_mm256_srlv_epi64(p, r->n),
+						 r->pm));
+	fq h = _mm256_srav_epi32(_mm256_srli_epi64(t, 32),
+				 _mm256_sub_epi64(r->n, _mm256_set1_epi64x(32)));
+
+	h = _mm256_add_epi32(h, o->zp);
+	return _mm256_min_epi32(_mm256_max_epi32(h, o->lo), o->hi);
+}
+
+FW_INLINE __m128i fw_rq_bytes(fv a, const struct fw_vq *q,
+			      const struct fw_rqo *o)
+{
+	const __m256i pick = _mm256_setr_epi8(
+		0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+		0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+	fq l = fw_rq_half(v_lo(a), &q->lo, o), h = fw_rq_half(v_hi(a), &q->hi, o);
+	__m256i v = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(l),
+							  _mm256_castsi256_ps(h),
+							  _MM_SHUFFLE(2, 0, 2, 0)));
+
+	v = _mm256_permute4x64_epi64(v, _MM_SHUFFLE(3, 1, 2, 0));
+	v = _mm256_shuffle_epi8(v, pick);
+	return _mm_unpacklo_epi32(_mm256_castsi256_si128(v),
+				  _mm256_extracti128_si256(v, 1));
+}
+#endif
+
+/*
+ * The output step of one vector of dot products: + corr, + bias with
+ * saturation, requantize, store @cnt (<= FW_VW) bytes at @dst.
+ */
+FW_INLINE void fw_out_vec(fv acc, const struct fw_vq *q,
+			  const struct fw_rqo *o, __u8 *dst, __u32 cnt)
+{
+	__u8 tmp[16];
+	__m128i b;
+
+	acc = fw_sat_add(v_add(acc, q->corr), q->bias);
+	if (__builtin_expect(!o->vec, 0)) {
+		__s32 a[FW_VW];
+		__u32 l;
+
+		memcpy(a, &acc, sizeof(a));
+		for (l = 0; l < cnt; l++)
+			fw_st8(dst + l, fw_requant_out(a[l], &q->q[l * q->qs].rq));
+		return;
+	}
+	b = fw_rq_bytes(acc, q, o);
+	if (cnt == FW_VW) {
+#if FW_VW == 16
+		_mm_storeu_si128((__m128i *)dst, b);
+#else
+		_mm_storel_epi64((__m128i *)dst, b);
+#endif
+		return;
+	}
+	_mm_storeu_si128((__m128i *)tmp, b);
+	memcpy(dst, tmp, cnt);
+}
+
+/* --- weight packing ---------------------------------------------------- */
+
+/**
+ * struct fw_wpack - packed weights (prepare() state or scratch).
+ * @mode: FW_PACK_U8 or FW_PACK_S16.
+ * @K: dot product length.
+ * @KG: groups of 4 (u8) or 2 (s16) taps, zero padded.
+ * @rows: output channels packed (conv: groups * OGB * FW_MR; fc: N padded).
+ * @sumw: sum of the centred weights per output channel (u8 mode).
+ * @w: conv: [group][oc block][KG][FW_MR][4]; fc: [KG][rows][4] bytes.
+ */
+struct fw_wpack {
+	__u32 mode, K, KG, rows;
+	__s32 *sumw;
+	__u8 *w;
+};
+
+static __u32 fw_kg(__u32 mode, __u32 K)
+{
+	return mode == FW_PACK_U8 ? (K + 3) / 4 : (K + 1) / 2;
+}
+
+static __u64 fw_wpack_size(__u32 mode, __u32 K, __u32 rows)
+{
+	return 64 + (((__u64)rows * 4 + 63) & ~63ULL) +
+	       (__u64)fw_kg(mode, K) * rows * 4;
+}
+
+/*
+ * The layout of the packed weights of op @c: K, rows, and the centred
+ * weight of output channel oc, tap k is wq(c, oc, k).
+ */
+struct fw_wsrc {
+	const struct fw_op_ctx *c;
+	int fc;
+	__u32 K, O, OG, G, OGB, rows;
+	__s32 *wz;	/* per output channel, NULL: tensor-wide */
+};
+
+static __s32 fw_wsrc_w(const struct fw_wsrc *s, __u32 oc, __u32 k, __s32 wz)
+{
+	const struct fw_tensor *w = &s->c->in[1];
+	__u8 raw = s->fc ? w->data[(__u64)k * s->O + oc] :
+			   w->data[(__u64)oc * s->K + k];
+
+	return (raw ^ w->flip) - wz;
+}
+
+static void fw_wsrc_init(const struct fw_op_ctx *c, struct fw_wsrc *s)
+{
+	s->c = c;
+	s->fc = c->op.opcode == ENPU_OP_FULLY_CONNECTED;
+	if (s->fc) {
+		s->K = c->in[0].dims[1];
+		s->O = c->in[1].dims[1];
+		s->G = 1;
+		s->OG = s->O;
+		s->rows = (s->O + FW_VW - 1) / FW_VW * FW_VW;
+	} else {
+		const struct fw_tensor *w = &c->in[1];
+
+		s->K = w->dims[1] * w->dims[2] * w->dims[3];
+		s->O = w->dims[0];
+		s->G = c->op.params.conv.groups;
+		s->OG = s->O / s->G;
+		s->OGB = (s->OG + FW_MR - 1) / FW_MR;
+		s->rows = s->G * s->OGB * FW_MR;
+	}
+}
+
+static __u32 fw_op_flags(const struct fw_op_ctx *c)
+{
+	return c->op.opcode == ENPU_OP_CONV2D ? c->op.params.conv.flags :
+						c->op.params.fc.flags;
+}
+
+/* The mode the weights need: u8 when VNNI and every w' fits s8. */
+static __u32 fw_wsrc_mode(const struct fw_wsrc *s)
+{
+#if FW_VNNI
+	const __u32 flags = fw_op_flags(s->c);
+	__u32 oc, k;
+
+	for (oc = 0; oc < s->O; oc++) {
+		__s32 wz = fw_simd_wzpu(s->c, flags, oc);
+
+		for (k = 0; k < s->K; k++) {
+			__s32 v = fw_wsrc_w(s, oc, k, wz);
+
+			if (v < -128 || v > 127)
+				return FW_PACK_S16;
+		}
+	}
+	return FW_PACK_U8;
+#else
+	(void)s;
+	return FW_PACK_S16;
+#endif
+}
+
+/* Pack into @mem (fw_wpack_size() bytes, 64-byte aligned). */
+static struct fw_wpack *fw_wpack_fill(const struct fw_wsrc *s, __u32 mode,
+				      void *mem)
+{
+	const __u32 flags = fw_op_flags(s->c);
+	struct fw_wpack *p = mem;
+	__u32 oc, k, KG = fw_kg(mode, s->K), gk = mode == FW_PACK_U8 ? 4 : 2;
+
+	p->mode = mode;
+	p->K = s->K;
+	p->KG = KG;
+	p->rows = s->rows;
+	p->sumw = (__s32 *)((__u8 *)mem + 64);
+	p->w = (__u8 *)mem + 64 + (((__u64)s->rows * 4 + 63) & ~63ULL);
+	memset(p->sumw, 0, (__u64)s->rows * 4);
+	memset(p->w, 0, (__u64)KG * s->rows * 4);
+	for (oc = 0; oc < s->O; oc++) {
+		__s32 wz = fw_simd_wzpu(s->c, flags, oc), sum = 0;
+		__u64 row;
+
+		if (s->fc) {
+			row = oc;
+		} else {
+			__u32 g = oc / s->OG, j = oc % s->OG;
+
+			row = ((__u64)g * s->OGB + j / FW_MR) * FW_MR * KG +
+			      j % FW_MR;
+		}
+		for (k = 0; k < s->K; k++) {
+			__s32 v = fw_wsrc_w(s, oc, k, wz);
+			__u64 at;
+
+			sum += v;
+			if (s->fc)
+				at = ((__u64)(k / gk) * s->rows + row) * 4;
+			else
+				at = (row + (__u64)(k / gk) * FW_MR) * 4;
+			if (mode == FW_PACK_U8) {
+				p->w[at + k % 4] = (__u8)(__s8)v;
+			} else {
+				__s16 h = (__s16)v;
+
+				memcpy(p->w + at + 2 * (k % 2), &h, 2);
+			}
+		}
+		p->sumw[oc] = sum;
+	}
+	return p;
+}
+
+static void *fw_prepare(struct fw_op_ctx *c,
+			void *(*alloc)(void *actx, __u64 size), void *actx,
+			int *err)
+{
+	struct fw_wsrc s;
+	__u32 mode;
+	void *mem;
+
+	fw_wsrc_init(c, &s);
+	if (s.K > FW_GEMM_KMAX || (!s.fc && s.K / (c->in[1].dims[2] *
+						   c->in[1].dims[3]) == 1))
+		return NULL;	/* scalar, or the depthwise kernel */
+	mode = fw_wsrc_mode(&s);
+	mem = alloc(actx, fw_wpack_size(mode, s.K, s.rows));
+	if (!mem) {
+		*err = -ENPU_FW_ENOMEM;
+		return NULL;
+	}
+	return fw_wpack_fill(&s, mode, mem);
+}
+
+void *FW_FN(enpu_q8_conv2d_prepare__)(struct fw_op_ctx *c,
+				      void *(*alloc)(void *actx, __u64 size),
+				      void *actx, int *err)
+{
+	return fw_prepare(c, alloc, actx, err);
+}
+
+void *FW_FN(enpu_q8_fully_connected_prepare__)(struct fw_op_ctx *c,
+					       void *(*alloc)(void *actx, __u64 size),
+					       void *actx, int *err)
+{
+	return fw_prepare(c, alloc, actx, err);
+}
+
+/*
+ * The packed weights of @c: its prepare() state, else packed into the
+ * scratch memory at @*used (advanced), else NULL.
+ */
+static const struct fw_wpack *fw_wpack_get(const struct fw_op_ctx *c,
+					   __u64 *used)
+{
+	struct fw_wsrc s;
+	__u64 size;
+	__u32 mode;
+	__u8 *mem;
+
+	if (c->state)
+		return c->state;
+	fw_wsrc_init(c, &s);
+	mode = fw_wsrc_mode(&s);
+	size = (fw_wpack_size(mode, s.K, s.rows) + 63) & ~63ULL;
+	mem = fw_scratch(c, *used + size);
+	if (!mem)
+		return NULL;
+	mem += *used;
+	*used += size;
+	return fw_wpack_fill(&s, mode, mem);
+}
+
+/* --- byte helpers ------------------------------------------------------ */
+
+/* d[i] = s[2 * i] for i < n (s[2n - 2] is the last byte read). */
+static void fw_deint2(const __u8 *s, __u8 *d, __u32 n)
+{
+	const __m128i lo = _mm_set1_epi16(0xff);
+	__u32 i = 0;
+
+	for (; i + 16 < n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(s + 2 * i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(s + 2 * i + 16));
+
+		_mm_storeu_si128((__m128i *)(d + i),
+				 _mm_packus_epi16(_mm_and_si128(a, lo),
+						  _mm_and_si128(b, lo)));
+	}
+	for (; i < n; i++)
+		d[i] = s[2 * i];
+}
+
+/* d[i] = s[i * st] for i < n. */
+static void fw_gather(const __u8 *s, __u8 *d, __u32 n, __u32 st)
+{
+	__u32 i;
+
+	if (st == 1) {
+		memcpy(d, s, n);
+		return;
+	}
+	if (st == 2) {
+		fw_deint2(s, d, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		d[i] = s[(__u64)i * st];
+}
+
+/*
+ * Row @r (padded coordinates) of one input plane at column phase @p of
+ * stride @sw: dst[j] = padded column j * sw + p for j < L, @pad outside
+ * the image.
+ */
+static void fw_pad_row(const __u8 *plane, __u32 H, __u32 W, __s32 ih,
+		       __s32 pl, __u32 p, __u32 sw, __u32 L, __u8 pad,
+		       __u8 *dst)
+{
+	__s32 first = (__s32)p - pl;	/* input column of j = 0 */
+	__u32 jlo = 0, jhi;
+
+	if (ih < 0 || ih >= (__s32)H) {
+		memset(dst, pad, L);
+		return;
+	}
+	if (first < 0)
+		jlo = (__u32)((-first + (__s32)sw - 1) / (__s32)sw);
+	if (first > (__s32)W - 1)
+		jhi = 0;
+	else
+		jhi = (__u32)(((__s32)W - 1 - first) / (__s32)sw) + 1;
+	if (jhi > L)
+		jhi = L;
+	if (jlo > jhi)
+		jlo = jhi;
+	memset(dst, pad, jlo);
+	fw_gather(plane + (__u64)ih * W + (__s32)(jlo * sw) + first, dst + jlo,
+		  jhi - jlo, sw);
+	memset(dst + jhi, pad, L - jhi);
+}
+
+/* --- convolution: GEMM ------------------------------------------------- */
+
+/* One run of a panel row: @len pixels from source offset @src to @dst. */
+struct fw_seg {
+	__u32 src, dst, len;
+};
+
+struct fw_gemm {
+	const struct fw_op_ctx *c;
+	const struct fw_wpack *wp;
+	struct fw_rqo o;
+	const __u8 *src;	/* input of image n: raw or padded copy */
+	__u8 *y;		/* output of image n */
+	__u8 *scratch;		/* the chunks' regions */
+	__u64 region;
+	__u64 CS, PS, RS;	/* source strides: channel, phase, row */
+	__u32 CG, OG, OGB, KS, KW, K, KG, OHW, OW, sh, sw, dh, dw;
+	__u32 ntiles, nparts, units, nchunks, direct;
+	__s32 zx;
+	__u8 pad, flip;
+};
+
+/* Pack the panel of group @g, pixels [pix0, pix0 + np). */
+static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
+			 __u32 np, __u8 *rows, __u8 *panel)
+{
+	const __u32 gk = j->wp->mode == FW_PACK_U8 ? 4 : 2;
+	const __u8 *src = j->src + (__u64)g * j->CG * j->CS;
+	struct fw_seg seg[FW_PT];
+	__u32 nseg = 0, pix, kg, r, i;
+	const __u8 *rp[4];
+
+	for (pix = pix0; pix < pix0 + np;) {
+		__u32 oh = pix / j->OW, ow = pix % j->OW;
+		__u32 len = j->OW - ow;
+
+		if (len > pix0 + np - pix)
+			len = pix0 + np - pix;
+		seg[nseg].src = (__u32)(oh * j->sh * j->RS + ow);
+		seg[nseg].dst = pix - pix0;
+		seg[nseg].len = len;
+		nseg++;
+		pix += len;
+	}
+	memset(rows, j->pad, 4 * FW_PT);
+	for (kg = 0; kg < j->KG; kg++) {
+		for (r = 0; r < gk; r++) {
+			__u32 k = kg * gk + r, ci, kh, kw, t;
+			const __u8 *base;
+
+			rp[r] = rows + r * FW_PT;
+			if (k >= j->K) {
+				memset(rows + r * FW_PT, j->pad, FW_PT);
+				continue;
+			}
+			ci = k / j->KS;
+			kh = k % j->KS / j->KW;
+			kw = k % j->KW;
+			base = src + ci * j->CS + (kw * j->dw % j->sw) * j->PS +
+			       (kh * j->dh) * j->RS + kw * j->dw / j->sw;
+			if (j->direct && np == FW_PT) {
+				rp[r] = base + pix0;
+				continue;
+			}
+			for (t = 0; t < nseg; t++)
+				memcpy(rows + r * FW_PT + seg[t].dst,
+				       base + seg[t].src, seg[t].len);
+		}
+		if (gk == 4) {
+			const __m128i f = _mm_set1_epi8((char)j->flip);
+
+			for (i = 0; i < FW_PT; i += 16) {
+				__m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(rp[0] + i)), f);
+				__m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(rp[1] + i)), f);
+				__m128i c = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(rp[2] + i)), f);
+				__m128i d = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(rp[3] + i)), f);
+				__m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+				__m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+				__m128i *o = (__m128i *)(panel + ((__u64)kg * FW_PT + i) * 4);
+
+				_mm_storeu_si128(o + 0, _mm_unpacklo_epi16(ab0, cd0));
+				_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab0, cd0));
+				_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab1, cd1));
+				_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab1, cd1));
+			}
+		} else {
+			const __m128i f = _mm_set1_epi8((char)j->flip);
+			const __m128i z = _mm_setzero_si128();
+			const __m128i zx = _mm_set1_epi16((short)j->zx);
+
+			for (i = 0; i < FW_PT; i += 16) {
+				__m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(rp[0] + i)), f);
+				__m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(rp[1] + i)), f);
+				__m128i a0 = _mm_sub_epi16(_mm_unpacklo_epi8(a, z), zx);
+				__m128i a1 = _mm_sub_epi16(_mm_unpackhi_epi8(a, z), zx);
+				__m128i b0 = _mm_sub_epi16(_mm_unpacklo_epi8(b, z), zx);
+				__m128i b1 = _mm_sub_epi16(_mm_unpackhi_epi8(b, z), zx);
+				__m128i *o = (__m128i *)(panel + ((__u64)kg * FW_PT + i) * 4);
+
+				_mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a0, b0));
+				_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a0, b0));
+				_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(a1, b1));
+				_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(a1, b1));
+			}
+		}
+	}
+}
+
+/*
+ * FW_MR output channels x @nr vectors of pixels: the dot products over
+ * the panel at @xp (row pitch FW_PT * 4 bytes), then the output step.
+ */
+FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
+			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
+			  __u8 *y, __u32 np, const int nr, const int u8)
+{
+	fv acc[FW_MR][FW_NR];
+	__u32 kg;
+	int i, t;
+
+	for (i = 0; i < FW_MR; i++)
+		for (t = 0; t < nr; t++)
+			acc[i][t] = v_zero();
+	for (kg = 0; kg < j->KG; kg++, xp += FW_PT * 4, wb += FW_MR * 4) {
+		fv x[FW_NR];
+
+		for (t = 0; t < nr; t++)
+			x[t] = v_load(xp + t * FW_VW * 4);
+		for (i = 0; i < FW_MR; i++) {
+			__s32 wi;
+			fv w;
+
+			memcpy(&wi, wb + 4 * i, 4);
+			w = v_set1(wi);
+			for (t = 0; t < nr; t++)
+				acc[i][t] = u8 ? v_dot8(acc[i][t], x[t], w) :
+						 v_dot16(acc[i][t], x[t], w);
+		}
+	}
+	for (i = 0; i < FW_MR && (__u32)i < nvalid; i++)
+		for (t = 0; t < nr; t++) {
+			__u32 cnt = np - t * FW_VW;
+
+			fw_out_vec(acc[i][t], &vq[i], &j->o,
+				   y + (__u64)i * j->OHW + t * FW_VW,
+				   cnt < FW_VW ? cnt : FW_VW);
+		}
+}
+
+static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
+			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
+			  __u8 *y, __u32 np)
+{
+	const int u8 = j->wp->mode == FW_PACK_U8;
+	const __u32 nr = (np + FW_VW - 1) / FW_VW;
+
+#define FW_MK(n) \
+	do { \
+		if (u8) \
+			fw_gemm_mk(j, xp, wb, vq, nvalid, y, np, n, 1); \
+		else \
+			fw_gemm_mk(j, xp, wb, vq, nvalid, y, np, n, 0); \
+	} while (0)
+	switch (nr) {
+	case 1:
+		FW_MK(1);
+		break;
+	case 2:
+		FW_MK(2);
+		break;
+#if FW_NR > 2
+	case 3:
+		FW_MK(3);
+		break;
+	case 4:
+		FW_MK(4);
+		break;
+#endif
+	}
+#undef FW_MK
+}
+
+static void fw_gemm_chunk(void *arg, __u32 ci)
+{
+	const struct fw_gemm *j = arg;
+	const struct fw_op_ctx *c = j->c;
+	__u8 *rows = j->scratch + ci * j->region;
+	__u8 *panel = rows + 4 * FW_PT;
+	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
+	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
+	__u32 u, packed = ~0u;
+	const __u32 O = j->OG * c->op.params.conv.groups;
+
+	for (u = u0; u < u1; u++) {
+		__u32 part = u % j->nparts, gt = u / j->nparts;
+		__u32 g = gt / j->ntiles, tile = gt % j->ntiles;
+		__u32 pix0 = tile * FW_PT, np = j->OHW - pix0, ob, ob0, ob1, s;
+
+		if (np > FW_PT)
+			np = FW_PT;
+		if (packed != gt) {
+			fw_gemm_pack(j, g, pix0, np, rows, panel);
+			packed = gt;
+		}
+		ob0 = (__u32)((__u64)part * j->OGB / j->nparts);
+		ob1 = (__u32)((__u64)(part + 1) * j->OGB / j->nparts);
+		for (ob = ob0; ob < ob1; ob++) {
+			const __u8 *wb = j->wp->w +
+				((__u64)g * j->OGB + ob) * j->KG * FW_MR * 4;
+			struct fw_chq q[FW_MR];
+			struct fw_vq vq[FW_MR];
+			__u32 i, oc0 = g * j->OG + ob * FW_MR;
+			__u32 nvalid = j->OG - ob * FW_MR;
+
+			if (nvalid > FW_MR)
+				nvalid = FW_MR;
+			for (i = 0; i < nvalid; i++) {
+				__u32 oc = oc0 + i;
+
+				fw_chq_get(c, oc, j->wp->mode == FW_PACK_U8 ?
+					   -j->zx * j->wp->sumw[oc] : 0, &q[i]);
+				fw_vq_uniform(&q[i], &vq[i]);
+			}
+			for (s = 0; s < np; s += FW_TP)
+				fw_gemm_block(j, panel + (__u64)s * 4, wb, vq,
+					      nvalid, j->y + (__u64)oc0 * j->OHW +
+					      pix0 + s,
+					      np - s < FW_TP ? np - s : FW_TP);
+		}
+	}
+	(void)O;
+}
+
+/* Returns 1 when it ran, 0 when the scalar kernel must. */
+static int fw_conv_gemm(struct fw_op_ctx *c)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
+	const __u32 N = x->dims[0], C = x->dims[1], H = x->dims[2];
+	const __u32 W = x->dims[3], O = w->dims[0];
+	const __u32 raw = !p->pad_top && !p->pad_left && !p->pad_bottom &&
+			  !p->pad_right && p->stride_w == 1;
+	const __u32 Hp = H + p->pad_top + p->pad_bottom;
+	const __u32 Lp = (W + p->pad_left + p->pad_right + p->stride_w - 1) /
+			 p->stride_w;
+	struct fw_gemm j = { .c = c };
+	__u64 used = 0, xsize = 0, avail;
+	__u8 *s;
+	__u32 n, ci, ph, r;
+
+	j.K = w->dims[1] * w->dims[2] * w->dims[3];
+	if (j.K > FW_GEMM_KMAX)
+		return 0;
+	j.wp = fw_wpack_get(c, &used);
+	if (!j.wp)
+		return 0;
+	if (!raw) {
+		xsize = ((__u64)C * p->stride_w * Hp * Lp + 63) & ~63ULL;
+		used += xsize;
+	}
+	j.KG = j.wp->KG;
+	j.region = (4 * FW_PT + (__u64)j.KG * FW_PT * 4 + 63) & ~63ULL;
+	s = fw_scratch(c, used + j.region);
+	if (!s)
+		return 0;
+	avail = c->ex->hooks->scratch_size - used;
+	j.CG = w->dims[1];
+	j.OG = O / p->groups;
+	j.OGB = (j.OG + FW_MR - 1) / FW_MR;
+	j.KS = w->dims[2] * w->dims[3];
+	j.KW = w->dims[3];
+	j.OW = y->dims[3];
+	j.OHW = y->dims[2] * y->dims[3];
+	j.sh = p->stride_h;
+	j.sw = p->stride_w;
+	j.dh = p->dilation_h;
+	j.dw = p->dilation_w;
+	j.zx = x->zpu;
+	j.flip = x->flip;
+	j.pad = (__u8)(x->zpu ^ x->flip);
+	j.direct = raw && j.sh == 1 && j.OW == W;
+	fw_rqo_init(c, &j.o);
+	j.ntiles = (j.OHW + FW_PT - 1) / FW_PT;
+	j.nparts = 1;
+	while (p->groups * j.ntiles * j.nparts < 8 && j.nparts < j.OGB)
+		j.nparts++;
+	j.units = p->groups * j.ntiles * j.nparts;
+	j.nchunks = j.units < FW_CHUNKS ? j.units : FW_CHUNKS;
+	if (j.nchunks > avail / j.region)
+		j.nchunks = (__u32)(avail / j.region);
+	j.scratch = s + used;
+	if (raw) {
+		j.CS = (__u64)H * W;
+		j.PS = 0;
+		j.RS = W;
+	} else {
+		j.RS = Lp;
+		j.PS = (__u64)Hp * Lp;
+		j.CS = j.PS * p->stride_w;
+	}
+	for (n = 0; n < N; n++) {
+		const __u8 *xn = x->data + (__u64)n * C * H * W;
+		int err;
+
+		if (raw) {
+			j.src = xn;
+		} else {
+			__u8 *xp = s + used - xsize;
+
+			for (ci = 0; ci < C; ci++)
+				for (ph = 0; ph < p->stride_w; ph++)
+					for (r = 0; r < Hp; r++)
+						fw_pad_row(xn + (__u64)ci * H * W, H, W,
+							   (__s32)r - p->pad_top,
+							   p->pad_left, ph, p->stride_w,
+							   Lp, j.pad,
+							   xp + ci * j.CS + ph * j.PS +
+							   (__u64)r * Lp);
+			j.src = xp;
+		}
+		j.y = y->data + (__u64)n * O * j.OHW;
+		fw_parallel(c, fw_gemm_chunk, &j, j.nchunks);
+		err = fw_tick(c->ex, (__u64)O * j.OHW * j.K / 16 + 1);
+		if (err)
+			return err;
+	}
+	return 1;
+}
+
+/* --- convolution: depthwise ------------------------------------------- */
+
+struct fw_dw {
+	const struct fw_op_ctx *c;
+	struct fw_rqo o;
+	__u8 *scratch;
+	__u64 region, PSZ;
+	__u32 N, C, H, W, G, OG, KS, OH, OW, Rq, L, sh, sw, nchunks;
+	__s32 pt, pl, zx;
+	__u8 flip;
+	__u32 toff[FW_DW_TAPS];
+};
+
+/* Centred int32 of @n bytes. */
+static void fw_centre32(const __u8 *s, __s32 *d, __u32 n, __u8 flip, __s32 zx)
+{
+	__u32 i = 0;
+#if FW_VW == 16
+	const __m128i f = _mm_set1_epi8((char)flip);
+	const __m512i z = _mm512_set1_epi32(zx);
+
+	for (; i + 16 <= n; i += 16)
+		_mm512_storeu_si512(d + i, _mm512_sub_epi32(_mm512_cvtepu8_epi32(
+			_mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + i)), f)), z));
+#else
+	const __m128i f = _mm_set1_epi8((char)flip);
+	const __m256i z = _mm256_set1_epi32(zx);
+
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_si256((__m256i *)(d + i), _mm256_sub_epi32(_mm256_cvtepu8_epi32(
+			_mm_xor_si128(_mm_loadl_epi64((const __m128i *)(s + i)), f)), z));
+#endif
+	for (; i < n; i++)
+		d[i] = (s[i] ^ flip) - zx;
+}
+
+/* The planes of one input channel: [row phase][col phase][Rq][L]. */
+static void fw_dw_planes(const struct fw_dw *j, const __u8 *xc, __s32 *pl,
+			 __u8 *row)
+{
+	__u32 q, p, i;
+
+	for (q = 0; q < j->sh; q++)
+		for (p = 0; p < j->sw; p++) {
+			__s32 *d = pl + (q * j->sw + p) * j->PSZ;
+
+			for (i = 0; i < j->Rq; i++) {
+				fw_pad_row(xc, j->H, j->W,
+					   (__s32)(i * j->sh + q) - j->pt, j->pl,
+					   p, j->sw, j->L, (__u8)(j->zx ^ j->flip),
+					   row);
+				fw_centre32(row, d + (__u64)i * j->L, j->L,
+					    j->flip, j->zx);
+			}
+			memset(d + (__u64)j->Rq * j->L, 0,
+			       (j->PSZ - (__u64)j->Rq * j->L) * 4);
+		}
+}
+
+static void fw_dw_chunk(void *arg, __u32 ci)
+{
+	const struct fw_dw *j = arg;
+	const struct fw_op_ctx *c = j->c;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1];
+	const __u32 units = j->N * j->G, flags = c->op.params.conv.flags;
+	const __u32 flat = j->OH * j->L;
+	__s32 *pl = (__s32 *)(j->scratch + ci * j->region);
+	__u8 *obuf = (__u8 *)(pl + (__u64)j->sh * j->sw * j->PSZ);
+	__u8 *row = obuf + (flat + 2 * FW_VW + 63) / 64 * 64;
+	__u32 u0 = (__u32)((__u64)ci * units / j->nchunks);
+	__u32 u1 = (__u32)((__u64)(ci + 1) * units / j->nchunks);
+	__u32 u, k, t, f, oh;
+
+	for (u = u0; u < u1; u++) {
+		__u32 n = u / j->G, g = u % j->G;
+
+		fw_dw_planes(j, x->data + ((__u64)n * j->C + g) * j->H * j->W,
+			     pl, row);
+		for (k = 0; k < j->OG; k++) {
+			const __u32 oc = g * j->OG + k;
+			const __u8 *wk = w->data + (__u64)oc * j->KS;
+			const __s32 wz = fw_simd_wzpu(c, flags, oc);
+			__s32 wv[FW_DW_TAPS];
+			struct fw_chq q;
+			struct fw_vq vq;
+			__u8 *yo = c->out.data +
+				   ((__u64)n * j->G * j->OG + oc) * j->OH * j->OW;
+
+			for (t = 0; t < j->KS; t++)
+				wv[t] = (wk[t] ^ w->flip) - wz;
+			fw_chq_get(c, oc, 0, &q);
+			fw_vq_uniform(&q, &vq);
+			for (f = 0; f < flat; f += 2 * FW_VW) {
+				fv a0 = v_zero(), a1 = v_zero();
+
+				for (t = 0; t < j->KS; t++) {
+					const __s32 *sp = pl + j->toff[t] + f;
+					fv wt = v_set1(wv[t]);
+
+					a0 = v_add(a0, v_mullo(v_load(sp), wt));
+					a1 = v_add(a1, v_mullo(v_load(sp + FW_VW), wt));
+				}
+				fw_out_vec(a0, &vq, &j->o, obuf + f, FW_VW);
+				fw_out_vec(a1, &vq, &j->o, obuf + f + FW_VW, FW_VW);
+			}
+			for (oh = 0; oh < j->OH; oh++)
+				memcpy(yo + (__u64)oh * j->OW,
+				       obuf + (__u64)oh * j->L, j->OW);
+		}
+	}
+}
+
+static int fw_conv_dw(struct fw_op_ctx *c)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
+	const __u32 KH = w->dims[2], KW = w->dims[3];
+	struct fw_dw *j;
+	__u64 avail, flat;
+	__u32 kh, kw;
+	__u8 *s;
+	int err;
+
+	if (KH * KW > FW_DW_TAPS || !c->ex->hooks)
+		return 0;
+	s = fw_scratch(c, 4096);
+	if (!s)
+		return 0;
+	j = (struct fw_dw *)s;
+	memset(j, 0, sizeof(*j));
+	j->c = c;
+	j->N = x->dims[0];
+	j->C = x->dims[1];
+	j->H = x->dims[2];
+	j->W = x->dims[3];
+	j->G = p->groups;
+	j->OG = w->dims[0] / j->G;
+	j->KS = KH * KW;
+	j->OH = y->dims[2];
+	j->OW = y->dims[3];
+	j->sh = p->stride_h;
+	j->sw = p->stride_w;
+	j->pt = p->pad_top;
+	j->pl = p->pad_left;
+	j->zx = x->zpu;
+	j->flip = x->flip;
+	j->Rq = j->OH + (KH - 1) * p->dilation_h / j->sh;
+	j->L = j->OW + (KW - 1) * p->dilation_w / j->sw;
+	j->PSZ = (__u64)j->Rq * j->L + 2 * FW_VW;
+	flat = (__u64)j->OH * j->L;
+	j->region = ((__u64)j->sh * j->sw * j->PSZ * 4 + 63) / 64 * 64 +
+		    (flat + 2 * FW_VW + 63) / 64 * 64 + (j->L + 63) / 64 * 64;
+	avail = c->ex->hooks->scratch_size - 4096;
+	if (c->ex->hooks->scratch_size < 4096 || j->region > avail)
+		return 0;
+	for (kh = 0; kh < KH; kh++)
+		for (kw = 0; kw < KW; kw++) {
+			__u32 rh = kh * p->dilation_h, rw = kw * p->dilation_w;
+
+			j->toff[kh * KW + kw] = (__u32)(((rh % j->sh) * j->sw +
+							 rw % j->sw) * j->PSZ +
+							(rh / j->sh) * j->L +
+							rw / j->sw);
+		}
+	fw_rqo_init(c, &j->o);
+	j->scratch = s + 4096;
+	j->nchunks = j->N * j->G < FW_CHUNKS ? j->N * j->G : FW_CHUNKS;
+	if (j->nchunks > avail / j->region)
+		j->nchunks = (__u32)(avail / j->region);
+	fw_parallel(c, fw_dw_chunk, j, j->nchunks);
+	err = fw_tick(c->ex, (__u64)w->dims[0] * j->N * flat * j->KS / 16 + 1);
+	return err ? err : 1;
+}
+
+int FW_FN(enpu_q8_conv2d_nchw__)(struct fw_op_ctx *c)
+{
+	const struct fw_tensor *w = &c->in[1];
+	int r = 0;
+
+	if (w->dims[1] == 1)
+		r = fw_conv_dw(c);
+	if (!r)
+		r = fw_conv_gemm(c);
+	if (r < 0)
+		return r;
+	return r ? 0 : enpu_q8_conv2d_nchw__scalar(c);
+}
+
+/* --- fully connected --------------------------------------------------- */
+
+/* Output channels of one FC block. */
+#define FW_FC_NB	4
+
+struct fw_fc {
+	const struct fw_op_ctx *c;
+	const struct fw_wpack *wp;
+	struct fw_rqo o;
+	const __u8 *xq;		/* M rows of KG * 4 bytes */
+	__u32 M, N, KG, blocks, nchunks;
+	__s32 zx;
+};
+
+FW_INLINE void fw_fc_mk(const struct fw_fc *j, __u32 n0, const struct fw_vq *vq,
+			const int nv, const int u8)
+{
+	const __u32 rows = j->wp->rows;
+	__u32 m, kg;
+	int t;
+
+	for (m = 0; m < j->M; m++) {
+		const __u8 *xr = j->xq + (__u64)m * j->KG * 4;
+		const __u8 *wr = j->wp->w + (__u64)n0 * 4;
+		__u8 *yr = j->c->out.data + (__u64)m * j->N + n0;
+		fv acc[FW_FC_NB];
+
+		for (t = 0; t < nv; t++)
+			acc[t] = v_zero();
+		for (kg = 0; kg < j->KG; kg++, wr += (__u64)rows * 4) {
+			__s32 xi;
+			fv xb;
+
+			memcpy(&xi, xr + kg * 4, 4);
+			xb = v_set1(xi);
+			for (t = 0; t < nv; t++)
+				acc[t] = u8 ? v_dot8(acc[t], xb,
+						     v_load(wr + t * FW_VW * 4)) :
+					      v_dot16(acc[t], xb,
+						      v_load(wr + t * FW_VW * 4));
+		}
+		for (t = 0; t < nv; t++) {
+			__u32 cnt = j->N - n0 - t * FW_VW;
+
+			fw_out_vec(acc[t], &vq[t], &j->o, yr + t * FW_VW,
+				   cnt < FW_VW ? cnt : FW_VW);
+		}
+	}
+}
+
+static void fw_fc_chunk(void *arg, __u32 ci)
+{
+	const struct fw_fc *j = arg;
+	const int u8 = j->wp->mode == FW_PACK_U8;
+	__u32 b0 = (__u32)((__u64)ci * j->blocks / j->nchunks);
+	__u32 b1 = (__u32)((__u64)(ci + 1) * j->blocks / j->nchunks);
+	__u32 b, l;
+
+	for (b = b0; b < b1; b++) {
+		const __u32 n0 = b * FW_FC_NB * FW_VW;
+		struct fw_chq q[FW_FC_NB * FW_VW];
+		struct fw_vq vq[FW_FC_NB];
+		__u32 nv = (j->N - n0 + FW_VW - 1) / FW_VW, t;
+
+		if (nv > FW_FC_NB)
+			nv = FW_FC_NB;
+		for (l = 0; l < nv * FW_VW; l++) {
+			__u32 n = n0 + l < j->N ? n0 + l : j->N - 1;
+
+			fw_chq_get(j->c, n, u8 ? -j->zx * j->wp->sumw[n] : 0,
+				   &q[l]);
+		}
+		for (t = 0; t < nv; t++)
+			fw_vq_lanes(q + t * FW_VW, &vq[t]);
+#define FW_MK(n) \
+	do { \
+		if (u8) \
+			fw_fc_mk(j, n0, vq, n, 1); \
+		else \
+			fw_fc_mk(j, n0, vq, n, 0); \
+	} while (0)
+		switch (nv) {
+		case 1:
+			FW_MK(1);
+			break;
+		case 2:
+			FW_MK(2);
+			break;
+		case 3:
+			FW_MK(3);
+			break;
+		case 4:
+			FW_MK(4);
+			break;
+		}
+#undef FW_MK
+	}
+}
+
+int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
+{
+	const struct fw_tensor *x = &c->in[0];
+	struct fw_fc j = { .c = c };
+	__u64 used = 0, xs;
+	__u32 K = x->dims[1], m, k;
+	__u8 *s;
+	int err;
+
+	if (K > FW_GEMM_KMAX)
+		return enpu_q8_fully_connected__scalar(c);
+	j.wp = fw_wpack_get(c, &used);
+	if (!j.wp)
+		return enpu_q8_fully_connected__scalar(c);
+	j.M = x->dims[0];
+	j.N = c->in[1].dims[1];
+	j.KG = j.wp->KG;
+	j.zx = x->zpu;
+	xs = ((__u64)j.M * j.KG * 4 + 63) & ~63ULL;
+	s = fw_scratch(c, used + xs);
+	if (!s)
+		return enpu_q8_fully_connected__scalar(c);
+	for (m = 0; m < j.M; m++) {
+		const __u8 *xr = x->data + (__u64)m * K;
+		__u8 *d = s + used + (__u64)m * j.KG * 4;
+
+		if (j.wp->mode == FW_PACK_U8) {
+			for (k = 0; k < K; k++)
+				d[k] = xr[k] ^ x->flip;
+			for (; k < j.KG * 4; k++)
+				d[k] = (__u8)j.zx;
+		} else {
+			__s16 *h = (__s16 *)d;
+
+			for (k = 0; k < K; k++)
+				h[k] = (__s16)((xr[k] ^ x->flip) - j.zx);
+			for (; k < j.KG * 2; k++)
+				h[k] = 0;
+		}
+	}
+	j.xq = s + used;
+	fw_rqo_init(c, &j.o);
+	j.blocks = (j.N + FW_FC_NB * FW_VW - 1) / (FW_FC_NB * FW_VW);
+	j.nchunks = j.blocks < FW_CHUNKS ? j.blocks : FW_CHUNKS;
+	fw_parallel(c, fw_fc_chunk, &j, j.nchunks);
+	err = fw_tick(c->ex, (__u64)j.M * j.N * K / 16 + 1);
+	return err;
+}
