@@ -573,6 +573,48 @@ static const struct fw_wpack *fw_wpack_get(const struct fw_op_ctx *c,
 
 /* --- byte helpers ------------------------------------------------------ */
 
+/* memcpy() of short runs, inline (no call for the few bytes of a row). */
+FW_INLINE void fw_cpy(__u8 *d, const __u8 *s, __u32 n)
+{
+	__u32 i;
+
+	if (n >= 16) {
+		for (i = 0; i + 16 <= n; i += 16)
+			_mm_storeu_si128((__m128i *)(d + i),
+					 _mm_loadu_si128((const __m128i *)(s + i)));
+		if (i < n)
+			_mm_storeu_si128((__m128i *)(d + n - 16),
+					 _mm_loadu_si128((const __m128i *)(s + n - 16)));
+	} else if (n >= 8) {
+		__u64 a, b;
+
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else {
+		for (i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
+
+/* memset() of short runs, inline. */
+FW_INLINE void fw_set(__u8 *d, __u8 v, __u32 n)
+{
+	const __m128i x = _mm_set1_epi8((char)v);
+	__u32 i;
+
+	if (n >= 16) {
+		for (i = 0; i + 16 <= n; i += 16)
+			_mm_storeu_si128((__m128i *)(d + i), x);
+		if (i < n)
+			_mm_storeu_si128((__m128i *)(d + n - 16), x);
+	} else {
+		for (i = 0; i < n; i++)
+			d[i] = v;
+	}
+}
+
 /* d[i] = s[2 * i] for i < n (s[2n - 2] is the last byte read). */
 static void fw_deint2(const __u8 *s, __u8 *d, __u32 n)
 {
@@ -597,7 +639,7 @@ static void fw_gather(const __u8 *s, __u8 *d, __u32 n, __u32 st)
 	__u32 i;
 
 	if (st == 1) {
-		memcpy(d, s, n);
+		fw_cpy(d, s, n);
 		return;
 	}
 	if (st == 2) {
@@ -621,7 +663,7 @@ static void fw_pad_row(const __u8 *plane, __u32 H, __u32 W, __s32 ih,
 	__u32 jlo = 0, jhi;
 
 	if (ih < 0 || ih >= (__s32)H) {
-		memset(dst, pad, L);
+		fw_set(dst, pad, L);
 		return;
 	}
 	if (first < 0)
@@ -634,10 +676,10 @@ static void fw_pad_row(const __u8 *plane, __u32 H, __u32 W, __s32 ih,
 		jhi = L;
 	if (jlo > jhi)
 		jlo = jhi;
-	memset(dst, pad, jlo);
+	fw_set(dst, pad, jlo);
 	fw_gather(plane + (__u64)ih * W + (__s32)(jlo * sw) + first, dst + jlo,
 		  jhi - jlo, sw);
-	memset(dst + jhi, pad, L - jhi);
+	fw_set(dst + jhi, pad, L - jhi);
 }
 
 /* --- convolution: GEMM ------------------------------------------------- */
@@ -654,7 +696,8 @@ struct fw_gemm {
 	const __u8 *src;	/* input of image n: raw or padded copy */
 	__u8 *y;		/* output of image n */
 	__u8 *scratch;		/* the chunks' regions */
-	__u64 region;
+	__u8 *panels;		/* every panel (shared mode), or NULL */
+	__u64 region, psize;
 	__u64 CS, PS, RS;	/* source strides: channel, phase, row */
 	__u32 CG, OG, OGB, KS, KW, K, KG, OHW, OW, sh, sw, dh, dw;
 	__u32 ntiles, nparts, units, nchunks, direct;
@@ -684,10 +727,12 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 		nseg++;
 		pix += len;
 	}
+	__u32 ci = 0, kh = 0, kw = 0;
+
 	memset(rows, j->pad, 4 * FW_PT);
 	for (kg = 0; kg < j->KG; kg++) {
 		for (r = 0; r < gk; r++) {
-			__u32 k = kg * gk + r, ci, kh, kw, t;
+			__u32 k = kg * gk + r, t;
 			const __u8 *base;
 
 			rp[r] = rows + r * FW_PT;
@@ -695,17 +740,21 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 				memset(rows + r * FW_PT, j->pad, FW_PT);
 				continue;
 			}
-			ci = k / j->KS;
-			kh = k % j->KS / j->KW;
-			kw = k % j->KW;
 			base = src + ci * j->CS + (kw * j->dw % j->sw) * j->PS +
 			       (kh * j->dh) * j->RS + kw * j->dw / j->sw;
+			if (++kw == j->KW) {
+				kw = 0;
+				if (++kh == j->KS / j->KW) {
+					kh = 0;
+					ci++;
+				}
+			}
 			if (j->direct && np == FW_PT) {
 				rp[r] = base + pix0;
 				continue;
 			}
 			for (t = 0; t < nseg; t++)
-				memcpy(rows + r * FW_PT + seg[t].dst,
+				fw_cpy(rows + r * FW_PT + seg[t].dst,
 				       base + seg[t].src, seg[t].len);
 		}
 		if (gk == 4) {
@@ -822,6 +871,28 @@ static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 #undef FW_MK
 }
 
+/* Phase 1 of the shared-panel mode: pack the panels of some (group, tile). */
+static void fw_gemm_pack_chunk(void *arg, __u32 ci)
+{
+	const struct fw_gemm *j = arg;
+	const __u32 gts = j->units / j->nparts;
+	__u32 u0 = (__u32)((__u64)ci * gts / j->nchunks);
+	__u32 u1 = (__u32)((__u64)(ci + 1) * gts / j->nchunks);
+	__u8 *rows = j->scratch + ci * 4 * FW_PT;
+	__u32 gt;
+
+	for (gt = u0; gt < u1; gt++) {
+		__u32 pix0 = gt % j->ntiles * FW_PT, np = j->OHW - pix0;
+
+		fw_gemm_pack(j, gt / j->ntiles, pix0, np < FW_PT ? np : FW_PT,
+			     rows, j->panels + gt * j->psize);
+	}
+}
+
+/*
+ * Units (group, tile, part of the output channel blocks): the dot products
+ * and the output step, packing the panel first unless phase 1 did.
+ */
 static void fw_gemm_chunk(void *arg, __u32 ci)
 {
 	const struct fw_gemm *j = arg;
@@ -831,7 +902,6 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
 	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
 	__u32 u, packed = ~0u;
-	const __u32 O = j->OG * c->op.params.conv.groups;
 
 	for (u = u0; u < u1; u++) {
 		__u32 part = u % j->nparts, gt = u / j->nparts;
@@ -840,7 +910,9 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 
 		if (np > FW_PT)
 			np = FW_PT;
-		if (packed != gt) {
+		if (j->panels) {
+			panel = j->panels + gt * j->psize;
+		} else if (packed != gt) {
 			fw_gemm_pack(j, g, pix0, np, rows, panel);
 			packed = gt;
 		}
@@ -870,10 +942,9 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 					      np - s < FW_TP ? np - s : FW_TP);
 		}
 	}
-	(void)O;
 }
 
-/* Returns 1 when it ran, 0 when the scalar kernel must. */
+/* Returns 1 when it ran, 0 when the scalar kernel must, or an error. */
 static int fw_conv_gemm(struct fw_op_ctx *c)
 {
 	const struct enpu_op_conv *p = &c->op.params.conv;
@@ -886,7 +957,7 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	const __u32 Lp = (W + p->pad_left + p->pad_right + p->stride_w - 1) /
 			 p->stride_w;
 	struct fw_gemm j = { .c = c };
-	__u64 used = 0, xsize = 0, avail;
+	__u64 used = 0, xsize = 0, avail, shared;
 	__u8 *s;
 	__u32 n, ci, ph, r;
 
@@ -901,7 +972,8 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 		used += xsize;
 	}
 	j.KG = j.wp->KG;
-	j.region = (4 * FW_PT + (__u64)j.KG * FW_PT * 4 + 63) & ~63ULL;
+	j.psize = (__u64)j.KG * FW_PT * 4;
+	j.region = (4 * FW_PT + j.psize + 63) & ~63ULL;
 	s = fw_scratch(c, used + j.region);
 	if (!s)
 		return 0;
@@ -923,14 +995,16 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	j.direct = raw && j.sh == 1 && j.OW == W;
 	fw_rqo_init(c, &j.o);
 	j.ntiles = (j.OHW + FW_PT - 1) / FW_PT;
+	j.scratch = s + used;
+	/* every panel packed once, shared by the chunks, when they fit */
+	shared = FW_CHUNKS * 4 * FW_PT +
+		 (__u64)p->groups * j.ntiles * j.psize;
+	j.panels = shared <= avail ? j.scratch + FW_CHUNKS * 4 * FW_PT : NULL;
 	j.nparts = 1;
-	while (p->groups * j.ntiles * j.nparts < 8 && j.nparts < j.OGB)
+	while (j.panels && p->groups * j.ntiles * j.nparts < 8 &&
+	       j.nparts < j.OGB)
 		j.nparts++;
 	j.units = p->groups * j.ntiles * j.nparts;
-	j.nchunks = j.units < FW_CHUNKS ? j.units : FW_CHUNKS;
-	if (j.nchunks > avail / j.region)
-		j.nchunks = (__u32)(avail / j.region);
-	j.scratch = s + used;
 	if (raw) {
 		j.CS = (__u64)H * W;
 		j.PS = 0;
@@ -961,6 +1035,17 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 			j.src = xp;
 		}
 		j.y = y->data + (__u64)n * O * j.OHW;
+		if (j.panels) {
+			j.nchunks = j.units / j.nparts;
+			if (j.nchunks > FW_CHUNKS)
+				j.nchunks = FW_CHUNKS;
+			fw_parallel(c, fw_gemm_pack_chunk, &j, j.nchunks);
+			j.nchunks = j.units < FW_CHUNKS ? j.units : FW_CHUNKS;
+		} else {
+			j.nchunks = j.units < FW_CHUNKS ? j.units : FW_CHUNKS;
+			if (j.nchunks > avail / j.region)
+				j.nchunks = (__u32)(avail / j.region);
+		}
 		fw_parallel(c, fw_gemm_chunk, &j, j.nchunks);
 		err = fw_tick(c->ex, (__u64)O * j.OHW * j.K / 16 + 1);
 		if (err)
@@ -1075,7 +1160,7 @@ static void fw_dw_chunk(void *arg, __u32 ci)
 				fw_out_vec(a1, &vq, &j->o, obuf + f + FW_VW, FW_VW);
 			}
 			for (oh = 0; oh < j->OH; oh++)
-				memcpy(yo + (__u64)oh * j->OW,
+				fw_cpy(yo + (__u64)oh * j->OW,
 				       obuf + (__u64)oh * j->L, j->OW);
 		}
 	}
