@@ -650,22 +650,43 @@ static void fw_gather(const __u8 *s, __u8 *d, __u32 n, __u32 st)
 		d[i] = s[(__u64)i * st];
 }
 
+/* Centred int32 of @n bytes. */
+static void fw_centre32(const __u8 *s, __s32 *d, __u32 n, __u8 flip, __s32 zx)
+{
+	__u32 i = 0;
+#if FW_VW == 16
+	const __m128i f = _mm_set1_epi8((char)flip);
+	const __m512i z = _mm512_set1_epi32(zx);
+
+	for (; i + 16 <= n; i += 16)
+		_mm512_storeu_si512(d + i, _mm512_sub_epi32(_mm512_cvtepu8_epi32(
+			_mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + i)), f)), z));
+#else
+	const __m128i f = _mm_set1_epi8((char)flip);
+	const __m256i z = _mm256_set1_epi32(zx);
+
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_si256((__m256i *)(d + i), _mm256_sub_epi32(_mm256_cvtepu8_epi32(
+			_mm_xor_si128(_mm_loadl_epi64((const __m128i *)(s + i)), f)), z));
+#endif
+	for (; i < n; i++)
+		d[i] = (s[i] ^ flip) - zx;
+}
+
 /*
- * Row @r (padded coordinates) of one input plane at column phase @p of
- * stride @sw: dst[j] = padded column j * sw + p for j < L, @pad outside
- * the image.
+ * Rows [r0, r0 + nr) of a padded input plane at column phase @p of stride
+ * @sw: dst[i][j] (pitch @pitch) = padded row (r0 + i) * @rs + @q, padded
+ * column j * sw + p, for j < L; @pad outside the image.  With @i32, the
+ * rows are converted to centred int32 (pitch in int32) through @tmp.
  */
-static void fw_pad_row(const __u8 *plane, __u32 H, __u32 W, __s32 ih,
-		       __s32 pl, __u32 p, __u32 sw, __u32 L, __u8 pad,
-		       __u8 *dst)
+static void fw_pad_rows(const __u8 *plane, __u32 H, __u32 W, __s32 pt,
+			__u32 rs, __u32 q, __s32 pl, __u32 p, __u32 sw,
+			__u32 L, __u8 pad, void *dst, __u64 pitch, __u32 nr,
+			__u8 *tmp, __u8 flip, __s32 zx)
 {
 	__s32 first = (__s32)p - pl;	/* input column of j = 0 */
-	__u32 jlo = 0, jhi;
+	__u32 jlo = 0, jhi, i;
 
-	if (ih < 0 || ih >= (__s32)H) {
-		fw_set(dst, pad, L);
-		return;
-	}
 	if (first < 0)
 		jlo = (__u32)((-first + (__s32)sw - 1) / (__s32)sw);
 	if (first > (__s32)W - 1)
@@ -676,10 +697,21 @@ static void fw_pad_row(const __u8 *plane, __u32 H, __u32 W, __s32 ih,
 		jhi = L;
 	if (jlo > jhi)
 		jlo = jhi;
-	fw_set(dst, pad, jlo);
-	fw_gather(plane + (__u64)ih * W + (__s32)(jlo * sw) + first, dst + jlo,
-		  jhi - jlo, sw);
-	fw_set(dst + jhi, pad, L - jhi);
+	for (i = 0; i < nr; i++) {
+		__s32 ih = (__s32)(i * rs + q) - pt;
+		__u8 *d = tmp ? tmp : (__u8 *)dst + i * pitch;
+
+		if (ih < 0 || ih >= (__s32)H) {
+			fw_set(d, pad, L);
+		} else {
+			fw_set(d, pad, jlo);
+			fw_gather(plane + (__u64)ih * W + (__s32)(jlo * sw) + first,
+				  d + jlo, jhi - jlo, sw);
+			fw_set(d + jhi, pad, L - jhi);
+		}
+		if (tmp)
+			fw_centre32(tmp, (__s32 *)dst + i * pitch, L, flip, zx);
+	}
 }
 
 /* --- convolution: GEMM ------------------------------------------------- */
@@ -958,8 +990,8 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 			 p->stride_w;
 	struct fw_gemm j = { .c = c };
 	__u64 used = 0, xsize = 0, avail, shared;
+	__u32 n, ci, ph, kw, phases = 0;
 	__u8 *s;
-	__u32 n, ci, ph, r;
 
 	j.K = w->dims[1] * w->dims[2] * w->dims[3];
 	if (j.K > FW_GEMM_KMAX)
@@ -996,6 +1028,8 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	fw_rqo_init(c, &j.o);
 	j.ntiles = (j.OHW + FW_PT - 1) / FW_PT;
 	j.scratch = s + used;
+	for (kw = 0; kw < j.KW && kw < 32; kw++)	/* column phases read */
+		phases |= 1u << (kw * j.dw % j.sw % 32);
 	/* every panel packed once, shared by the chunks, when they fit */
 	shared = FW_CHUNKS * 4 * FW_PT +
 		 (__u64)p->groups * j.ntiles * j.psize;
@@ -1025,13 +1059,13 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 
 			for (ci = 0; ci < C; ci++)
 				for (ph = 0; ph < p->stride_w; ph++)
-					for (r = 0; r < Hp; r++)
-						fw_pad_row(xn + (__u64)ci * H * W, H, W,
-							   (__s32)r - p->pad_top,
-							   p->pad_left, ph, p->stride_w,
-							   Lp, j.pad,
-							   xp + ci * j.CS + ph * j.PS +
-							   (__u64)r * Lp);
+					if (phases >> ph & 1)
+						fw_pad_rows(xn + (__u64)ci * H * W, H, W,
+							    p->pad_top, 1, 0,
+							    p->pad_left, ph,
+							    p->stride_w, Lp, j.pad,
+							    xp + ci * j.CS + ph * j.PS,
+							    Lp, Hp, NULL, 0, 0);
 			j.src = xp;
 		}
 		j.y = y->data + (__u64)n * O * j.OHW;
@@ -1067,47 +1101,19 @@ struct fw_dw {
 	__u32 toff[FW_DW_TAPS];
 };
 
-/* Centred int32 of @n bytes. */
-static void fw_centre32(const __u8 *s, __s32 *d, __u32 n, __u8 flip, __s32 zx)
-{
-	__u32 i = 0;
-#if FW_VW == 16
-	const __m128i f = _mm_set1_epi8((char)flip);
-	const __m512i z = _mm512_set1_epi32(zx);
-
-	for (; i + 16 <= n; i += 16)
-		_mm512_storeu_si512(d + i, _mm512_sub_epi32(_mm512_cvtepu8_epi32(
-			_mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + i)), f)), z));
-#else
-	const __m128i f = _mm_set1_epi8((char)flip);
-	const __m256i z = _mm256_set1_epi32(zx);
-
-	for (; i + 8 <= n; i += 8)
-		_mm256_storeu_si256((__m256i *)(d + i), _mm256_sub_epi32(_mm256_cvtepu8_epi32(
-			_mm_xor_si128(_mm_loadl_epi64((const __m128i *)(s + i)), f)), z));
-#endif
-	for (; i < n; i++)
-		d[i] = (s[i] ^ flip) - zx;
-}
-
 /* The planes of one input channel: [row phase][col phase][Rq][L]. */
 static void fw_dw_planes(const struct fw_dw *j, const __u8 *xc, __s32 *pl,
 			 __u8 *row)
 {
-	__u32 q, p, i;
+	__u32 q, p;
 
 	for (q = 0; q < j->sh; q++)
 		for (p = 0; p < j->sw; p++) {
 			__s32 *d = pl + (q * j->sw + p) * j->PSZ;
 
-			for (i = 0; i < j->Rq; i++) {
-				fw_pad_row(xc, j->H, j->W,
-					   (__s32)(i * j->sh + q) - j->pt, j->pl,
-					   p, j->sw, j->L, (__u8)(j->zx ^ j->flip),
-					   row);
-				fw_centre32(row, d + (__u64)i * j->L, j->L,
-					    j->flip, j->zx);
-			}
+			fw_pad_rows(xc, j->H, j->W, j->pt, j->sh, q, j->pl, p,
+				    j->sw, j->L, (__u8)(j->zx ^ j->flip), d, j->L,
+				    j->Rq, row, j->flip, j->zx);
 			memset(d + (__u64)j->Rq * j->L, 0,
 			       (j->PSZ - (__u64)j->Rq * j->L) * 4);
 		}
