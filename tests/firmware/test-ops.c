@@ -271,6 +271,202 @@ static void test_fully_connected(void)
 	check_interior("fully_connected");
 }
 
+/*
+ * Model-sized shapes, where the variants' fast paths run (GEMM panels of
+ * 64 pixels, pointwise without im2col, the direct depthwise kernel, FC
+ * weight blocks): odd channel counts, K not a multiple of 4 or 16,
+ * asymmetric padding, batches of 2.
+ */
+struct cshape {
+	uint32_t N, C, O, H, W, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, G;
+};
+
+static const struct cshape cshapes[] = {
+	{ 1, 64, 64, 24, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 256, 96, 12, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 67, 33, 48, 48, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 32, 32, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32 },
+	{ 1, 32, 32, 48, 48, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 32 },
+	{ 1, 16, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+	{ 1, 3, 8, 96, 96, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1 },
+	{ 2, 16, 32, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1 },
+	{ 1, 16, 32, 32, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 32, 36, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4 },
+	{ 2, 16, 32, 30, 30, 5, 5, 1, 1, 2, 2, 4, 3, 4, 2, 16 },
+	{ 1, 24, 20, 9, 40, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1 },
+	{ 1, 5, 7, 33, 17, 3, 3, 1, 3, 1, 1, 1, 2, 1, 0, 1 },
+	{ 2, 64, 64, 25, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 64 },
+};
+
+/* Bias elements at the int32 limits (the sums saturate when adding it). */
+static void bias_limits(const struct tb *b, struct enpu_fw_buf *slots,
+			void *arg)
+{
+	const struct enpu_tensor *t;
+	uint64_t i;
+
+	(void)arg;
+	if (b->o[0].in[2] == ENPU_NO_TENSOR)
+		return;
+	t = &b->t[b->o[0].in[2]];
+	for (i = 0; i < ref_count(t); i++)
+		ref_set(slots, t, i, i % 3 == 0 ? INT32_MAX - (int32_t)(i % 1000) :
+				     i % 3 == 1 ? INT32_MIN + (int32_t)(i % 777) :
+				     ref_range(&rng, -100000, 100000));
+}
+
+enum shape_kind {
+	SHAPE_PLAIN,	/* clamp-friendly requantization */
+	SHAPE_RARE,	/* any shift in [-31, 32], any multiplier */
+	SHAPE_BIAS,	/* bias at the int32 limits */
+};
+
+/*
+ * Weights: mode 0 random dtype and zero point, 1 symmetric S8 (centred
+ * weights fit s8: the u8 x s8 dot product), 2 U8 zero point 0 (they do
+ * not).  Odd cases put the weights in slot 1, which prepare() does not
+ * pack, so the kernels pack into the scratch memory per call.
+ */
+static void shape_case(const struct cshape *sh, unsigned int i,
+		       enum shape_kind kind)
+{
+	struct tb *b = malloc(sizeof(*b));
+	uint32_t eh = sh->dh * (sh->KH - 1) + 1, ew = sh->dw * (sh->KW - 1) + 1;
+	uint32_t OH = (sh->H + sh->pt + sh->pb - eh) / sh->sh + 1;
+	uint32_t OW = (sh->W + sh->pl + sh->pr - ew) / sh->sw + 1;
+	uint32_t x, w, bias = ENPU_NO_TENSOR, y, o, qc, pc, K;
+	uint32_t mode = i % 3, wslot = i & 1;
+	uint8_t wt = mode == 1 ? ENPU_DTYPE_S8 : mode == 2 ? ENPU_DTYPE_U8 : rdtype();
+	struct enpu_op *op;
+
+	tb_init(b, 2);
+	x = tb_tensor(b, 0, rdtype(), 0, 4, sh->N, sh->C, sh->H, sh->W);
+	b->t[x].zero_point = rzp(b->t[x].dtype);
+	w = tb_tensor(b, wslot, wt, mode ? 0 : rzp(wt), 4, sh->O, sh->C / sh->G,
+		      sh->KH, sh->KW);
+	if (kind == SHAPE_BIAS || ref_rand(&rng) % 4)
+		bias = tb_tensor(b, wslot, ENPU_DTYPE_S32, 0, 1, sh->O, 1, 1, 1);
+	y = tb_tensor(b, 0, rdtype(), 0, 4, sh->N, sh->O, OH, OW);
+	b->t[y].zero_point = rzp(b->t[y].dtype);
+	op = tb_op(b, ENPU_OP_CONV2D, y);
+	op->in[0] = x;
+	op->in[1] = w;
+	op->in[2] = bias;
+	op->params.conv = (struct enpu_op_conv){
+		.stride_h = sh->sh, .stride_w = sh->sw, .dilation_h = sh->dh,
+		.dilation_w = sh->dw, .pad_top = sh->pt, .pad_left = sh->pl,
+		.pad_bottom = sh->pb, .pad_right = sh->pr, .groups = sh->G,
+	};
+	K = sh->C / sh->G * sh->KH * sh->KW;
+	qc = ref_rand(&rng) & 1 ? sh->O : 1;
+	pc = !mode && qc == sh->O && (ref_rand(&rng) & 1);
+	op->quant_count = qc;
+	op->quant_index = b->nq;
+	for (o = 0; o < qc; o++) {
+		if (kind == SHAPE_RARE)
+			tb_quant(b, ref_rand(&rng) % 8 ? rmult() : 0,
+				 o % 5 == 0 ? -31 : o % 5 == 1 ? 32 :
+				 ref_range(&rng, -31, 32), pc ? rzp(wt) : 0);
+		else
+			tb_quant(b, rmult(), rshift(ilog2(K) / 2 + 14),
+				 pc ? rzp(wt) : 0);
+	}
+	if (pc) {
+		op->params.conv.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+		b->t[w].zero_point = 0;
+	}
+	rflags(b, op);
+	check_case(b, 1 << 16, kind == SHAPE_BIAS ? bias_limits : NULL, NULL,
+		   kind == SHAPE_RARE ? "conv2d shape, rare requant" :
+		   kind == SHAPE_BIAS ? "conv2d shape, bias limits" :
+		   "conv2d shape", i);
+	free(b);
+}
+
+struct fshape {
+	uint32_t M, K, N;
+};
+
+static const struct fshape fshapes[] = {
+	{ 1, 640, 128 }, { 1, 128, 640 }, { 2, 1000, 10 }, { 3, 33, 17 },
+	{ 1, 4093, 65 }, { 2, 250, 129 },
+};
+
+static void fc_shape_case(const struct fshape *sh, unsigned int i,
+			  enum shape_kind kind)
+{
+	struct tb *b = malloc(sizeof(*b));
+	uint32_t x, w, bias = ENPU_NO_TENSOR, y, j, qc, pc;
+	uint32_t mode = i % 3, wslot = i & 1;
+	uint8_t wt = mode == 1 ? ENPU_DTYPE_S8 : mode == 2 ? ENPU_DTYPE_U8 : rdtype();
+	struct enpu_op *op;
+
+	tb_init(b, 2);
+	x = tb_tensor(b, 0, rdtype(), 0, 2, sh->M, sh->K, 1, 1);
+	b->t[x].zero_point = rzp(b->t[x].dtype);
+	w = tb_tensor(b, wslot, wt, mode ? 0 : rzp(wt), 2, sh->K, sh->N, 1, 1);
+	if (kind == SHAPE_BIAS || ref_rand(&rng) % 4)
+		bias = tb_tensor(b, wslot, ENPU_DTYPE_S32, 0, 1, sh->N, 1, 1, 1);
+	y = tb_tensor(b, 0, rdtype(), 0, 2, sh->M, sh->N, 1, 1);
+	b->t[y].zero_point = rzp(b->t[y].dtype);
+	op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);
+	op->in[0] = x;
+	op->in[1] = w;
+	op->in[2] = bias;
+	qc = ref_rand(&rng) & 1 ? sh->N : 1;
+	pc = !mode && qc == sh->N && (ref_rand(&rng) & 1);
+	op->quant_count = qc;
+	for (j = 0; j < qc; j++) {
+		if (kind == SHAPE_RARE)
+			tb_quant(b, ref_rand(&rng) % 8 ? rmult() : 0,
+				 j % 5 == 0 ? -31 : j % 5 == 1 ? 32 :
+				 ref_range(&rng, -31, 32), pc ? rzp(wt) : 0);
+		else
+			tb_quant(b, rmult(), rshift(ilog2(sh->K) / 2 + 15),
+				 pc ? rzp(wt) : 0);
+	}
+	if (pc) {
+		op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+		b->t[w].zero_point = 0;
+	}
+	rflags(b, op);
+	check_case(b, 1 << 16, kind == SHAPE_BIAS ? bias_limits : NULL, NULL,
+		   "fully_connected shape", i);
+	free(b);
+}
+
+static void test_conv2d_shapes(void)
+{
+	unsigned int i, r;
+
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < sizeof(cshapes) / sizeof(cshapes[0]); i++)
+			shape_case(&cshapes[i], r * 16 + i, SHAPE_PLAIN);
+	check_interior("conv2d shapes");
+}
+
+static void test_fully_connected_shapes(void)
+{
+	unsigned int i, r;
+
+	for (r = 0; r < 3; r++)
+		for (i = 0; i < sizeof(fshapes) / sizeof(fshapes[0]); i++)
+			fc_shape_case(&fshapes[i], r * 8 + i, SHAPE_PLAIN);
+	check_interior("fully_connected shapes");
+}
+
+/* Outputs mostly clamp here: no interior check. */
+static void test_shapes_rare(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cshapes) / sizeof(cshapes[0]); i++)
+		shape_case(&cshapes[i], i, i & 2 ? SHAPE_BIAS : SHAPE_RARE);
+	for (i = 0; i < sizeof(fshapes) / sizeof(fshapes[0]); i++)
+		fc_shape_case(&fshapes[i], i, i & 2 ? SHAPE_BIAS : SHAPE_RARE);
+	op_total = op_interior = 0;
+}
+
 /* Random shape of rank 1..4 with small awkward dims. */
 static void rshape(unsigned int *rank, uint32_t d[4], unsigned int minrank)
 {
@@ -763,6 +959,9 @@ int main(void)
 		RUN("conv2d", test_conv2d);
 		RUN("depthwise conv2d", test_conv2d_depthwise);
 		RUN("fully_connected", test_fully_connected);
+		RUN("conv2d model shapes", test_conv2d_shapes);
+		RUN("fully_connected model shapes", test_fully_connected_shapes);
+		RUN("conv2d/fc rare requantization, bias limits", test_shapes_rare);
 		RUN("add", test_add);
 		RUN("mul", test_mul);
 		RUN("avgpool", test_avgpool);

@@ -441,17 +441,51 @@ static void test_conv_s8(void)
 	}
 }
 
+/*
+ * Every case once per kernel variant this machine runs (scalar first);
+ * ENPU_TEST_KERNELS=NAME pins one, as in test-ops.
+ */
 int main(void)
 {
-	tap_run("conv row kernel past int32 (spill path)", test_conv_rows);
-	tap_run("depthwise conv row kernel past int32", test_conv_depthwise_rows);
-	tap_run("conv patch kernel past int32", test_conv_patch);
-	tap_run("depthwise conv patch kernel past int32", test_conv_depthwise_patch);
-	tap_run("conv S8 operands", test_conv_s8);
-	tap_run("fully_connected past int32", test_fully_connected);
-	tap_run("add inputs and sum past int32", test_add);
-	tap_run("mul requantized past int32", test_mul);
-	tap_run("global_avgpool sum past int32", test_global_avgpool);
-	printf("# %u cases compared\n", cases_run);
+	const struct enpu_fw_kernels *vs[16];
+	const char *pin = getenv("ENPU_TEST_KERNELS");
+	unsigned int v, nv = enpu_fw_kernels_list(vs, 16);
+	char name[96];
+
+	if (nv > 16)
+		nv = 16;
+	if (pin) {
+		vs[0] = enpu_fw_kernels_find(pin);
+		if (!vs[0]) {
+			tap_fail(__FILE__, __LINE__,
+				 "ENPU_TEST_KERNELS=%s: unknown, or this CPU lacks its features",
+				 pin);
+			return 1;
+		}
+		nv = 1;
+	}
+	for (v = 0; v < nv; v++) {
+		const char *vn = enpu_fw_kernels_name(vs[v]);
+
+		tb_kernels = vs[v];
+		rng = 0x9e3779b9;	/* the same data for every variant */
+		printf("# kernel variant %s\n", vn);
+#define RUN(what, fn) \
+	do { \
+		snprintf(name, sizeof(name), "%s [%s]", what, vn); \
+		tap_run(name, fn); \
+	} while (0)
+		RUN("conv row kernel past int32 (spill path)", test_conv_rows);
+		RUN("depthwise conv row kernel past int32", test_conv_depthwise_rows);
+		RUN("conv patch kernel past int32", test_conv_patch);
+		RUN("depthwise conv patch kernel past int32", test_conv_depthwise_patch);
+		RUN("conv S8 operands", test_conv_s8);
+		RUN("fully_connected past int32", test_fully_connected);
+		RUN("add inputs and sum past int32", test_add);
+		RUN("mul requantized past int32", test_mul);
+		RUN("global_avgpool sum past int32", test_global_avgpool);
+#undef RUN
+	}
+	printf("# %u cases compared over %u kernel variants\n", cases_run, nv);
 	return tap_done("test-saturate");
 }
