@@ -618,8 +618,18 @@ FW_INLINE void fw_set(__u8 *d, __u8 v, __u32 n)
 /* d[i] = s[2 * i] for i < n (s[2n - 2] is the last byte read). */
 static void fw_deint2(const __u8 *s, __u8 *d, __u32 n)
 {
-	const __m128i lo = _mm_set1_epi16(0xff);
 	__u32 i = 0;
+#if FW_VW == 16
+	for (; i < n; i += 32) {
+		__u32 k = n - i < 32 ? n - i : 32;
+		__mmask64 lm = k == 32 ? ~0ULL >> 1 : (1ULL << (2 * k - 1)) - 1;
+		__m512i v = _mm512_maskz_loadu_epi8(lm, s + 2 * i);
+
+		_mm256_mask_storeu_epi8(d + i, (__mmask32)(k == 32 ? ~0u : (1u << k) - 1),
+					_mm512_cvtepi16_epi8(v));
+	}
+#else
+	const __m128i lo = _mm_set1_epi16(0xff);
 
 	for (; i + 16 < n; i += 16) {
 		__m128i a = _mm_loadu_si128((const __m128i *)(s + 2 * i));
@@ -631,6 +641,7 @@ static void fw_deint2(const __u8 *s, __u8 *d, __u32 n)
 	}
 	for (; i < n; i++)
 		d[i] = s[2 * i];
+#endif
 }
 
 /* d[i] = s[i * st] for i < n. */
@@ -661,6 +672,13 @@ static void fw_centre32(const __u8 *s, __s32 *d, __u32 n, __u8 flip, __s32 zx)
 	for (; i + 16 <= n; i += 16)
 		_mm512_storeu_si512(d + i, _mm512_sub_epi32(_mm512_cvtepu8_epi32(
 			_mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + i)), f)), z));
+	if (i < n) {
+		__mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+
+		_mm512_mask_storeu_epi32(d + i, m, _mm512_sub_epi32(_mm512_cvtepu8_epi32(
+			_mm_xor_si128(_mm_maskz_loadu_epi8(m, s + i), f)), z));
+		return;
+	}
 #else
 	const __m128i f = _mm_set1_epi8((char)flip);
 	const __m256i z = _mm256_set1_epi32(zx);
@@ -1119,6 +1137,112 @@ static void fw_dw_planes(const struct fw_dw *j, const __u8 *xc, __s32 *pl,
 		}
 }
 
+/* d[i] = centred s[2 * i] for i < n (s[2n - 2] is the last byte read). */
+static void fw_deint2_c32(const __u8 *s, __s32 *d, __u32 n, __u8 flip,
+			  __s32 zx)
+{
+	__u32 i = 0;
+#if FW_VW == 16
+	const __m512i m8 = _mm512_set1_epi32(0xff), f = _mm512_set1_epi32(flip);
+	const __m512i z = _mm512_set1_epi32(zx);
+
+	for (; i < n; i += 32) {
+		__u32 k = n - i < 32 ? n - i : 32;
+		__mmask64 lm = k == 32 ? ~0ULL >> 1 : (1ULL << (2 * k - 1)) - 1;
+		__m512i v = _mm512_maskz_loadu_epi8(lm, s + 2 * i);
+		__m512i a = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v));
+		__m512i b = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1));
+
+		a = _mm512_sub_epi32(_mm512_xor_si512(_mm512_and_si512(a, m8), f), z);
+		b = _mm512_sub_epi32(_mm512_xor_si512(_mm512_and_si512(b, m8), f), z);
+		_mm512_mask_storeu_epi32(d + i, (__mmask16)(k >= 16 ? 0xffff :
+							   (1u << k) - 1), a);
+		if (k > 16)
+			_mm512_mask_storeu_epi32(d + i + 16,
+						 (__mmask16)(k == 32 ? 0xffff :
+							     (1u << (k - 16)) - 1), b);
+	}
+#else
+	const __m256i m8 = _mm256_set1_epi32(0xff), f = _mm256_set1_epi32(flip);
+	const __m256i z = _mm256_set1_epi32(zx);
+
+	for (; i + 9 <= n; i += 8) {
+		__m256i a = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(s + 2 * i)));
+
+		_mm256_storeu_si256((__m256i *)(d + i),
+				    _mm256_sub_epi32(_mm256_xor_si256(_mm256_and_si256(a, m8), f), z));
+	}
+	for (; i < n; i++)
+		d[i] = (s[2 * i] ^ flip) - zx;
+#endif
+}
+
+/*
+ * The same for column strides 1 and 2, row by row of the input: the planes
+ * are zeroed (the centred padding), then each input row is converted into
+ * its row phase (and split into the two column phases for stride 2).
+ */
+static void fw_dw_planes_fast(const struct fw_dw *j, const __u8 *xc,
+			      __s32 *pl)
+{
+	__u32 ih, e;
+
+	memset(pl, 0, (__u64)j->sh * j->sw * j->PSZ * 4);
+	for (ih = 0; ih < j->H; ih++) {
+		__u32 pr = ih + (__u32)j->pt, q = pr % j->sh, i = pr / j->sh;
+		const __u8 *src = xc + (__u64)ih * j->W;
+
+		if (i >= j->Rq)
+			continue;
+		for (e = 0; e < j->sw; e++) {
+			__u32 p = ((__u32)j->pl + e) % j->sw;
+			__u32 js = ((__u32)j->pl + e) / j->sw;
+			__u32 cnt = (j->W - e + j->sw - 1) / j->sw;
+			__s32 *d = pl + (q * j->sw + p) * j->PSZ + (__u64)i * j->L + js;
+
+			if (js >= j->L || e >= j->W)
+				continue;
+			if (cnt > j->L - js)
+				cnt = j->L - js;
+			if (j->sw == 1) {
+				fw_centre32(src, d, cnt, j->flip, j->zx);
+			} else {
+				fw_deint2_c32(src + e, d, cnt, j->flip, j->zx);
+			}
+		}
+	}
+}
+
+/*
+ * One output plane, flattened with row pitch L, into @obuf: @ks taps
+ * (a compile-time 9 for 3x3, whose weights stay in registers, or 0 for
+ * j->KS).
+ */
+FW_INLINE void fw_dw_plane(const struct fw_dw *j, const __s32 *pl,
+			   const __s32 *wv, const struct fw_vq *vq, __u8 *obuf,
+			   __u32 flat, const __u32 ks)
+{
+	const __u32 KS = ks ? ks : j->KS;
+	fv wb[9];
+	__u32 f, t;
+
+	for (t = 0; ks && t < ks; t++)
+		wb[t] = v_set1(wv[t]);
+	for (f = 0; f < flat; f += 2 * FW_VW) {
+		fv a0 = v_zero(), a1 = v_zero();
+
+		for (t = 0; t < KS; t++) {
+			const __s32 *sp = pl + j->toff[t] + f;
+			fv wt = ks ? wb[t] : v_set1(wv[t]);
+
+			a0 = v_add(a0, v_mullo(v_load(sp), wt));
+			a1 = v_add(a1, v_mullo(v_load(sp + FW_VW), wt));
+		}
+		fw_out_vec(a0, vq, &j->o, obuf + f, FW_VW);
+		fw_out_vec(a1, vq, &j->o, obuf + f + FW_VW, FW_VW);
+	}
+}
+
 static void fw_dw_chunk(void *arg, __u32 ci)
 {
 	const struct fw_dw *j = arg;
@@ -1131,13 +1255,17 @@ static void fw_dw_chunk(void *arg, __u32 ci)
 	__u8 *row = obuf + (flat + 2 * FW_VW + 63) / 64 * 64;
 	__u32 u0 = (__u32)((__u64)ci * units / j->nchunks);
 	__u32 u1 = (__u32)((__u64)(ci + 1) * units / j->nchunks);
-	__u32 u, k, t, f, oh;
+	__u32 u, k, t, oh;
 
 	for (u = u0; u < u1; u++) {
 		__u32 n = u / j->G, g = u % j->G;
 
-		fw_dw_planes(j, x->data + ((__u64)n * j->C + g) * j->H * j->W,
-			     pl, row);
+		if (j->sw <= 2)
+			fw_dw_planes_fast(j, x->data + ((__u64)n * j->C + g) *
+					  j->H * j->W, pl);
+		else
+			fw_dw_planes(j, x->data + ((__u64)n * j->C + g) *
+				     j->H * j->W, pl, row);
 		for (k = 0; k < j->OG; k++) {
 			const __u32 oc = g * j->OG + k;
 			const __u8 *wk = w->data + (__u64)oc * j->KS;
@@ -1152,19 +1280,10 @@ static void fw_dw_chunk(void *arg, __u32 ci)
 				wv[t] = (wk[t] ^ w->flip) - wz;
 			fw_chq_get(c, oc, 0, &q);
 			fw_vq_uniform(&q, &vq);
-			for (f = 0; f < flat; f += 2 * FW_VW) {
-				fv a0 = v_zero(), a1 = v_zero();
-
-				for (t = 0; t < j->KS; t++) {
-					const __s32 *sp = pl + j->toff[t] + f;
-					fv wt = v_set1(wv[t]);
-
-					a0 = v_add(a0, v_mullo(v_load(sp), wt));
-					a1 = v_add(a1, v_mullo(v_load(sp + FW_VW), wt));
-				}
-				fw_out_vec(a0, &vq, &j->o, obuf + f, FW_VW);
-				fw_out_vec(a1, &vq, &j->o, obuf + f + FW_VW, FW_VW);
-			}
+			if (j->KS == 9)
+				fw_dw_plane(j, pl, wv, &vq, obuf, flat, 9);
+			else
+				fw_dw_plane(j, pl, wv, &vq, obuf, flat, 0);
 			for (oh = 0; oh < j->OH; oh++)
 				fw_cpy(yo + (__u64)oh * j->OW,
 				       obuf + (__u64)oh * j->L, j->OW);
