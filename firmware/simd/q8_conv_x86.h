@@ -188,20 +188,21 @@ struct fw_rqv {
 
 /* The parameters of one vector of outputs. */
 struct fw_vq {
-	struct fw_rqv lo, hi;
-	fv bias, corr;
+	struct fw_rqv lo, hi;	/* the int64 path (any n, AVX-512) */
+	fv mult, mult_o, nsh;	/* the n >= 32 path: dword lanes, ... */
+	fq n_e, n_o, rc_e, rc_o, pm_e, pm_o;	/* ... even and odd lanes */
+	fv bias, corr, cb;	/* cb = corr + bias */
+	int safe;		/* |bias| + K * 255 * 255 < 2^31: no saturation */
+	int big;		/* n >= 32 in every lane */
 	const struct fw_chq *q;	/* per lane, or ... */
 	__u32 qs;		/* ... 0: the same for every lane */
 };
 
 /* The op-wide output parameters. */
 struct fw_rqo {
-#if FW_VW == 16
-	fq zp, lo, hi;
-#else
-	fq zp, lo, hi;	/* int32 in every dword */
-#endif
-	int vec;	/* fw_rq_vector_ok() */
+	fq zp, lo, hi;		/* AVX-512: int64 lanes; AVX2: dwords */
+	fv zp32, lo32, hi32;
+	int vec;		/* fw_rq_vector_ok() */
 };
 
 static void fw_rqo_init(const struct fw_op_ctx *c, struct fw_rqo *o)
@@ -215,40 +216,71 @@ static void fw_rqo_init(const struct fw_op_ctx *c, struct fw_rqo *o)
 	o->lo = _mm256_set1_epi32(c->op.act_min);
 	o->hi = _mm256_set1_epi32(c->op.act_max);
 #endif
+	o->zp32 = v_set1(c->out.zp);
+	o->lo32 = v_set1(c->op.act_min);
+	o->hi32 = v_set1(c->op.act_max);
 	o->vec = fw_rq_vector_ok(c);
 }
 
-static void fw_vq_uniform(const struct fw_chq *q, struct fw_vq *v)
+/* Whether adding @bias to any sum of @K centred products stays in int32. */
+static int fw_bias_safe(__s32 bias, __u32 K)
+{
+	__s64 b = bias < 0 ? -(__s64)bias : bias;
+
+	return b + (__s64)K * 65025 < 0x7fffffffLL;
+}
+
+static void fw_vq_uniform(const struct fw_chq *q, __u32 K, struct fw_vq *v)
 {
 	v->lo.mult = q_set1(q->mult);
-#if FW_VW == 16
 	v->lo.n = q_set1(q->n);
-#else
-	v->lo.n = q_set1(q->n);
-#endif
 	v->lo.rc = q_set1(q->rc);
 	v->lo.pm = q_set1(q->pm);
 	v->hi = v->lo;
+	v->mult = v_set1(q->mult);
+	v->mult_o = v->mult;
+	v->nsh = v_set1(q->n - 32);
+	v->n_e = v->n_o = v->lo.n;
+	v->rc_e = v->rc_o = v->lo.rc;
+	v->pm_e = v->pm_o = v->lo.pm;
 	v->bias = v_set1(q->bias);
 	v->corr = v_set1(q->corr);
+	v->cb = v_set1((__s32)((__u32)q->corr + (__u32)q->bias));
+	v->safe = fw_bias_safe(q->bias, K);
+	v->big = q->n >= 32;
 	v->q = q;
 	v->qs = 0;
 }
 
 /* FW_VW lanes of parameters, from arrays of them. */
-static void fw_vq_lanes(const struct fw_chq *q, struct fw_vq *v)
+static void fw_vq_lanes(const struct fw_chq *q, __u32 K, struct fw_vq *v)
 {
-	__s32 m[FW_VW], n[FW_VW], b[FW_VW], cr[FW_VW];
-	__s64 rc[FW_VW], pm[FW_VW];
+	__s32 m[FW_VW + 1], n[FW_VW], b[FW_VW], cr[FW_VW], cb[FW_VW];
+	__s64 rc[FW_VW], pm[FW_VW], re[FW_VW / 2], ro[FW_VW / 2];
+	__s64 pe[FW_VW / 2], po[FW_VW / 2], ne[FW_VW / 2], no[FW_VW / 2];
 	__u32 l;
 
+	v->safe = 1;
+	v->big = 1;
+	m[FW_VW] = 0;
 	for (l = 0; l < FW_VW; l++) {
 		m[l] = q[l].mult;
 		n[l] = q[l].n;
 		b[l] = q[l].bias;
 		cr[l] = q[l].corr;
+		cb[l] = (__s32)((__u32)q[l].corr + (__u32)q[l].bias);
 		rc[l] = q[l].rc;
 		pm[l] = q[l].pm;
+		v->safe &= fw_bias_safe(q[l].bias, K);
+		v->big &= q[l].n >= 32;
+	}
+	for (l = 0; l < FW_VW / 2; l++) {
+		re[l] = rc[2 * l];
+		ro[l] = rc[2 * l + 1];
+		pe[l] = pm[2 * l];
+		po[l] = pm[2 * l + 1];
+		ne[l] = n[2 * l];
+		no[l] = n[2 * l + 1];
 	}
 	v->lo.mult = q_load32(m);
 	v->hi.mult = q_load32(m + FW_VW / 2);
@@ -258,8 +290,18 @@ static void fw_vq_lanes(const struct fw_chq *q, struct fw_vq *v)
 	v->hi.rc = q_load64(rc + FW_VW / 2);
 	v->lo.pm = q_load64(pm);
 	v->hi.pm = q_load64(pm + FW_VW / 2);
+	v->mult = v_load(m);
+	v->mult_o = v_load(m + 1);	/* odd lanes into the even dwords */
+	v->nsh = v_add(v_load(n), v_set1(-32));
+	v->n_e = q_load64(ne);
+	v->n_o = q_load64(no);
+	v->rc_e = q_load64(re);
+	v->rc_o = q_load64(ro);
+	v->pm_e = q_load64(pe);
+	v->pm_o = q_load64(po);
 	v->bias = v_load(b);
 	v->corr = v_load(cr);
+	v->cb = v_load(cb);
 	v->q = q;
 	v->qs = 1;
 }
@@ -329,6 +371,48 @@ FW_INLINE __m128i fw_rq_bytes(fv a, const struct fw_vq *q,
 #endif
 
 /*
+ * Requantization when every n >= 32: the products of the even and odd
+ * lanes (vpmuldq), rounded in int64; the quotient is the high dword shifted
+ * right by n - 32, so zero point and clamp run on dword lanes.
+ */
+FW_INLINE __m128i fw_rq_bytes32(fv a, const struct fw_vq *q,
+				const struct fw_rqo *o)
+{
+#if FW_VW == 16
+	fq pe = _mm512_mul_epi32(a, q->mult);
+	fq po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mult_o);
+	fv h;
+
+	pe = _mm512_add_epi64(_mm512_add_epi64(pe, q->rc_e),
+			      _mm512_and_si512(_mm512_srlv_epi64(pe, q->n_e), q->pm_e));
+	po = _mm512_add_epi64(_mm512_add_epi64(po, q->rc_o),
+			      _mm512_and_si512(_mm512_srlv_epi64(po, q->n_o), q->pm_o));
+	h = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(pe, 32), po);
+	h = _mm512_add_epi32(_mm512_srav_epi32(h, q->nsh), o->zp32);
+	h = _mm512_min_epi32(_mm512_max_epi32(h, o->lo32), o->hi32);
+	return _mm512_cvtepi32_epi8(h);
+#else
+	const __m256i pick = _mm256_setr_epi8(
+		0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+		0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+	fq pe = _mm256_mul_epi32(a, q->mult);
+	fq po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), q->mult_o);
+	fv h;
+
+	pe = _mm256_add_epi64(_mm256_add_epi64(pe, q->rc_e),
+			      _mm256_and_si256(_mm256_srlv_epi64(pe, q->n_e), q->pm_e));
+	po = _mm256_add_epi64(_mm256_add_epi64(po, q->rc_o),
+			      _mm256_and_si256(_mm256_srlv_epi64(po, q->n_o), q->pm_o));
+	h = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xaa);
+	h = _mm256_add_epi32(_mm256_srav_epi32(h, q->nsh), o->zp32);
+	h = _mm256_min_epi32(_mm256_max_epi32(h, o->lo32), o->hi32);
+	h = _mm256_shuffle_epi8(h, pick);
+	return _mm_unpacklo_epi32(_mm256_castsi256_si128(h),
+				  _mm256_extracti128_si256(h, 1));
+#endif
+}
+
+/*
  * The output step of one vector of dot products: + corr, + bias with
  * saturation, requantize, store @cnt (<= FW_VW) bytes at @dst.
  */
@@ -338,8 +422,13 @@ FW_INLINE void fw_out_vec(fv acc, const struct fw_vq *q,
 	__u8 tmp[16];
 	__m128i b;
 
-	acc = fw_sat_add(v_add(acc, q->corr), q->bias);
-	if (__builtin_expect(!o->vec, 0)) {
+	if (q->safe)
+		acc = v_add(acc, q->cb);
+	else
+		acc = fw_sat_add(v_add(acc, q->corr), q->bias);
+	if (q->big) {
+		b = fw_rq_bytes32(acc, q, o);
+	} else if (__builtin_expect(!o->vec, 0)) {
 		__s32 a[FW_VW];
 		__u32 l;
 
@@ -347,8 +436,9 @@ FW_INLINE void fw_out_vec(fv acc, const struct fw_vq *q,
 		for (l = 0; l < cnt; l++)
 			fw_st8(dst + l, fw_requant_out(a[l], &q->q[l * q->qs].rq));
 		return;
+	} else {
+		b = fw_rq_bytes(acc, q, o);
 	}
-	b = fw_rq_bytes(acc, q, o);
 	if (cnt == FW_VW) {
 #if FW_VW == 16
 		_mm_storeu_si128((__m128i *)dst, b);
@@ -983,7 +1073,7 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 
 				fw_chq_get(c, oc, j->wp->mode == FW_PACK_U8 ?
 					   -j->zx * j->wp->sumw[oc] : 0, &q[i]);
-				fw_vq_uniform(&q[i], &vq[i]);
+				fw_vq_uniform(&q[i], j->K, &vq[i]);
 			}
 			for (s = 0; s < np; s += FW_TP)
 				fw_gemm_block(j, panel + (__u64)s * 4, wb, vq,
@@ -1279,7 +1369,7 @@ static void fw_dw_chunk(void *arg, __u32 ci)
 			for (t = 0; t < j->KS; t++)
 				wv[t] = (wk[t] ^ w->flip) - wz;
 			fw_chq_get(c, oc, 0, &q);
-			fw_vq_uniform(&q, &vq);
+			fw_vq_uniform(&q, j->KS, &vq);
 			if (j->KS == 9)
 				fw_dw_plane(j, pl, wv, &vq, obuf, flat, 9);
 			else
@@ -1377,7 +1467,7 @@ struct fw_fc {
 	const struct fw_wpack *wp;
 	struct fw_rqo o;
 	const __u8 *xq;		/* M rows of KG * 4 bytes */
-	__u32 M, N, KG, blocks, nchunks;
+	__u32 M, N, K, KG, blocks, nchunks;
 	__s32 zx;
 };
 
@@ -1440,7 +1530,7 @@ static void fw_fc_chunk(void *arg, __u32 ci)
 				   &q[l]);
 		}
 		for (t = 0; t < nv; t++)
-			fw_vq_lanes(q + t * FW_VW, &vq[t]);
+			fw_vq_lanes(q + t * FW_VW, j->K, &vq[t]);
 #define FW_MK(n) \
 	do { \
 		if (u8) \
@@ -1482,6 +1572,7 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 		return enpu_q8_fully_connected__scalar(c);
 	j.M = x->dims[0];
 	j.N = c->in[1].dims[1];
+	j.K = K;
 	j.KG = j.wp->KG;
 	j.zx = x->zpu;
 	xs = ((__u64)j.M * j.KG * 4 + 63) & ~63ULL;
