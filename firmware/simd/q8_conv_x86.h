@@ -845,6 +845,58 @@ struct fw_gemm {
 	__u8 pad, flip;
 };
 
+#if FW_VW == 16
+/* 4 x 4 transpose of the 128-bit lanes of q[], stored at @o. */
+FW_INLINE void fw_lanes4x4(__m512i q0, __m512i q1, __m512i q2, __m512i q3,
+			   __u8 *o)
+{
+	__m512i t0 = _mm512_shuffle_i32x4(q0, q1, 0x44);
+	__m512i t1 = _mm512_shuffle_i32x4(q0, q1, 0xee);
+	__m512i t2 = _mm512_shuffle_i32x4(q2, q3, 0x44);
+	__m512i t3 = _mm512_shuffle_i32x4(q2, q3, 0xee);
+
+	_mm512_storeu_si512(o, _mm512_shuffle_i32x4(t0, t2, 0x88));
+	_mm512_storeu_si512(o + 64, _mm512_shuffle_i32x4(t0, t2, 0xdd));
+	_mm512_storeu_si512(o + 128, _mm512_shuffle_i32x4(t1, t3, 0x88));
+	_mm512_storeu_si512(o + 192, _mm512_shuffle_i32x4(t1, t3, 0xdd));
+}
+
+/* One panel row (FW_PT = 64 pixels) from @gk rows of raw bytes. */
+FW_INLINE void fw_interleave512(const __u8 *const *rp, __u32 gk, __u8 flip,
+				__s32 zx, __u8 *o)
+{
+	const __m512i f = _mm512_set1_epi8((char)flip);
+
+	if (gk == 4) {
+		__m512i a = _mm512_xor_si512(_mm512_loadu_si512(rp[0]), f);
+		__m512i b = _mm512_xor_si512(_mm512_loadu_si512(rp[1]), f);
+		__m512i c = _mm512_xor_si512(_mm512_loadu_si512(rp[2]), f);
+		__m512i d = _mm512_xor_si512(_mm512_loadu_si512(rp[3]), f);
+		__m512i ab0 = _mm512_unpacklo_epi8(a, b), ab1 = _mm512_unpackhi_epi8(a, b);
+		__m512i cd0 = _mm512_unpacklo_epi8(c, d), cd1 = _mm512_unpackhi_epi8(c, d);
+
+		fw_lanes4x4(_mm512_unpacklo_epi16(ab0, cd0),
+			    _mm512_unpackhi_epi16(ab0, cd0),
+			    _mm512_unpacklo_epi16(ab1, cd1),
+			    _mm512_unpackhi_epi16(ab1, cd1), o);
+	} else {
+		const __m512i z = _mm512_setzero_si512();
+		const __m512i zv = _mm512_set1_epi16((short)zx);
+		__m512i a = _mm512_xor_si512(_mm512_loadu_si512(rp[0]), f);
+		__m512i b = _mm512_xor_si512(_mm512_loadu_si512(rp[1]), f);
+		__m512i a0 = _mm512_sub_epi16(_mm512_unpacklo_epi8(a, z), zv);
+		__m512i a1 = _mm512_sub_epi16(_mm512_unpackhi_epi8(a, z), zv);
+		__m512i b0 = _mm512_sub_epi16(_mm512_unpacklo_epi8(b, z), zv);
+		__m512i b1 = _mm512_sub_epi16(_mm512_unpackhi_epi8(b, z), zv);
+
+		fw_lanes4x4(_mm512_unpacklo_epi16(a0, b0),
+			    _mm512_unpackhi_epi16(a0, b0),
+			    _mm512_unpacklo_epi16(a1, b1),
+			    _mm512_unpackhi_epi16(a1, b1), o);
+	}
+}
+#endif
+
 /* Pack the panel of group @g, pixels [pix0, pix0 + np). */
 static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 			 __u32 np, __u8 *rows, __u8 *panel)
@@ -852,7 +904,10 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 	const __u32 gk = j->wp->mode == FW_PACK_U8 ? 4 : 2;
 	const __u8 *src = j->src + (__u64)g * j->CG * j->CS;
 	struct fw_seg seg[FW_PT];
-	__u32 nseg = 0, pix, kg, r, i;
+	__u32 nseg = 0, pix, kg, r;
+#if FW_VW != 16
+	__u32 i;
+#endif
 	const __u8 *rp[4];
 
 	for (pix = pix0; pix < pix0 + np;) {
@@ -897,6 +952,10 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 				fw_cpy(rows + r * FW_PT + seg[t].dst,
 				       base + seg[t].src, seg[t].len);
 		}
+#if FW_VW == 16
+		fw_interleave512(rp, gk, j->flip, j->zx,
+				 panel + (__u64)kg * FW_PT * 4);
+#else
 		if (gk == 4) {
 			const __m128i f = _mm_set1_epi8((char)j->flip);
 
@@ -934,6 +993,7 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 				_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(a1, b1));
 			}
 		}
+#endif
 	}
 }
 
