@@ -824,23 +824,20 @@ static void fw_pad_rows(const __u8 *plane, __u32 H, __u32 W, __s32 pt,
 
 /* --- convolution: GEMM ------------------------------------------------- */
 
-/* One run of a panel row: @len pixels from source offset @src to @dst. */
-struct fw_seg {
-	__u32 src, dst, len;
-};
-
 struct fw_gemm {
 	const struct fw_op_ctx *c;
 	const struct fw_wpack *wp;
 	struct fw_rqo o;
 	const __u8 *src;	/* input of image n: raw or padded copy */
+	const __u8 *src_end;	/* readable end of the source */
 	__u8 *y;		/* output of image n */
-	__u8 *scratch;		/* the chunks' regions */
+	__u8 *small;		/* per chunk: staging rows, output tile */
 	__u8 *panels;		/* every panel (shared mode), or NULL */
-	__u64 region, psize;
-	__u64 CS, PS, RS;	/* source strides: channel, phase, row */
-	__u32 CG, OG, OGB, KS, KW, K, KG, OHW, OW, sh, sw, dh, dw;
-	__u32 ntiles, nparts, units, nchunks, direct;
+	__u8 *cpanels;		/* a panel per chunk (else) */
+	__u64 psize;
+	__u64 CS, PS, RS;	/* source strides: channel, phase plane, row */
+	__u32 CG, OG, OGB, KS, KW, K, KG, OHW, OW, L, FL, sh, sw, dh, dw;
+	__u32 ntiles, nparts, units, nchunks;
 	__s32 zx;
 	__u8 pad, flip;
 };
@@ -898,36 +895,26 @@ FW_INLINE void fw_interleave512(const __u8 *const *rp, __u32 gk, __u8 flip,
 #endif
 
 /* Pack the panel of group @g, pixels [pix0, pix0 + np). */
+/*
+ * The panel of group @g, flat pixels [pix0, pix0 + np): pixel f is output
+ * (f / L, f % L) of a grid whose rows are L >= OW wide (columns past OW are
+ * computed and dropped), so that every tap reads a contiguous run of the
+ * source.  Runs past the source's end (raw input) are staged in @rows.
+ */
 static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 			 __u32 np, __u8 *rows, __u8 *panel)
 {
 	const __u32 gk = j->wp->mode == FW_PACK_U8 ? 4 : 2;
-	const __u8 *src = j->src + (__u64)g * j->CG * j->CS;
-	struct fw_seg seg[FW_PT];
-	__u32 nseg = 0, pix, kg, r;
+	const __u8 *src = j->src + (__u64)g * j->CG * j->CS + pix0;
+	__u32 kg, r, ci = 0, kh = 0, kw = 0;
 #if FW_VW != 16
 	__u32 i;
 #endif
 	const __u8 *rp[4];
 
-	for (pix = pix0; pix < pix0 + np;) {
-		__u32 oh = pix / j->OW, ow = pix % j->OW;
-		__u32 len = j->OW - ow;
-
-		if (len > pix0 + np - pix)
-			len = pix0 + np - pix;
-		seg[nseg].src = (__u32)(oh * j->sh * j->RS + ow);
-		seg[nseg].dst = pix - pix0;
-		seg[nseg].len = len;
-		nseg++;
-		pix += len;
-	}
-	__u32 ci = 0, kh = 0, kw = 0;
-
-	memset(rows, j->pad, 4 * FW_PT);
 	for (kg = 0; kg < j->KG; kg++) {
 		for (r = 0; r < gk; r++) {
-			__u32 k = kg * gk + r, t;
+			__u32 k = kg * gk + r, rh = kh * j->dh, rw = kw * j->dw;
 			const __u8 *base;
 
 			rp[r] = rows + r * FW_PT;
@@ -935,8 +922,9 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 				memset(rows + r * FW_PT, j->pad, FW_PT);
 				continue;
 			}
-			base = src + ci * j->CS + (kw * j->dw % j->sw) * j->PS +
-			       (kh * j->dh) * j->RS + kw * j->dw / j->sw;
+			base = src + ci * j->CS +
+			       ((rh % j->sh) * j->sw + rw % j->sw) * j->PS +
+			       (rh / j->sh) * j->RS + rw / j->sw;
 			if (++kw == j->KW) {
 				kw = 0;
 				if (++kh == j->KS / j->KW) {
@@ -944,13 +932,17 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 					ci++;
 				}
 			}
-			if (j->direct && np == FW_PT) {
-				rp[r] = base + pix0;
-				continue;
+			if (base + FW_PT <= j->src_end) {
+				rp[r] = base;
+			} else {
+				__u64 n = base < j->src_end ?
+					  (__u64)(j->src_end - base) : 0;
+
+				if (n > np)
+					n = np;
+				fw_cpy(rows + r * FW_PT, base, (__u32)n);
+				memset(rows + r * FW_PT + n, j->pad, FW_PT - n);
 			}
-			for (t = 0; t < nseg; t++)
-				fw_cpy(rows + r * FW_PT + seg[t].dst,
-				       base + seg[t].src, seg[t].len);
 		}
 #if FW_VW == 16
 		fw_interleave512(rp, gk, j->flip, j->zx,
@@ -1003,7 +995,8 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
  */
 FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
 			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
-			  __u8 *y, __u32 np, const int nr, const int u8)
+			  __u8 *y, __u64 ys, __u32 np, const int nr,
+			  const int u8)
 {
 	fv acc[FW_MR][FW_NR];
 	__u32 kg;
@@ -1033,14 +1026,14 @@ FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
 			__u32 cnt = np - t * FW_VW;
 
 			fw_out_vec(acc[i][t], &vq[i], &j->o,
-				   y + (__u64)i * j->OHW + t * FW_VW,
+				   y + (__u64)i * ys + t * FW_VW,
 				   cnt < FW_VW ? cnt : FW_VW);
 		}
 }
 
 static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
-			  __u8 *y, __u32 np)
+			  __u8 *y, __u64 ys, __u32 np)
 {
 	const int u8 = j->wp->mode == FW_PACK_U8;
 	const __u32 nr = (np + FW_VW - 1) / FW_VW;
@@ -1048,9 +1041,9 @@ static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 #define FW_MK(n) \
 	do { \
 		if (u8) \
-			fw_gemm_mk(j, xp, wb, vq, nvalid, y, np, n, 1); \
+			fw_gemm_mk(j, xp, wb, vq, nvalid, y, ys, np, n, 1); \
 		else \
-			fw_gemm_mk(j, xp, wb, vq, nvalid, y, np, n, 0); \
+			fw_gemm_mk(j, xp, wb, vq, nvalid, y, ys, np, n, 0); \
 	} while (0)
 	switch (nr) {
 	case 1:
@@ -1071,6 +1064,9 @@ static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 #undef FW_MK
 }
 
+/* Bytes of a chunk's small area: staging rows and an output tile. */
+#define FW_SMALL	((4 + FW_MR) * FW_PT)
+
 /* Phase 1 of the shared-panel mode: pack the panels of some (group, tile). */
 static void fw_gemm_pack_chunk(void *arg, __u32 ci)
 {
@@ -1078,14 +1074,33 @@ static void fw_gemm_pack_chunk(void *arg, __u32 ci)
 	const __u32 gts = j->units / j->nparts;
 	__u32 u0 = (__u32)((__u64)ci * gts / j->nchunks);
 	__u32 u1 = (__u32)((__u64)(ci + 1) * gts / j->nchunks);
-	__u8 *rows = j->scratch + ci * 4 * FW_PT;
+	__u8 *rows = j->small + ci * FW_SMALL;
 	__u32 gt;
 
 	for (gt = u0; gt < u1; gt++) {
-		__u32 pix0 = gt % j->ntiles * FW_PT, np = j->OHW - pix0;
+		__u32 pix0 = gt % j->ntiles * FW_PT, np = j->FL - pix0;
 
 		fw_gemm_pack(j, gt / j->ntiles, pix0, np < FW_PT ? np : FW_PT,
 			     rows, j->panels + gt * j->psize);
+	}
+}
+
+/* Output tile @ot (FW_MR rows of FW_PT) of flat pixels @pix0.. to y. */
+static void fw_gemm_scatter(const struct fw_gemm *j, const __u8 *ot,
+			    __u32 nvalid, __u8 *y, __u32 pix0, __u32 np)
+{
+	__u32 i, f;
+
+	for (f = pix0; f < pix0 + np;) {
+		__u32 oh = f / j->L, ow = f % j->L, len = j->L - ow, cnt;
+
+		if (len > pix0 + np - f)
+			len = pix0 + np - f;
+		cnt = ow < j->OW ? (j->OW - ow < len ? j->OW - ow : len) : 0;
+		for (i = 0; cnt && i < nvalid; i++)
+			fw_cpy(y + (__u64)i * j->OHW + (__u64)oh * j->OW + ow,
+			       ot + i * FW_PT + (f - pix0), cnt);
+		f += len;
 	}
 }
 
@@ -1097,8 +1112,9 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 {
 	const struct fw_gemm *j = arg;
 	const struct fw_op_ctx *c = j->c;
-	__u8 *rows = j->scratch + ci * j->region;
-	__u8 *panel = rows + 4 * FW_PT;
+	__u8 *rows = j->small + ci * FW_SMALL, *ot = rows + 4 * FW_PT;
+	__u8 *panel = j->cpanels + ci * j->psize;
+	const int remap = j->L != j->OW;
 	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
 	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
 	__u32 u, packed = ~0u;
@@ -1106,7 +1122,7 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 	for (u = u0; u < u1; u++) {
 		__u32 part = u % j->nparts, gt = u / j->nparts;
 		__u32 g = gt / j->ntiles, tile = gt % j->ntiles;
-		__u32 pix0 = tile * FW_PT, np = j->OHW - pix0, ob, ob0, ob1, s;
+		__u32 pix0 = tile * FW_PT, np = j->FL - pix0, ob, ob0, ob1, s;
 
 		if (np > FW_PT)
 			np = FW_PT;
@@ -1125,6 +1141,7 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 			struct fw_vq vq[FW_MR];
 			__u32 i, oc0 = g * j->OG + ob * FW_MR;
 			__u32 nvalid = j->OG - ob * FW_MR;
+			__u8 *yo = j->y + (__u64)oc0 * j->OHW;
 
 			if (nvalid > FW_MR)
 				nvalid = FW_MR;
@@ -1136,12 +1153,51 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 				fw_vq_uniform(&q[i], j->K, &vq[i]);
 			}
 			for (s = 0; s < np; s += FW_TP)
-				fw_gemm_block(j, panel + (__u64)s * 4, wb, vq,
-					      nvalid, j->y + (__u64)oc0 * j->OHW +
-					      pix0 + s,
+				fw_gemm_block(j, panel + (__u64)s * 4, wb, vq, nvalid,
+					      remap ? ot + s : yo + pix0 + s,
+					      remap ? FW_PT : j->OHW,
 					      np - s < FW_TP ? np - s : FW_TP);
+			if (remap)
+				fw_gemm_scatter(j, ot, nvalid, yo, pix0, np);
 		}
 	}
+}
+
+/*
+ * The input of one image, padded and split by stride phases:
+ * [channel][row phase][column phase][Rq][L], @pad elsewhere.
+ */
+static void fw_gemm_pad(const struct fw_gemm *j, const struct fw_op_ctx *c,
+			const __u8 *xn, __u8 *xp, __u64 xsize, __u32 Rq,
+			__u32 qmask, __u32 pmask)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0];
+	const __u32 C = x->dims[1], H = x->dims[2], W = x->dims[3];
+	__u32 ci, ih, e;
+
+	memset(xp, j->pad, xsize);
+	for (ci = 0; ci < C; ci++)
+		for (ih = 0; ih < H; ih++) {
+			__u32 pr = ih + p->pad_top, q = pr % j->sh, i = pr / j->sh;
+			const __u8 *src = xn + ((__u64)ci * H + ih) * W;
+
+			if (i >= Rq || !(qmask >> (q % 32) & 1))
+				continue;
+			for (e = 0; e < j->sw && e < W; e++) {
+				__u32 ph = (p->pad_left + e) % j->sw;
+				__u32 js = (p->pad_left + e) / j->sw;
+				__u32 cnt = (W - e + j->sw - 1) / j->sw;
+
+				if (js >= j->L || !(pmask >> (ph % 32) & 1))
+					continue;
+				if (cnt > j->L - js)
+					cnt = j->L - js;
+				fw_gather(src + e, xp + ci * j->CS +
+					  (q * j->sw + ph) * j->PS +
+					  (__u64)i * j->L + js, cnt, j->sw);
+			}
+		}
 }
 
 /* Returns 1 when it ran, 0 when the scalar kernel must, or an error. */
@@ -1151,90 +1207,90 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
 	const __u32 N = x->dims[0], C = x->dims[1], H = x->dims[2];
 	const __u32 W = x->dims[3], O = w->dims[0];
+	const __u32 KH = w->dims[2], KW = w->dims[3];
 	const __u32 raw = !p->pad_top && !p->pad_left && !p->pad_bottom &&
-			  !p->pad_right && p->stride_w == 1;
-	const __u32 Hp = H + p->pad_top + p->pad_bottom;
-	const __u32 Lp = (W + p->pad_left + p->pad_right + p->stride_w - 1) /
-			 p->stride_w;
+			  !p->pad_right && p->stride_w == 1 && p->stride_h == 1;
 	struct fw_gemm j = { .c = c };
-	__u64 used = 0, xsize = 0, avail, shared;
-	__u32 n, ci, ph, kw, phases = 0;
+	__u64 used = 0, xsize = 0, avail, shared, each;
+	__u32 n, k, Rq = 0, qmask = 0, pmask = 0;
 	__u8 *s;
 
-	j.K = w->dims[1] * w->dims[2] * w->dims[3];
+	j.K = w->dims[1] * KH * KW;
 	if (j.K > FW_GEMM_KMAX)
 		return 0;
+	j.sh = p->stride_h;
+	j.sw = p->stride_w;
+	j.dh = p->dilation_h;
+	j.dw = p->dilation_w;
+	j.OW = y->dims[3];
+	j.OHW = y->dims[2] * y->dims[3];
+	if (raw) {
+		j.L = W;
+		j.CS = (__u64)H * W;
+		j.PS = 0;
+	} else {
+		Rq = y->dims[2] + (KH - 1) * j.dh / j.sh;
+		j.L = j.OW + (KW - 1) * j.dw / j.sw;
+		j.PS = (__u64)Rq * j.L;
+		j.CS = j.PS * j.sh * j.sw;
+		/* the tiles' runs read up to FW_PT past the last pixel */
+		xsize = ((__u64)C * j.CS + FW_PT + 63) & ~63ULL;
+		for (k = 0; k < KH && k < 32; k++)
+			qmask |= 1u << (k * j.dh % j.sh % 32);
+		for (k = 0; k < KW && k < 32; k++)
+			pmask |= 1u << (k * j.dw % j.sw % 32);
+		if (KH > 32 || KW > 32)
+			qmask = pmask = ~0u;
+	}
+	j.RS = j.L;
+	j.FL = y->dims[2] * j.L;
 	j.wp = fw_wpack_get(c, &used);
 	if (!j.wp)
 		return 0;
-	if (!raw) {
-		xsize = ((__u64)C * p->stride_w * Hp * Lp + 63) & ~63ULL;
-		used += xsize;
-	}
+	used += xsize;
 	j.KG = j.wp->KG;
 	j.psize = (__u64)j.KG * FW_PT * 4;
-	j.region = (4 * FW_PT + j.psize + 63) & ~63ULL;
-	s = fw_scratch(c, used + j.region);
+	s = fw_scratch(c, used + FW_SMALL + j.psize);
 	if (!s)
 		return 0;
 	avail = c->ex->hooks->scratch_size - used;
 	j.CG = w->dims[1];
 	j.OG = O / p->groups;
 	j.OGB = (j.OG + FW_MR - 1) / FW_MR;
-	j.KS = w->dims[2] * w->dims[3];
-	j.KW = w->dims[3];
-	j.OW = y->dims[3];
-	j.OHW = y->dims[2] * y->dims[3];
-	j.sh = p->stride_h;
-	j.sw = p->stride_w;
-	j.dh = p->dilation_h;
-	j.dw = p->dilation_w;
+	j.KS = KH * KW;
+	j.KW = KW;
 	j.zx = x->zpu;
 	j.flip = x->flip;
 	j.pad = (__u8)(x->zpu ^ x->flip);
-	j.direct = raw && j.sh == 1 && j.OW == W;
 	fw_rqo_init(c, &j.o);
-	j.ntiles = (j.OHW + FW_PT - 1) / FW_PT;
-	j.scratch = s + used;
-	for (kw = 0; kw < j.KW && kw < 32; kw++)	/* column phases read */
-		phases |= 1u << (kw * j.dw % j.sw % 32);
+	j.ntiles = (j.FL + FW_PT - 1) / FW_PT;
+	j.small = s + used;
 	/* every panel packed once, shared by the chunks, when they fit */
-	shared = FW_CHUNKS * 4 * FW_PT +
-		 (__u64)p->groups * j.ntiles * j.psize;
-	j.panels = shared <= avail ? j.scratch + FW_CHUNKS * 4 * FW_PT : NULL;
+	shared = FW_CHUNKS * FW_SMALL + (__u64)p->groups * j.ntiles * j.psize;
+	j.panels = shared <= avail ? j.small + FW_CHUNKS * FW_SMALL : NULL;
 	j.nparts = 1;
 	while (j.panels && p->groups * j.ntiles * j.nparts < 8 &&
 	       j.nparts < j.OGB)
 		j.nparts++;
 	j.units = p->groups * j.ntiles * j.nparts;
-	if (raw) {
-		j.CS = (__u64)H * W;
-		j.PS = 0;
-		j.RS = W;
-	} else {
-		j.RS = Lp;
-		j.PS = (__u64)Hp * Lp;
-		j.CS = j.PS * p->stride_w;
-	}
+	j.nchunks = j.units < FW_CHUNKS ? j.units : FW_CHUNKS;
+	each = FW_SMALL + j.psize;
+	if (!j.panels && j.nchunks > avail / each)
+		j.nchunks = (__u32)(avail / each);
+	j.cpanels = j.small + (__u64)j.nchunks * FW_SMALL;
 	for (n = 0; n < N; n++) {
 		const __u8 *xn = x->data + (__u64)n * C * H * W;
 		int err;
 
 		if (raw) {
 			j.src = xn;
+			j.src_end = x->data + x->count;
 		} else {
 			__u8 *xp = s + used - xsize;
 
-			for (ci = 0; ci < C; ci++)
-				for (ph = 0; ph < p->stride_w; ph++)
-					if (phases >> ph & 1)
-						fw_pad_rows(xn + (__u64)ci * H * W, H, W,
-							    p->pad_top, 1, 0,
-							    p->pad_left, ph,
-							    p->stride_w, Lp, j.pad,
-							    xp + ci * j.CS + ph * j.PS,
-							    Lp, Hp, NULL, 0, 0);
+			fw_gemm_pad(&j, c, xn, xp, xsize, Rq, qmask, pmask);
 			j.src = xp;
+			j.src_end = xp + xsize;
 		}
 		j.y = y->data + (__u64)n * O * j.OHW;
 		if (j.panels) {
@@ -1243,10 +1299,6 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 				j.nchunks = FW_CHUNKS;
 			fw_parallel(c, fw_gemm_pack_chunk, &j, j.nchunks);
 			j.nchunks = j.units < FW_CHUNKS ? j.units : FW_CHUNKS;
-		} else {
-			j.nchunks = j.units < FW_CHUNKS ? j.units : FW_CHUNKS;
-			if (j.nchunks > avail / j.region)
-				j.nchunks = (__u32)(avail / j.region);
 		}
 		fw_parallel(c, fw_gemm_chunk, &j, j.nchunks);
 		err = fw_tick(c->ex, (__u64)O * j.OHW * j.K / 16 + 1);
