@@ -840,6 +840,7 @@ struct fw_gemm {
 	__u32 ntiles, nparts, units, nchunks;
 	__s32 zx;
 	__u8 pad, flip;
+	__u64 offh[64], offw[64];	/* source offset of kernel row / column */
 };
 
 #if FW_VW == 16
@@ -914,7 +915,7 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 
 	for (kg = 0; kg < j->KG; kg++) {
 		for (r = 0; r < gk; r++) {
-			__u32 k = kg * gk + r, rh = kh * j->dh, rw = kw * j->dw;
+			__u32 k = kg * gk + r;
 			const __u8 *base;
 
 			rp[r] = rows + r * FW_PT;
@@ -922,9 +923,7 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 				memset(rows + r * FW_PT, j->pad, FW_PT);
 				continue;
 			}
-			base = src + ci * j->CS +
-			       ((rh % j->sh) * j->sw + rw % j->sw) * j->PS +
-			       (rh / j->sh) * j->RS + rw / j->sw;
+			base = src + ci * j->CS + j->offh[kh] + j->offw[kw];
 			if (++kw == j->KW) {
 				kw = 0;
 				if (++kh == j->KS / j->KW) {
@@ -1244,6 +1243,13 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	}
 	j.RS = j.L;
 	j.FL = y->dims[2] * j.L;
+	if (KH > 64 || KW > 64)
+		return 0;	/* the validator's limit */
+	for (k = 0; k < KH; k++)
+		j.offh[k] = (k * j.dh % j.sh) * j.sw * j.PS +
+			    (k * j.dh / j.sh) * j.RS;
+	for (k = 0; k < KW; k++)
+		j.offw[k] = (k * j.dw % j.sw) * j.PS + k * j.dw / j.sw;
 	j.wp = fw_wpack_get(c, &used);
 	if (!j.wp)
 		return 0;
