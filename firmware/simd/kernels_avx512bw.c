@@ -5,6 +5,7 @@
  */
 #include "simd.h"
 #include "q8_eltpool.h"
+#include "q8_conv_simd.h"
 
 const struct enpu_fw_kernels fw_kernels_avx512bw = {
 	.name = "avx512bw",
@@ -14,4 +15,8 @@ const struct enpu_fw_kernels fw_kernels_avx512bw = {
 	.run[ENPU_OP_AVGPOOL] = enpu_q8_avgpool_nchw__avx512bw,
 	.run[ENPU_OP_MAXPOOL] = enpu_q8_maxpool_nchw__avx512bw,
 	.run[ENPU_OP_GLOBAL_AVGPOOL] = enpu_q8_global_avgpool_nchw__avx512bw,
+	.run[ENPU_OP_CONV2D] = enpu_q8_conv2d_nchw__avx512bw,
+	.run[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected__avx512bw,
+	.prepare[ENPU_OP_CONV2D] = enpu_q8_conv2d_prepare__avx512bw,
+	.prepare[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected_prepare__avx512bw,
 };

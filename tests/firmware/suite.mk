@@ -30,3 +30,15 @@ suite-firmware: $(FW_TEST_PROGS)
 # The programs alone (the aarch64 cross build of suite firmware-arm64).
 .PHONY: firmware-test-progs
 firmware-test-progs: $(FW_TEST_PROGS)
+
+# Kernel benchmark (not part of check): ns per call, scalar vs variants.
+BENCH_KERNELS := $(O)/bench/q8-kernels
+$(BENCH_KERNELS): $(O)/bench/q8-kernels.o $(FW_TEST_REF) $(TEST_LIB_OBJS) \
+		$(FW_TEST_FW_OBJS) $(O)/libaccel/util/parallel.o
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ -lm -lpthread
+
+.PHONY: bench-kernels
+bench-kernels: $(BENCH_KERNELS)
+	$(BENCH_KERNELS) $(BENCH_ARGS)

@@ -273,168 +273,199 @@ static void test_fully_connected(void)
 }
 
 /*
- * Shapes larger than the random cases, where the variant kernels take
- * their fast paths (full 4x4 tiles, column tiles and tasks, long K):
- * pointwise 64 -> 64 channels on 12x12, 3x3 16 -> 24 on 20x20, depthwise
- * 3x3 stride 2 on 48x48, and a 640 x 128 fully connected layer.
+ * Model-sized shapes, where the variants' fast paths run (GEMM panels of
+ * 64 pixels, pointwise without im2col, the direct depthwise kernel, FC
+ * weight blocks): odd channel counts, K not a multiple of 4 or 16,
+ * asymmetric padding, batches of 2.
  */
-struct big_conv {
-	uint32_t N, C, H, W, O, G, K, s, pad;
+struct cshape {
+	uint32_t N, C, O, H, W, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, G;
+};
+
+static const struct cshape cshapes[] = {
+	{ 1, 64, 64, 24, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 256, 96, 12, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 67, 33, 48, 48, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 32, 32, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32 },
+	{ 1, 32, 32, 48, 48, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 32 },
+	{ 1, 16, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+	{ 1, 3, 8, 96, 96, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1 },
+	{ 2, 16, 32, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1 },
+	{ 1, 16, 32, 32, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1 },
+	{ 1, 32, 36, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4 },
+	{ 2, 16, 32, 30, 30, 5, 5, 1, 1, 2, 2, 4, 3, 4, 2, 16 },
+	{ 1, 24, 20, 9, 40, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1 },
+	{ 1, 5, 7, 33, 17, 3, 3, 1, 3, 1, 1, 1, 2, 1, 0, 1 },
+	{ 2, 64, 64, 25, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 64 },
+};
+
+/* Bias elements at the int32 limits (the sums saturate when adding it). */
+static void bias_limits(const struct tb *b, struct enpu_fw_buf *slots,
+			void *arg)
+{
+	const struct enpu_tensor *t;
+	uint64_t i;
+
+	(void)arg;
+	if (b->o[0].in[2] == ENPU_NO_TENSOR)
+		return;
+	t = &b->t[b->o[0].in[2]];
+	for (i = 0; i < ref_count(t); i++)
+		ref_set(slots, t, i, i % 3 == 0 ? INT32_MAX - (int32_t)(i % 1000) :
+				     i % 3 == 1 ? INT32_MIN + (int32_t)(i % 777) :
+				     ref_range(&rng, -100000, 100000));
+}
+
+enum shape_kind {
+	SHAPE_PLAIN,	/* clamp-friendly requantization */
+	SHAPE_RARE,	/* any shift in [-31, 32], any multiplier */
+	SHAPE_BIAS,	/* bias at the int32 limits */
 };
 
 /*
- * Requantization of a sum of 2^kbits products (~2^(kbits / 2 + 13)) onto
- * about +-2^6, and a zero point of weight type @wt (0: none).  One random
- * draw a statement, so that the cases are the same on every compiler.
+ * Weights: mode 0 random dtype and zero point, 1 symmetric S8 (centred
+ * weights fit s8: the u8 x s8 dot product), 2 U8 zero point 0 (they do
+ * not).  Odd cases put the weights in slot 1, which prepare() does not
+ * pack, so the kernels pack into the scratch memory per call.
  */
-static void big_quant(struct tb *b, int kbits, uint8_t wt)
-{
-	int32_t mult = rmult();
-	int32_t shift = kbits / 2 + 13 - 6 + ref_range(&rng, -1, 1);
-	int32_t zp = wt ? rzp(wt) : 0;
-
-	tb_quant(b, mult, shift, zp);
-}
-
-/* Random rounding, no clamp: the random cases test the clamps. */
-static void big_flags(const struct tb *b, struct enpu_op *op)
-{
-	op->flags = ref_rand(&rng) & 1 ? ENPU_OP_FLAG_ROUND_HALF_UP : 0;
-	op->act_min = b->t[op->out].dtype == ENPU_DTYPE_S8 ? -128 : 0;
-	op->act_max = op->act_min + 255;
-}
-
-static void big_conv_case(const struct big_conv *sh, unsigned int i)
+static void shape_case(const struct cshape *sh, unsigned int i,
+		       enum shape_kind kind)
 {
 	struct tb *b = malloc(sizeof(*b));
-	const uint32_t CG = sh->C / sh->G;
-	const uint32_t OH = (sh->H + 2 * sh->pad - sh->K) / sh->s + 1;
-	const uint32_t OW = (sh->W + 2 * sh->pad - sh->K) / sh->s + 1;
-	uint32_t x, w, bias, y, o, pc = ref_rand(&rng) & 1;
-	uint8_t wt = rdtype();
+	uint32_t eh = sh->dh * (sh->KH - 1) + 1, ew = sh->dw * (sh->KW - 1) + 1;
+	uint32_t OH = (sh->H + sh->pt + sh->pb - eh) / sh->sh + 1;
+	uint32_t OW = (sh->W + sh->pl + sh->pr - ew) / sh->sw + 1;
+	uint32_t x, w, bias = ENPU_NO_TENSOR, y, o, qc, pc, K;
+	uint32_t mode = i % 3, wslot = i & 1;
+	uint8_t wt = mode == 1 ? ENPU_DTYPE_S8 : mode == 2 ? ENPU_DTYPE_U8 : rdtype();
 	struct enpu_op *op;
 
 	tb_init(b, 2);
-	x = tb_tensor(b, 1, rdtype(), 0, 4, sh->N, sh->C, sh->H, sh->W);
+	x = tb_tensor(b, 0, rdtype(), 0, 4, sh->N, sh->C, sh->H, sh->W);
 	b->t[x].zero_point = rzp(b->t[x].dtype);
-	w = tb_tensor(b, 0, wt, pc ? 0 : rzp(wt), 4, sh->O, CG, sh->K, sh->K);
-	bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, sh->O, 1, 1, 1);
-	y = tb_tensor(b, 1, rdtype(), 0, 4, sh->N, sh->O, OH, OW);
+	w = tb_tensor(b, wslot, wt, mode ? 0 : rzp(wt), 4, sh->O, sh->C / sh->G,
+		      sh->KH, sh->KW);
+	if (kind == SHAPE_BIAS || ref_rand(&rng) % 4)
+		bias = tb_tensor(b, wslot, ENPU_DTYPE_S32, 0, 1, sh->O, 1, 1, 1);
+	y = tb_tensor(b, 0, rdtype(), 0, 4, sh->N, sh->O, OH, OW);
 	b->t[y].zero_point = rzp(b->t[y].dtype);
 	op = tb_op(b, ENPU_OP_CONV2D, y);
 	op->in[0] = x;
 	op->in[1] = w;
 	op->in[2] = bias;
 	op->params.conv = (struct enpu_op_conv){
-		.stride_h = sh->s, .stride_w = sh->s, .dilation_h = 1,
-		.dilation_w = 1, .pad_top = sh->pad, .pad_left = sh->pad,
-		.pad_bottom = sh->pad, .pad_right = sh->pad, .groups = sh->G,
-		.flags = pc ? ENPU_QUANT_PER_CHANNEL_ZP : 0,
+		.stride_h = sh->sh, .stride_w = sh->sw, .dilation_h = sh->dh,
+		.dilation_w = sh->dw, .pad_top = sh->pt, .pad_left = sh->pl,
+		.pad_bottom = sh->pb, .pad_right = sh->pr, .groups = sh->G,
 	};
-	op->quant_count = sh->O;
+	K = sh->C / sh->G * sh->KH * sh->KW;
+	qc = ref_rand(&rng) & 1 ? sh->O : 1;
+	pc = !mode && qc == sh->O && (ref_rand(&rng) & 1);
+	op->quant_count = qc;
 	op->quant_index = b->nq;
-	for (o = 0; o < sh->O; o++)
-		big_quant(b, ilog2(CG * sh->K * sh->K), pc ? wt : 0);
-	big_flags(b, op);
-	check_case(b, 1 << 12, NULL, NULL, "large conv2d", i);
+	for (o = 0; o < qc; o++) {
+		if (kind == SHAPE_RARE)
+			tb_quant(b, ref_rand(&rng) % 8 ? rmult() : 0,
+				 o % 5 == 0 ? -31 : o % 5 == 1 ? 32 :
+				 ref_range(&rng, -31, 32), pc ? rzp(wt) : 0);
+		else
+			tb_quant(b, rmult(), rshift(ilog2(K) / 2 + 14),
+				 pc ? rzp(wt) : 0);
+	}
+	if (pc) {
+		op->params.conv.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+		b->t[w].zero_point = 0;
+	}
+	rflags(b, op);
+	check_case(b, 1 << 16, kind == SHAPE_BIAS ? bias_limits : NULL, NULL,
+		   kind == SHAPE_RARE ? "conv2d shape, rare requant" :
+		   kind == SHAPE_BIAS ? "conv2d shape, bias limits" :
+		   "conv2d shape", i);
 	free(b);
 }
 
-/* MAXPOOL 3x3 / 2x2 and GLOBAL_AVGPOOL on planes wider than 16. */
-static void big_pool_case(unsigned int i)
+struct fshape {
+	uint32_t M, K, N;
+};
+
+static const struct fshape fshapes[] = {
+	{ 1, 640, 128 }, { 1, 128, 640 }, { 2, 1000, 10 }, { 3, 33, 17 },
+	{ 1, 4093, 65 }, { 2, 250, 129 },
+};
+
+static void fc_shape_case(const struct fshape *sh, unsigned int i,
+			  enum shape_kind kind)
 {
-	static const struct enpu_op_pool pools[] = {
-		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1,
-		  .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1 },
-		{ .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
-		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
-		  .pad_left = 1 },
-	};
 	struct tb *b = malloc(sizeof(*b));
-	const int gavg = i >= 3;
-	const struct enpu_op_pool *p = &pools[i % 3];
-	uint32_t C = 3, H = gavg ? 150 + 37 * i : 40 + i, W = gavg ? 300 : 47;
-	uint32_t OH = gavg ? 1 : (H + p->pad_top + p->pad_bottom - p->kernel_h) / p->stride_h + 1;
-	uint32_t OW = gavg ? 1 : (W + p->pad_left + p->pad_right - p->kernel_w) / p->stride_w + 1;
-	uint8_t xt = rdtype();
-	uint32_t x, y;
+	uint32_t x, w, bias = ENPU_NO_TENSOR, y, j, qc, pc;
+	uint32_t mode = i % 3, wslot = i & 1;
+	uint8_t wt = mode == 1 ? ENPU_DTYPE_S8 : mode == 2 ? ENPU_DTYPE_U8 : rdtype();
 	struct enpu_op *op;
 
-	tb_init(b, 1);
-	x = tb_tensor(b, 0, xt, 0, 4, 1, C, H, W);
-	b->t[x].zero_point = rzp(xt);
-	if (gavg) {
-		int32_t bits = 0, mult;
-
-		y = tb_tensor(b, 0, rdtype(), 0, 4, 1, C, 1, 1);
-		b->t[y].zero_point = rzp(b->t[y].dtype);
-		op = tb_op(b, ENPU_OP_GLOBAL_AVGPOOL, y);
-		while ((1u << bits) < H * W)
-			bits++;
-		op->quant_count = 1;
-		mult = rmult();
-		tb_quant(b, mult, bits - 2, 0);
-		big_flags(b, op);
-	} else {
-		y = tb_tensor(b, 0, xt, b->t[x].zero_point, 4, 1, C, OH, OW);
-		op = tb_op(b, ENPU_OP_MAXPOOL, y);
-		op->params.pool = *p;
-		op->act_min = xt == ENPU_DTYPE_S8 ? -128 : 0;
-		op->act_max = op->act_min + 255;
-		if (i == 1) {	/* a clamp that bites */
-			op->act_min += 150;
-			op->act_max -= 40;
-		}
-	}
+	tb_init(b, 2);
+	x = tb_tensor(b, 0, rdtype(), 0, 2, sh->M, sh->K, 1, 1);
+	b->t[x].zero_point = rzp(b->t[x].dtype);
+	w = tb_tensor(b, wslot, wt, mode ? 0 : rzp(wt), 2, sh->K, sh->N, 1, 1);
+	if (kind == SHAPE_BIAS || ref_rand(&rng) % 4)
+		bias = tb_tensor(b, wslot, ENPU_DTYPE_S32, 0, 1, sh->N, 1, 1, 1);
+	y = tb_tensor(b, 0, rdtype(), 0, 2, sh->M, sh->N, 1, 1);
+	b->t[y].zero_point = rzp(b->t[y].dtype);
+	op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);
 	op->in[0] = x;
-	check_case(b, 0, NULL, NULL, gavg ? "large global_avgpool" :
-		   "large maxpool", i);
+	op->in[1] = w;
+	op->in[2] = bias;
+	qc = ref_rand(&rng) & 1 ? sh->N : 1;
+	pc = !mode && qc == sh->N && (ref_rand(&rng) & 1);
+	op->quant_count = qc;
+	for (j = 0; j < qc; j++) {
+		if (kind == SHAPE_RARE)
+			tb_quant(b, ref_rand(&rng) % 8 ? rmult() : 0,
+				 j % 5 == 0 ? -31 : j % 5 == 1 ? 32 :
+				 ref_range(&rng, -31, 32), pc ? rzp(wt) : 0);
+		else
+			tb_quant(b, rmult(), rshift(ilog2(sh->K) / 2 + 15),
+				 pc ? rzp(wt) : 0);
+	}
+	if (pc) {
+		op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+		b->t[w].zero_point = 0;
+	}
+	rflags(b, op);
+	check_case(b, 1 << 16, kind == SHAPE_BIAS ? bias_limits : NULL, NULL,
+		   "fully_connected shape", i);
 	free(b);
 }
 
-static void test_large(void)
+static void test_conv2d_shapes(void)
 {
-	static const struct big_conv convs[] = {
-		{ .N = 1, .C = 64, .H = 12, .W = 12, .O = 64, .G = 1, .K = 1, .s = 1 },
-		{ .N = 2, .C = 16, .H = 20, .W = 20, .O = 24, .G = 1, .K = 3, .s = 1, .pad = 1 },
-		{ .N = 1, .C = 32, .H = 48, .W = 48, .O = 32, .G = 32, .K = 3, .s = 2, .pad = 1 },
-		{ .N = 1, .C = 24, .H = 17, .W = 19, .O = 48, .G = 24, .K = 3, .s = 1, .pad = 1 },
-	};
-	unsigned int i, rep;
+	unsigned int i, r;
 
-	rng = 0x6b43a9b5;	/* the same cases wherever the test runs */
-	for (rep = 0; rep < 2; rep++)
-		for (i = 0; i < FW_TEST_ARRAY_SIZE(convs); i++)
-			big_conv_case(&convs[i], rep * 8 + i);
-	for (i = 0; i < 4; i++) {
-		struct tb *b = malloc(sizeof(*b));
-		uint32_t M = i < 2 ? 1 : 3, K = 640, N = 128 + i, x, w, bias, y, j;
-		uint8_t wt = rdtype();
-		struct enpu_op *op;
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < sizeof(cshapes) / sizeof(cshapes[0]); i++)
+			shape_case(&cshapes[i], r * 16 + i, SHAPE_PLAIN);
+	check_interior("conv2d shapes");
+}
 
-		tb_init(b, 2);
-		x = tb_tensor(b, 1, rdtype(), 0, 2, M, K, 1, 1);
-		b->t[x].zero_point = rzp(b->t[x].dtype);
-		w = tb_tensor(b, 0, wt, i & 1 ? 0 : rzp(wt), 2, K, N, 1, 1);
-		bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, N, 1, 1, 1);
-		y = tb_tensor(b, 1, rdtype(), 0, 2, M, N, 1, 1);
-		b->t[y].zero_point = rzp(b->t[y].dtype);
-		op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);
-		op->in[0] = x;
-		op->in[1] = w;
-		op->in[2] = bias;
-		op->quant_count = N;
-		if (i & 1)
-			op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
-		for (j = 0; j < N; j++)
-			big_quant(b, ilog2(K), i & 1 ? wt : 0);
-		big_flags(b, op);
-		check_case(b, 1 << 12, NULL, NULL, "large fully_connected", i);
-		free(b);
-	}
-	for (i = 0; i < 6; i++)
-		big_pool_case(i);
-	check_interior("large");
+static void test_fully_connected_shapes(void)
+{
+	unsigned int i, r;
+
+	for (r = 0; r < 3; r++)
+		for (i = 0; i < sizeof(fshapes) / sizeof(fshapes[0]); i++)
+			fc_shape_case(&fshapes[i], r * 8 + i, SHAPE_PLAIN);
+	check_interior("fully_connected shapes");
+}
+
+/* Outputs mostly clamp here: no interior check. */
+static void test_shapes_rare(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cshapes) / sizeof(cshapes[0]); i++)
+		shape_case(&cshapes[i], i, i & 2 ? SHAPE_BIAS : SHAPE_RARE);
+	for (i = 0; i < sizeof(fshapes) / sizeof(fshapes[0]); i++)
+		fc_shape_case(&fshapes[i], i, i & 2 ? SHAPE_BIAS : SHAPE_RARE);
+	op_total = op_interior = 0;
 }
 
 /* Random shape of rank 1..4 with small awkward dims. */
@@ -892,6 +923,171 @@ static void test_chain(void)
 }
 
 /*
+ * Shapes larger than the random cases, where the variant kernels take
+ * their fast paths (full 4x4 tiles, column tiles and tasks, long K):
+ * pointwise 64 -> 64 channels on 12x12, 3x3 16 -> 24 on 20x20, depthwise
+ * 3x3 stride 2 on 48x48, and a 640 x 128 fully connected layer.
+ */
+struct big_conv {
+	uint32_t N, C, H, W, O, G, K, s, pad;
+};
+
+/*
+ * Requantization of a sum of 2^kbits products (~2^(kbits / 2 + 13)) onto
+ * about +-2^6, and a zero point of weight type @wt (0: none).  One random
+ * draw a statement, so that the cases are the same on every compiler.
+ */
+static void big_quant(struct tb *b, int kbits, uint8_t wt)
+{
+	int32_t mult = rmult();
+	int32_t shift = kbits / 2 + 13 - 6 + ref_range(&rng, -1, 1);
+	int32_t zp = wt ? rzp(wt) : 0;
+
+	tb_quant(b, mult, shift, zp);
+}
+
+/* Random rounding, no clamp: the random cases test the clamps. */
+static void big_flags(const struct tb *b, struct enpu_op *op)
+{
+	op->flags = ref_rand(&rng) & 1 ? ENPU_OP_FLAG_ROUND_HALF_UP : 0;
+	op->act_min = b->t[op->out].dtype == ENPU_DTYPE_S8 ? -128 : 0;
+	op->act_max = op->act_min + 255;
+}
+
+static void big_conv_case(const struct big_conv *sh, unsigned int i)
+{
+	struct tb *b = malloc(sizeof(*b));
+	const uint32_t CG = sh->C / sh->G;
+	const uint32_t OH = (sh->H + 2 * sh->pad - sh->K) / sh->s + 1;
+	const uint32_t OW = (sh->W + 2 * sh->pad - sh->K) / sh->s + 1;
+	uint32_t x, w, bias, y, o, pc = ref_rand(&rng) & 1;
+	uint8_t wt = rdtype();
+	struct enpu_op *op;
+
+	tb_init(b, 2);
+	x = tb_tensor(b, 1, rdtype(), 0, 4, sh->N, sh->C, sh->H, sh->W);
+	b->t[x].zero_point = rzp(b->t[x].dtype);
+	w = tb_tensor(b, 0, wt, pc ? 0 : rzp(wt), 4, sh->O, CG, sh->K, sh->K);
+	bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, sh->O, 1, 1, 1);
+	y = tb_tensor(b, 1, rdtype(), 0, 4, sh->N, sh->O, OH, OW);
+	b->t[y].zero_point = rzp(b->t[y].dtype);
+	op = tb_op(b, ENPU_OP_CONV2D, y);
+	op->in[0] = x;
+	op->in[1] = w;
+	op->in[2] = bias;
+	op->params.conv = (struct enpu_op_conv){
+		.stride_h = sh->s, .stride_w = sh->s, .dilation_h = 1,
+		.dilation_w = 1, .pad_top = sh->pad, .pad_left = sh->pad,
+		.pad_bottom = sh->pad, .pad_right = sh->pad, .groups = sh->G,
+		.flags = pc ? ENPU_QUANT_PER_CHANNEL_ZP : 0,
+	};
+	op->quant_count = sh->O;
+	op->quant_index = b->nq;
+	for (o = 0; o < sh->O; o++)
+		big_quant(b, ilog2(CG * sh->K * sh->K), pc ? wt : 0);
+	big_flags(b, op);
+	check_case(b, 1 << 12, NULL, NULL, "large conv2d", i);
+	free(b);
+}
+
+/* MAXPOOL 3x3 / 2x2 and GLOBAL_AVGPOOL on planes wider than 16. */
+static void big_pool_case(unsigned int i)
+{
+	static const struct enpu_op_pool pools[] = {
+		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1,
+		  .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1 },
+		{ .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2 },
+		{ .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
+		  .pad_left = 1 },
+	};
+	struct tb *b = malloc(sizeof(*b));
+	const int gavg = i >= 3;
+	const struct enpu_op_pool *p = &pools[i % 3];
+	uint32_t C = 3, H = gavg ? 150 + 37 * i : 40 + i, W = gavg ? 300 : 47;
+	uint32_t OH = gavg ? 1 : (H + p->pad_top + p->pad_bottom - p->kernel_h) / p->stride_h + 1;
+	uint32_t OW = gavg ? 1 : (W + p->pad_left + p->pad_right - p->kernel_w) / p->stride_w + 1;
+	uint8_t xt = rdtype();
+	uint32_t x, y;
+	struct enpu_op *op;
+
+	tb_init(b, 1);
+	x = tb_tensor(b, 0, xt, 0, 4, 1, C, H, W);
+	b->t[x].zero_point = rzp(xt);
+	if (gavg) {
+		int32_t bits = 0, mult;
+
+		y = tb_tensor(b, 0, rdtype(), 0, 4, 1, C, 1, 1);
+		b->t[y].zero_point = rzp(b->t[y].dtype);
+		op = tb_op(b, ENPU_OP_GLOBAL_AVGPOOL, y);
+		while ((1u << bits) < H * W)
+			bits++;
+		op->quant_count = 1;
+		mult = rmult();
+		tb_quant(b, mult, bits - 2, 0);
+		big_flags(b, op);
+	} else {
+		y = tb_tensor(b, 0, xt, b->t[x].zero_point, 4, 1, C, OH, OW);
+		op = tb_op(b, ENPU_OP_MAXPOOL, y);
+		op->params.pool = *p;
+		op->act_min = xt == ENPU_DTYPE_S8 ? -128 : 0;
+		op->act_max = op->act_min + 255;
+		if (i == 1) {	/* a clamp that bites */
+			op->act_min += 150;
+			op->act_max -= 40;
+		}
+	}
+	op->in[0] = x;
+	check_case(b, 0, NULL, NULL, gavg ? "large global_avgpool" :
+		   "large maxpool", i);
+	free(b);
+}
+
+static void test_large(void)
+{
+	static const struct big_conv convs[] = {
+		{ .N = 1, .C = 64, .H = 12, .W = 12, .O = 64, .G = 1, .K = 1, .s = 1 },
+		{ .N = 2, .C = 16, .H = 20, .W = 20, .O = 24, .G = 1, .K = 3, .s = 1, .pad = 1 },
+		{ .N = 1, .C = 32, .H = 48, .W = 48, .O = 32, .G = 32, .K = 3, .s = 2, .pad = 1 },
+		{ .N = 1, .C = 24, .H = 17, .W = 19, .O = 48, .G = 24, .K = 3, .s = 1, .pad = 1 },
+	};
+	unsigned int i, rep;
+
+	rng = 0x6b43a9b5;	/* the same cases wherever the test runs */
+	for (rep = 0; rep < 2; rep++)
+		for (i = 0; i < FW_TEST_ARRAY_SIZE(convs); i++)
+			big_conv_case(&convs[i], rep * 8 + i);
+	for (i = 0; i < 4; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t M = i < 2 ? 1 : 3, K = 640, N = 128 + i, x, w, bias, y, j;
+		uint8_t wt = rdtype();
+		struct enpu_op *op;
+
+		tb_init(b, 2);
+		x = tb_tensor(b, 1, rdtype(), 0, 2, M, K, 1, 1);
+		b->t[x].zero_point = rzp(b->t[x].dtype);
+		w = tb_tensor(b, 0, wt, i & 1 ? 0 : rzp(wt), 2, K, N, 1, 1);
+		bias = tb_tensor(b, 0, ENPU_DTYPE_S32, 0, 1, N, 1, 1, 1);
+		y = tb_tensor(b, 1, rdtype(), 0, 2, M, N, 1, 1);
+		b->t[y].zero_point = rzp(b->t[y].dtype);
+		op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);
+		op->in[0] = x;
+		op->in[1] = w;
+		op->in[2] = bias;
+		op->quant_count = N;
+		if (i & 1)
+			op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
+		for (j = 0; j < N; j++)
+			big_quant(b, ilog2(K), i & 1 ? wt : 0);
+		big_flags(b, op);
+		check_case(b, 1 << 12, NULL, NULL, "large fully_connected", i);
+		free(b);
+	}
+	for (i = 0; i < 6; i++)
+		big_pool_case(i);
+	check_interior("large");
+}
+
+/*
  * The variants this CPU runs: each found by its name, the best one last.
  * Under qemu (suite firmware-arm64), which knows the emulated CPU, they must
  * be exactly ENPU_TEST_EXPECT_KERNELS="scalar neon", and each of
@@ -964,6 +1160,9 @@ int main(void)
 		RUN("conv2d", test_conv2d);
 		RUN("depthwise conv2d", test_conv2d_depthwise);
 		RUN("fully_connected", test_fully_connected);
+		RUN("conv2d model shapes", test_conv2d_shapes);
+		RUN("fully_connected model shapes", test_fully_connected_shapes);
+		RUN("conv2d/fc rare requantization, bias limits", test_shapes_rare);
 		RUN("add", test_add);
 		RUN("mul", test_mul);
 		RUN("avgpool", test_avgpool);
