@@ -106,12 +106,15 @@ struct fw_tensor {
  * @hdr: its header.
  * @hooks: the caller's hooks or NULL.
  * @work: work done since the yield hook was last called.
+ * @in_simd: a variant kernel runs, between the hooks' simd_begin() and
+ *	simd_end().
  */
 struct fw_exec {
 	const __u8 *cb;
 	struct enpu_cmdbuf_header hdr;
 	const struct enpu_fw_hooks *hooks;
 	__u64 work;
+	int in_simd;
 };
 
 /**
@@ -139,6 +142,9 @@ struct fw_op_ctx {
 void fw_op_ctx_init(struct fw_exec *ex, const struct enpu_fw_buf *slots,
 		    __u32 i, struct fw_op_ctx *c);
 
+/* Call the yield hook, outside the vector register section if in one. */
+int fw_yield(struct fw_exec *ex);
+
 /* Account @work and call the yield hook when enough has accumulated. */
 static inline int fw_tick(struct fw_exec *ex, __u64 work)
 {
@@ -147,7 +153,7 @@ static inline int fw_tick(struct fw_exec *ex, __u64 work)
 		return 0;
 	ex->work = 0;
 	if (ex->hooks && ex->hooks->yield)
-		return ex->hooks->yield(ex->hooks->ctx);
+		return fw_yield(ex);
 	return 0;
 }
 
@@ -241,6 +247,7 @@ extern const struct fw_op_desc fw_op_table[];
 struct enpu_fw_kernels {
 	const char *name;
 	int (*supported)(void);
+
 	int (*run[ENPU_OP_COUNT])(struct fw_op_ctx *c);
 	void *(*prepare[ENPU_OP_COUNT])(struct fw_op_ctx *c,
 					void *(*alloc)(void *actx, __u64 size),
