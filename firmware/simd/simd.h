@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the kernel variants share: their tables, the CPU checks, and the
- * helpers every variant uses.  Hosted builds only.
+ * helpers every variant uses.  Hosted builds and enpu.ko (x86-64).
  */
 #ifndef _ENPU_FW_SIMD_H_
 #define _ENPU_FW_SIMD_H_
@@ -21,6 +21,9 @@ int fw_cpu_avx512bw(void);
 int fw_cpu_avx512vnni(void);
 int fw_cpu_neon(void);
 int fw_cpu_neondot(void);
+
+/* The variant kernels (name: what it computes, after "__": the variant). */
+int enpu_q8_lut__avx2(struct fw_op_ctx *c);
 
 /* Non-zero when tensor @idx of the buffer lives in slot @slot. */
 static inline int fw_in_slot(const struct fw_exec *ex, __u32 idx, __u32 slot)
