@@ -261,6 +261,90 @@ static void fw_conv_gather(const struct fw_op_ctx *c, const __u8 *xg,
 	}
 }
 
+/* Output channels the patch kernel dots with one patch at a time. */
+#define CONV_OC_BLOCK	4
+
+/*
+ * d[j] = sum over i < @ps of pp[i] * value of wk[j * ps + i] for @nb <= 4
+ * channels, the weights read as S8 (@s8) or U8 values, not centred: the
+ * caller subtracts zero point * patch sum.  One load of the patch serves
+ * every channel of the block, and no weight is centred per pixel.
+ */
+static inline void fw_patch_dot(const __s16 *pp, const __u8 *wk, __u32 ps,
+				__u32 nb, int s8, __s32 *d)
+{
+	const __u8 *w0 = wk, *w1 = wk + ps, *w2 = w1 + ps, *w3 = w2 + ps;
+	__s32 d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+	__u32 i;
+
+	if (nb == CONV_OC_BLOCK && s8) {
+		for (i = 0; i < ps; i++) {
+			const __s32 p = pp[i];
+
+			d0 += p * (__s8)w0[i];
+			d1 += p * (__s8)w1[i];
+			d2 += p * (__s8)w2[i];
+			d3 += p * (__s8)w3[i];
+		}
+	} else if (nb == CONV_OC_BLOCK) {
+		for (i = 0; i < ps; i++) {
+			const __s32 p = pp[i];
+
+			d0 += p * w0[i];
+			d1 += p * w1[i];
+			d2 += p * w2[i];
+			d3 += p * w3[i];
+		}
+	} else {
+		__u32 j;
+
+		for (j = 0; j < nb; j++, w0 += ps) {
+			d0 = 0;
+			if (s8) {
+				for (i = 0; i < ps; i++)
+					d0 += pp[i] * (__s8)w0[i];
+			} else {
+				for (i = 0; i < ps; i++)
+					d0 += pp[i] * w0[i];
+			}
+			d[j] = d0;
+		}
+		return;
+	}
+	d[0] = d0;
+	d[1] = d1;
+	d[2] = d2;
+	d[3] = d3;
+}
+
+/*
+ * Store the outputs of @nb channels from @oc on of one pixel (@yp, the
+ * first; channels @ohw apart): the centred dot products dot - zp * @psum,
+ * plus bias, requantized.
+ */
+static void fw_patch_store(const struct fw_op_ctx *c, const __s32 *dot,
+			   __s32 psum, __u32 oc, __u32 nb, __u8 *yp, __u64 ohw,
+			   struct fw_rq_out *rq)
+{
+	__u32 j;
+
+	for (j = 0; j < nb; j++, yp += ohw) {
+		const __s32 zp = fw_weight_zpu(c, oc + j) - c->in[1].bias;
+		__s64 acc = (__s64)(dot[j] - zp * psum);
+
+		if (c->in[2].data)
+			acc += fw_ld_s32(c->in[2].data + 4 * (__u64)(oc + j));
+		if (c->op.quant_count > 1)
+			fw_op_rq(c, oc + j, rq);
+		fw_st8(yp, fw_requant_out(fw_sat32(acc), rq));
+	}
+}
+
+/*
+ * The centred weight is value - zp, so a channel's centred dot product is
+ * sum(patch * value) - zp * sum(patch): exact in int32 as the direct sum
+ * (|patch|, |value|, |zp| <= 255 and at most CONV_PATCH_MAX terms).
+ */
 static int fw_conv2d_patch(struct fw_op_ctx *c)
 {
 	const struct enpu_op_conv *p = &c->op.params.conv;
@@ -270,9 +354,12 @@ static int fw_conv2d_patch(struct fw_op_ctx *c)
 	const __u32 G = p->groups, CG = C / G, OG = O / G;
 	const __u32 PS = CG * w->dims[2] * w->dims[3];
 	const __u64 HW = (__u64)x->dims[2] * x->dims[3], OHW = (__u64)OH * OW;
+	const int s8 = w->dtype == ENPU_DTYPE_S8;
 	__s16 patch[CONV_PATCH_MAX];
+	__s32 dot[CONV_OC_BLOCK];
 	struct fw_rq_out rq;
-	__u32 n, g, pix, oc, i;
+	__u32 n, g, pix, oc, nb, i;
+	__s32 psum;
 	int err;
 
 	fw_op_rq(c, 0, &rq);
@@ -287,26 +374,22 @@ static int fw_conv2d_patch(struct fw_op_ctx *c)
 					       (__s32)(oh * p->stride_h) - p->pad_top,
 					       (__s32)(ow * p->stride_w) - p->pad_left,
 					       patch);
-				err = fw_tick(c->ex, (__u64)PS * 2 + FW_COST_CALL);
+				psum = 0;
+				for (i = 0; i < PS; i++)
+					psum += patch[i];
+				err = fw_tick(c->ex, (__u64)PS * 3 + FW_COST_CALL);
 				if (err)
 					return err;
-				for (oc = g * OG; oc < (g + 1) * OG; oc++) {
-					const __u8 *wk = w->data + (__u64)oc * PS;
-					const __s32 wz = fw_weight_zpu(c, oc);
-					__s32 dot = 0;
-					__s64 acc;
-
-					for (i = 0; i < PS; i++)
-						dot += patch[i] *
-						       (__s16)((wk[i] ^ w->flip) - wz);
-					acc = (__s64)dot + (c->in[2].data ?
-						fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0);
-					if (c->op.quant_count > 1)
-						fw_op_rq(c, oc, &rq);
-					fw_st8(y->data + ((__u64)n * O + oc) * OHW + pix,
-					       fw_requant_out(fw_sat32(acc), &rq));
-					/* OG * PS can reach 2^31: charge per channel */
-					err = fw_tick(c->ex, (__u64)PS + FW_COST_OUT);
+				for (oc = g * OG; oc < (g + 1) * OG; oc += nb) {
+					nb = (g + 1) * OG - oc < CONV_OC_BLOCK ?
+					     (g + 1) * OG - oc : CONV_OC_BLOCK;
+					fw_patch_dot(patch, w->data + (__u64)oc * PS,
+						     PS, nb, s8, dot);
+					fw_patch_store(c, dot, psum, oc, nb,
+						       y->data + ((__u64)n * O + oc) * OHW + pix,
+						       OHW, &rq);
+					/* OG * PS can reach 2^31: charge per block */
+					err = fw_tick(c->ex, (__u64)nb * (PS + FW_COST_OUT));
 					if (err)
 						return err;
 				}
