@@ -412,56 +412,121 @@ int enpu_q8_conv2d_nchw__scalar(struct fw_op_ctx *c)
 /*
  * Rows of the weights between two ticks: each row is a strided access (one
  * cache line of wr, likely a miss for large N) plus nb multiply-accumulates.
+ * Also the rows summed in int32: 4096 * 255 * 255 < 2^31.
  */
 #define FC_K_MASK	0xfffULL
+/* Output columns summed together in registers. */
+#define FC_COLS		4
 
+/*
+ * d[j] = sum over k in [@k0, @k1) of the centred x[k] times the value of
+ * the weight wr[k * @n + j], j < @nb <= FC_COLS, S8 (@s8) or U8 values, not
+ * centred: the caller subtracts zero point * sum of x.
+ */
+static inline void fw_fc_dot(const __u8 *xr, const __u8 *wr, __u32 n,
+			     __u32 k0, __u32 k1, __u8 xf, __s32 xz, __u32 nb,
+			     int s8, __s32 *d)
+{
+	__s32 d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+	__u32 k, j;
+
+	wr += (__u64)k0 * n;
+	if (nb == FC_COLS && s8) {
+		for (k = k0; k < k1; k++, wr += n) {
+			const __s32 xv = (xr[k] ^ xf) - xz;
+
+			d0 += xv * (__s8)wr[0];
+			d1 += xv * (__s8)wr[1];
+			d2 += xv * (__s8)wr[2];
+			d3 += xv * (__s8)wr[3];
+		}
+	} else if (nb == FC_COLS) {
+		for (k = k0; k < k1; k++, wr += n) {
+			const __s32 xv = (xr[k] ^ xf) - xz;
+
+			d0 += xv * wr[0];
+			d1 += xv * wr[1];
+			d2 += xv * wr[2];
+			d3 += xv * wr[3];
+		}
+	} else {
+		for (j = 0; j < nb; j++) {
+			const __u8 *wc = wr + j;
+
+			d0 = 0;
+			for (k = k0; k < k1; k++, wc += n)
+				d0 += ((xr[k] ^ xf) - xz) *
+				      (s8 ? (__s8)*wc : *wc);
+			d[j] = d0;
+		}
+		return;
+	}
+	d[0] = d0;
+	d[1] = d1;
+	d[2] = d2;
+	d[3] = d3;
+}
+
+/*
+ * Blocks of FC_BLOCK output columns; within one, FC_COLS columns at a time
+ * sum a row of x in registers, FC_K_MASK + 1 rows of the weights at a time
+ * in int32.  The centred weight is value - zp, so each column's sum is
+ * sum(x * value) - zp * sum(x), exact in int64 like the direct sum.
+ */
 int enpu_q8_fully_connected__scalar(struct fw_op_ctx *c)
 {
 	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
 	const __u32 M = x->dims[0], K = x->dims[1], N = w->dims[1];
-	const __u8 xf = x->flip, wf = w->flip;
+	const __u8 xf = x->flip;
 	const __s32 xz = x->zpu;
-	__s32 wz[FC_BLOCK], bias[FC_BLOCK];
-	__s64 acc[FC_BLOCK];
+	const int s8 = w->dtype == ENPU_DTYPE_S8;
+	__s32 zp[FC_BLOCK], bias[FC_BLOCK], d[FC_COLS];
+	__s64 acc[FC_BLOCK], xsum;
 	struct fw_rq_out rq;
-	__u32 n0, nb, m, k, j;
-	__u64 kcost;
+	__u32 n0, nb, m, k, k1, j, jn;
 	int err;
 
 	fw_op_rq(c, 0, &rq);
 	for (n0 = 0; n0 < N; n0 += nb) {
 		nb = N - n0 < FC_BLOCK ? N - n0 : FC_BLOCK;
-		kcost = nb + 4;
 		for (j = 0; j < nb; j++) {
-			wz[j] = fw_weight_zpu(c, n0 + j);
+			zp[j] = fw_weight_zpu(c, n0 + j) - w->bias;
 			bias[j] = c->in[2].data ?
 				  fw_ld_s32(c->in[2].data + 4 * (__u64)(n0 + j)) : 0;
 		}
 		for (m = 0; m < M; m++) {
 			const __u8 *xr = x->data + (__u64)m * K;
-			const __u8 *wr = w->data + n0;
 			__u8 *yr = y->data + (__u64)m * N + n0;
 
+			xsum = 0;
+			for (k = 0; k < K; k++)
+				xsum += (xr[k] ^ xf) - xz;
 			for (j = 0; j < nb; j++)
-				acc[j] = bias[j];
-			for (k = 0; k < K; k++, wr += N) {
-				const __s32 xv = (xr[k] ^ xf) - xz;
-
-				for (j = 0; j < nb; j++)
-					acc[j] += xv * ((wr[j] ^ wf) - wz[j]);
-				if ((k & FC_K_MASK) == FC_K_MASK) {
-					err = fw_tick(c->ex, (FC_K_MASK + 1) * kcost);
-					if (err)
-						return err;
+				acc[j] = bias[j] - (__s64)zp[j] * xsum;
+			for (k = 0; k < K; k = k1) {
+				k1 = K - k <= FC_K_MASK ? K : k + FC_K_MASK + 1;
+				for (j = 0; j < nb; j += FC_COLS) {
+					jn = nb - j < FC_COLS ? nb - j : FC_COLS;
+					fw_fc_dot(xr, w->data + n0 + j, N, k, k1,
+						  xf, xz, jn, s8, d);
+					acc[j] += d[0];
+					if (jn > 1)
+						acc[j + 1] += d[1];
+					if (jn > 2)
+						acc[j + 2] += d[2];
+					if (jn > 3)
+						acc[j + 3] += d[3];
 				}
+				err = fw_tick(c->ex, (__u64)(k1 - k) * (nb + 4));
+				if (err)
+					return err;
 			}
 			for (j = 0; j < nb; j++) {
 				if (c->op.quant_count > 1)
 					fw_op_rq(c, n0 + j, &rq);
 				fw_st8(yr + j, fw_requant_out(fw_sat32(acc[j]), &rq));
 			}
-			err = fw_tick(c->ex, (__u64)(K & FC_K_MASK) * kcost +
-					     (__u64)(nb + 1) * FW_COST_OUT);
+			err = fw_tick(c->ex, (__u64)K + (__u64)(nb + 1) * FW_COST_OUT);
 			if (err)
 				return err;
 		}
