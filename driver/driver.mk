@@ -93,13 +93,18 @@ module: enpu-kmod-tree
 	@$(KBUILD_MAKE) modules
 	@echo "  MODULE  $(ENPU_KO)"
 
+# Sparse cannot parse the compiler's own <immintrin.h> (GCC's vector types
+# and __builtin_ia32_*) that firmware/simd/'s kernels include: what it says
+# inside those headers is not counted; everything else is.
+SPARSE_SKIP_DIR := $(shell $(CC) -print-file-name=include)
 module-check: enpu-kmod-tree
 	$(kdir_check)
 	@command -v sparse >/dev/null || { \
 		echo "$@: sparse missing: run 'make deps'" >&2; exit 1; }
 	@($(KBUILD_MAKE) C=2 modules) >$(KMOD_DIR)/check.log 2>&1; rc=$$?; \
 		cat $(KMOD_DIR)/check.log; [ $$rc -eq 0 ]
-	@if grep -E 'warning:|error:' $(KMOD_DIR)/check.log; then \
+	@if grep -E 'warning:|error:' $(KMOD_DIR)/check.log | \
+		grep -v -F '$(SPARSE_SKIP_DIR)/'; then \
 		echo "module-check: warnings above"; exit 1; fi
 	@echo "module-check: W=1 and sparse clean"
 
