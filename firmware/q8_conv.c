@@ -85,16 +85,15 @@ struct fw_conv_tile {
 	__u8 xf, wf;
 };
 
-/* acc[t] += centred x[ow0 + t at kernel column koff] * wv, valid columns. */
-static inline void fw_conv_tap(const struct fw_conv_tile *k,
-			       const __u8 *xr, __s32 koff, __s32 wv,
+/* acc[t] += centred x[ow0 + t at kernel column koff] * wv, t in [lo, hi). */
+static inline void fw_conv_run(const struct fw_conv_tile *k, const __u8 *xr,
+			       __s32 koff, __u32 lo, __u32 hi, __s32 wv,
 			       __s32 *acc)
 {
 	const __u32 sw = k->p->stride_w;
 	const __u8 *xs;
-	__u32 lo, hi, t;
+	__u32 t;
 
-	fw_col_range(k->ow0, k->nt, koff, sw, k->W, &lo, &hi);
 	if (lo >= hi || !wv)
 		return;
 	xs = xr + ((__s32)((k->ow0 + lo) * sw) + koff);
@@ -106,6 +105,20 @@ static inline void fw_conv_tap(const struct fw_conv_tile *k,
 			acc[t] += ((*xs ^ k->xf) - k->xz) * wv;
 	}
 }
+
+/* The same over the valid columns of kernel column koff. */
+static inline void fw_conv_tap(const struct fw_conv_tile *k,
+			       const __u8 *xr, __s32 koff, __s32 wv,
+			       __s32 *acc)
+{
+	__u32 lo, hi;
+
+	fw_col_range(k->ow0, k->nt, koff, k->p->stride_w, k->W, &lo, &hi);
+	fw_conv_run(k, xr, koff, lo, hi, wv, acc);
+}
+
+/* Kernel widths whose column ranges the row kernel computes once per tile. */
+#define CONV_KW_CACHED	16
 
 /*
  * Sum one tile over every input channel and tap: int32 partial sums spill
@@ -119,9 +132,15 @@ static int fw_conv_tile_sum(struct fw_exec *ex, const struct fw_conv_tile *k,
 {
 	const __u32 dh = k->p->dilation_h, dw = k->p->dilation_w;
 	const __u64 cost = (__u64)k->KS * (k->nt + FW_COST_CALL);
+	const int cached = k->KW <= CONV_KW_CACHED;
 	__u32 ci, kh, kw, t, taps = 0;
+	__u32 clo[CONV_KW_CACHED], chi[CONV_KW_CACHED];
 	int err;
 
+	/* The valid columns depend on the kernel column alone. */
+	for (kw = 0; cached && kw < k->KW; kw++)
+		fw_col_range(k->ow0, k->nt, (__s32)(kw * dw) - k->p->pad_left,
+			     k->p->stride_w, k->W, &clo[kw], &chi[kw]);
 	for (ci = 0; ci < k->CG; ci++) {
 		const __u8 *xc = k->xg + ci * k->HW;
 		const __u8 *wc = k->wk + (__u64)ci * k->KS;
@@ -138,11 +157,17 @@ static int fw_conv_tile_sum(struct fw_exec *ex, const struct fw_conv_tile *k,
 			const __u8 *xr = xc +
 				(__u64)(k->ih0 + (__s32)(kh * dh)) * k->W;
 
-			for (kw = 0; kw < k->KW; kw++)
+			const __u8 *wr = wc + kh * k->KW;
+
+			for (kw = 0; cached && kw < k->KW; kw++)
+				fw_conv_run(k, xr,
+					    (__s32)(kw * dw) - k->p->pad_left,
+					    clo[kw], chi[kw],
+					    (wr[kw] ^ k->wf) - k->wz, acc32);
+			for (kw = 0; !cached && kw < k->KW; kw++)
 				fw_conv_tap(k, xr,
 					    (__s32)(kw * dw) - k->p->pad_left,
-					    (wc[kh * k->KW + kw] ^ k->wf) - k->wz,
-					    acc32);
+					    (wr[kw] ^ k->wf) - k->wz, acc32);
 		}
 		err = fw_tick(ex, cost);
 		if (err)
