@@ -108,6 +108,9 @@ struct fw_tensor {
  * @work: work done since the yield hook was last called.
  * @in_simd: a variant kernel runs, between the hooks' simd_begin() and
  *	simd_end().
+ * @err: the yield hook's error where it could not be returned (between
+ *	two chunks of fw_parallel()): fw_tick() returns it from then on and
+ *	the interpreter when the operation ends.
  */
 struct fw_exec {
 	const __u8 *cb;
@@ -115,6 +118,7 @@ struct fw_exec {
 	const struct enpu_fw_hooks *hooks;
 	__u64 work;
 	int in_simd;
+	int err;
 };
 
 /**
@@ -152,6 +156,8 @@ static inline int fw_tick(struct fw_exec *ex, __u64 work)
 	if (ex->work < FW_YIELD_WORK)
 		return 0;
 	ex->work = 0;
+	if (ex->err)
+		return ex->err;
 	if (ex->hooks && ex->hooks->yield)
 		return fw_yield(ex);
 	return 0;

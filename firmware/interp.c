@@ -109,6 +109,7 @@ static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 	ex.hooks = hooks;
 	ex.work = 0;
 	ex.in_simd = 0;
+	ex.err = 0;
 	for (i = 0; i < ex.hdr.num_ops; i++) {
 		if (i && hooks && hooks->yield) {
 			err = hooks->yield(hooks->ctx);
@@ -126,6 +127,8 @@ static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 			err = fw_run_simd(&c, run);
 		else
 			err = fw_op_table[c.op.opcode].run(&c);
+		if (!err)
+			err = ex.err;
 		if (err)
 			return fw_status(st, err, i, "aborted by the yield hook");
 	}

@@ -79,7 +79,8 @@ struct enpu_fw_status {
  *	several threads at once, and returns when all have finished.  The
  *	variant kernels split their work with it.  Work run through it does
  *	not call @yield, so executors that need @yield (the kernel) leave it
- *	NULL.
+ *	NULL: the chunks then run in order with @yield between them, so each
+ *	chunk must be bounded work (about 2^20 multiply-accumulates).
  * @op_state: optional; @op_state[i] is what enpu_fw_kernels_prepare()
  *	made for operation i (packed weights), or NULL.
  * @num_op_state: entries in @op_state.
