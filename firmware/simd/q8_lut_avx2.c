@@ -3,14 +3,19 @@
  * LUT, avx2.  The table, the input's flip and the output clamp fold into
  * one 256-byte table indexed by the raw input byte; then 32 lookups at a
  * time: vpshufb looks the low nibble up in each of the 16 rows of 16
- * entries, and the high nibble selects the row.
+ * entries, and the high nibble selects the row.  Chunks of the tensor go
+ * through fw_parallel() (the executor's threads, or in order with yields
+ * between them).
  */
 #include <immintrin.h>
 
 #include "simd.h"
 
-/* Elements between two ticks, as the scalar kernel. */
-#define FW_LUT_CHUNK	(1ULL << 16)
+/*
+ * Elements of one chunk (fw_parallel()): 2^20 units of work as the scalar
+ * kernel charges them (2 a byte), bounded work between two yields.
+ */
+#define FW_LUT_CHUNK	(1ULL << 19)
 
 static void fw_lut_fold(const struct fw_op_ctx *c, __u8 *f)
 {
@@ -52,24 +57,39 @@ static void fw_lut_run(const __u8 *f, const __m256i *rows, const __u8 *src,
 		dst[i] = f[src[i]];
 }
 
+struct fw_lut_job {
+	const __u8 *f;
+	const __m256i *rows;
+	const __u8 *src;
+	__u8 *dst;
+	__u64 n;
+};
+
+static void fw_lut_chunk(void *arg, __u32 i)
+{
+	const struct fw_lut_job *j = arg;
+	const __u64 i0 = (__u64)i * FW_LUT_CHUNK;
+	const __u64 len = j->n - i0 < FW_LUT_CHUNK ? j->n - i0 : FW_LUT_CHUNK;
+
+	fw_lut_run(j->f, j->rows, j->src + i0, j->dst + i0, len);
+}
+
 int enpu_q8_lut__avx2(struct fw_op_ctx *c)
 {
-	const __u64 n = c->out.count;
+	struct fw_lut_job j = {
+		.src = c->in[0].data, .dst = c->out.data, .n = c->out.count,
+	};
 	__u8 f[256];
 	__m256i rows[16];
-	__u64 i0, len;
-	int k, err;
+	int k;
 
 	fw_lut_fold(c, f);
 	for (k = 0; k < 16; k++)
 		rows[k] = _mm256_broadcastsi128_si256(
 			_mm_loadu_si128((const __m128i *)(f + 16 * k)));
-	for (i0 = 0; i0 < n; i0 += len) {
-		len = n - i0 < FW_LUT_CHUNK ? n - i0 : FW_LUT_CHUNK;
-		fw_lut_run(f, rows, c->in[0].data + i0, c->out.data + i0, len);
-		err = fw_tick(c->ex, len * 2);
-		if (err)
-			return err;
-	}
+	j.f = f;
+	j.rows = rows;
+	fw_parallel(c, fw_lut_chunk, &j,
+		    (__u32)((j.n + FW_LUT_CHUNK - 1) / FW_LUT_CHUNK));
 	return 0;
 }
