@@ -52,6 +52,7 @@ static int enpu_debugfs_counters(struct seq_file *m, void *data)
 		   (long long)atomic64_read(&edev->busy_ns));
 	seq_printf(m, "bo_count: %d\n", atomic_read(&edev->bo_count));
 	seq_printf(m, "workers: %u\n", edev->num_workers);
+	seq_printf(m, "kernels: %s\n", enpu_fw_kernels_name(edev->kernels));
 	return 0;
 }
 

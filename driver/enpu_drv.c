@@ -33,6 +33,10 @@ static unsigned int enpu_timeout_ms = 5000;
 module_param_named(timeout_ms, enpu_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(timeout_ms, "Job timeout in milliseconds, 10-600000 (default 5000)");
 
+static char *enpu_kernels = "auto";
+module_param_named(kernels, enpu_kernels, charp, 0444);
+MODULE_PARM_DESC(kernels, "Firmware kernel variant: auto (default: the fastest this CPU runs), scalar, avx2, avxvnni, avx512bw, avx512vnni");
+
 unsigned int enpu_debug;
 module_param_named(debug, enpu_debug, uint, 0644);
 MODULE_PARM_DESC(debug, "Debug categories: 1 submit, 2 job, 4 io_uring");
@@ -212,10 +216,11 @@ static int enpu_probe(struct platform_device *pdev)
 	if (IS_ERR(edev))
 		return PTR_ERR(edev);
 
-	edev->num_workers = clamp(enpu_workers, 1u, 64u);
+	edev->num_workers = clamp(enpu_workers, 1u, ENPU_MAX_WORKERS);
 	edev->timeout_ms = clamp(enpu_timeout_ms, 10u, 600000u);
 	spin_lock_init(&edev->ban_lock);
 	spin_lock_init(&edev->running_lock);
+	spin_lock_init(&edev->scratch_lock);
 	INIT_LIST_HEAD(&edev->running);
 
 	ret = enpu_soft_init(edev);
@@ -282,6 +287,10 @@ static int __init enpu_init(void)
 {
 	unsigned int i, n = min(enpu_soft_devices, ENPU_MAX_SOFT_DEVICES);
 	int ret;
+
+	ret = enpu_soft_select_kernels(enpu_kernels);
+	if (ret)
+		return ret;
 
 	ret = platform_driver_register(&enpu_platform_driver);
 	if (ret)

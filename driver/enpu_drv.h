@@ -43,6 +43,8 @@
 #define ENPU_URING_INLINE_MAX	(64u << 10)
 /* Processes remembered as banned per device (oldest evicted when full). */
 #define ENPU_MAX_BANS		32
+/* Worker threads of one soft device at most (module parameter workers=). */
+#define ENPU_MAX_WORKERS	64
 /* Largest BO accepted by BO_CREATE. */
 #define ENPU_MAX_BO_SIZE	(1ull << 30)
 
@@ -86,6 +88,14 @@ extern unsigned int enpu_debug;
  * @nr_bans: entries in use in @bans; read without the lock to skip the
  *	scan while nothing is banned.
  * @ban_next: the entry of @bans to evict next when it is full.
+ * @kernels: the firmware's kernel variant the engine runs (module
+ *	parameter kernels=), NULL for the scalar kernels.
+ * @scratch_lock: protects @scratch and @nr_scratch.
+ * @scratch: free scratch buffers of the variant kernels, one per worker
+ *	(ENPU_FW_SCRATCH_SIZE bytes each, vmalloc()ed); a job takes one
+ *	while it runs.
+ * @nr_scratch: entries of @scratch free.
+ * @scratch_all: every scratch buffer, for enpu_soft_fini().
  */
 struct enpu_device {
 	struct drm_device drm;
@@ -109,6 +119,11 @@ struct enpu_device {
 	struct pid *bans[ENPU_MAX_BANS];
 	unsigned int nr_bans;
 	unsigned int ban_next;
+	const struct enpu_fw_kernels *kernels;
+	spinlock_t scratch_lock; /* protects scratch, nr_scratch */
+	void *scratch[ENPU_MAX_WORKERS];
+	unsigned int nr_scratch;
+	void *scratch_all[ENPU_MAX_WORKERS];
 };
 
 #define to_enpu_device(dev) container_of(dev, struct enpu_device, drm)
@@ -220,6 +235,7 @@ int enpu_ioctl_wait(struct drm_device *dev, void *data,
 		    struct drm_file *file);
 
 /* enpu_soft.c */
+int enpu_soft_select_kernels(const char *name);
 int enpu_soft_init(struct enpu_device *edev);
 void enpu_soft_fini(struct enpu_device *edev);
 struct dma_fence *enpu_soft_run(struct enpu_job *job);

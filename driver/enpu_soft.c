@@ -10,12 +10,26 @@
  * the hook reschedules and stops execution on cancel, timeout or reset.  A
  * "reset" of the soft engine is exactly that: every running job is told to
  * abort and signals its fence with the error.
+ *
+ * The firmware's kernel variants (firmware/simd/: AVX2, AVX-512 ...) are
+ * chosen once, at module load, from the CPU's features (module parameter
+ * kernels=).  They run between kernel_fpu_begin() and kernel_fpu_end(),
+ * which the firmware calls through the simd hooks around each variant
+ * kernel and leaves around every call of the yield hook, so a section
+ * (preemption off) lasts no longer than the work between two yields, about
+ * 1 ms of a scalar core.  Each running job borrows one worker's scratch
+ * buffer.
  */
 #include <linux/dma-fence.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#ifdef CONFIG_X86
+#include <asm/fpu/api.h>
+#endif
 
 #include "enpu_drv.h"
 #include "enpu_trace.h"
@@ -62,6 +76,74 @@ static int enpu_soft_yield(void *ctx)
 	return 0;
 }
 
+#ifdef CONFIG_X86
+static void enpu_soft_simd_begin(void *ctx)
+{
+	kernel_fpu_begin();
+}
+
+static void enpu_soft_simd_end(void *ctx)
+{
+	kernel_fpu_end();
+}
+#endif
+
+/* The variant every soft device runs; NULL: the scalar kernels. */
+static const struct enpu_fw_kernels *enpu_kernels;
+
+/**
+ * enpu_soft_select_kernels() - choose the firmware's kernel variant.
+ * @name: "auto" (the fastest this CPU runs), "scalar" or a variant's name.
+ *
+ * Return: 0, or -EINVAL when @name is unknown or this CPU lacks its
+ * features (logged with the variants it runs).
+ */
+int enpu_soft_select_kernels(const char *name)
+{
+	const struct enpu_fw_kernels *list[16];
+	char have[128] = "";
+	u32 i, n;
+
+	enpu_kernels = enpu_fw_kernels_find(name ? name : "auto");
+	if (enpu_kernels) {
+		if (!strcmp(enpu_fw_kernels_name(enpu_kernels), "scalar"))
+			enpu_kernels = NULL;
+		pr_info("%s: firmware kernels: %s\n", ENPU_DRIVER_NAME,
+			enpu_fw_kernels_name(enpu_kernels));
+		return 0;
+	}
+	n = min_t(u32, enpu_fw_kernels_list(list, ARRAY_SIZE(list)),
+		  ARRAY_SIZE(list));
+	for (i = 0; i < n; i++) {
+		strlcat(have, " ", sizeof(have));
+		strlcat(have, enpu_fw_kernels_name(list[i]), sizeof(have));
+	}
+	pr_err("%s: kernels=%s: unknown, or this CPU lacks its features; this CPU runs: auto%s\n",
+	       ENPU_DRIVER_NAME, name, have);
+	return -EINVAL;
+}
+
+/* A scratch buffer for a job's variant kernels, or NULL. */
+static void *enpu_soft_get_scratch(struct enpu_device *edev)
+{
+	void *p = NULL;
+
+	spin_lock(&edev->scratch_lock);
+	if (edev->nr_scratch)
+		p = edev->scratch[--edev->nr_scratch];
+	spin_unlock(&edev->scratch_lock);
+	return p;
+}
+
+static void enpu_soft_put_scratch(struct enpu_device *edev, void *p)
+{
+	if (!p)
+		return;
+	spin_lock(&edev->scratch_lock);
+	edev->scratch[edev->nr_scratch++] = p;
+	spin_unlock(&edev->scratch_lock);
+}
+
 /*
  * drm_sched drops a job's dependencies on fences of its own entity: it
  * assumes an entity's jobs execute in order on one ring.  The soft engine
@@ -86,6 +168,11 @@ static void enpu_soft_work(struct work_struct *work)
 	struct enpu_fw_hooks hooks = {
 		.yield = enpu_soft_yield,
 		.ctx = job,
+		.kernels = edev->kernels,
+#ifdef CONFIG_X86
+		.simd_begin = enpu_soft_simd_begin,
+		.simd_end = enpu_soft_simd_end,
+#endif
 	};
 	struct enpu_fw_status st = { 0 };
 	struct dma_fence *fence = job->hw_fence;
@@ -103,10 +190,16 @@ static void enpu_soft_work(struct work_struct *work)
 	trace_enpu_job_start(job->finished->context, job->finished->seqno, 0);
 	start = ktime_get();
 	ret = atomic_read(&job->abort);
+	if (hooks.kernels) {
+		/* Without one (none left) the variants run the scalar kernels. */
+		hooks.scratch = enpu_soft_get_scratch(edev);
+		hooks.scratch_size = hooks.scratch ? ENPU_FW_SCRATCH_SIZE : 0;
+	}
 	/* Validated at submission against these BOs' sizes (enpu_job.c). */
 	if (!ret)
 		ret = enpu_fw_execute_validated(job->cmdbuf, job->slots,
 						&hooks, &st);
+	enpu_soft_put_scratch(edev, hooks.scratch);
 	ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 
 	spin_lock(&edev->running_lock);
@@ -196,20 +289,37 @@ unsigned int enpu_soft_reset(struct enpu_device *edev, int err)
 }
 
 /**
- * enpu_soft_init() - create the engine's workers.
+ * enpu_soft_init() - create the engine's workers and their scratch memory.
  * @edev: the device; num_workers set.
  *
  * Return: 0 or a negative errno.
  */
 int enpu_soft_init(struct enpu_device *edev)
 {
+	unsigned int i;
+
+	edev->kernels = enpu_kernels;
+	for (i = 0; edev->kernels && i < edev->num_workers; i++) {
+		edev->scratch_all[i] = vmalloc(ENPU_FW_SCRATCH_SIZE);
+		if (!edev->scratch_all[i])
+			goto err_free;
+		edev->scratch[edev->nr_scratch++] = edev->scratch_all[i];
+	}
 	edev->fence_context = dma_fence_context_alloc(1);
 	edev->exec_wq = alloc_workqueue("enpu-soft-%s", WQ_UNBOUND,
 				       edev->num_workers,
 				       dev_name(edev->drm.dev));
 	if (!edev->exec_wq)
-		return -ENOMEM;
+		goto err_free;
 	return 0;
+
+err_free:
+	for (i = 0; i < ARRAY_SIZE(edev->scratch_all); i++) {
+		vfree(edev->scratch_all[i]);
+		edev->scratch_all[i] = NULL;
+	}
+	edev->nr_scratch = 0;
+	return -ENOMEM;
 }
 
 /**
@@ -218,5 +328,9 @@ int enpu_soft_init(struct enpu_device *edev)
  */
 void enpu_soft_fini(struct enpu_device *edev)
 {
+	unsigned int i;
+
 	destroy_workqueue(edev->exec_wq);
+	for (i = 0; i < ARRAY_SIZE(edev->scratch_all); i++)
+		vfree(edev->scratch_all[i]);
 }

@@ -106,12 +106,19 @@ struct fw_tensor {
  * @hdr: its header.
  * @hooks: the caller's hooks or NULL.
  * @work: work done since the yield hook was last called.
+ * @in_simd: a variant kernel runs, between the hooks' simd_begin() and
+ *	simd_end().
+ * @err: the yield hook's error where it could not be returned (between
+ *	two chunks of fw_parallel()): fw_tick() returns it from then on and
+ *	the interpreter when the operation ends.
  */
 struct fw_exec {
 	const __u8 *cb;
 	struct enpu_cmdbuf_header hdr;
 	const struct enpu_fw_hooks *hooks;
 	__u64 work;
+	int in_simd;
+	int err;
 };
 
 /**
@@ -139,6 +146,9 @@ struct fw_op_ctx {
 void fw_op_ctx_init(struct fw_exec *ex, const struct enpu_fw_buf *slots,
 		    __u32 i, struct fw_op_ctx *c);
 
+/* Call the yield hook, outside the vector register section if in one. */
+int fw_yield(struct fw_exec *ex);
+
 /* Account @work and call the yield hook when enough has accumulated. */
 static inline int fw_tick(struct fw_exec *ex, __u64 work)
 {
@@ -146,8 +156,10 @@ static inline int fw_tick(struct fw_exec *ex, __u64 work)
 	if (ex->work < FW_YIELD_WORK)
 		return 0;
 	ex->work = 0;
+	if (ex->err)
+		return ex->err;
 	if (ex->hooks && ex->hooks->yield)
-		return ex->hooks->yield(ex->hooks->ctx);
+		return fw_yield(ex);
 	return 0;
 }
 

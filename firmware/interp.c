@@ -65,6 +65,37 @@ static int fw_status(struct enpu_fw_status *st, int err, __u32 op,
 	return err;
 }
 
+int fw_yield(struct fw_exec *ex)
+{
+	const struct enpu_fw_hooks *h = ex->hooks;
+	int err;
+
+	if (!ex->in_simd)
+		return h->yield(h->ctx);
+	if (h->simd_end)
+		h->simd_end(h->ctx);
+	err = h->yield(h->ctx);
+	if (h->simd_begin)
+		h->simd_begin(h->ctx);
+	return err;
+}
+
+/* Run @run, a variant kernel, between the hooks' simd_begin() and _end(). */
+static int fw_run_simd(struct fw_op_ctx *c, int (*run)(struct fw_op_ctx *c))
+{
+	const struct enpu_fw_hooks *h = c->ex->hooks;
+	int err;
+
+	if (h->simd_begin)
+		h->simd_begin(h->ctx);
+	c->ex->in_simd = 1;
+	err = run(c);
+	c->ex->in_simd = 0;
+	if (h->simd_end)
+		h->simd_end(h->ctx);
+	return err;
+}
+
 /* Run every operation of a validated command buffer. */
 static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 		  const struct enpu_fw_hooks *hooks, struct enpu_fw_status *st)
@@ -79,6 +110,8 @@ static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 	fw_read_header(ex.cb, &ex.hdr);
 	ex.hooks = hooks;
 	ex.work = 0;
+	ex.in_simd = 0;
+	ex.err = 0;
 	for (i = 0; i < ex.hdr.num_ops; i++) {
 		if (i && hooks && hooks->yield) {
 			err = hooks->yield(hooks->ctx);
@@ -89,10 +122,15 @@ static int fw_run(const void *cmdbuf, const struct enpu_fw_buf *slots,
 		fw_op_ctx_init(&ex, slots, i, &c);
 		c.state = hooks && hooks->op_state && i < hooks->num_op_state ?
 			  hooks->op_state[i] : NULL;
-		run = fw_op_table[c.op.opcode].run;
-		if (hooks && hooks->kernels && hooks->kernels->run[c.op.opcode])
+		run = NULL;
+		if (hooks && hooks->kernels)
 			run = hooks->kernels->run[c.op.opcode];
-		err = run(&c);
+		if (run)
+			err = fw_run_simd(&c, run);
+		else
+			err = fw_op_table[c.op.opcode].run(&c);
+		if (!err)
+			err = ex.err;
 		if (err)
 			return fw_status(st, err, i, "aborted by the yield hook");
 	}

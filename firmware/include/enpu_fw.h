@@ -66,7 +66,7 @@ struct enpu_fw_status {
  *	buffer examined.  A non-zero return (a negative errno) aborts
  *	execution or validation, which then returns that value.  The kernel
  *	uses it for cond_resched(), cancellation and timeouts.
- * @ctx: passed to @yield and @parallel.
+ * @ctx: passed to @yield, @parallel, @simd_begin and @simd_end.
  * @kernels: optional; the kernel variant to run (enpu_fw_kernels_find()),
  *	NULL for the portable scalar kernels, which are the reference every
  *	variant is bit-identical to.
@@ -79,10 +79,19 @@ struct enpu_fw_status {
  *	several threads at once, and returns when all have finished.  The
  *	variant kernels split their work with it.  Work run through it does
  *	not call @yield, so executors that need @yield (the kernel) leave it
- *	NULL.
+ *	NULL: the chunks then run in order with @yield between them, so each
+ *	chunk must be bounded work (about 2^20 multiply-accumulates).
  * @op_state: optional; @op_state[i] is what enpu_fw_kernels_prepare()
  *	made for operation i (packed weights), or NULL.
  * @num_op_state: entries in @op_state.
+ * @simd_begin: optional; called before every call of a variant kernel
+ *	(one operation), and @simd_end after it, so that an executor that
+ *	must claim the vector registers first (the kernel: kernel_fpu_begin()
+ *	and kernel_fpu_end()) can.  The scalar kernels run outside.  @yield
+ *	is never called between the two: inside a variant kernel the firmware
+ *	calls @simd_end before @yield and @simd_begin after it, so a section
+ *	lasts no longer than the work between two yields.
+ * @simd_end: optional; see @simd_begin.
  */
 struct enpu_fw_hooks {
 	int (*yield)(void *ctx);
@@ -94,6 +103,8 @@ struct enpu_fw_hooks {
 			 __u32 n);
 	void *const *op_state;
 	__u32 num_op_state;
+	void (*simd_begin)(void *ctx);
+	void (*simd_end)(void *ctx);
 };
 
 /* Scratch memory the variant kernels run with at best (enpu_fw_hooks). */

@@ -19,4 +19,5 @@ const struct enpu_fw_kernels fw_kernels_avx2 = {
 	.run[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected__avx2,
 	.prepare[ENPU_OP_CONV2D] = enpu_q8_conv2d_prepare__avx2,
 	.prepare[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected_prepare__avx2,
+	.run[ENPU_OP_LUT] = enpu_q8_lut__avx2,
 };

@@ -10,6 +10,7 @@
 const struct enpu_fw_kernels fw_kernels_avx512bw = {
 	.name = "avx512bw",
 	.supported = fw_cpu_avx512bw,
+	.run[ENPU_OP_LUT] = enpu_q8_lut__avx2,
 	.run[ENPU_OP_ADD] = enpu_q8_add__avx512bw,
 	.run[ENPU_OP_MUL] = enpu_q8_mul__avx512bw,
 	.run[ENPU_OP_AVGPOOL] = enpu_q8_avgpool_nchw__avx512bw,

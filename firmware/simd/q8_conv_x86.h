@@ -651,6 +651,10 @@ static const struct fw_wpack *fw_wpack_get(const struct fw_op_ctx *c,
 	if (c->state)
 		return c->state;
 	fw_wsrc_init(c, &s);
+	/* too big for the scratch either way: do not scan the weights */
+	if (!fw_scratch(c, *used + ((fw_wpack_size(FW_PACK_U8, s.K, s.rows) + 63) & ~63ULL)) &&
+	    !fw_scratch(c, *used + ((fw_wpack_size(FW_PACK_S16, s.K, s.rows) + 63) & ~63ULL)))
+		return NULL;
 	mode = fw_wsrc_mode(&s);
 	size = (fw_wpack_size(mode, s.K, s.rows) + 63) & ~63ULL;
 	mem = fw_scratch(c, *used + size);
@@ -1586,17 +1590,25 @@ struct fw_fc {
 	struct fw_rqo o;
 	const __u8 *xq;		/* M rows of KG * 4 bytes */
 	__u32 M, N, K, KG, blocks, nchunks;
+	__u32 bparts, mrows;	/* chunks: bparts block ranges x row ranges */
 	__s32 zx;
 };
 
+/*
+ * Multiply-accumulates of one FC chunk at most: bounded so that a variant
+ * that runs without a parallel hook (the kernel) yields between chunks
+ * about every millisecond whatever M, N and K are.
+ */
+#define FW_FC_CHUNK_MACS	(1ULL << 23)
+
 FW_INLINE void fw_fc_mk(const struct fw_fc *j, __u32 n0, const struct fw_vq *vq,
-			const int nv, const int u8)
+			const int nv, const int u8, __u32 m0, __u32 m1)
 {
 	const __u32 rows = j->wp->rows;
 	__u32 m, kg;
 	int t;
 
-	for (m = 0; m < j->M; m++) {
+	for (m = m0; m < m1; m++) {
 		const __u8 *xr = j->xq + (__u64)m * j->KG * 4;
 		const __u8 *wr = j->wp->w + (__u64)n0 * 4;
 		__u8 *yr = j->c->out.data + (__u64)m * j->N + n0;
@@ -1629,8 +1641,11 @@ static void fw_fc_chunk(void *arg, __u32 ci)
 {
 	const struct fw_fc *j = arg;
 	const int u8 = j->wp->mode == FW_PACK_U8;
-	__u32 b0 = (__u32)((__u64)ci * j->blocks / j->nchunks);
-	__u32 b1 = (__u32)((__u64)(ci + 1) * j->blocks / j->nchunks);
+	const __u32 bi = ci % j->bparts, mi = ci / j->bparts;
+	__u32 b0 = (__u32)((__u64)bi * j->blocks / j->bparts);
+	__u32 b1 = (__u32)((__u64)(bi + 1) * j->blocks / j->bparts);
+	__u32 m0 = mi * j->mrows;
+	__u32 m1 = m0 + j->mrows < j->M ? m0 + j->mrows : j->M;
 	__u32 b, l;
 
 	for (b = b0; b < b1; b++) {
@@ -1652,9 +1667,9 @@ static void fw_fc_chunk(void *arg, __u32 ci)
 #define FW_MK(n) \
 	do { \
 		if (u8) \
-			fw_fc_mk(j, n0, vq, n, 1); \
+			fw_fc_mk(j, n0, vq, n, 1, m0, m1); \
 		else \
-			fw_fc_mk(j, n0, vq, n, 0); \
+			fw_fc_mk(j, n0, vq, n, 0, m0, m1); \
 	} while (0)
 		switch (nv) {
 		case 1:
@@ -1718,7 +1733,16 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 	j.xq = s + used;
 	fw_rqo_init(c, &j.o);
 	j.blocks = (j.N + FW_FC_NB * FW_VW - 1) / (FW_FC_NB * FW_VW);
-	j.nchunks = j.blocks < FW_CHUNKS ? j.blocks : FW_CHUNKS;
+	j.bparts = j.blocks < FW_CHUNKS ? j.blocks : FW_CHUNKS;
+	/* rows per chunk: the block range's work within FW_FC_CHUNK_MACS */
+	{
+		__u64 per_row = ((__u64)j.blocks / j.bparts + 1) *
+				FW_FC_NB * FW_VW * (__u64)K;
+		__u64 rows = FW_FC_CHUNK_MACS / per_row;
+
+		j.mrows = rows < 1 ? 1 : rows > j.M ? j.M : (__u32)rows;
+	}
+	j.nchunks = j.bparts * ((j.M + j.mrows - 1) / j.mrows);
 	fw_parallel(c, fw_fc_chunk, &j, j.nchunks);
 	err = fw_tick(c->ex, (__u64)j.M * j.N * K / 16 + 1);
 	return err;

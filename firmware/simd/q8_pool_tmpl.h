@@ -278,7 +278,14 @@ static int fw_pool_run(struct fw_op_ctx *c, int avg)
 	P.OW = c->out.dims[3];
 	P.rows = (__u64)c->in[0].dims[0] * c->in[0].dims[1] * P.OH;
 	per = FW_TICK_MAX / ((__u64)P.OW * cost);
-	P.rows_per_chunk = per ? (__u32)(per > 4096 ? 4096 : per) : 1;
+	/*
+	 * An output row worth more than one tick (huge windows): the scalar
+	 * kernel, which yields inside a row.  Not a shape models have.
+	 */
+	if (!per)
+		return avg ? enpu_q8_avgpool_nchw__scalar(c) :
+			     enpu_q8_maxpool_nchw__scalar(c);
+	P.rows_per_chunk = (__u32)(per > 4096 ? 4096 : per);
 	n = (P.rows + P.rows_per_chunk - 1) / P.rows_per_chunk;
 	if (avg) {
 		/* a window sum stays in 16 bits; count_include_pad counts */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the kernel variants share: their tables, the CPU checks, and the
- * helpers every variant uses.  Hosted builds only.
+ * helpers every variant uses.  Hosted builds and enpu.ko (x86-64).
  */
 #ifndef _ENPU_FW_SIMD_H_
 #define _ENPU_FW_SIMD_H_
@@ -21,6 +21,9 @@ int fw_cpu_avx512bw(void);
 int fw_cpu_avx512vnni(void);
 int fw_cpu_neon(void);
 int fw_cpu_neondot(void);
+
+/* The variant kernels (name: what it computes, after "__": the variant). */
+int enpu_q8_lut__avx2(struct fw_op_ctx *c);
 
 /* Non-zero when tensor @idx of the buffer lives in slot @slot. */
 static inline int fw_in_slot(const struct fw_exec *ex, __u32 idx, __u32 slot)
@@ -43,7 +46,11 @@ static inline void *fw_scratch(const struct fw_op_ctx *c, __u64 size)
 
 /*
  * Run fn(arg, i) for i in [0, n): on the executor's threads when it gave
- * a parallel hook, else here in order.
+ * a parallel hook, else here in order, calling the yield hook (outside the
+ * vector register section) between two chunks: an executor without a
+ * parallel hook (the kernel) yields at least once per chunk, so a chunk is
+ * bounded work (about FW_YIELD_WORK).  An error of the yield hook skips the
+ * remaining chunks; the operation then fails with it.
  */
 static inline void fw_parallel(const struct fw_op_ctx *c,
 			       void (*fn)(void *arg, __u32 i), void *arg,
@@ -56,8 +63,12 @@ static inline void fw_parallel(const struct fw_op_ctx *c,
 		h->parallel(h->ctx, fn, arg, n);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		fn(arg, i);
+	for (i = 0; i < n && !c->ex->err; i++) {
+		if (i && h && h->yield)
+			c->ex->err = fw_yield(c->ex);
+		if (!c->ex->err)
+			fn(arg, i);
+	}
 }
 
 #endif /* _ENPU_FW_SIMD_H_ */

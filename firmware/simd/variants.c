@@ -2,9 +2,18 @@
 /*
  * The kernel variants this build carries, which of them this CPU runs, and
  * the preparation (weight packing) of a command buffer for one of them.
- * Hosted builds only (libaccel, the tests): the freestanding firmware and
- * enpu.ko carry the scalar kernels of firmware/ alone.
+ * Built into libaccel, the tests and enpu.ko (x86-64 only; there the CPU
+ * checks are the kernel's, and other architectures' modules carry the
+ * scalar kernels alone); the freestanding firmware carries the scalar
+ * kernels of firmware/ alone.
  */
+#ifdef __KERNEL__
+#include <linux/string.h>
+#if defined(__x86_64__)
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#endif
+#else
 #include <string.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -12,6 +21,7 @@
 #if defined(__aarch64__)
 #include <sys/auxv.h>
 #include <asm/hwcap.h>
+#endif
 #endif
 
 #include "simd.h"
@@ -28,13 +38,46 @@ static const struct enpu_fw_kernels *const fw_variants[] = {
 	&fw_kernels_avxvnni,
 	&fw_kernels_avx512bw,
 	&fw_kernels_avx512vnni,
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) && !defined(__KERNEL__)
 	&fw_kernels_neon,
 	&fw_kernels_neondot,
 #endif
 };
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__KERNEL__)
+/* The CPU has the instructions and the kernel saves their registers. */
+static int fw_xsave_has(u64 mask)
+{
+	return cpu_has_xfeatures(mask, NULL);
+}
+
+int fw_cpu_avx2(void)
+{
+	return boot_cpu_has(X86_FEATURE_AVX2) && boot_cpu_has(X86_FEATURE_FMA) &&
+	       boot_cpu_has(X86_FEATURE_F16C) && boot_cpu_has(X86_FEATURE_BMI2) &&
+	       fw_xsave_has(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM);
+}
+
+int fw_cpu_avxvnni(void)
+{
+	return fw_cpu_avx2() && boot_cpu_has(X86_FEATURE_AVX_VNNI);
+}
+
+int fw_cpu_avx512bw(void)
+{
+	return fw_cpu_avx2() && boot_cpu_has(X86_FEATURE_AVX512F) &&
+	       boot_cpu_has(X86_FEATURE_AVX512BW) &&
+	       boot_cpu_has(X86_FEATURE_AVX512VL) &&
+	       boot_cpu_has(X86_FEATURE_AVX512DQ) &&
+	       fw_xsave_has(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM |
+			    XFEATURE_MASK_AVX512);
+}
+
+int fw_cpu_avx512vnni(void)
+{
+	return fw_cpu_avx512bw() && boot_cpu_has(X86_FEATURE_AVX512_VNNI);
+}
+#elif defined(__x86_64__) && !defined(__KERNEL__)
 int fw_cpu_avx2(void)
 {
 	__builtin_cpu_init();
@@ -68,7 +111,7 @@ int fw_cpu_avx512vnni(void)
 {
 	return fw_cpu_avx512bw() && __builtin_cpu_supports("avx512vnni");
 }
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) && !defined(__KERNEL__)
 int fw_cpu_neon(void)
 {
 	return !!(getauxval(AT_HWCAP) & HWCAP_ASIMD);

@@ -805,6 +805,46 @@ static void test_lut(void)
 	check_interior("lut");
 }
 
+/*
+ * LUT over every length up to 100 and around the vector widths (a variant
+ * kernel's vector body, its tail and their seam), every type pair, in place
+ * or not, with and without a clamp.
+ */
+static void test_lut_lengths(void)
+{
+	static const uint32_t more[] = { 127, 128, 129, 255, 256, 257, 1000,
+					 4099, 65536 + 33 };
+	unsigned int i, nl = 100 + sizeof(more) / sizeof(more[0]);
+
+	for (i = 0; i < 2 * nl; i++) {
+		struct tb *b = malloc(sizeof(*b));
+		uint32_t n = i % nl < 100 ? i % nl + 1 : more[i % nl - 100];
+		uint8_t xt = i & 1 ? ENPU_DTYPE_S8 : ENPU_DTYPE_U8;
+		uint8_t yt = i & 2 ? ENPU_DTYPE_S8 : ENPU_DTYPE_U8;
+		uint32_t x, t, y, inplace = i >= nl && xt == yt;
+		struct enpu_op *op;
+
+		tb_init(b, 1);
+		t = tb_tensor(b, 0, yt, 0, 1, 256, 1, 1, 1);
+		x = tb_tensor(b, 0, xt, rzp(xt), 2, 1, n, 1, 1);
+		y = tb_tensor(b, 0, yt, rzp(yt), 2, 1, n, 1, 1);
+		if (inplace) {
+			b->t[y].offset = b->t[x].offset;
+			b->slot_size[0] = b->t[x].offset + n;
+		}
+		op = tb_op(b, ENPU_OP_LUT, y);
+		op->in[0] = x;
+		op->in[1] = t;
+		if (i & 4) {
+			op->act_min = yt == ENPU_DTYPE_S8 ? -90 : 30;
+			op->act_max = yt == ENPU_DTYPE_S8 ? 80 : 220;
+		}
+		check_case(b, 0, NULL, NULL, "lut length", n);
+		free(b);
+	}
+	check_interior("lut lengths");
+}
+
 /* Long rows cross the kernels' internal yield chunks (2^16 and 2^20). */
 static void test_long_rows(void)
 {
@@ -1172,6 +1212,7 @@ int main(void)
 		RUN("copy", test_copy);
 		RUN("softmax", test_softmax);
 		RUN("lut", test_lut);
+		RUN("lut lengths", test_lut_lengths);
 		RUN("conv/pool/fc/softmax chain", test_chain);
 		RUN("long rows", test_long_rows);
 		RUN("large shapes", test_large);

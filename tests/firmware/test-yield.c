@@ -41,6 +41,8 @@ struct ystat {
 	unsigned long long calls;
 	long long last, max_gap;
 	unsigned long long fail_at;	/* 0: never */
+	int in_simd;			/* between simd_begin and simd_end */
+	unsigned long long sections, bad_nesting, yields_in_simd;
 };
 
 static long long thread_ns(void)
@@ -66,10 +68,39 @@ static int on_yield(void *arg)
 
 	gap(y);
 	y->calls++;
+	if (y->in_simd)
+		y->yields_in_simd++;
 	if (y->fail_at && y->calls >= y->fail_at)
 		return -ENPU_FW_ECANCELED;
 	return 0;
 }
+
+/* The kernel's kernel_fpu_begin() / _end(): never nested, never around a yield. */
+static void on_simd_begin(void *arg)
+{
+	struct ystat *y = arg;
+
+	if (y->in_simd)
+		y->bad_nesting++;
+	y->in_simd = 1;
+	y->sections++;
+}
+
+static void on_simd_end(void *arg)
+{
+	struct ystat *y = arg;
+
+	if (!y->in_simd)
+		y->bad_nesting++;
+	y->in_simd = 0;
+}
+
+/*
+ * The variant the cases run with, as the kernel runs it: scratch memory,
+ * no parallel hook, simd hooks.  NULL: the scalar kernels.
+ */
+static const struct enpu_fw_kernels *variant;
+static void *scratch;
 
 /*
  * One case: a one-op buffer, its streaming work @units and fixed-cost
@@ -79,8 +110,12 @@ static void run_case(struct tb *b, const char *name, unsigned long long units,
 		     unsigned long long pieces)
 {
 	struct enpu_fw_buf slots[TB_MAX_SLOTS];
-	struct ystat y = { 0, 0, 0, 0 };
-	struct enpu_fw_hooks hooks = { .yield = on_yield, .ctx = &y };
+	struct ystat y = { 0 };
+	struct enpu_fw_hooks hooks = {
+		.yield = on_yield, .ctx = &y, .kernels = variant,
+		.scratch = scratch, .scratch_size = ENPU_FW_SCRATCH_SIZE,
+		.simd_begin = on_simd_begin, .simd_end = on_simd_end,
+	};
 	struct enpu_fw_status st = { 0, 0, NULL };
 	__u64 sizes[TB_MAX_SLOTS];
 	unsigned long long want = units / UNITS_PER_YIELD + pieces / PIECES_PER_YIELD;
@@ -106,14 +141,29 @@ static void run_case(struct tb *b, const char *name, unsigned long long units,
 	err = enpu_fw_execute_validated(cb, slots, &hooks, &st);
 	gap(&y);
 	TAP_CHECK(err == 0, "%s: execute: %d (%s)", name, err, st.msg);
-	printf("# %-28s %6llu yields (want >= %4llu), longest gap %7.3f ms, total %8.2f ms\n",
-	       name, y.calls, want, y.max_gap / 1e6, (y.last - t0) / 1e6);
+	printf("# %-28s %6llu yields (want >= %4llu), longest gap %7.3f ms, total %8.2f ms [%s, %llu simd sections]\n",
+	       name, y.calls, want, y.max_gap / 1e6, (y.last - t0) / 1e6,
+	       enpu_fw_kernels_name(variant), y.sections);
+	TAP_CHECK(!y.bad_nesting && !y.in_simd,
+		  "%s: simd_begin/simd_end unpaired or nested (%llu)", name,
+		  y.bad_nesting);
+	TAP_CHECK(!y.yields_in_simd, "%s: %llu yields inside a simd section",
+		  name, y.yields_in_simd);
 	TAP_CHECK(y.calls >= want, "%s: %llu yields, want >= %llu", name,
 		  y.calls, want);
 	if (!no_time_bound)
 		TAP_CHECK(y.max_gap < GAP_MAX_NS,
 			  "%s: %.1f ms of CPU time without a yield", name,
 			  y.max_gap / 1e6);
+	/* the hook's error stops the kernel at once and execution fails */
+	memset(&y, 0, sizeof(y));
+	y.fail_at = 2;
+	err = enpu_fw_execute_validated(cb, slots, &hooks, &st);
+	TAP_CHECK(err == -ENPU_FW_ECANCELED && y.calls == 2,
+		  "%s: cancel at the 2nd yield: %d after %llu yields", name,
+		  err, y.calls);
+	TAP_CHECK(!y.bad_nesting && !y.in_simd,
+		  "%s: cancel: simd_begin/simd_end unpaired", name);
 	tb_free_slots(b, slots);
 	free(cb);
 }
@@ -421,7 +471,7 @@ static uint8_t *big_cmdbuf(size_t *size, unsigned long long *records)
 
 static void test_validator_yields(void)
 {
-	struct ystat y = { 0, 0, 0, 0 };
+	struct ystat y = { 0 };
 	struct enpu_fw_hooks hooks = { .yield = on_yield, .ctx = &y };
 	struct enpu_fw_status st = { 0, 0, NULL };
 	__u64 sizes[1] = { V_TENSORS };
@@ -512,20 +562,58 @@ static int under_valgrind(void)
 	       (p && strstr(p, "vgpreload"));
 }
 
+/*
+ * The kernel cases once per kernel variant this machine runs (scalar first),
+ * run as enpu.ko runs them (no parallel hook: a variant's chunks run in
+ * order and must yield between them; simd hooks, which no yield may fall
+ * between).  ENPU_TEST_KERNELS=NAME pins one.
+ */
 int main(void)
 {
+	const struct enpu_fw_kernels *vs[16];
+	const char *pin = getenv("ENPU_TEST_KERNELS");
+	unsigned int v, nv = enpu_fw_kernels_list(vs, 16);
+	char name[128];
+
 	no_time_bound = under_valgrind();
 	if (no_time_bound)
 		printf("# under valgrind: gap times not checked\n");
-	tap_run("pooling yields in huge windows and tiny planes", test_pool);
-	tap_run("global_avgpool yields", test_global_avgpool);
-	tap_run("conv2d row and patch kernels yield", test_conv);
-	tap_run("fully_connected yields", test_fc);
-	tap_run("add/mul yield", test_eltwise);
-	tap_run("concat yields in one-byte moves", test_concat);
-	tap_run("copy yields", test_copy);
-	tap_run("softmax yields in long rows and many rows", test_softmax);
-	tap_run("lut yields", test_lut);
+	if (nv > 16)
+		nv = 16;
+	if (pin) {
+		vs[0] = enpu_fw_kernels_find(pin);
+		if (!vs[0]) {
+			tap_fail(__FILE__, __LINE__,
+				 "ENPU_TEST_KERNELS=%s: unknown, or this CPU lacks its features",
+				 pin);
+			return 1;
+		}
+		nv = 1;
+	}
+	scratch = aligned_alloc(64, ENPU_FW_SCRATCH_SIZE);
+	if (!scratch)
+		abort();
+	for (v = 0; v < nv; v++) {
+		variant = vs[v];
+#define RUN(what, fn) \
+	do { \
+		snprintf(name, sizeof(name), "%s [%s]", what, \
+			 enpu_fw_kernels_name(variant)); \
+		tap_run(name, fn); \
+	} while (0)
+		RUN("pooling yields in huge windows and tiny planes", test_pool);
+		RUN("global_avgpool yields", test_global_avgpool);
+		RUN("conv2d row and patch kernels yield", test_conv);
+		RUN("fully_connected yields", test_fc);
+		RUN("add/mul yield", test_eltwise);
+		RUN("concat yields in one-byte moves", test_concat);
+		RUN("copy yields", test_copy);
+		RUN("softmax yields in long rows and many rows", test_softmax);
+		RUN("lut yields", test_lut);
+#undef RUN
+	}
+	variant = NULL;
+	free(scratch);
 	tap_run("validator yields over a 64 MiB buffer", test_validator_yields);
 	tap_run("execute_validated does not validate again",
 		test_execute_validated);

@@ -15,6 +15,8 @@
 #   --name NAME     suite name on the summary line (default vm)
 #   --mem M --smp N guest memory and CPUs (default 2G, 2)
 #   --append ARGS   extra kernel command line
+#   --cpu MODEL     QEMU's -cpu (default $ENPU_VM_CPU, else QEMU's default,
+#                   which has no AVX; "max" gives TCG's AVX2 to the guest)
 #   -v              copy the kernel console to stdout as well
 #
 # Output: each test program's output as an indented TAP subtest followed by
@@ -41,6 +43,7 @@ initrd=
 name=vm
 mem=2G
 smp=2
+cpu=${ENPU_VM_CPU:-}
 append=
 verbose=0
 mkargs=()
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--append) append=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
 	--kernel-env) kenv=$2; mkargs+=("$1" "$2"); shift ;;
 	-v) verbose=1 ;;
 	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \?//'; exit 0 ;;
@@ -92,7 +96,7 @@ boot() {
 	t0=$(date +%s.%N)
 	set +e
 	timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
-		-machine q35 -accel tcg -smp "$smp" -m "$mem" \
+		-machine q35 -accel tcg ${cpu:+-cpu "$cpu"} -smp "$smp" -m "$mem" \
 		-nodefaults -no-user-config -display none -monitor none -no-reboot \
 		-kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append" \
