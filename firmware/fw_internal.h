@@ -152,12 +152,12 @@ int fw_yield(struct fw_exec *ex);
 /* Account @work and call the yield hook when enough has accumulated. */
 static inline int fw_tick(struct fw_exec *ex, __u64 work)
 {
+	if (ex->err)
+		return ex->err;
 	ex->work += work;
 	if (ex->work < FW_YIELD_WORK)
 		return 0;
 	ex->work = 0;
-	if (ex->err)
-		return ex->err;
 	if (ex->hooks && ex->hooks->yield)
 		return fw_yield(ex);
 	return 0;

@@ -70,13 +70,20 @@ int fw_yield(struct fw_exec *ex)
 	const struct enpu_fw_hooks *h = ex->hooks;
 	int err;
 
-	if (!ex->in_simd)
-		return h->yield(h->ctx);
-	if (h->simd_end)
-		h->simd_end(h->ctx);
-	err = h->yield(h->ctx);
-	if (h->simd_begin)
-		h->simd_begin(h->ctx);
+	if (ex->err)
+		return ex->err;
+	if (!ex->in_simd) {
+		err = h->yield(h->ctx);
+	} else {
+		if (h->simd_end)
+			h->simd_end(h->ctx);
+		err = h->yield(h->ctx);
+		if (h->simd_begin)
+			h->simd_begin(h->ctx);
+	}
+	/* latched: the kernel's remaining chunks and ticks stop at once */
+	if (err)
+		ex->err = err;
 	return err;
 }
 

@@ -214,6 +214,14 @@ static int fw_npool_run(struct fw_op_ctx *c, void (*fn)(void *arg, __u32 t))
 
 int enpu_q8_maxpool_nchw__neon(struct fw_op_ctx *c)
 {
+	const struct enpu_op_pool *p = &c->op.params.pool;
+
+	/*
+	 * An output row worth more than one tick (huge windows): the scalar
+	 * kernel, which yields inside a row.  Not a shape models have.
+	 */
+	if ((__u64)c->out.dims[3] * p->kernel_h * p->kernel_w > FW_TICK_MAX)
+		return enpu_q8_maxpool_nchw__scalar(c);
 	return fw_npool_run(c, fw_nmaxpool_task);
 }
 

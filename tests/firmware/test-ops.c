@@ -364,13 +364,19 @@ static void shape_case(const struct cshape *sh, unsigned int i,
 	op->quant_count = qc;
 	op->quant_index = b->nq;
 	for (o = 0; o < qc; o++) {
-		if (kind == SHAPE_RARE)
-			tb_quant(b, ref_rand(&rng) % 8 ? rmult() : 0,
-				 o % 5 == 0 ? -31 : o % 5 == 1 ? 32 :
-				 ref_range(&rng, -31, 32), pc ? rzp(wt) : 0);
-		else
-			tb_quant(b, rmult(), rshift(ilog2(K) / 2 + 14),
-				 pc ? rzp(wt) : 0);
+		/* one draw a statement: the same cases on every compiler */
+		int32_t qm, qs, qz;
+
+		if (kind == SHAPE_RARE) {
+			qm = ref_rand(&rng) % 8 ? rmult() : 0;
+			qs = o % 5 == 0 ? -31 : o % 5 == 1 ? 32 :
+			     ref_range(&rng, -31, 32);
+		} else {
+			qm = rmult();
+			qs = rshift(ilog2(K) / 2 + 15);
+		}
+		qz = pc ? rzp(wt) : 0;
+		tb_quant(b, qm, qs, qz);
 	}
 	if (pc) {
 		op->params.conv.flags = ENPU_QUANT_PER_CHANNEL_ZP;
@@ -418,13 +424,19 @@ static void fc_shape_case(const struct fshape *sh, unsigned int i,
 	pc = !mode && qc == sh->N && (ref_rand(&rng) & 1);
 	op->quant_count = qc;
 	for (j = 0; j < qc; j++) {
-		if (kind == SHAPE_RARE)
-			tb_quant(b, ref_rand(&rng) % 8 ? rmult() : 0,
-				 j % 5 == 0 ? -31 : j % 5 == 1 ? 32 :
-				 ref_range(&rng, -31, 32), pc ? rzp(wt) : 0);
-		else
-			tb_quant(b, rmult(), rshift(ilog2(sh->K) / 2 + 15),
-				 pc ? rzp(wt) : 0);
+		/* one draw a statement: the same cases on every compiler */
+		int32_t qm, qs, qz;
+
+		if (kind == SHAPE_RARE) {
+			qm = ref_rand(&rng) % 8 ? rmult() : 0;
+			qs = j % 5 == 0 ? -31 : j % 5 == 1 ? 32 :
+			     ref_range(&rng, -31, 32);
+		} else {
+			qm = rmult();
+			qs = rshift(ilog2(sh->K) / 2 + 17);
+		}
+		qz = pc ? rzp(wt) : 0;
+		tb_quant(b, qm, qs, qz);
 	}
 	if (pc) {
 		op->params.fc.flags = ENPU_QUANT_PER_CHANNEL_ZP;
@@ -1161,6 +1173,16 @@ static void test_variants(void)
 			  "enpu_fw_kernels_find(\"%s\") is not NULL", tok);
 }
 
+/* FNV-1a of @s, never 0 (the generator's fixed point). */
+static uint32_t seed_of(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h ? h : 1;
+}
+
 /*
  * Every test once per kernel variant this machine runs (scalar first), each
  * against the reference, so every variant is bit-identical to the scalar
@@ -1192,8 +1214,14 @@ int main(void)
 		tb_kernels = vs[v];
 		rng = 0x2545f491;	/* the same cases for every variant */
 		printf("# kernel variant %s\n", vn);
-#define RUN(what, fn) \
+/*
+ * Each test from a seed of its own name: its cases do not depend on the
+ * tests before it (whose draws may differ between compilers).
+ */
+#define RUN(what, fn) RUN_AS(what, what, fn)
+#define RUN_AS(what, cases, fn) \
 	do { \
+		rng = seed_of(cases); \
 		snprintf(name, sizeof(name), "%s vs reference [%s]", what, vn); \
 		tap_run(name, fn); \
 	} while (0)
@@ -1220,16 +1248,18 @@ int main(void)
 			/* the same cases through the variant's other paths:
 			 * scratch packing, chunks in order */
 			tb_plain = 1;
-			rng = 0x2545f491;
-			RUN("conv2d, unpacked and serial", test_conv2d);
-			RUN("depthwise conv2d, unpacked and serial",
-			    test_conv2d_depthwise);
-			RUN("fully_connected, unpacked and serial",
-			    test_fully_connected);
-			RUN("large shapes, unpacked and serial", test_large);
+			RUN_AS("conv2d, unpacked and serial", "conv2d",
+			       test_conv2d);
+			RUN_AS("depthwise conv2d, unpacked and serial",
+			       "depthwise conv2d", test_conv2d_depthwise);
+			RUN_AS("fully_connected, unpacked and serial",
+			       "fully_connected", test_fully_connected);
+			RUN_AS("large shapes, unpacked and serial",
+			       "large shapes", test_large);
 			tb_plain = 0;
 		}
 #undef RUN
+#undef RUN_AS
 	}
 	printf("# %u cases compared over %u kernel variants\n", cases_run, nv);
 	per = nv ? cases_run / nv : 0;
