@@ -123,8 +123,13 @@ kselftests: uapi-check $(KSFT_PROGS)
 # Kernel coding style of everything that is built into the module, with
 # checkpatch.pl from Debian's linux-source-6.12 (`make deps` extracts it
 # with the harness).
-CHECKPATCH_FILES = $(wildcard driver/*.[ch] firmware/*.[ch] firmware/simd/*.[ch] \
-	firmware/include/*.h uapi/drm/*.h)
+# firmware/simd/: the x86 files the module builds (driver/Kbuild), not the
+# userspace-only conv/pool variants nor the arm64 ones.
+CHECKPATCH_SIMD_USER := $(wildcard firmware/simd/q8_conv_* firmware/simd/q8_pool_* \
+	firmware/simd/*neon* firmware/simd/q8_gemm_neon.h)
+CHECKPATCH_FILES = $(wildcard driver/*.[ch] firmware/*.[ch] firmware/include/*.h \
+	uapi/drm/*.h) \
+	$(filter-out $(CHECKPATCH_SIMD_USER),$(wildcard firmware/simd/*.[ch]))
 checkpatch:
 	$(call cache_check,$(ENPU_CACHE)/checkpatch/.complete)
 	$(say) CHECKPATCH driver firmware uapi

@@ -11,8 +11,14 @@ const struct enpu_fw_kernels fw_kernels_avx512bw = {
 	.name = "avx512bw",
 	.supported = fw_cpu_avx512bw,
 	.run[ENPU_OP_LUT] = enpu_q8_lut__avx2,
+#ifdef __KERNEL__	/* the AVX-512 form's frame is over the kernel's limit */
+	.run[ENPU_OP_ADD] = enpu_q8_add__avx2,
+	.run[ENPU_OP_MUL] = enpu_q8_mul__avx2,
+#else
 	.run[ENPU_OP_ADD] = enpu_q8_add__avx512bw,
 	.run[ENPU_OP_MUL] = enpu_q8_mul__avx512bw,
+#endif
+#ifndef __KERNEL__	/* stack frames over the kernel's limit (driver/Kbuild) */
 	.run[ENPU_OP_AVGPOOL] = enpu_q8_avgpool_nchw__avx512bw,
 	.run[ENPU_OP_MAXPOOL] = enpu_q8_maxpool_nchw__avx512bw,
 	.run[ENPU_OP_GLOBAL_AVGPOOL] = enpu_q8_global_avgpool_nchw__avx512bw,
@@ -20,4 +26,5 @@ const struct enpu_fw_kernels fw_kernels_avx512bw = {
 	.run[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected__avx512bw,
 	.prepare[ENPU_OP_CONV2D] = enpu_q8_conv2d_prepare__avx512bw,
 	.prepare[ENPU_OP_FULLY_CONNECTED] = enpu_q8_fully_connected_prepare__avx512bw,
+#endif
 };

