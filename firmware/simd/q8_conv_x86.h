@@ -1574,7 +1574,12 @@ int FW_FN(enpu_q8_conv2d_nchw__)(struct fw_op_ctx *c)
 	const struct fw_tensor *w = &c->in[1];
 	int r = 0;
 
-	if (w->dims[1] == 1)
+	/*
+	 * One input channel per group: the direct kernel, unless one group
+	 * feeds many output channels (a first layer on a 1-channel input),
+	 * which the GEMM computes with its weights packed, far faster.
+	 */
+	if (w->dims[1] == 1 && w->dims[0] / c->op.params.conv.groups <= 4)
 		r = fw_conv_dw(c);
 	if (!r)
 		r = fw_conv_gemm(c);
