@@ -623,6 +623,22 @@ out:
 	return err;
 }
 
+unsigned int tb_variants(const struct enpu_fw_kernels **vs, unsigned int max)
+{
+	const char *pin = getenv("ENPU_TEST_KERNELS");
+	unsigned int nv = enpu_fw_kernels_list(vs, max);
+
+	if (!pin)
+		return nv < max ? nv : max;
+	vs[0] = enpu_fw_kernels_find(pin);
+	if (!vs[0]) {
+		printf("# FAIL ENPU_TEST_KERNELS=%s: unknown, or this CPU lacks its features\n",
+		       pin);
+		return 0;
+	}
+	return 1;
+}
+
 int tb_check(const struct tb *b, uint32_t seed, int32_t bias_lim,
 	     void (*prep)(const struct tb *b, struct enpu_fw_buf *slots,
 			  void *arg),

@@ -67,6 +67,12 @@ extern const struct enpu_fw_kernels *tb_kernels;
 extern int tb_plain;
 int tb_execute(const void *cb, size_t size, struct enpu_fw_buf *slots,
 	       uint32_t num_slots, struct enpu_fw_status *st);
+/*
+ * The variants a test runs every case with: all this machine runs (scalar
+ * first), or the one ENPU_TEST_KERNELS=NAME pins.  0 (after a message)
+ * when the pinned one is unknown or this CPU lacks its features.
+ */
+unsigned int tb_variants(const struct enpu_fw_kernels **vs, unsigned int max);
 /* malloc() each slot at exactly its size, filled with a pattern. */
 void tb_alloc_slots(const struct tb *b, struct enpu_fw_buf *slots,
 		    uint32_t seed);

@@ -1191,22 +1191,13 @@ static uint32_t seed_of(const char *s)
 int main(void)
 {
 	const struct enpu_fw_kernels *vs[16];
-	const char *pin = getenv("ENPU_TEST_KERNELS");
-	unsigned int v, nv = enpu_fw_kernels_list(vs, 16), per;
+	unsigned int v, nv = tb_variants(vs, 16), per;
 	char name[96];
 
-	if (nv > 16)
-		nv = 16;
 	tap_run("kernel variants of this CPU", test_variants);
-	if (pin) {
-		vs[0] = enpu_fw_kernels_find(pin);
-		if (!vs[0]) {
-			tap_fail(__FILE__, __LINE__,
-				 "ENPU_TEST_KERNELS=%s: unknown, or this CPU lacks its features",
-				 pin);
-			return 1;
-		}
-		nv = 1;
+	if (!nv) {
+		tap_fail(__FILE__, __LINE__, "no kernel variant to run");
+		return 1;
 	}
 	for (v = 0; v < nv; v++) {
 		const char *vn = enpu_fw_kernels_name(vs[v]);
