@@ -96,6 +96,7 @@ $(O)/%.o: %.c
 
 include firmware/firmware.mk
 include firmware/image/image.mk
+include devmodel/devmodel.mk
 include libaccel/libaccel.mk
 include tools/tools.mk
 include tests/tests.mk
