@@ -199,18 +199,43 @@ static void dm_regs_reset(struct dm_dev *d, bool power_on)
 		d->core[i].jobs_done = 0;
 }
 
-/* Reset (lock held): stop cores, drop jobs, unload the firmware. */
-static void dm_reset(struct dm_dev *d, bool power_on)
+/* How long a reset waits for the cores to reach a preemption point. */
+#define DM_RESET_WAIT_S	(ENPU_HW_RESET_TIMEOUT_MS / 1000)
+
+/*
+ * Reset (lock held): stop cores, drop jobs, unload the firmware.  A core
+ * that does not reach a preemption point in DM_RESET_WAIT_S (firmware stuck
+ * in a loop without yielding) leaves the device in FAULT, firmware still
+ * mapped under it; returns -ETIMEDOUT then.
+ */
+static int dm_reset(struct dm_dev *d, bool power_on)
 {
+	struct timespec ts;
+	unsigned int i;
+
 	__atomic_store_n(&d->aborting, 1, __ATOMIC_SEQ_CST);
 	d->state = ENPU_HW_STATUS_RESET;
 	pthread_cond_broadcast(&d->work);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DM_RESET_WAIT_S;
 	while (d->busy)
-		pthread_cond_wait(&d->idle, &d->lock);
+		if (pthread_cond_timedwait(&d->idle, &d->lock, &ts) == ETIMEDOUT &&
+		    d->busy)
+			break;
+	if (d->busy) {
+		for (i = 0; i < d->ncores; i++)
+			if (d->regs->core[i].job_id)
+				break;
+		__atomic_store_n(&d->aborting, 0, __ATOMIC_SEQ_CST);
+		dm_fault(d, ENPU_HW_FAULT_INTERNAL,
+			 "reset: core %u did not stop within %d s", i, DM_RESET_WAIT_S);
+		return -ETIMEDOUT;
+	}
 	fw_unload(&d->fw);
 	dm_regs_reset(d, power_on);
 	__atomic_store_n(&d->aborting, 0, __ATOMIC_SEQ_CST);
 	dm_set_state(d, ENPU_HW_STATUS_RESET);
+	return 0;
 }
 
 /* Boot the image in the firmware window (lock held). */
@@ -281,10 +306,9 @@ static void dm_control(struct dm_dev *d)
 		r = 0;
 		break;
 	case ENPU_HW_CMD_RESET:
-		dm_reset(d, false);
-		if (d->cfg.verbose)
+		r = dm_reset(d, false);
+		if (d->cfg.verbose && !r)
 			dm_log(d, "reset");
-		r = 0;
 		break;
 	case ENPU_HW_CMD_BOOT:
 		r = dm_boot(d);
@@ -450,7 +474,7 @@ static void dm_drop_guest(struct dm_dev *d)
 	if (d->client_fd >= 0)
 		close(d->client_fd);
 	d->client_fd = -1;
-	dm_reset(d, true);
+	(void)dm_reset(d, true);	/* a stuck core is logged; the device stays in FAULT */
 	pthread_mutex_unlock(&d->lock);
 }
 

@@ -8,7 +8,7 @@
  */
 #include "enpu_fw_types.h"
 
-typedef __SIZE_TYPE__ fw_size_t;
+#define fw_size_t __SIZE_TYPE__
 
 void *memcpy(void *dst, const void *src, fw_size_t n);
 void *memmove(void *dst, const void *src, fw_size_t n);

@@ -14,6 +14,10 @@
 #include "enpu_fw_image.h"
 
 #define FW_EFAULT	14
+/* Words of enpu_hw_sq_entry.reserved. */
+#define FW_JOB_RESERVED	7
+_Static_assert(sizeof(((struct enpu_hw_sq_entry *)0)->reserved) == FW_JOB_RESERVED * 4,
+	       "reserved words");
 
 /* Largest command buffer: what fits the core's memory, at most the ISA's. */
 static __u64 fw_max_cmdbuf(__u64 local_size)
@@ -59,7 +63,7 @@ static int fw_job(const struct enpu_fw_env *env, const struct enpu_hw_sq_entry *
 
 	if (job->job_id == 0 || job->flags & ~ENPU_HW_JOB_FLAGS_ALL)
 		return -ENPU_FW_EINVAL;
-	for (i = 0; i < sizeof(job->reserved) / sizeof(job->reserved[0]); i++)
+	for (i = 0; i < FW_JOB_RESERVED; i++)
 		if (job->reserved[i])
 			return -ENPU_FW_EINVAL;
 	if ((job->cmdbuf_offset | job->slots_offset) & 7)

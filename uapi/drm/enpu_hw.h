@@ -72,7 +72,10 @@
  * %ENPU_HW_STATUS_RESET and acknowledges as above.  Device memory and the
  * command region keep their contents.  The driver then boots again (step 2),
  * with the same or a newer image.  The device also resets itself when the
- * guest disconnects (QEMU exits).
+ * guest disconnects (QEMU exits).  A core that does not reach a preemption
+ * point within %ENPU_HW_RESET_TIMEOUT_MS fails the reset: ctrl_result
+ * -ETIMEDOUT, status %ENPU_HW_STATUS_FAULT (%ENPU_HW_FAULT_INTERNAL); the
+ * driver may retry the reset or give the device up.
  *
  * Jobs: the driver writes a &struct enpu_hw_sq_entry at
  * sq_offset + (sq_tail % ring_entries) * sizeof(entry), then publishes
@@ -128,6 +131,8 @@ extern "C" {
 #define ENPU_HW_MAX_CORES		16
 /** ENPU_HW_HEARTBEAT_MS - period of regs.heartbeat while READY. */
 #define ENPU_HW_HEARTBEAT_MS		10
+/** ENPU_HW_RESET_TIMEOUT_MS - longest a reset waits for a core to stop. */
+#define ENPU_HW_RESET_TIMEOUT_MS	10000
 /** ENPU_HW_FAULT_MSG_SIZE - bytes of regs.fault_msg (NUL-terminated). */
 #define ENPU_HW_FAULT_MSG_SIZE		128
 
@@ -182,7 +187,8 @@ enum enpu_hw_cmd {
  *	inconsistent with the header.
  * @ENPU_HW_FAULT_FW_INIT: the firmware's init entry failed.
  * @ENPU_HW_FAULT_RING: sq_tail more than ring_entries ahead of sq_head.
- * @ENPU_HW_FAULT_INTERNAL: the device model ran out of host resources.
+ * @ENPU_HW_FAULT_INTERNAL: the device model ran out of host resources, or a
+ *	core did not stop on reset.
  */
 enum enpu_hw_fault {
 	ENPU_HW_FAULT_NONE = 0,
