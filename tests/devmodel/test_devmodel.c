@@ -636,6 +636,20 @@ static void test_boot(void)
 	TAP_CHECK(boot_image(&g, image, image_size) == -EBUSY,
 		  "BOOT while READY is refused");
 	TAP_CHECK(ctrl(&g, 99) == -EINVAL, "unknown command");
+	/* a masked vector is not raised; irq_status still records it */
+	{
+		struct pollfd p = { .fd = g.irq_fd[ENPU_HW_VEC_CTRL], .events = POLLIN };
+
+		wait_irq(&g, ENPU_HW_VEC_CTRL, 0);
+		wr32(&r->irq_mask, 1u << ENPU_HW_VEC_CTRL);
+		__atomic_exchange_n(&r->irq_status, 0, __ATOMIC_SEQ_CST);
+		TAP_CHECK(ctrl(&g, ENPU_HW_CMD_NOP) == 0, "NOP with the vector masked");
+		TAP_CHECK(poll(&p, 1, 50) == 0, "masked vector raised");
+		TAP_CHECK(rd32(&r->irq_status) & (1u << ENPU_HW_VEC_CTRL),
+			  "irq_status 0x%x", rd32(&r->irq_status));
+		wr32(&r->irq_mask, 0);
+		TAP_CHECK(ctrl(&g, ENPU_HW_CMD_NOP) == 0, "NOP unmasked");
+	}
 	hb = rd64(&r->heartbeat);
 	while (rd64(&r->heartbeat) < hb + 3 && waited < WAIT_MS) {
 		msleep(10);
