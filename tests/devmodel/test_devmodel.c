@@ -1053,6 +1053,54 @@ out:
 	guest_close(&g);
 }
 
+/* An upgraded image (version 1.0 -> 1.7 in header and entry table) boots after a reset. */
+static void test_upgrade(void)
+{
+	const struct enpu_hw_fw_header *h0 = (const void *)image;
+	unsigned char *up = malloc(image_size);
+	struct enpu_hw_fw_header *h = (void *)up;
+	struct enpu_fw_entry *ent;
+	struct enpu_hw_sq_entry job;
+	struct enpu_hw_cq_entry c;
+	uint64_t out_off;
+	struct guest g;
+
+	if (!TAP_CHECK(up && prog, "setup") || guest_open(&g, sock_b))
+		goto out;
+	memcpy(up, image, image_size);
+	ent = (struct enpu_fw_entry *)(up + sizeof(*h) + h0->entry_offset);
+	h->fw_version = ent->fw_version = (h0->fw_version & ~0xffffu) | 7;
+	h->crc32 = 0;
+	h->crc32 = enpu_fw_crc32(0, up, image_size);
+	if (boot(&g))
+		goto out;
+	TAP_CHECK(g.regs->fw_version == h0->fw_version, "first image 0x%x", g.regs->fw_version);
+	/* the entry table must agree with the header */
+	ent->fw_version = h0->fw_version;
+	h->crc32 = 0;
+	h->crc32 = enpu_fw_crc32(0, up, image_size);
+	TAP_CHECK(ctrl(&g, ENPU_HW_CMD_RESET) == 0, "reset");
+	TAP_CHECK(boot_image(&g, up, image_size) == -ENOEXEC &&
+		  g.regs->fault_code == ENPU_HW_FAULT_FW_LOAD, "entry/header mismatch: %s",
+		  g.regs->fault_msg);
+	ent->fw_version = h->fw_version;
+	h->crc32 = 0;
+	h->crc32 = enpu_fw_crc32(0, up, image_size);
+	TAP_CHECK(ctrl(&g, ENPU_HW_CMD_RESET) == 0, "reset");
+	TAP_CHECK(boot_image(&g, up, image_size) == 0 &&
+		  g.regs->status == ENPU_HW_STATUS_READY &&
+		  g.regs->fw_version == h->fw_version, "upgraded image: status %u version 0x%x: %s",
+		  g.regs->status, g.regs->fw_version, g.regs->fault_msg);
+	g.cq_head = 0;
+	place_jobs(&g, 30, 1, &job, &out_off);
+	TAP_CHECK(run_one(&g, &job, &c) == 0, "job on the upgraded image: %d", c.status);
+	check_outputs(&g, 30, 1, &out_off);
+	ctrl(&g, ENPU_HW_CMD_RESET);
+out:
+	guest_close(&g);
+	free(up);
+}
+
 static void test_no_fault_injection(void)
 {
 	struct guest g;
@@ -1228,6 +1276,7 @@ int main(int argc, char **argv)
 	tap_run("ring corruption faults, reset recovers", test_ring_corruption);
 	tap_run("hung job, reset, reboot, stalled heartbeat, corrupt completion",
 		test_hang_reset_reboot);
+	tap_run("an upgraded image boots after reset", test_upgrade);
 	tap_run("debug register ignored without --faults", test_no_fault_injection);
 	tap_run("guest reconnects to a reset device", test_reconnect);
 	tap_run("two devices in one process", test_two_devices);
