@@ -95,6 +95,8 @@ $(O)/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(CFLAGS_$(notdir $*)) -c $< -o $@
 
 include firmware/firmware.mk
+include firmware/image/image.mk
+include devmodel/devmodel.mk
 include libaccel/libaccel.mk
 include tools/tools.mk
 include tests/tests.mk
