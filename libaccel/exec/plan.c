@@ -47,11 +47,11 @@ struct cpu_plan {
  * @head: the step that runs this one's work (itself when not absorbed)
  * @out: value the head writes (the last absorbed node's output), -1: none
  * @res: value of a fused Add's other operand, or -1
+ * @abs: the steps absorbed, in order, -1 past the last (for error messages)
  * @lo/@hi: fused Relu/Clip bounds
- * @last: last absorbed step (for error messages)
  */
 struct plan_fuse {
-	int head, out, res, last;
+	int head, out, res, abs[2];
 	float lo, hi;
 };
 
@@ -111,11 +111,52 @@ static bool const_scalar(const struct cpu_plan *p, const struct ir_node *n,
 	return true;
 }
 
+/* The step that reads value @v, when exactly one step after @i does and
+ * nothing else (no other node, no graph output) reads it; else -1. */
+static int plan_consumer(const struct cpu_plan *p, int i, int v)
+{
+	const struct shape_pass *s = p->s;
+
+	if (plan_uses(p->g, v) != 1)
+		return -1;
+	for (int j = i + 1; j < s->n_steps; j++) {
+		const struct ir_node *a = &p->g->nodes[s->steps[j].node];
+
+		for (int k = 0; k < a->n_inputs; k++)
+			if (a->inputs[k] == v)
+				return j;
+	}
+	return -1;
+}
+
+/* Value @v is ready before step @i runs (a constant, an input, or the
+ * output of an earlier step's head). */
+static bool plan_ready_before(const struct cpu_plan *p, int i, int v)
+{
+	const struct shape_pass *s = p->s;
+
+	if (p->where[v] == W_CONST || p->where[v] == W_FOLDED ||
+	    p->where[v] == W_INPUT)
+		return true;
+	for (int j = 0; j < s->n_steps; j++) {
+		const struct ir_node *a = &p->g->nodes[s->steps[j].node];
+
+		for (int k = 0; k < a->n_outputs; k++)
+			if (s->steps[j].outs[k] == v)
+				return p->fuse[j].head < i;
+	}
+	return false;
+}
+
 /*
- * Fold into a step that offers run_fused (Conv, Gemm) the steps right
- * after it that only finish its output: an Add of a value of the same
- * shape computed earlier (a residual), then Relu or Clip with constant
- * bounds.  The intermediate values are then never stored.
+ * Fold into a step that offers run_fused (Conv, Gemm) the steps that only
+ * finish its output: the one consumer of its output when it is an Add of
+ * a value of the same shape ready before the step (a residual), then the
+ * one consumer of that when it is Relu or Clip with constant bounds.  The
+ * consumers need not follow the step directly (a graph may order a
+ * shortcut branch in between): their only other input is ready earlier,
+ * and whatever reads their output runs after them anyway.  The
+ * intermediate values are then never stored.
  */
 static void plan_fuse(struct cpu_plan *p)
 {
@@ -124,40 +165,43 @@ static void plan_fuse(struct cpu_plan *p)
 
 	for (int i = 0; i < s->n_steps; i++) {
 		p->fuse[i] = (struct plan_fuse){ .head = i, .out = -1,
-			.res = -1, .last = i, .lo = -INFINITY, .hi = INFINITY };
+			.res = -1, .abs = { -1, -1 }, .lo = -INFINITY,
+			.hi = INFINITY };
 	}
 	for (int i = 0; i < s->n_steps; i++) {
 		const struct shape_step *st = &s->steps[i];
 		const struct ir_node *nd = &g->nodes[st->node];
 		const struct cpu_op_ws *ow = (const struct cpu_op_ws *)st->op;
 		struct plan_fuse *f = &p->fuse[i];
-		int cur, j = i + 1;
+		int cur, j, n_abs = 0;
 
 		if (st->op->run || !ow->run_fused || nd->n_outputs != 1 ||
 		    st->outs[0] < 0 || p->vals[st->outs[0]].dtype != IR_F32 ||
 		    p->fuse[i].head != i)
 			continue;
 		cur = st->outs[0];
-		if (j < s->n_steps) {
+		j = plan_consumer(p, i, cur);
+		if (j >= 0 && p->fuse[j].head == j) {
 			const struct ir_node *a = &g->nodes[s->steps[j].node];
 
 			if (!strcmp(a->op_type, "Add") && !a->domain[0] &&
 			    a->n_inputs == 2 && a->n_outputs == 1 &&
 			    s->steps[j].outs[0] >= 0 &&
-			    (a->inputs[0] == cur) != (a->inputs[1] == cur) &&
-			    plan_uses(g, cur) == 1) {
+			    (a->inputs[0] == cur) != (a->inputs[1] == cur)) {
 				int u = a->inputs[a->inputs[0] == cur];
 				int o = s->steps[j].outs[0];
 
 				if (u >= 0 && same_shape(&p->vals[u], &p->vals[cur]) &&
-				    same_shape(&p->vals[o], &p->vals[cur])) {
+				    same_shape(&p->vals[o], &p->vals[cur]) &&
+				    plan_ready_before(p, i, u)) {
 					f->res = u;
+					f->abs[n_abs++] = j;
 					cur = o;
-					j++;
+					j = plan_consumer(p, j, cur);
 				}
 			}
 		}
-		if (j < s->n_steps && plan_uses(g, cur) == 1) {
+		if (j >= 0 && p->fuse[j].head == j) {
 			const struct ir_node *a = &g->nodes[s->steps[j].node];
 			int o = s->steps[j].outs[0];
 			float lo = -INFINITY, hi = INFINITY;
@@ -177,16 +221,15 @@ static void plan_fuse(struct cpu_plan *p)
 			if (ok) {
 				f->lo = lo;
 				f->hi = hi;
+				f->abs[n_abs++] = j;
 				cur = o;
-				j++;
 			}
 		}
-		if (j == i + 1)
+		if (!n_abs)
 			continue;
 		f->out = cur;
-		f->last = j - 1;
-		for (int k = i + 1; k < j; k++)
-			p->fuse[k].head = i;
+		for (int k = 0; k < n_abs; k++)
+			p->fuse[f->abs[k]].head = i;
 	}
 }
 
@@ -456,10 +499,10 @@ static int run_fused(struct cpu_plan *p, int i, const struct ir_node *n,
 	if (!ret)
 		return 0;
 	memcpy(msg, e->msg, sizeof(msg));
-	for (int k = i + 1; k <= f->last; k++) {
-		const struct ir_node *a = &p->g->nodes[p->s->steps[k].node];
+	for (int k = 0; k < 2 && f->abs[k] >= 0; k++) {
+		const struct ir_node *a = &p->g->nodes[p->s->steps[f->abs[k]].node];
 
-		if (k == i + 1)
+		if (!k)
 			accel_seterr(e, ret, "%s (fused with %s '%s'", msg,
 				     a->op_type, a->name ? a->name : "");
 		else
