@@ -57,8 +57,9 @@ AI __m512 epi_v(__m512 v, __m512 bias, const float *res, __mmask16 mk,
 		}							\
 	} while (0)
 
-AI void tile(const int mr, const int nv, int64_t k, const float *a,
-	     int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+AI void tile(const int mr, const int nv, const int ind, int64_t k,
+	     const float *a, int64_t lda, const float *b, int64_t ldb,
+	     const int64_t *boff, float *c, int64_t ldc,
 	     __mmask16 m0, __mmask16 m1, const struct f32_epi *ep, int64_t i0,
 	     int64_t j0)
 {
@@ -73,7 +74,8 @@ AI void tile(const int mr, const int nv, int64_t k, const float *a,
 	__m512 a0_7 = _mm512_setzero_ps(), a1_7 = _mm512_setzero_ps();
 
 	for (int64_t p = 0; p < k; p++) {
-		const float *bp = b + p * ldb, *ap = a + p;
+		const float *bp = ind ? b + boff[p] : b + p * ldb;
+		const float *ap = a + p;
 		__m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
 		__m512 b1 = nv > 1 ? _mm512_maskz_loadu_ps(m1, bp + 16) : b0;
 
@@ -99,16 +101,17 @@ AI void tile(const int mr, const int nv, int64_t k, const float *a,
 #define TILE_CASE(MR)							\
 	case MR:							\
 		if (nv > 1)						\
-			tile(MR, 2, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
-			     i0, j0);					\
+			tile(MR, 2, ind, k, ai, lda, bj, ldb, boff, cij, ldc, \
+			     m0, m1, ep, i0, j0);			\
 		else							\
-			tile(MR, 1, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
-			     i0, j0);					\
+			tile(MR, 1, ind, k, ai, lda, bj, ldb, boff, cij, ldc, \
+			     m0, m1, ep, i0, j0);			\
 		break
 
-static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a,
-			int64_t lda, const float *b, int64_t ldb, float *c,
-			int64_t ldc, const struct f32_epi *ep)
+AI void gemm_body(const int ind, int64_t m, int64_t n, int64_t k,
+		  const float *a, int64_t lda, const float *b, int64_t ldb,
+		  const int64_t *boff, float *c, int64_t ldc,
+		  const struct f32_epi *ep)
 {
 	for (int64_t j0 = 0; j0 < n; j0 += 32) {
 		int64_t jn = n - j0 < 32 ? n - j0 : 32;
@@ -133,6 +136,20 @@ static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a,
 			}
 		}
 	}
+}
+
+static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a,
+		int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+		const struct f32_epi *ep)
+{
+	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, c, ldc, ep);
+}
+
+static void gemm_ind_avx512(int64_t m, int64_t n, int64_t k, const float *a,
+		int64_t lda, const float *b, const int64_t *boff, float *c,
+		int64_t ldc, const struct f32_epi *ep)
+{
+	gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
 }
 
 static void gemv_t_avx512(int64_t n, int64_t k, const float *x,
@@ -300,6 +317,7 @@ static void dwconv_avx512(const float *xp, int64_t xpw, int64_t oh,
 const struct f32_kernels f32k_avx512 = {
 	.name = "avx512",
 	.gemm = gemm_avx512,
+	.gemm_ind = gemm_ind_avx512,
 	.gemv_t = gemv_t_avx512,
 	.dwconv = dwconv_avx512,
 };
