@@ -3,10 +3,12 @@
  * float32 kernels for AVX-512F (built with -mavx512f -mfma, called only
  * where the CPU has them; see f32k.c).
  *
- * gemm: register tiles of up to 8 rows x 32 columns (16 accumulators): per
- * step of k, two vector loads of a row of B and one broadcast of A per row,
- * 16 FMAs.  Ragged column edges use masked loads and stores, so nothing is
- * read or written past the matrices.
+ * gemm, gemm_ind: register tiles of 24 accumulators, 6 rows x 64
+ * columns, 8 x 48, 12 x 32 or 24 x 16, the shape with the fewest load and
+ * FMA slots for the matrix (tile_cost()); per step of k, one vector load
+ * of B per 16 columns and one broadcast of A per row.  Ragged column edges
+ * use masked loads and stores, so nothing is read or written past the
+ * matrices.
  */
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -32,108 +34,138 @@ AI __m512 epi_v(__m512 v, __m512 bias, const float *res, __mmask16 mk,
 	return _mm512_min_ps(hi, v);
 }
 
-/* named accumulators (an array of them would live on the stack) */
-#define TILE_STEP(r)							\
-	do {								\
-		if (mr > (r)) {						\
-			__m512 av_ = _mm512_set1_ps(ap[(r) * lda]);		\
-									\
-			a0_##r = _mm512_fmadd_ps(av_, b0, a0_##r);		\
-			if (nv > 1)					\
-				a1_##r = _mm512_fmadd_ps(av_, b1, a1_##r);	\
-		}							\
-	} while (0)
-#define TILE_STORE(r, x0, x1)						\
-	do {								\
-		if (mr > (r)) {						\
-			__m512 bv = _mm512_set1_ps(ep->bias ?			\
-						ep->bias[i0 + (r)] : 0.0f); \
-			const float *res = ep->res ?			\
-				ep->res + (i0 + (r)) * ep->ldr + j0 : NULL; \
-									\
-			_mm512_mask_storeu_ps(c + (r) * ldc, m0, epi_v(x0, bv, res, m0, lo, hi)); \
-			if (nv > 1)					\
-				_mm512_mask_storeu_ps(c + (r) * ldc + 16, m1, epi_v(x1, bv, res ? res + 16 : NULL, m1, lo, hi)); \
-		}							\
-	} while (0)
-
+/*
+ * One register tile: @mr rows x @nv vectors of 16 columns (mr * nv <= 24
+ * accumulators), masks @mk per vector.  Constant @mr/@nv after inlining,
+ * so the loops unroll and the accumulators stay in registers.
+ */
 AI void tile(const int mr, const int nv, const int ind, int64_t k,
 	     const float *a, int64_t lda, const float *b, int64_t ldb,
-	     const int64_t *boff, float *c, int64_t ldc,
-	     __mmask16 m0, __mmask16 m1, const struct f32_epi *ep, int64_t i0,
-	     int64_t j0)
+	     const int64_t *boff, float *c, int64_t ldc, const __mmask16 *mk,
+	     const struct f32_epi *ep, int64_t i0, int64_t j0)
 {
-	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
-	__m512 a0_0 = _mm512_setzero_ps(), a1_0 = _mm512_setzero_ps();
-	__m512 a0_1 = _mm512_setzero_ps(), a1_1 = _mm512_setzero_ps();
-	__m512 a0_2 = _mm512_setzero_ps(), a1_2 = _mm512_setzero_ps();
-	__m512 a0_3 = _mm512_setzero_ps(), a1_3 = _mm512_setzero_ps();
-	__m512 a0_4 = _mm512_setzero_ps(), a1_4 = _mm512_setzero_ps();
-	__m512 a0_5 = _mm512_setzero_ps(), a1_5 = _mm512_setzero_ps();
-	__m512 a0_6 = _mm512_setzero_ps(), a1_6 = _mm512_setzero_ps();
-	__m512 a0_7 = _mm512_setzero_ps(), a1_7 = _mm512_setzero_ps();
+	__m512 lo, hi, acc[24];
+	__mmask16 last = mk[nv - 1];
 
+#pragma GCC unroll 24
+	for (int t = 0; t < mr * nv; t++)
+		acc[t] = _mm512_setzero_ps();
 	for (int64_t p = 0; p < k; p++) {
 		const float *bp = ind ? b + boff[p] : b + p * ldb;
 		const float *ap = a + p;
-		__m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
-		__m512 b1 = nv > 1 ? _mm512_maskz_loadu_ps(m1, bp + 16) : b0;
+		__m512 bv[4];
 
-		TILE_STEP(0);
-		TILE_STEP(1);
-		TILE_STEP(2);
-		TILE_STEP(3);
-		TILE_STEP(4);
-		TILE_STEP(5);
-		TILE_STEP(6);
-		TILE_STEP(7);
+		/* only the last vector of a tile can be ragged */
+#pragma GCC unroll 4
+		for (int v = 0; v < nv - 1; v++)
+			bv[v] = _mm512_loadu_ps(bp + 16 * v);
+		bv[nv - 1] = _mm512_maskz_loadu_ps(last, bp + 16 * (nv - 1));
+#pragma GCC unroll 24
+		for (int r = 0; r < mr; r++) {
+			__m512 av = _mm512_set1_ps(ap[r * lda]);
+
+#pragma GCC unroll 4
+			for (int v = 0; v < nv; v++)
+				acc[r * nv + v] = _mm512_fmadd_ps(av, bv[v],
+							acc[r * nv + v]);
+		}
 	}
-	TILE_STORE(0, a0_0, a1_0);
-	TILE_STORE(1, a0_1, a1_1);
-	TILE_STORE(2, a0_2, a1_2);
-	TILE_STORE(3, a0_3, a1_3);
-	TILE_STORE(4, a0_4, a1_4);
-	TILE_STORE(5, a0_5, a1_5);
-	TILE_STORE(6, a0_6, a1_6);
-	TILE_STORE(7, a0_7, a1_7);
+	lo = _mm512_set1_ps(ep->lo);
+	hi = _mm512_set1_ps(ep->hi);
+#pragma GCC unroll 24
+	for (int r = 0; r < mr; r++) {
+		__m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[i0 + r] : 0.0f);
+		const float *res = ep->res ? ep->res + (i0 + r) * ep->ldr + j0 :
+				   NULL;
+
+#pragma GCC unroll 4
+		for (int v = 0; v < nv; v++)
+			_mm512_mask_storeu_ps(c + r * ldc + 16 * v, mk[v],
+				epi_v(acc[r * nv + v], bias,
+				      res ? res + 16 * v : NULL, mk[v], lo, hi));
+	}
 }
 
-#define TILE_CASE(MR)							\
-	case MR:							\
-		if (nv > 1)						\
-			tile(MR, 2, ind, k, ai, lda, bj, ldb, boff, cij, ldc, \
-			     m0, m1, ep, i0, j0);			\
-		else							\
-			tile(MR, 1, ind, k, ai, lda, bj, ldb, boff, cij, ldc, \
-			     m0, m1, ep, i0, j0);			\
-		break
+/*
+ * Rows [0, m) of one column block: tiles of MR rows, then the remainder
+ * in tiles of 16, 8, 4, 2, 1 rows (fewer instantiations than every size).
+ */
+AI void rows_nv(const int MR, const int nv, const int ind, int64_t m,
+		int64_t k, const float *a, int64_t lda, const float *bj,
+		int64_t ldb, const int64_t *boff, float *c, int64_t ldc,
+		const __mmask16 *mk, const struct f32_epi *ep, int64_t j0)
+{
+	int64_t i0 = 0;
+
+	for (; i0 + MR <= m; i0 += MR)
+		tile(MR, nv, ind, k, a + i0 * lda, lda, bj, ldb, boff,
+		     c + i0 * ldc + j0, ldc, mk, ep, i0, j0);
+#define REM_TILE(R)							\
+	if ((R) < MR && (m - i0) & (R)) {				\
+		tile((R), nv, ind, k, a + i0 * lda, lda, bj, ldb, boff,	\
+		     c + i0 * ldc + j0, ldc, mk, ep, i0, j0);		\
+		i0 += (R);						\
+	}
+	REM_TILE(16)
+	REM_TILE(8)
+	REM_TILE(4)
+	REM_TILE(2)
+	REM_TILE(1)
+#undef REM_TILE
+}
+
+/* Tile shapes, rows x vectors of 16 columns: 24 accumulators each. */
+static const int tile_mr[5] = { 0, 24, 12, 8, 6 };
+
+/*
+ * Cost (load or FMA issue slots per step of k) of covering @m rows and
+ * @n columns with tiles of @nv vectors.
+ */
+static int64_t tile_cost(int nv, int64_t m, int64_t n)
+{
+	int64_t mr = tile_mr[nv], blocks = (n + 16 * nv - 1) / (16 * nv);
+	int64_t full = m / mr, rem = m % mr, c;
+
+	c = full * (mr * nv > mr + nv ? mr * nv : mr + nv);
+	if (rem)
+		c += rem * nv > rem + nv ? rem * nv : rem + nv;
+	return c * blocks;
+}
 
 AI void gemm_body(const int ind, int64_t m, int64_t n, int64_t k,
 		  const float *a, int64_t lda, const float *b, int64_t ldb,
 		  const int64_t *boff, float *c, int64_t ldc,
 		  const struct f32_epi *ep)
 {
-	for (int64_t j0 = 0; j0 < n; j0 += 32) {
-		int64_t jn = n - j0 < 32 ? n - j0 : 32;
-		__mmask16 m0 = mask_n(jn), m1 = mask_n(jn - 16);
-		int nv = jn > 16 ? 2 : 1;
-		const float *bj = b + j0;
+	int nv = 1;
 
-		for (int64_t i0 = 0; i0 < m; i0 += 8) {
-			const float *ai = a + i0 * lda;
-			float *cij = c + i0 * ldc + j0;
+	for (int v = 2; v <= 4; v++)
+		if (tile_cost(v, m, n) < tile_cost(nv, m, n))
+			nv = v;
+	for (int64_t j0 = 0; j0 < n; j0 += 16 * nv) {
+		int64_t jn = n - j0 < 16 * nv ? n - j0 : 16 * nv;
+		int vn = (int)((jn + 15) / 16);
+		__mmask16 mk[4];
 
-			switch (m - i0 < 8 ? (int)(m - i0) : 8) {
-			TILE_CASE(1);
-			TILE_CASE(2);
-			TILE_CASE(3);
-			TILE_CASE(4);
-			TILE_CASE(5);
-			TILE_CASE(6);
-			TILE_CASE(7);
-			default:
-			TILE_CASE(8);
-			}
+		for (int v = 0; v < 4; v++)
+			mk[v] = mask_n(jn - 16 * v);
+		switch (vn) {
+		case 1:
+			rows_nv(24, 1, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
+		case 2:
+			rows_nv(12, 2, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
+		case 3:
+			rows_nv(8, 3, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
+		default:
+			rows_nv(6, 4, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
 		}
 	}
 }

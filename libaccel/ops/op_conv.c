@@ -201,6 +201,9 @@ static void conv_sizes(const struct ir_value *x, const struct ir_value *w,
  */
 enum conv_path { CONV_IM2COL, CONV_1X1, CONV_DW, CONV_IND };
 
+/* Strides up to this split into phases (larger: im2col). */
+#define CONV_IND_MAX_STRIDE 16
+
 static enum conv_path conv_path(const struct cpu_geom *g, int64_t cg,
 				int64_t mg)
 {
@@ -216,7 +219,8 @@ static enum conv_path conv_path(const struct cpu_geom *g, int64_t cg,
 	    g->d[1] <= INT32_MAX && g->k[0] <= INT32_MAX &&
 	    g->k[1] <= INT32_MAX)
 		return CONV_DW;
-	if (g->nsp == 2)
+	if (g->nsp == 2 && g->s[0] <= CONV_IND_MAX_STRIDE &&
+	    g->s[1] <= CONV_IND_MAX_STRIDE)
 		return CONV_IND;
 	return CONV_IM2COL;
 }
@@ -237,9 +241,39 @@ static void dw_padded(const struct cpu_geom *g, int64_t *ph, int64_t *pw)
 
 static uint32_t conv_slots(void)
 {
-	uint32_t n = par_cpus();
+	/* once per process: a run must find the slots its plan sized */
+	static uint32_t slots;
+	uint32_t n = __atomic_load_n(&slots, __ATOMIC_RELAXED);
 
-	return n > CONV_MAX_SLOTS ? CONV_MAX_SLOTS : n;
+	if (!n) {
+		n = par_cpus();
+		n = n > CONV_MAX_SLOTS ? CONV_MAX_SLOTS : n < 1 ? 1 : n;
+		__atomic_store_n(&slots, n, __ATOMIC_RELAXED);
+		n = __atomic_load_n(&slots, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/*
+ * Row @dst of @len floats: zeros, then src[lo * step .. hi * step) taken
+ * every @step, then zeros (rows are short: loops, not calls).
+ */
+static inline void pad_row(float *restrict dst, int64_t len,
+			   const float *restrict src, int64_t lo, int64_t hi,
+			   int64_t step)
+{
+	int64_t j = 0;
+
+	for (; j < lo; j++)
+		dst[j] = 0.0f;
+	if (step == 1)
+		for (; j < hi; j++)
+			dst[j] = src[j];
+	else
+		for (; j < hi; j++)
+			dst[j] = src[j * step];
+	for (; j < len; j++)
+		dst[j] = 0.0f;
 }
 
 /* Tasks for @items work items on the current pool, at most @slots. */
@@ -267,6 +301,9 @@ static uint32_t conv_tasks(uint32_t slots, int64_t items)
  */
 struct ind_geom {
 	int64_t ph2, pw2, plane, chan, xs_len, rows, cbuf_len;
+	/* the phases some tap reads, their index among those (else -1) */
+	int8_t py[CONV_IND_MAX_STRIDE], px[CONV_IND_MAX_STRIDE];
+	int nphy, nphx;
 };
 
 static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
@@ -281,7 +318,21 @@ static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
 	ig->ph2 = (ph + g->s[0] - 1) / g->s[0];
 	ig->pw2 = (pw + g->s[1] - 1) / g->s[1];
 	ig->plane = ig->ph2 * ig->pw2;
-	ig->chan = ig->plane * g->s[0] * g->s[1];
+	/* only the phases some tap reads (a 1x1 stride-2 conv: one of 4) */
+	memset(ig->py, -1, sizeof(ig->py));
+	memset(ig->px, -1, sizeof(ig->px));
+	for (int64_t ky = 0; ky < g->k[0]; ky++)
+		ig->py[ky * g->d[0] % g->s[0]] = 0;
+	for (int64_t kx = 0; kx < g->k[1]; kx++)
+		ig->px[kx * g->d[1] % g->s[1]] = 0;
+	ig->nphy = ig->nphx = 0;
+	for (int i = 0; i < g->s[0]; i++)
+		if (!ig->py[i])
+			ig->py[i] = (int8_t)ig->nphy++;
+	for (int i = 0; i < g->s[1]; i++)
+		if (!ig->px[i])
+			ig->px[i] = (int8_t)ig->nphx++;
+	ig->chan = ig->plane * ig->nphy * ig->nphx;
 	/* garbage columns read up to a row past the last plane */
 	ig->xs_len = cin * ig->chan + ig->pw2 + 16;
 	/* output rows per block: a scratch block of 32K floats at most */
@@ -455,7 +506,9 @@ static void conv_dw_task(void *arg, uint32_t t)
 	const struct cpu_geom *g = d->g;
 	int64_t ih = g->in[0], iw = g->in[1], it;
 	float *p = d->pad + (int64_t)t * (d->ph * d->pw + F32K_DW_SLACK);
+	int64_t pt = g->pb[0], pl = g->pb[1];
 
+	memset(p + d->ph * d->pw, 0, F32K_DW_SLACK * sizeof(float));
 	while ((it = __atomic_fetch_add(&d->next, 1, __ATOMIC_RELAXED)) <
 	       d->items) {
 		int64_t img = it / d->nblk;
@@ -473,11 +526,14 @@ static void conv_dw_task(void *arg, uint32_t t)
 			};
 
 			if (d->ph != ih || d->pw != iw) {
-				memset(p, 0, (size_t)(d->ph * d->pw + F32K_DW_SLACK) *
-				       sizeof(float));
-				for (int64_t r = 0; r < ih; r++)
-					memcpy(p + (r + g->pb[0]) * d->pw + g->pb[1],
-					       plane + r * iw, (size_t)iw * sizeof(float));
+				for (int64_t r = 0; r < d->ph; r++)
+					if (r < pt || r >= pt + ih)
+						pad_row(p + r * d->pw, d->pw, NULL,
+							d->pw, d->pw, 1);
+					else
+						pad_row(p + r * d->pw, d->pw,
+							plane + (r - pt) * iw - pl,
+							pl, pl + iw, 1);
 				plane = p;
 			}
 			d->k->dwconv(plane, d->pw, g->out[0], g->out[1],
@@ -523,8 +579,12 @@ static void ind_split(const struct conv_ind *d, int64_t img, float *xs)
 
 		for (int64_t ry = 0; ry < sh; ry++)
 			for (int64_t rx = 0; rx < sw; rx++) {
-				float *pl2 = xs + c * d->ig.chan +
-					     (ry * sw + rx) * d->ig.plane;
+				float *pl2;
+				if (d->ig.py[ry] < 0 || d->ig.px[rx] < 0)
+					continue;
+				pl2 = xs + c * d->ig.chan +
+				      (d->ig.py[ry] * d->ig.nphx + d->ig.px[rx]) *
+				      d->ig.plane;
 				/* columns j with 0 <= j * sw + rx - pl < iw */
 				int64_t jlo = pl - rx > 0 ? (pl - rx + sw - 1) / sw : 0;
 				int64_t jhi = iw + pl - rx > 0 ?
@@ -533,24 +593,15 @@ static void ind_split(const struct conv_ind *d, int64_t img, float *xs)
 				jhi = jhi < pw2 ? jhi : pw2;
 				jlo = jlo < jhi ? jlo : jhi;
 				for (int64_t i = 0; i < ph2; i++) {
-					float *dst = pl2 + i * pw2;
 					int64_t r = i * sh + ry - pt;
-					const float *src = xc + r * iw + rx - pl;
 
-					if (r < 0 || r >= ih) {
-						memset(dst, 0, (size_t)pw2 * sizeof(float));
-						continue;
-					}
-					for (int64_t j = 0; j < jlo; j++)
-						dst[j] = 0.0f;
-					if (sw == 1)
-						memcpy(dst + jlo, src + jlo,
-						       (size_t)(jhi - jlo) * sizeof(float));
+					if (r < 0 || r >= ih)
+						pad_row(pl2 + i * pw2, pw2, NULL, pw2,
+							pw2, 1);
 					else
-						for (int64_t j = jlo; j < jhi; j++)
-							dst[j] = src[j * sw];
-					for (int64_t j = jhi; j < pw2; j++)
-						dst[j] = 0.0f;
+						pad_row(pl2 + i * pw2, pw2,
+							xc + r * iw + rx - pl, jlo,
+							jhi, sw);
 				}
 			}
 	}
@@ -585,8 +636,9 @@ static void ind_block(const struct conv_ind *d, int64_t img, int64_t gi,
 		const float *rr = d->res ? d->res + yoff + m * d->osz : NULL;
 
 		for (int64_t r = 0; r < r1 - r0; r++, cr += pw2, yr += ow) {
-			if (!rr) {
-				memcpy(yr, cr, (size_t)ow * sizeof(float));
+			if (!rr) {	/* rows are short: a loop, not a call */
+				for (int64_t o = 0; o < ow; o++)
+					yr[o] = cr[o];
 				continue;
 			}
 			for (int64_t o = 0; o < ow; o++) {
@@ -644,9 +696,9 @@ static void conv_ind_run(struct conv_ind *d, unsigned char *wp)
 				int64_t ty = ky * g->d[0], tx = kx * g->d[1];
 
 				off[kk++] = c * d->ig.chan +
-					    ((ty % g->s[0]) * g->s[1] + tx % g->s[1]) *
-					    d->ig.plane + ty / g->s[0] * d->ig.pw2 +
-					    tx / g->s[1];
+					    (d->ig.py[ty % g->s[0]] * d->ig.nphx +
+					     d->ig.px[tx % g->s[1]]) * d->ig.plane +
+					    ty / g->s[0] * d->ig.pw2 + tx / g->s[1];
 			}
 	d->off = off;
 	d->nblk = (g->out[0] + d->ig.rows - 1) / d->ig.rows;

@@ -240,6 +240,7 @@ static void test_conv_paths(void)
 		{ 24, 8, 1, 3, 1, 2, 0, 30, 40 },	/* dilated, no pad, blocks */
 		{ 3, 8, 1, 3, 2, 1, 1, 19, 23 },	/* first layer */
 		{ 6, 9, 3, 3, 1, 1, 0, 8, 10 },		/* grouped */
+		{ 2, 3, 1, 2, 17, 1, 0, 40, 40 },	/* stride > 16: im2col */
 	};
 	const struct cpu_op_ws *op = (const void *)cpu_op_find("", "Conv");
 	int ran = 0;
