@@ -46,6 +46,13 @@ struct f32_epi {
  *	y[oy * ow + ox] = epi(sum w[ky * kw + kx] *
  *	xp[(oy * sh + ky * dh) * xpw + ox * sw + kx * dw]); @epi.bias points
  *	at this channel's bias, @epi.res at this channel's plane (@ldr unused)
+ * @dw_same: @nch channels of a depthwise convolution at stride 1 and
+ *	dilation 1 whose output is as large as its @h x @w input (padding
+ *	@pt rows above, @pl columns left), read unpadded: channel c's
+ *	plane is x + c * h * w, its weights @w + c * kh * kw, and
+ *	y[c * h * w + ...] = epi(sum); @epi.bias per channel, @epi.res like
+ *	y; h * w <= F32K_SAME_MAX_PLANE, kh * kw <= F32K_SAME_MAX_TAPS.
+ *	NULL in variants without it (the caller pads and runs @dwconv)
  */
 struct f32_kernels {
 	const char *name;
@@ -60,7 +67,14 @@ struct f32_kernels {
 	void (*dwconv)(const float *xp, int64_t xpw, int64_t oh, int64_t ow,
 		       int kh, int kw, int sh, int sw, int dh, int dw,
 		       const float *w, float *y, const struct f32_epi *epi);
+	void (*dw_same)(const float *x, int64_t h, int64_t w, int kh, int kw,
+			int pt, int pl, int64_t nch, const float *wt, float *y,
+			const struct f32_epi *epi);
 };
+
+/* Limits of dw_same() (its tap masks live on the stack). */
+#define F32K_SAME_MAX_PLANE 2048
+#define F32K_SAME_MAX_TAPS 25
 
 /* Floats a dwconv() plane must stay readable past its last row. */
 #define F32K_DW_SLACK 64

@@ -346,11 +346,87 @@ static void dwconv_avx512(const float *xp, int64_t xpw, int64_t oh,
 	}
 }
 
+/* The channel loop of dw_same_avx512(); a constant @taps unrolls. */
+AI void dw_same_run(const int taps, const float *x, int64_t n, int64_t nch,
+		    const float *wt, float *y, const struct f32_epi *ep,
+		    const __mmask16 *mk, const int64_t *offs)
+{
+	int64_t nvec = (n + 15) / 16;
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+
+	for (int64_t ch = 0; ch < nch; ch++) {
+		const float *xc = x + ch * n, *wc = wt + ch * taps;
+		const float *rc = ep->res ? ep->res + ch * n : NULL;
+		float *yc = y + ch * n;
+		__m512 bv = _mm512_set1_ps(ep->bias ? ep->bias[ch] : 0.0f);
+		__m512 wv[F32K_SAME_MAX_TAPS];
+
+		for (int t = 0; t < taps; t++)
+			wv[t] = _mm512_set1_ps(wc[t]);
+		for (int64_t v = 0; v < nvec; v++) {
+			const __mmask16 *m = mk + v * taps;
+			const float *xv = xc + v * 16;
+			__mmask16 out = mask_n(n - v * 16);
+			__m512 acc = bv;
+
+#pragma GCC unroll 9
+			for (int t = 0; t < taps; t++)
+				acc = _mm512_fmadd_ps(wv[t],
+					_mm512_maskz_loadu_ps(m[t], xv + offs[t]), acc);
+			_mm512_mask_storeu_ps(yc + v * 16, out,
+				epi_v(acc, _mm512_setzero_ps(),
+				      rc ? rc + v * 16 : NULL, out, lo, hi));
+		}
+	}
+}
+
+/*
+ * Depthwise "same" convolution straight over the unpadded planes: vector v
+ * covers flat positions [16v, 16v + 16) of the output and of each tap's
+ * shifted input; the lanes whose tap falls in the padding are masked off
+ * (masked-off lanes of a load do not fault), with masks worked out once
+ * for all channels: row-valid lanes per kernel row & column-valid lanes
+ * per kernel column.
+ */
+static void dw_same_avx512(const float *x, int64_t h, int64_t w, int kh,
+			   int kw, int pt, int pl, int64_t nch,
+			   const float *wt, float *y, const struct f32_epi *ep)
+{
+	int64_t n = h * w, nvec = (n + 15) / 16, offs[F32K_SAME_MAX_TAPS];
+	int taps = kh * kw;
+	__mmask16 mk[F32K_SAME_MAX_PLANE / 16 * F32K_SAME_MAX_TAPS];
+
+	for (int t = 0; t < taps; t++)
+		offs[t] = (int64_t)(t / kw - pt) * w + (t % kw - pl);
+	for (int64_t v = 0, r = 0, c = 0; v < nvec; v++) {
+		unsigned rows[F32K_SAME_MAX_TAPS] = { 0 };
+		unsigned cols[F32K_SAME_MAX_TAPS] = { 0 };
+
+		for (int i = 0; i < 16 && v * 16 + i < n; i++) {
+			for (int ky = 0; ky < kh; ky++)
+				if (r + ky - pt >= 0 && r + ky - pt < h)
+					rows[ky] |= 1u << i;
+			for (int kx = 0; kx < kw; kx++)
+				if (c + kx - pl >= 0 && c + kx - pl < w)
+					cols[kx] |= 1u << i;
+			if (++c == w)
+				c = 0, r++;
+		}
+		for (int t = 0; t < taps; t++)
+			mk[v * taps + t] = (__mmask16)(rows[t / kw] & cols[t % kw]);
+	}
+	if (taps == 9)
+		dw_same_run(9, x, n, nch, wt, y, ep, mk, offs);
+	else
+		dw_same_run(taps, x, n, nch, wt, y, ep, mk, offs);
+}
+
 const struct f32_kernels f32k_avx512 = {
 	.name = "avx512",
 	.gemm = gemm_avx512,
 	.gemm_ind = gemm_ind_avx512,
 	.gemv_t = gemv_t_avx512,
 	.dwconv = dwconv_avx512,
+	.dw_same = dw_same_avx512,
 };
 #endif /* __x86_64__ */

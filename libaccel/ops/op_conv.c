@@ -255,10 +255,21 @@ static uint32_t conv_slots(void)
 }
 
 /*
+ * GCC turns short copy loops into memset/memcpy calls, slower than the
+ * loops for the rows of a few floats that convs pad; the functions that
+ * pad say so (all of them, so that pad_row() still inlines).
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CONV_NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define CONV_NO_LIBCALL
+#endif
+
+/*
  * Row @dst of @len floats: zeros, then src[lo * step .. hi * step) taken
  * every @step, then zeros (rows are short: loops, not calls).
  */
-static inline void pad_row(float *restrict dst, int64_t len,
+static inline CONV_NO_LIBCALL void pad_row(float *restrict dst, int64_t len,
 			   const float *restrict src, int64_t lo, int64_t hi,
 			   int64_t step)
 {
@@ -497,10 +508,11 @@ struct conv_dw {
 	float lo, hi;
 	int64_t ph, pw, osz, isz, chans, items, nblk;
 	uint32_t per;
+	bool same;	/* k->dw_same() over the unpadded planes */
 	int64_t next;
 };
 
-static void conv_dw_task(void *arg, uint32_t t)
+static CONV_NO_LIBCALL void conv_dw_task(void *arg, uint32_t t)
 {
 	struct conv_dw *d = arg;
 	const struct cpu_geom *g = d->g;
@@ -516,6 +528,20 @@ static void conv_dw_task(void *arg, uint32_t t)
 
 		if (c1 > d->chans)
 			c1 = d->chans;
+		if (d->same) {
+			int64_t ch = img * d->chans + c0;
+			struct f32_epi ep = {
+				.bias = d->b ? d->b + c0 : NULL,
+				.res = d->res ? d->res + ch * d->osz : NULL,
+				.lo = d->lo, .hi = d->hi,
+			};
+
+			d->k->dw_same(d->x + ch * d->isz, ih, iw, (int)g->k[0],
+				      (int)g->k[1], (int)pt, (int)pl, c1 - c0,
+				      d->w + c0 * g->k[0] * g->k[1],
+				      d->y + ch * d->osz, &ep);
+			continue;
+		}
 		for (int64_t c = c0; c < c1; c++) {
 			int64_t ch = img * d->chans + c;
 			const float *plane = d->x + ch * d->isz;
@@ -567,7 +593,8 @@ struct conv_ind {
 };
 
 /* Split image @img of the input into @xs (struct ind_geom). */
-static void ind_split(const struct conv_ind *d, int64_t img, float *xs)
+static CONV_NO_LIBCALL void ind_split(const struct conv_ind *d, int64_t img,
+				      float *xs)
 {
 	const struct cpu_geom *g = d->g;
 	int64_t ih = g->in[0], iw = g->in[1], sh = g->s[0], sw = g->s[1];
@@ -610,7 +637,7 @@ static void ind_split(const struct conv_ind *d, int64_t img, float *xs)
 }
 
 /* Output rows block @blk of group @gi of image @img, from @xs. */
-static void ind_block(const struct conv_ind *d, int64_t img, int64_t gi,
+static CONV_NO_LIBCALL void ind_block(const struct conv_ind *d, int64_t img, int64_t gi,
 		      int64_t blk, const float *xs, float *cbuf)
 {
 	const struct cpu_geom *g = d->g;
@@ -801,6 +828,11 @@ static int conv_f32(const struct ir_node *n, const struct ir_value *in,
 		double macs = (double)osz * (double)kdim * (double)group;
 
 		dw_padded(&g, &d.ph, &d.pw);
+		d.same = k->dw_same && g.s[0] == 1 && g.s[1] == 1 &&
+			 g.d[0] == 1 && g.d[1] == 1 && g.out[0] == g.in[0] &&
+			 g.out[1] == g.in[1] &&
+			 isz <= F32K_SAME_MAX_PLANE &&
+			 g.k[0] * g.k[1] <= F32K_SAME_MAX_TAPS;
 		d.pad = cpu_ws_take(&wp, (d.ph * d.pw + F32K_DW_SLACK) *
 				    conv_slots(), sizeof(float));
 		/* channel blocks: whole images when they are enough */

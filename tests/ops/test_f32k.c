@@ -232,6 +232,8 @@ static void test_conv_paths(void)
 		{ 17, 17, 17, 3, 1, 1, 1, 13, 21 },	/* depthwise s1 */
 		{ 8, 8, 8, 3, 2, 1, 1, 48, 48 },	/* depthwise s2 */
 		{ 5, 5, 5, 3, 1, 2, 2, 9, 7 },		/* depthwise dilated */
+		{ 7, 7, 7, 5, 1, 1, 2, 33, 61 },	/* depthwise 5x5 same */
+		{ 3, 3, 3, 3, 1, 1, 1, 70, 70 },	/* same, plane > limit */
 		{ 64, 64, 1, 1, 1, 1, 0, 25, 5 },	/* 1x1 (DS-CNN) */
 		{ 13, 37, 1, 1, 1, 1, 0, 9, 11 },	/* 1x1 odd */
 		{ 16, 32, 1, 1, 2, 1, 0, 16, 16 },	/* 1x1 s2 shortcut */
@@ -392,6 +394,13 @@ static void test_conv_batch_threads(void)
 			q.pl = t_randi(&seed, 0, 2), q.pr = t_randi(&seed, 0, 2);
 			if (kind == 1) {	/* depthwise */
 				q.m = q.g = q.c;
+				if (it % 3) {	/* "same" output, maybe uneven pads */
+					q.sh = q.sw = q.dh = q.dw = 1;
+					q.pt = t_randi(&seed, 0, q.kh - 1);
+					q.pb = q.kh - 1 - q.pt;
+					q.pl = t_randi(&seed, 0, q.kw - 1);
+					q.pr = q.kw - 1 - q.pl;
+				}
 			} else if (kind == 2) {	/* unit 1x1 */
 				q.kh = q.kw = q.sh = q.sw = q.dh = q.dw = 1;
 				q.pt = q.pb = q.pl = q.pr = 0;
