@@ -53,6 +53,12 @@ struct f32_epi {
  *	y[c * h * w + ...] = epi(sum); @epi.bias per channel, @epi.res like
  *	y; h * w <= F32K_SAME_MAX_PLANE, kh * kw <= F32K_SAME_MAX_TAPS.
  *	NULL in variants without it (the caller pads and runs @dwconv)
+ * @dw_s2: @nch channels of a depthwise convolution at stride 2 and
+ *	dilation 1 over unpadded @h x @w planes (x + c * h * w) with
+ *	padding @pt above and @pl left, output @oh x @ow planes
+ *	(y + c * oh * ow); weights, @epi as @dw_same; kh, kw <= 8,
+ *	ow <= F32K_S2_MAX_OW.  NULL
+ *	in variants without it
  */
 struct f32_kernels {
 	const char *name;
@@ -70,11 +76,15 @@ struct f32_kernels {
 	void (*dw_same)(const float *x, int64_t h, int64_t w, int kh, int kw,
 			int pt, int pl, int64_t nch, const float *wt, float *y,
 			const struct f32_epi *epi);
+	void (*dw_s2)(const float *x, int64_t h, int64_t w, int64_t oh,
+		      int64_t ow, int kh, int kw, int pt, int pl, int64_t nch,
+		      const float *wt, float *y, const struct f32_epi *epi);
 };
 
 /* Limits of dw_same() (its tap masks live on the stack). */
 #define F32K_SAME_MAX_PLANE 2048
 #define F32K_SAME_MAX_TAPS 25
+#define F32K_S2_MAX_OW 256
 
 /* Floats a dwconv() plane must stay readable past its last row. */
 #define F32K_DW_SLACK 64

@@ -421,6 +421,90 @@ static void dw_same_avx512(const float *x, int64_t h, int64_t w, int kh,
 		dw_same_run(taps, x, n, nch, wt, y, ep, mk, offs);
 }
 
+/* Lanes [lo, hi) of 16 set (clipped to the vector). */
+AI __mmask16 mask_range(int64_t lo, int64_t hi)
+{
+	lo = lo < 0 ? 0 : lo;
+	return (__mmask16)(mask_n(hi) & ~mask_n(lo));
+}
+
+/*
+ * Depthwise stride 2 over unpadded planes, output row by row: 16 outputs
+ * of a row read 31 consecutive inputs of each kernel row (two masked
+ * loads, the lanes in the padding off), of which the even ones are kept.
+ */
+AI void dw_s2_body(const int kh, const int kw, const float *x, int64_t h,
+		       int64_t w, int64_t oh, int64_t ow, int pt, int pl,
+		       int64_t nch, const float *wt, float *y,
+		       const struct f32_epi *ep)
+{
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+	__m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+					 20, 22, 24, 26, 28, 30);
+	/* the load masks depend on the column block and kx only */
+	__mmask16 mk[F32K_S2_MAX_OW / 16][8][2];
+
+	for (int64_t b = 0; b * 16 < ow; b++)
+		for (int kx = 0; kx < kw; kx++) {
+			int64_t base = 32 * b + kx - pl;
+
+			mk[b][kx][0] = mask_range(-base, w - base);
+			mk[b][kx][1] = mask_range(-base - 16, w - base - 16);
+		}
+	for (int64_t ch = 0; ch < nch; ch++) {
+		const float *xc = x + ch * h * w, *wc = wt + ch * kh * kw;
+		const float *rc = ep->res ? ep->res + ch * oh * ow : NULL;
+		float *yc = y + ch * oh * ow;
+		__m512 bv = _mm512_set1_ps(ep->bias ? ep->bias[ch] : 0.0f);
+
+		for (int64_t oy = 0; oy < oh; oy++) {
+			for (int64_t o0 = 0; o0 < ow; o0 += 16) {
+				__mmask16 out = mask_n(ow - o0);
+				__m512 acc = bv;
+
+#pragma GCC unroll 8
+				for (int ky = 0; ky < kh; ky++) {
+					int64_t iy = 2 * oy + ky - pt;
+					const float *row = xc + iy * w;
+
+					if (iy < 0 || iy >= h)
+						continue;
+#pragma GCC unroll 8
+					for (int kx = 0; kx < kw; kx++) {
+						/* input column of lane j: base + j */
+						int64_t base = 2 * o0 + kx - pl;
+						__mmask16 m0 = mk[o0 / 16][kx][0];
+						__mmask16 m1 = mk[o0 / 16][kx][1];
+						__m512 v = _mm512_permutex2var_ps(
+							_mm512_maskz_loadu_ps(m0, row + base),
+							even,
+							_mm512_maskz_loadu_ps(m1, row + base + 16));
+
+						acc = _mm512_fmadd_ps(
+							_mm512_set1_ps(wc[ky * kw + kx]),
+							v, acc);
+					}
+				}
+				_mm512_mask_storeu_ps(yc + oy * ow + o0, out,
+					epi_v(acc, _mm512_setzero_ps(),
+					      rc ? rc + oy * ow + o0 : NULL, out,
+					      lo, hi));
+			}
+		}
+	}
+}
+
+static void dw_s2_avx512(const float *x, int64_t h, int64_t w, int64_t oh,
+			 int64_t ow, int kh, int kw, int pt, int pl,
+			 int64_t nch, const float *wt, float *y,
+			 const struct f32_epi *ep)
+{
+	if (kh == 3 && kw == 3)
+		dw_s2_body(3, 3, x, h, w, oh, ow, pt, pl, nch, wt, y, ep);
+	else
+		dw_s2_body(kh, kw, x, h, w, oh, ow, pt, pl, nch, wt, y, ep);
+}
+
 const struct f32_kernels f32k_avx512 = {
 	.name = "avx512",
 	.gemm = gemm_avx512,
@@ -428,5 +512,6 @@ const struct f32_kernels f32k_avx512 = {
 	.gemv_t = gemv_t_avx512,
 	.dwconv = dwconv_avx512,
 	.dw_same = dw_same_avx512,
+	.dw_s2 = dw_s2_avx512,
 };
 #endif /* __x86_64__ */

@@ -509,6 +509,7 @@ struct conv_dw {
 	int64_t ph, pw, osz, isz, chans, items, nblk;
 	uint32_t per;
 	bool same;	/* k->dw_same() over the unpadded planes */
+	bool s2;	/* k->dw_s2() over the unpadded planes */
 	int64_t next;
 };
 
@@ -540,6 +541,20 @@ static CONV_NO_LIBCALL void conv_dw_task(void *arg, uint32_t t)
 				      (int)g->k[1], (int)pt, (int)pl, c1 - c0,
 				      d->w + c0 * g->k[0] * g->k[1],
 				      d->y + ch * d->osz, &ep);
+			continue;
+		}
+		if (d->s2) {
+			int64_t ch = img * d->chans + c0;
+			struct f32_epi ep = {
+				.bias = d->b ? d->b + c0 : NULL,
+				.res = d->res ? d->res + ch * d->osz : NULL,
+				.lo = d->lo, .hi = d->hi,
+			};
+
+			d->k->dw_s2(d->x + ch * d->isz, ih, iw, g->out[0],
+				    g->out[1], (int)g->k[0], (int)g->k[1], (int)pt,
+				    (int)pl, c1 - c0, d->w + c0 * g->k[0] * g->k[1],
+				    d->y + ch * d->osz, &ep);
 			continue;
 		}
 		for (int64_t c = c0; c < c1; c++) {
@@ -833,6 +848,10 @@ static int conv_f32(const struct ir_node *n, const struct ir_value *in,
 			 g.out[1] == g.in[1] &&
 			 isz <= F32K_SAME_MAX_PLANE &&
 			 g.k[0] * g.k[1] <= F32K_SAME_MAX_TAPS;
+		d.s2 = !d.same && k->dw_s2 && g.s[0] == 2 && g.s[1] == 2 &&
+		       g.d[0] == 1 && g.d[1] == 1 && g.k[0] <= 8 &&
+		       g.k[1] <= 8 && g.pb[0] < 8 && g.pb[1] < 8 &&
+		       g.out[1] <= F32K_S2_MAX_OW;
 		d.pad = cpu_ws_take(&wp, (d.ph * d.pw + F32K_DW_SLACK) *
 				    conv_slots(), sizeof(float));
 		/* channel blocks: whole images when they are enough */

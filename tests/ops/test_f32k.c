@@ -400,6 +400,9 @@ static void test_conv_batch_threads(void)
 					q.pb = q.kh - 1 - q.pt;
 					q.pl = t_randi(&seed, 0, q.kw - 1);
 					q.pr = q.kw - 1 - q.pl;
+				} else if (it % 2) {	/* stride 2 */
+					q.sh = q.sw = 2;
+					q.dh = q.dw = 1;
 				}
 			} else if (kind == 2) {	/* unit 1x1 */
 				q.kh = q.kw = q.sh = q.sw = q.dh = q.dw = 1;
