@@ -18,6 +18,7 @@
 #include "exec/plan.h"
 #include "ops/shape_pass.h"
 #include "memplan/memplan.h"
+#include "util/parallel.h"
 
 enum plan_where {
 	W_NONE = 0,	/* not computed (omitted output the op left unset) */
@@ -40,6 +41,11 @@ struct cpu_plan {
 	struct ir_value *in_scratch, *out_scratch;
 	unsigned char *arena;
 	size_t arena_size;
+	/* batch-separable graphs: the plan of @chunk images, run per chunk */
+	struct cpu_plan *sub;
+	int64_t batch, chunk;
+	const void **chunk_in;	/* the sub-plan's input and output pointers */
+	void **chunk_out;
 };
 
 /**
@@ -234,6 +240,137 @@ static void plan_fuse(struct cpu_plan *p)
 }
 
 /*
+ * Operators that compute each image of a batch from that image alone
+ * (with the checks of plan_separable()).
+ */
+static const char *const per_image_ops[] = {
+	"Conv", "Relu", "Clip", "Add", "Mul", "Sub", "Sigmoid", "Tanh",
+	"LeakyRelu", "HardSigmoid", "HardSwish", "GlobalAveragePool",
+	"GlobalMaxPool", "MaxPool", "AveragePool", "Flatten", "Gemm",
+	"Identity", "BatchNormalization",
+};
+
+static bool plan_is_const(const struct cpu_plan *p, int v)
+{
+	return v >= 0 && (p->where[v] == W_CONST || p->where[v] == W_FOLDED);
+}
+
+/*
+ * The images of a batch of @batch (> 1) go through the graph apart: every
+ * step is an operator of per_image_ops[] on the default domain, every
+ * value it computes and every graph input and output has @batch images
+ * along its first axis (and nothing else that is not constant), constants
+ * are weights that never hold a batch axis (Conv's W/B, Gemm's B/C, a
+ * broadcast operand of rank below the output's or first dim 1), Flatten
+ * keeps axis 0 apart, Gemm does not transpose A.
+ */
+static bool plan_separable(const struct cpu_plan *p, int64_t *batch)
+{
+	const struct shape_pass *s = p->s;
+	const struct ir_graph *g = p->g;
+	int64_t nb = -1;
+
+	for (int i = 0; i < g->n_inputs; i++) {
+		const struct ir_value *v = &p->vals[g->inputs[i]];
+
+		if (v->rank < 2)
+			return false;
+		if (nb < 0)
+			nb = v->dims[0];
+		if (v->dims[0] != nb)
+			return false;
+	}
+	if (nb < 2 || !s->n_steps)
+		return false;
+	for (int i = 0; i < g->n_outputs; i++) {
+		const struct ir_value *v = &p->vals[g->outputs[i]];
+
+		if (plan_is_const(p, g->outputs[i]) ||
+		    p->where[g->outputs[i]] == W_INPUT || v->rank < 1 ||
+		    v->dims[0] != nb)
+			return false;
+	}
+	for (int i = 0; i < s->n_steps; i++) {
+		const struct ir_node *nd = &g->nodes[s->steps[i].node];
+		bool known = false;
+		int64_t iv;
+
+		if (nd->domain[0])
+			return false;
+		for (size_t k = 0; k < sizeof(per_image_ops) / sizeof(*per_image_ops); k++)
+			known |= !strcmp(nd->op_type, per_image_ops[k]);
+		if (!known || nd->n_outputs < 1)
+			return false;
+		for (int k = 0; k < nd->n_outputs; k++) {
+			int v = s->steps[i].outs[k];
+
+			if (v < 0)
+				continue;
+			if (p->vals[v].rank < 1 || p->vals[v].dims[0] != nb)
+				return false;
+		}
+		for (int k = 0; k < nd->n_inputs; k++) {
+			int v = nd->inputs[k];
+			const struct ir_value *x;
+
+			if (v < 0)
+				continue;
+			x = &p->vals[v];
+			if (!plan_is_const(p, v)) {
+				if (x->rank < 1 || x->dims[0] != nb)
+					return false;
+				continue;
+			}
+			/* a constant: weights of Conv/Gemm/BatchNorm/Clip */
+			if (k == 0)
+				return false;
+			if (!strcmp(nd->op_type, "Add") ||
+			    !strcmp(nd->op_type, "Mul") ||
+			    !strcmp(nd->op_type, "Sub")) {
+				const struct ir_value *o =
+					&p->vals[s->steps[i].outs[0]];
+
+				if (x->rank >= o->rank && x->dims[0] != 1)
+					return false;
+			}
+		}
+		if (!strcmp(nd->op_type, "Flatten") &&
+		    (ir_get_int(nd, "axis", 1, &iv, NULL) || iv < 1))
+			return false;
+		if (!strcmp(nd->op_type, "Gemm") &&
+		    (ir_get_int(nd, "transA", 0, &iv, NULL) || iv ||
+		     (nd->n_inputs > 1 && !plan_is_const(p, nd->inputs[1])) ||
+		     (nd->n_inputs > 2 && nd->inputs[2] >= 0 &&
+		      !plan_is_const(p, nd->inputs[2]))))
+			return false;
+		if ((!strcmp(nd->op_type, "Conv") ||
+		     !strcmp(nd->op_type, "BatchNormalization")) &&
+		    nd->n_inputs > 1 && !plan_is_const(p, nd->inputs[1]))
+			return false;
+	}
+	*batch = nb;
+	return true;
+}
+
+/*
+ * Images per chunk of a separable batch: a few per thread, so that each
+ * step splits over the threads and a chunk's activations stay in cache
+ * (a batch of 32 run layer by layer streams every tensor through memory).
+ * 0: run the batch whole.
+ */
+static int64_t plan_chunk(int64_t batch)
+{
+	int64_t want = 2 * (int64_t)par_cpus();
+
+	if (want < 4)
+		want = 4;
+	for (int64_t c = want; c >= 2; c--)
+		if (c < batch && batch % c == 0)
+			return c;
+	return 0;
+}
+
+/*
  * Where each value lives, then one memory plan of the arena values (live
  * from their producing step to their last consumer) and the steps'
  * workspaces (live during their step).
@@ -374,6 +511,9 @@ void cpu_plan_free(struct cpu_plan *p)
 	free(p->in_scratch);
 	free(p->out_scratch);
 	free(p->arena);
+	cpu_plan_free(p->sub);
+	free(p->chunk_in);
+	free(p->chunk_out);
 	free(p);
 }
 
@@ -423,6 +563,34 @@ struct cpu_plan *cpu_plan_from_shapes(struct shape_pass *s,
 	for (i = 0; i < g->n_inputs; i++) {
 		p->where[g->inputs[i]] = W_INPUT;
 		p->bind[g->inputs[i]] = i;
+	}
+	if (plan_separable(p, &p->batch) && (p->chunk = plan_chunk(p->batch))) {
+		struct ir_value *sh = calloc((size_t)g->n_inputs + 1, sizeof(*sh));
+		struct shape_pass *cs;
+
+		if (!sh) {
+			ret = accel_seterr(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (i = 0; i < g->n_inputs; i++) {
+			sh[i] = p->vals[g->inputs[i]];
+			sh[i].data = NULL;
+			sh[i].dims[0] = p->chunk;
+		}
+		ret = 0;
+		cs = shape_infer(g, sh, g->n_inputs, e, &ret);
+		free(sh);
+		p->sub = cs ? cpu_plan_from_shapes(cs, e, &ret) : NULL;
+		if (!p->sub)
+			goto fail;
+		p->chunk_in = calloc((size_t)g->n_inputs + 1, sizeof(void *));
+		p->chunk_out = calloc((size_t)g->n_outputs + 1, sizeof(void *));
+		if (!p->chunk_in || !p->chunk_out) {
+			ret = accel_seterr(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		p->arena_size = p->sub->arena_size;
+		return p;
 	}
 	plan_fuse(p);
 	ret = plan_arena(p, e);
@@ -513,6 +681,34 @@ static int run_fused(struct cpu_plan *p, int i, const struct ir_node *n,
 	return accel_seterr(e, ret, "%s)", msg);
 }
 
+/* A separable batch, chunk by chunk through the sub-plan. */
+static int run_chunks(struct cpu_plan *p, const void *const *inputs,
+		      void *const *outputs, struct accel_err *e)
+{
+	const struct ir_graph *g = p->g;
+	const void **in = p->chunk_in;
+	void **out = p->chunk_out;
+
+	for (int64_t c = 0; c < p->batch / p->chunk; c++) {
+		int ret;
+
+		for (int i = 0; i < g->n_inputs; i++) {
+			int64_t nb = ir_value_nbytes(&p->vals[g->inputs[i]]);
+
+			in[i] = (const char *)inputs[i] + nb / p->batch * p->chunk * c;
+		}
+		for (int i = 0; i < g->n_outputs; i++) {
+			int64_t nb = ir_value_nbytes(&p->vals[g->outputs[i]]);
+
+			out[i] = (char *)outputs[i] + nb / p->batch * p->chunk * c;
+		}
+		ret = cpu_plan_run(p->sub, in, out, e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int cpu_plan_run(struct cpu_plan *p, const void *const *inputs,
 		 void *const *outputs, struct accel_err *e)
 {
@@ -537,6 +733,8 @@ int cpu_plan_run(struct cpu_plan *p, const void *const *inputs,
 		if (p->where[v] == W_OUTPUT && p->bind[v] == i)
 			p->vals[v].data = outputs[i] ? outputs[i] : plan_empty;
 	}
+	if (p->sub)
+		return run_chunks(p, inputs, outputs, e);
 	for (i = 0; i < p->s->n_steps; i++) {
 		const struct shape_step *st = &p->s->steps[i];
 		const struct ir_node *n = &g->nodes[st->node];
