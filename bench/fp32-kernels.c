@@ -8,7 +8,8 @@
  * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which a
  * loaded machine disturbs less than wall time; with BENCH_THREADS=N times are
  * wall-clock, and for N > 1 the operators split their work on a pool of N
- * threads.
+ * threads.  BENCH_LAYER=TEXT times only the layers whose name contains
+ * TEXT (for perf record).
  * Only the operator interface (ops/ops.h) is used, so the same file
  * measures older trees too.
  */
@@ -155,6 +156,7 @@ int main(void)
 {
 	const char *k = getenv("ACCEL_CPU_KERNELS");
 	const char *th = getenv("BENCH_THREADS");
+	const char *only = getenv("BENCH_LAYER");
 	unsigned int threads = th ? (unsigned int)atoi(th) : 1;
 	struct par_pool *pool = NULL, *saved = NULL;
 	double total = 0;
@@ -173,6 +175,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof(layers) / sizeof(*layers); i++) {
 		double us = 0, macs = 0;
 
+		if (only && !strstr(layers[i].name, only))
+			continue;
 		if (bench(&layers[i], &us, &macs))
 			return 1;
 		total += us;

@@ -18,6 +18,7 @@
 #include "exec/plan.h"
 #include "ops/shape_pass.h"
 #include "memplan/memplan.h"
+#include "util/parallel.h"
 
 enum plan_where {
 	W_NONE = 0,	/* not computed (omitted output the op left unset) */
@@ -40,6 +41,11 @@ struct cpu_plan {
 	struct ir_value *in_scratch, *out_scratch;
 	unsigned char *arena;
 	size_t arena_size;
+	/* batch-separable graphs: the plan of @chunk images, run per chunk */
+	struct cpu_plan *sub;
+	int64_t batch, chunk;
+	const void **chunk_in;	/* the sub-plan's input and output pointers */
+	void **chunk_out;
 };
 
 /**
@@ -47,11 +53,11 @@ struct cpu_plan {
  * @head: the step that runs this one's work (itself when not absorbed)
  * @out: value the head writes (the last absorbed node's output), -1: none
  * @res: value of a fused Add's other operand, or -1
+ * @abs: the steps absorbed, in order, -1 past the last (for error messages)
  * @lo/@hi: fused Relu/Clip bounds
- * @last: last absorbed step (for error messages)
  */
 struct plan_fuse {
-	int head, out, res, last;
+	int head, out, res, abs[2];
 	float lo, hi;
 };
 
@@ -111,11 +117,52 @@ static bool const_scalar(const struct cpu_plan *p, const struct ir_node *n,
 	return true;
 }
 
+/* The step that reads value @v, when exactly one step after @i does and
+ * nothing else (no other node, no graph output) reads it; else -1. */
+static int plan_consumer(const struct cpu_plan *p, int i, int v)
+{
+	const struct shape_pass *s = p->s;
+
+	if (plan_uses(p->g, v) != 1)
+		return -1;
+	for (int j = i + 1; j < s->n_steps; j++) {
+		const struct ir_node *a = &p->g->nodes[s->steps[j].node];
+
+		for (int k = 0; k < a->n_inputs; k++)
+			if (a->inputs[k] == v)
+				return j;
+	}
+	return -1;
+}
+
+/* Value @v is ready before step @i runs (a constant, an input, or the
+ * output of an earlier step's head). */
+static bool plan_ready_before(const struct cpu_plan *p, int i, int v)
+{
+	const struct shape_pass *s = p->s;
+
+	if (p->where[v] == W_CONST || p->where[v] == W_FOLDED ||
+	    p->where[v] == W_INPUT)
+		return true;
+	for (int j = 0; j < s->n_steps; j++) {
+		const struct ir_node *a = &p->g->nodes[s->steps[j].node];
+
+		for (int k = 0; k < a->n_outputs; k++)
+			if (s->steps[j].outs[k] == v)
+				return p->fuse[j].head < i;
+	}
+	return false;
+}
+
 /*
- * Fold into a step that offers run_fused (Conv, Gemm) the steps right
- * after it that only finish its output: an Add of a value of the same
- * shape computed earlier (a residual), then Relu or Clip with constant
- * bounds.  The intermediate values are then never stored.
+ * Fold into a step that offers run_fused (Conv, Gemm) the steps that only
+ * finish its output: the one consumer of its output when it is an Add of
+ * a value of the same shape ready before the step (a residual), then the
+ * one consumer of that when it is Relu or Clip with constant bounds.  The
+ * consumers need not follow the step directly (a graph may order a
+ * shortcut branch in between): their only other input is ready earlier,
+ * and whatever reads their output runs after them anyway.  The
+ * intermediate values are then never stored.
  */
 static void plan_fuse(struct cpu_plan *p)
 {
@@ -124,40 +171,43 @@ static void plan_fuse(struct cpu_plan *p)
 
 	for (int i = 0; i < s->n_steps; i++) {
 		p->fuse[i] = (struct plan_fuse){ .head = i, .out = -1,
-			.res = -1, .last = i, .lo = -INFINITY, .hi = INFINITY };
+			.res = -1, .abs = { -1, -1 }, .lo = -INFINITY,
+			.hi = INFINITY };
 	}
 	for (int i = 0; i < s->n_steps; i++) {
 		const struct shape_step *st = &s->steps[i];
 		const struct ir_node *nd = &g->nodes[st->node];
 		const struct cpu_op_ws *ow = (const struct cpu_op_ws *)st->op;
 		struct plan_fuse *f = &p->fuse[i];
-		int cur, j = i + 1;
+		int cur, j, n_abs = 0;
 
 		if (st->op->run || !ow->run_fused || nd->n_outputs != 1 ||
 		    st->outs[0] < 0 || p->vals[st->outs[0]].dtype != IR_F32 ||
 		    p->fuse[i].head != i)
 			continue;
 		cur = st->outs[0];
-		if (j < s->n_steps) {
+		j = plan_consumer(p, i, cur);
+		if (j >= 0 && p->fuse[j].head == j) {
 			const struct ir_node *a = &g->nodes[s->steps[j].node];
 
 			if (!strcmp(a->op_type, "Add") && !a->domain[0] &&
 			    a->n_inputs == 2 && a->n_outputs == 1 &&
 			    s->steps[j].outs[0] >= 0 &&
-			    (a->inputs[0] == cur) != (a->inputs[1] == cur) &&
-			    plan_uses(g, cur) == 1) {
+			    (a->inputs[0] == cur) != (a->inputs[1] == cur)) {
 				int u = a->inputs[a->inputs[0] == cur];
 				int o = s->steps[j].outs[0];
 
 				if (u >= 0 && same_shape(&p->vals[u], &p->vals[cur]) &&
-				    same_shape(&p->vals[o], &p->vals[cur])) {
+				    same_shape(&p->vals[o], &p->vals[cur]) &&
+				    plan_ready_before(p, i, u)) {
 					f->res = u;
+					f->abs[n_abs++] = j;
 					cur = o;
-					j++;
+					j = plan_consumer(p, j, cur);
 				}
 			}
 		}
-		if (j < s->n_steps && plan_uses(g, cur) == 1) {
+		if (j >= 0 && p->fuse[j].head == j) {
 			const struct ir_node *a = &g->nodes[s->steps[j].node];
 			int o = s->steps[j].outs[0];
 			float lo = -INFINITY, hi = INFINITY;
@@ -177,17 +227,147 @@ static void plan_fuse(struct cpu_plan *p)
 			if (ok) {
 				f->lo = lo;
 				f->hi = hi;
+				f->abs[n_abs++] = j;
 				cur = o;
-				j++;
 			}
 		}
-		if (j == i + 1)
+		if (!n_abs)
 			continue;
 		f->out = cur;
-		f->last = j - 1;
-		for (int k = i + 1; k < j; k++)
-			p->fuse[k].head = i;
+		for (int k = 0; k < n_abs; k++)
+			p->fuse[f->abs[k]].head = i;
 	}
+}
+
+/*
+ * Operators that compute each image of a batch from that image alone
+ * (with the checks of plan_separable()).
+ */
+static const char *const per_image_ops[] = {
+	"Conv", "Relu", "Clip", "Add", "Mul", "Sub", "Sigmoid", "Tanh",
+	"LeakyRelu", "HardSigmoid", "HardSwish", "GlobalAveragePool",
+	"GlobalMaxPool", "MaxPool", "AveragePool", "Flatten", "Gemm",
+	"Identity", "BatchNormalization",
+};
+
+static bool plan_is_const(const struct cpu_plan *p, int v)
+{
+	return v >= 0 && (p->where[v] == W_CONST || p->where[v] == W_FOLDED);
+}
+
+/*
+ * The images of a batch of @batch (> 1) go through the graph apart: every
+ * step is an operator of per_image_ops[] on the default domain, every
+ * value it computes and every graph input and output has @batch images
+ * along its first axis (and nothing else that is not constant), constants
+ * are weights that never hold a batch axis (Conv's W/B, Gemm's B/C, a
+ * broadcast operand of rank below the output's or first dim 1), Flatten
+ * keeps axis 0 apart, Gemm does not transpose A.
+ */
+static bool plan_separable(const struct cpu_plan *p, int64_t *batch)
+{
+	const struct shape_pass *s = p->s;
+	const struct ir_graph *g = p->g;
+	int64_t nb = -1;
+
+	for (int i = 0; i < g->n_inputs; i++) {
+		const struct ir_value *v = &p->vals[g->inputs[i]];
+
+		if (v->rank < 2)
+			return false;
+		if (nb < 0)
+			nb = v->dims[0];
+		if (v->dims[0] != nb)
+			return false;
+	}
+	if (nb < 2 || !s->n_steps)
+		return false;
+	for (int i = 0; i < g->n_outputs; i++) {
+		const struct ir_value *v = &p->vals[g->outputs[i]];
+
+		if (plan_is_const(p, g->outputs[i]) ||
+		    p->where[g->outputs[i]] == W_INPUT || v->rank < 1 ||
+		    v->dims[0] != nb)
+			return false;
+	}
+	for (int i = 0; i < s->n_steps; i++) {
+		const struct ir_node *nd = &g->nodes[s->steps[i].node];
+		bool known = false;
+		int64_t iv;
+
+		if (nd->domain[0])
+			return false;
+		for (size_t k = 0; k < sizeof(per_image_ops) / sizeof(*per_image_ops); k++)
+			known |= !strcmp(nd->op_type, per_image_ops[k]);
+		if (!known || nd->n_outputs < 1)
+			return false;
+		for (int k = 0; k < nd->n_outputs; k++) {
+			int v = s->steps[i].outs[k];
+
+			if (v < 0)
+				continue;
+			if (p->vals[v].rank < 1 || p->vals[v].dims[0] != nb)
+				return false;
+		}
+		for (int k = 0; k < nd->n_inputs; k++) {
+			int v = nd->inputs[k];
+			const struct ir_value *x;
+
+			if (v < 0)
+				continue;
+			x = &p->vals[v];
+			if (!plan_is_const(p, v)) {
+				if (x->rank < 1 || x->dims[0] != nb)
+					return false;
+				continue;
+			}
+			/* a constant: weights of Conv/Gemm/BatchNorm/Clip */
+			if (k == 0)
+				return false;
+			if (!strcmp(nd->op_type, "Add") ||
+			    !strcmp(nd->op_type, "Mul") ||
+			    !strcmp(nd->op_type, "Sub")) {
+				const struct ir_value *o =
+					&p->vals[s->steps[i].outs[0]];
+
+				if (x->rank >= o->rank && x->dims[0] != 1)
+					return false;
+			}
+		}
+		if (!strcmp(nd->op_type, "Flatten") &&
+		    (ir_get_int(nd, "axis", 1, &iv, NULL) || iv < 1))
+			return false;
+		if (!strcmp(nd->op_type, "Gemm") &&
+		    (ir_get_int(nd, "transA", 0, &iv, NULL) || iv ||
+		     (nd->n_inputs > 1 && !plan_is_const(p, nd->inputs[1])) ||
+		     (nd->n_inputs > 2 && nd->inputs[2] >= 0 &&
+		      !plan_is_const(p, nd->inputs[2]))))
+			return false;
+		if ((!strcmp(nd->op_type, "Conv") ||
+		     !strcmp(nd->op_type, "BatchNormalization")) &&
+		    nd->n_inputs > 1 && !plan_is_const(p, nd->inputs[1]))
+			return false;
+	}
+	*batch = nb;
+	return true;
+}
+
+/*
+ * Images per chunk of a separable batch: a few per thread, so that each
+ * step splits over the threads and a chunk's activations stay in cache
+ * (a batch of 32 run layer by layer streams every tensor through memory).
+ * 0: run the batch whole.
+ */
+static int64_t plan_chunk(int64_t batch)
+{
+	int64_t want = 2 * (int64_t)par_cpus();
+
+	if (want < 4)
+		want = 4;
+	for (int64_t c = want; c >= 2; c--)
+		if (c < batch && batch % c == 0)
+			return c;
+	return 0;
 }
 
 /*
@@ -331,6 +511,9 @@ void cpu_plan_free(struct cpu_plan *p)
 	free(p->in_scratch);
 	free(p->out_scratch);
 	free(p->arena);
+	cpu_plan_free(p->sub);
+	free(p->chunk_in);
+	free(p->chunk_out);
 	free(p);
 }
 
@@ -380,6 +563,34 @@ struct cpu_plan *cpu_plan_from_shapes(struct shape_pass *s,
 	for (i = 0; i < g->n_inputs; i++) {
 		p->where[g->inputs[i]] = W_INPUT;
 		p->bind[g->inputs[i]] = i;
+	}
+	if (plan_separable(p, &p->batch) && (p->chunk = plan_chunk(p->batch))) {
+		struct ir_value *sh = calloc((size_t)g->n_inputs + 1, sizeof(*sh));
+		struct shape_pass *cs;
+
+		if (!sh) {
+			ret = accel_seterr(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (i = 0; i < g->n_inputs; i++) {
+			sh[i] = p->vals[g->inputs[i]];
+			sh[i].data = NULL;
+			sh[i].dims[0] = p->chunk;
+		}
+		ret = 0;
+		cs = shape_infer(g, sh, g->n_inputs, e, &ret);
+		free(sh);
+		p->sub = cs ? cpu_plan_from_shapes(cs, e, &ret) : NULL;
+		if (!p->sub)
+			goto fail;
+		p->chunk_in = calloc((size_t)g->n_inputs + 1, sizeof(void *));
+		p->chunk_out = calloc((size_t)g->n_outputs + 1, sizeof(void *));
+		if (!p->chunk_in || !p->chunk_out) {
+			ret = accel_seterr(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		p->arena_size = p->sub->arena_size;
+		return p;
 	}
 	plan_fuse(p);
 	ret = plan_arena(p, e);
@@ -456,10 +667,10 @@ static int run_fused(struct cpu_plan *p, int i, const struct ir_node *n,
 	if (!ret)
 		return 0;
 	memcpy(msg, e->msg, sizeof(msg));
-	for (int k = i + 1; k <= f->last; k++) {
-		const struct ir_node *a = &p->g->nodes[p->s->steps[k].node];
+	for (int k = 0; k < 2 && f->abs[k] >= 0; k++) {
+		const struct ir_node *a = &p->g->nodes[p->s->steps[f->abs[k]].node];
 
-		if (k == i + 1)
+		if (!k)
 			accel_seterr(e, ret, "%s (fused with %s '%s'", msg,
 				     a->op_type, a->name ? a->name : "");
 		else
@@ -468,6 +679,34 @@ static int run_fused(struct cpu_plan *p, int i, const struct ir_node *n,
 		memcpy(msg, e->msg, sizeof(msg));
 	}
 	return accel_seterr(e, ret, "%s)", msg);
+}
+
+/* A separable batch, chunk by chunk through the sub-plan. */
+static int run_chunks(struct cpu_plan *p, const void *const *inputs,
+		      void *const *outputs, struct accel_err *e)
+{
+	const struct ir_graph *g = p->g;
+	const void **in = p->chunk_in;
+	void **out = p->chunk_out;
+
+	for (int64_t c = 0; c < p->batch / p->chunk; c++) {
+		int ret;
+
+		for (int i = 0; i < g->n_inputs; i++) {
+			int64_t nb = ir_value_nbytes(&p->vals[g->inputs[i]]);
+
+			in[i] = (const char *)inputs[i] + nb / p->batch * p->chunk * c;
+		}
+		for (int i = 0; i < g->n_outputs; i++) {
+			int64_t nb = ir_value_nbytes(&p->vals[g->outputs[i]]);
+
+			out[i] = (char *)outputs[i] + nb / p->batch * p->chunk * c;
+		}
+		ret = cpu_plan_run(p->sub, in, out, e);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int cpu_plan_run(struct cpu_plan *p, const void *const *inputs,
@@ -494,6 +733,8 @@ int cpu_plan_run(struct cpu_plan *p, const void *const *inputs,
 		if (p->where[v] == W_OUTPUT && p->bind[v] == i)
 			p->vals[v].data = outputs[i] ? outputs[i] : plan_empty;
 	}
+	if (p->sub)
+		return run_chunks(p, inputs, outputs, e);
 	for (i = 0; i < p->s->n_steps; i++) {
 		const struct shape_step *st = &p->s->steps[i];
 		const struct ir_node *n = &g->nodes[st->node];

@@ -21,9 +21,10 @@ static inline float epi_one(float v, const struct f32_epi *ep, float bias,
 
 enum { SC_MR = 4, SC_NB = 64 };
 
-static void gemm_scalar(int64_t m, int64_t n, int64_t k, const float *a,
-			int64_t lda, const float *b, int64_t ldb, float *c,
-			int64_t ldc, const struct f32_epi *ep)
+static inline __attribute__((always_inline)) void
+gemm_body(const int ind, int64_t m, int64_t n, int64_t k, const float *a,
+	  int64_t lda, const float *b, int64_t ldb, const int64_t *boff,
+	  float *c, int64_t ldc, const struct f32_epi *ep)
 {
 	for (int64_t j0 = 0; j0 < n; j0 += SC_NB) {
 		int64_t jn = n - j0 < SC_NB ? n - j0 : SC_NB;
@@ -34,7 +35,8 @@ static void gemm_scalar(int64_t m, int64_t n, int64_t k, const float *a,
 
 			memset(acc, 0, sizeof(acc));
 			for (int64_t p = 0; p < k; p++) {
-				const float *restrict brow = b + p * ldb + j0;
+				const float *restrict brow = (ind ? b + boff[p] :
+							 b + p * ldb) + j0;
 
 				for (int64_t r = 0; r < mr; r++) {
 					float av = a[(i0 + r) * lda + p];
@@ -57,6 +59,20 @@ static void gemm_scalar(int64_t m, int64_t n, int64_t k, const float *a,
 			}
 		}
 	}
+}
+
+static void gemm_scalar(int64_t m, int64_t n, int64_t k, const float *a,
+			int64_t lda, const float *b, int64_t ldb, float *c,
+			int64_t ldc, const struct f32_epi *ep)
+{
+	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, c, ldc, ep);
+}
+
+static void gemm_ind_scalar(int64_t m, int64_t n, int64_t k, const float *a,
+			    int64_t lda, const float *b, const int64_t *boff,
+			    float *c, int64_t ldc, const struct f32_epi *ep)
+{
+	gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
 }
 
 static void gemv_t_scalar(int64_t n, int64_t k, const float *x,
@@ -119,6 +135,7 @@ static void dwconv_scalar(const float *xp, int64_t xpw, int64_t oh,
 const struct f32_kernels f32k_scalar = {
 	.name = "scalar",
 	.gemm = gemm_scalar,
+	.gemm_ind = gemm_ind_scalar,
 	.gemv_t = gemv_t_scalar,
 	.dwconv = dwconv_scalar,
 };

@@ -35,6 +35,9 @@ struct f32_epi {
  * @name: "scalar", "avx2", "avx512"
  * @gemm: c[i * ldc + j] = epi(sum_p a[i * lda + p] * b[p * ldb + j]) for
  *	i < m, j < n; @epi.bias is indexed by i
+ * @gemm_ind: @gemm with row p of B at b + boff[p] (an implicit im2col:
+ *	each row of a convolution's column matrix is a run of a padded
+ *	input plane at some offset)
  * @gemv_t: y[j] = epi(sum_p x[p] * w[j * ldw + p]) for j < n (a row
  *	times a matrix stored transposed, Gemm's transB); @epi.bias is indexed
  *	by j, @epi.res as res[j]
@@ -43,18 +46,45 @@ struct f32_epi {
  *	y[oy * ow + ox] = epi(sum w[ky * kw + kx] *
  *	xp[(oy * sh + ky * dh) * xpw + ox * sw + kx * dw]); @epi.bias points
  *	at this channel's bias, @epi.res at this channel's plane (@ldr unused)
+ * @dw_same: @nch channels of a depthwise convolution at stride 1 and
+ *	dilation 1 whose output is as large as its @h x @w input (padding
+ *	@pt rows above, @pl columns left), read unpadded: channel c's
+ *	plane is x + c * h * w, its weights @w + c * kh * kw, and
+ *	y[c * h * w + ...] = epi(sum); @epi.bias per channel, @epi.res like
+ *	y; h * w <= F32K_SAME_MAX_PLANE, kh * kw <= F32K_SAME_MAX_TAPS.
+ *	NULL in variants without it (the caller pads and runs @dwconv)
+ * @dw_s2: @nch channels of a depthwise convolution at stride 2 and
+ *	dilation 1 over unpadded @h x @w planes (x + c * h * w) with
+ *	padding @pt above and @pl left, output @oh x @ow planes
+ *	(y + c * oh * ow); weights, @epi as @dw_same; kh, kw <= 8,
+ *	ow <= F32K_S2_MAX_OW.  NULL
+ *	in variants without it
  */
 struct f32_kernels {
 	const char *name;
 	void (*gemm)(int64_t m, int64_t n, int64_t k, const float *a,
 		     int64_t lda, const float *b, int64_t ldb, float *c,
 		     int64_t ldc, const struct f32_epi *epi);
+	void (*gemm_ind)(int64_t m, int64_t n, int64_t k, const float *a,
+			 int64_t lda, const float *b, const int64_t *boff,
+			 float *c, int64_t ldc, const struct f32_epi *ep);
 	void (*gemv_t)(int64_t n, int64_t k, const float *x, const float *w,
 		       int64_t ldw, float *y, const struct f32_epi *epi);
 	void (*dwconv)(const float *xp, int64_t xpw, int64_t oh, int64_t ow,
 		       int kh, int kw, int sh, int sw, int dh, int dw,
 		       const float *w, float *y, const struct f32_epi *epi);
+	void (*dw_same)(const float *x, int64_t h, int64_t w, int kh, int kw,
+			int pt, int pl, int64_t nch, const float *wt, float *y,
+			const struct f32_epi *epi);
+	void (*dw_s2)(const float *x, int64_t h, int64_t w, int64_t oh,
+		      int64_t ow, int kh, int kw, int pt, int pl, int64_t nch,
+		      const float *wt, float *y, const struct f32_epi *epi);
 };
+
+/* Limits of dw_same() (its tap masks live on the stack). */
+#define F32K_SAME_MAX_PLANE 2048
+#define F32K_SAME_MAX_TAPS 25
+#define F32K_S2_MAX_OW 256
 
 /* Floats a dwconv() plane must stay readable past its last row. */
 #define F32K_DW_SLACK 64

@@ -56,8 +56,9 @@ AI __m256 epi_v(__m256 v, __m256 bias, const float *res, __m256i mk,
 		}							\
 	} while (0)
 
-AI void tile(const int mr, const int nv, int64_t k, const float *a,
-	     int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+AI void tile(const int mr, const int nv, const int ind, int64_t k,
+	     const float *a, int64_t lda, const float *b, int64_t ldb,
+	     const int64_t *boff, float *c, int64_t ldc,
 	     __m256i m0, __m256i m1, const struct f32_epi *ep, int64_t i0,
 	     int64_t j0)
 {
@@ -70,7 +71,8 @@ AI void tile(const int mr, const int nv, int64_t k, const float *a,
 	__m256 a0_5 = _mm256_setzero_ps(), a1_5 = _mm256_setzero_ps();
 
 	for (int64_t p = 0; p < k; p++) {
-		const float *bp = b + p * ldb, *ap = a + p;
+		const float *bp = ind ? b + boff[p] : b + p * ldb;
+		const float *ap = a + p;
 		__m256 b0 = _mm256_maskload_ps(bp, m0);
 		__m256 b1 = nv > 1 ? _mm256_maskload_ps(bp + 8, m1) : b0;
 
@@ -92,16 +94,17 @@ AI void tile(const int mr, const int nv, int64_t k, const float *a,
 #define TILE_CASE(MR)							\
 	case MR:							\
 		if (nv > 1)						\
-			tile(MR, 2, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
-			     i0, j0);					\
+			tile(MR, 2, ind, k, ai, lda, bj, ldb, boff, cij, ldc, \
+			     m0, m1, ep, i0, j0);			\
 		else							\
-			tile(MR, 1, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
-			     i0, j0);					\
+			tile(MR, 1, ind, k, ai, lda, bj, ldb, boff, cij, ldc, \
+			     m0, m1, ep, i0, j0);			\
 		break
 
-static void gemm_avx2(int64_t m, int64_t n, int64_t k, const float *a,
-		      int64_t lda, const float *b, int64_t ldb, float *c,
-		      int64_t ldc, const struct f32_epi *ep)
+AI void gemm_body(const int ind, int64_t m, int64_t n, int64_t k,
+		  const float *a, int64_t lda, const float *b, int64_t ldb,
+		  const int64_t *boff, float *c, int64_t ldc,
+		  const struct f32_epi *ep)
 {
 	for (int64_t j0 = 0; j0 < n; j0 += 16) {
 		int64_t jn = n - j0 < 16 ? n - j0 : 16;
@@ -124,6 +127,20 @@ static void gemm_avx2(int64_t m, int64_t n, int64_t k, const float *a,
 			}
 		}
 	}
+}
+
+static void gemm_avx2(int64_t m, int64_t n, int64_t k, const float *a,
+		int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+		const struct f32_epi *ep)
+{
+	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, c, ldc, ep);
+}
+
+static void gemm_ind_avx2(int64_t m, int64_t n, int64_t k, const float *a,
+		int64_t lda, const float *b, const int64_t *boff, float *c,
+		int64_t ldc, const struct f32_epi *ep)
+{
+	gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
 }
 
 AI float hsum(__m256 v)
@@ -212,6 +229,7 @@ static void dwconv_avx2(const float *xp, int64_t xpw, int64_t oh,
 const struct f32_kernels f32k_avx2 = {
 	.name = "avx2",
 	.gemm = gemm_avx2,
+	.gemm_ind = gemm_ind_avx2,
 	.gemv_t = gemv_t_avx2,
 	.dwconv = dwconv_avx2,
 };

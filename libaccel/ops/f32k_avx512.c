@@ -3,10 +3,12 @@
  * float32 kernels for AVX-512F (built with -mavx512f -mfma, called only
  * where the CPU has them; see f32k.c).
  *
- * gemm: register tiles of up to 8 rows x 32 columns (16 accumulators): per
- * step of k, two vector loads of a row of B and one broadcast of A per row,
- * 16 FMAs.  Ragged column edges use masked loads and stores, so nothing is
- * read or written past the matrices.
+ * gemm, gemm_ind: register tiles of 24 accumulators, 6 rows x 64
+ * columns, 8 x 48, 12 x 32 or 24 x 16, the shape with the fewest load and
+ * FMA slots for the matrix (tile_cost()); per step of k, one vector load
+ * of B per 16 columns and one broadcast of A per row.  Ragged column edges
+ * use masked loads and stores, so nothing is read or written past the
+ * matrices.
  */
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -32,107 +34,154 @@ AI __m512 epi_v(__m512 v, __m512 bias, const float *res, __mmask16 mk,
 	return _mm512_min_ps(hi, v);
 }
 
-/* named accumulators (an array of them would live on the stack) */
-#define TILE_STEP(r)							\
-	do {								\
-		if (mr > (r)) {						\
-			__m512 av_ = _mm512_set1_ps(ap[(r) * lda]);		\
-									\
-			a0_##r = _mm512_fmadd_ps(av_, b0, a0_##r);		\
-			if (nv > 1)					\
-				a1_##r = _mm512_fmadd_ps(av_, b1, a1_##r);	\
-		}							\
-	} while (0)
-#define TILE_STORE(r, x0, x1)						\
-	do {								\
-		if (mr > (r)) {						\
-			__m512 bv = _mm512_set1_ps(ep->bias ?			\
-						ep->bias[i0 + (r)] : 0.0f); \
-			const float *res = ep->res ?			\
-				ep->res + (i0 + (r)) * ep->ldr + j0 : NULL; \
-									\
-			_mm512_mask_storeu_ps(c + (r) * ldc, m0, epi_v(x0, bv, res, m0, lo, hi)); \
-			if (nv > 1)					\
-				_mm512_mask_storeu_ps(c + (r) * ldc + 16, m1, epi_v(x1, bv, res ? res + 16 : NULL, m1, lo, hi)); \
-		}							\
-	} while (0)
-
-AI void tile(const int mr, const int nv, int64_t k, const float *a,
-	     int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
-	     __mmask16 m0, __mmask16 m1, const struct f32_epi *ep, int64_t i0,
-	     int64_t j0)
+/*
+ * One register tile: @mr rows x @nv vectors of 16 columns (mr * nv <= 24
+ * accumulators), masks @mk per vector.  Constant @mr/@nv after inlining,
+ * so the loops unroll and the accumulators stay in registers.
+ */
+AI void tile(const int mr, const int nv, const int ind, int64_t k,
+	     const float *a, int64_t lda, const float *b, int64_t ldb,
+	     const int64_t *boff, float *c, int64_t ldc, const __mmask16 *mk,
+	     const struct f32_epi *ep, int64_t i0, int64_t j0)
 {
-	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
-	__m512 a0_0 = _mm512_setzero_ps(), a1_0 = _mm512_setzero_ps();
-	__m512 a0_1 = _mm512_setzero_ps(), a1_1 = _mm512_setzero_ps();
-	__m512 a0_2 = _mm512_setzero_ps(), a1_2 = _mm512_setzero_ps();
-	__m512 a0_3 = _mm512_setzero_ps(), a1_3 = _mm512_setzero_ps();
-	__m512 a0_4 = _mm512_setzero_ps(), a1_4 = _mm512_setzero_ps();
-	__m512 a0_5 = _mm512_setzero_ps(), a1_5 = _mm512_setzero_ps();
-	__m512 a0_6 = _mm512_setzero_ps(), a1_6 = _mm512_setzero_ps();
-	__m512 a0_7 = _mm512_setzero_ps(), a1_7 = _mm512_setzero_ps();
+	__m512 lo, hi, acc[24];
+	__mmask16 last = mk[nv - 1];
 
+#pragma GCC unroll 24
+	for (int t = 0; t < mr * nv; t++)
+		acc[t] = _mm512_setzero_ps();
 	for (int64_t p = 0; p < k; p++) {
-		const float *bp = b + p * ldb, *ap = a + p;
-		__m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
-		__m512 b1 = nv > 1 ? _mm512_maskz_loadu_ps(m1, bp + 16) : b0;
+		const float *bp = ind ? b + boff[p] : b + p * ldb;
+		const float *ap = a + p;
+		__m512 bv[4];
 
-		TILE_STEP(0);
-		TILE_STEP(1);
-		TILE_STEP(2);
-		TILE_STEP(3);
-		TILE_STEP(4);
-		TILE_STEP(5);
-		TILE_STEP(6);
-		TILE_STEP(7);
-	}
-	TILE_STORE(0, a0_0, a1_0);
-	TILE_STORE(1, a0_1, a1_1);
-	TILE_STORE(2, a0_2, a1_2);
-	TILE_STORE(3, a0_3, a1_3);
-	TILE_STORE(4, a0_4, a1_4);
-	TILE_STORE(5, a0_5, a1_5);
-	TILE_STORE(6, a0_6, a1_6);
-	TILE_STORE(7, a0_7, a1_7);
-}
+		/* only the last vector of a tile can be ragged */
+#pragma GCC unroll 4
+		for (int v = 0; v < nv - 1; v++)
+			bv[v] = _mm512_loadu_ps(bp + 16 * v);
+		bv[nv - 1] = _mm512_maskz_loadu_ps(last, bp + 16 * (nv - 1));
+#pragma GCC unroll 24
+		for (int r = 0; r < mr; r++) {
+			__m512 av = _mm512_set1_ps(ap[r * lda]);
 
-#define TILE_CASE(MR)							\
-	case MR:							\
-		if (nv > 1)						\
-			tile(MR, 2, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
-			     i0, j0);					\
-		else							\
-			tile(MR, 1, k, ai, lda, bj, ldb, cij, ldc, m0, m1, ep, \
-			     i0, j0);					\
-		break
-
-static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a,
-			int64_t lda, const float *b, int64_t ldb, float *c,
-			int64_t ldc, const struct f32_epi *ep)
-{
-	for (int64_t j0 = 0; j0 < n; j0 += 32) {
-		int64_t jn = n - j0 < 32 ? n - j0 : 32;
-		__mmask16 m0 = mask_n(jn), m1 = mask_n(jn - 16);
-		int nv = jn > 16 ? 2 : 1;
-		const float *bj = b + j0;
-
-		for (int64_t i0 = 0; i0 < m; i0 += 8) {
-			const float *ai = a + i0 * lda;
-			float *cij = c + i0 * ldc + j0;
-
-			switch (m - i0 < 8 ? (int)(m - i0) : 8) {
-			TILE_CASE(1);
-			TILE_CASE(2);
-			TILE_CASE(3);
-			TILE_CASE(4);
-			TILE_CASE(5);
-			TILE_CASE(6);
-			TILE_CASE(7);
-			default:
-			TILE_CASE(8);
-			}
+#pragma GCC unroll 4
+			for (int v = 0; v < nv; v++)
+				acc[r * nv + v] = _mm512_fmadd_ps(av, bv[v],
+							acc[r * nv + v]);
 		}
 	}
+	lo = _mm512_set1_ps(ep->lo);
+	hi = _mm512_set1_ps(ep->hi);
+#pragma GCC unroll 24
+	for (int r = 0; r < mr; r++) {
+		__m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[i0 + r] : 0.0f);
+		const float *res = ep->res ? ep->res + (i0 + r) * ep->ldr + j0 :
+				   NULL;
+
+#pragma GCC unroll 4
+		for (int v = 0; v < nv; v++)
+			_mm512_mask_storeu_ps(c + r * ldc + 16 * v, mk[v],
+				epi_v(acc[r * nv + v], bias,
+				      res ? res + 16 * v : NULL, mk[v], lo, hi));
+	}
+}
+
+/*
+ * Rows [0, m) of one column block: tiles of MR rows, then the remainder
+ * in tiles of 16, 8, 4, 2, 1 rows (fewer instantiations than every size).
+ */
+AI void rows_nv(const int MR, const int nv, const int ind, int64_t m,
+		int64_t k, const float *a, int64_t lda, const float *bj,
+		int64_t ldb, const int64_t *boff, float *c, int64_t ldc,
+		const __mmask16 *mk, const struct f32_epi *ep, int64_t j0)
+{
+	int64_t i0 = 0;
+
+	for (; i0 + MR <= m; i0 += MR)
+		tile(MR, nv, ind, k, a + i0 * lda, lda, bj, ldb, boff,
+		     c + i0 * ldc + j0, ldc, mk, ep, i0, j0);
+#define REM_TILE(R)							\
+	if ((R) < MR && (m - i0) & (R)) {				\
+		tile((R), nv, ind, k, a + i0 * lda, lda, bj, ldb, boff,	\
+		     c + i0 * ldc + j0, ldc, mk, ep, i0, j0);		\
+		i0 += (R);						\
+	}
+	REM_TILE(16)
+	REM_TILE(8)
+	REM_TILE(4)
+	REM_TILE(2)
+	REM_TILE(1)
+#undef REM_TILE
+}
+
+/* Tile shapes, rows x vectors of 16 columns: 24 accumulators each. */
+static const int tile_mr[5] = { 0, 24, 12, 8, 6 };
+
+/*
+ * Cost (load or FMA issue slots per step of k) of covering @m rows and
+ * @n columns with tiles of @nv vectors.
+ */
+static int64_t tile_cost(int nv, int64_t m, int64_t n)
+{
+	int64_t mr = tile_mr[nv], blocks = (n + 16 * nv - 1) / (16 * nv);
+	int64_t full = m / mr, rem = m % mr, c;
+
+	c = full * (mr * nv > mr + nv ? mr * nv : mr + nv);
+	if (rem)
+		c += rem * nv > rem + nv ? rem * nv : rem + nv;
+	return c * blocks;
+}
+
+AI void gemm_body(const int ind, int64_t m, int64_t n, int64_t k,
+		  const float *a, int64_t lda, const float *b, int64_t ldb,
+		  const int64_t *boff, float *c, int64_t ldc,
+		  const struct f32_epi *ep)
+{
+	int nv = 1;
+
+	for (int v = 2; v <= 4; v++)
+		if (tile_cost(v, m, n) < tile_cost(nv, m, n))
+			nv = v;
+	for (int64_t j0 = 0; j0 < n; j0 += 16 * nv) {
+		int64_t jn = n - j0 < 16 * nv ? n - j0 : 16 * nv;
+		int vn = (int)((jn + 15) / 16);
+		__mmask16 mk[4];
+
+		for (int v = 0; v < 4; v++)
+			mk[v] = mask_n(jn - 16 * v);
+		switch (vn) {
+		case 1:
+			rows_nv(24, 1, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
+		case 2:
+			rows_nv(12, 2, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
+		case 3:
+			rows_nv(8, 3, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
+		default:
+			rows_nv(6, 4, ind, m, k, a, lda, b + j0, ldb, boff, c,
+				ldc, mk, ep, j0);
+			break;
+		}
+	}
+}
+
+static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a,
+		int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+		const struct f32_epi *ep)
+{
+	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, c, ldc, ep);
+}
+
+static void gemm_ind_avx512(int64_t m, int64_t n, int64_t k, const float *a,
+		int64_t lda, const float *b, const int64_t *boff, float *c,
+		int64_t ldc, const struct f32_epi *ep)
+{
+	gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
 }
 
 static void gemv_t_avx512(int64_t n, int64_t k, const float *x,
@@ -297,10 +346,172 @@ static void dwconv_avx512(const float *xp, int64_t xpw, int64_t oh,
 	}
 }
 
+/* The channel loop of dw_same_avx512(); a constant @taps unrolls. */
+AI void dw_same_run(const int taps, const float *x, int64_t n, int64_t nch,
+		    const float *wt, float *y, const struct f32_epi *ep,
+		    const __mmask16 *mk, const int64_t *offs)
+{
+	int64_t nvec = (n + 15) / 16;
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+
+	for (int64_t ch = 0; ch < nch; ch++) {
+		const float *xc = x + ch * n, *wc = wt + ch * taps;
+		const float *rc = ep->res ? ep->res + ch * n : NULL;
+		float *yc = y + ch * n;
+		__m512 bv = _mm512_set1_ps(ep->bias ? ep->bias[ch] : 0.0f);
+		__m512 wv[F32K_SAME_MAX_TAPS];
+
+		for (int t = 0; t < taps; t++)
+			wv[t] = _mm512_set1_ps(wc[t]);
+		for (int64_t v = 0; v < nvec; v++) {
+			const __mmask16 *m = mk + v * taps;
+			const float *xv = xc + v * 16;
+			__mmask16 out = mask_n(n - v * 16);
+			__m512 acc = bv;
+
+#pragma GCC unroll 9
+			for (int t = 0; t < taps; t++)
+				acc = _mm512_fmadd_ps(wv[t],
+					_mm512_maskz_loadu_ps(m[t], xv + offs[t]), acc);
+			_mm512_mask_storeu_ps(yc + v * 16, out,
+				epi_v(acc, _mm512_setzero_ps(),
+				      rc ? rc + v * 16 : NULL, out, lo, hi));
+		}
+	}
+}
+
+/*
+ * Depthwise "same" convolution straight over the unpadded planes: vector v
+ * covers flat positions [16v, 16v + 16) of the output and of each tap's
+ * shifted input; the lanes whose tap falls in the padding are masked off
+ * (masked-off lanes of a load do not fault), with masks worked out once
+ * for all channels: row-valid lanes per kernel row & column-valid lanes
+ * per kernel column.
+ */
+static void dw_same_avx512(const float *x, int64_t h, int64_t w, int kh,
+			   int kw, int pt, int pl, int64_t nch,
+			   const float *wt, float *y, const struct f32_epi *ep)
+{
+	int64_t n = h * w, nvec = (n + 15) / 16, offs[F32K_SAME_MAX_TAPS];
+	int taps = kh * kw;
+	__mmask16 mk[F32K_SAME_MAX_PLANE / 16 * F32K_SAME_MAX_TAPS];
+
+	for (int t = 0; t < taps; t++)
+		offs[t] = (int64_t)(t / kw - pt) * w + (t % kw - pl);
+	for (int64_t v = 0, r = 0, c = 0; v < nvec; v++) {
+		unsigned rows[F32K_SAME_MAX_TAPS] = { 0 };
+		unsigned cols[F32K_SAME_MAX_TAPS] = { 0 };
+
+		for (int i = 0; i < 16 && v * 16 + i < n; i++) {
+			for (int ky = 0; ky < kh; ky++)
+				if (r + ky - pt >= 0 && r + ky - pt < h)
+					rows[ky] |= 1u << i;
+			for (int kx = 0; kx < kw; kx++)
+				if (c + kx - pl >= 0 && c + kx - pl < w)
+					cols[kx] |= 1u << i;
+			if (++c == w)
+				c = 0, r++;
+		}
+		for (int t = 0; t < taps; t++)
+			mk[v * taps + t] = (__mmask16)(rows[t / kw] & cols[t % kw]);
+	}
+	if (taps == 9)
+		dw_same_run(9, x, n, nch, wt, y, ep, mk, offs);
+	else
+		dw_same_run(taps, x, n, nch, wt, y, ep, mk, offs);
+}
+
+/* Lanes [lo, hi) of 16 set (clipped to the vector). */
+AI __mmask16 mask_range(int64_t lo, int64_t hi)
+{
+	lo = lo < 0 ? 0 : lo;
+	return (__mmask16)(mask_n(hi) & ~mask_n(lo));
+}
+
+/*
+ * Depthwise stride 2 over unpadded planes, output row by row: 16 outputs
+ * of a row read 31 consecutive inputs of each kernel row (two masked
+ * loads, the lanes in the padding off), of which the even ones are kept.
+ */
+AI void dw_s2_body(const int kh, const int kw, const float *x, int64_t h,
+		       int64_t w, int64_t oh, int64_t ow, int pt, int pl,
+		       int64_t nch, const float *wt, float *y,
+		       const struct f32_epi *ep)
+{
+	__m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+	__m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+					 20, 22, 24, 26, 28, 30);
+	/* the load masks depend on the column block and kx only */
+	__mmask16 mk[F32K_S2_MAX_OW / 16][8][2];
+
+	for (int64_t b = 0; b * 16 < ow; b++)
+		for (int kx = 0; kx < kw; kx++) {
+			int64_t base = 32 * b + kx - pl;
+
+			mk[b][kx][0] = mask_range(-base, w - base);
+			mk[b][kx][1] = mask_range(-base - 16, w - base - 16);
+		}
+	for (int64_t ch = 0; ch < nch; ch++) {
+		const float *xc = x + ch * h * w, *wc = wt + ch * kh * kw;
+		const float *rc = ep->res ? ep->res + ch * oh * ow : NULL;
+		float *yc = y + ch * oh * ow;
+		__m512 bv = _mm512_set1_ps(ep->bias ? ep->bias[ch] : 0.0f);
+
+		for (int64_t oy = 0; oy < oh; oy++) {
+			for (int64_t o0 = 0; o0 < ow; o0 += 16) {
+				__mmask16 out = mask_n(ow - o0);
+				__m512 acc = bv;
+
+#pragma GCC unroll 8
+				for (int ky = 0; ky < kh; ky++) {
+					int64_t iy = 2 * oy + ky - pt;
+					const float *row = xc + iy * w;
+
+					if (iy < 0 || iy >= h)
+						continue;
+#pragma GCC unroll 8
+					for (int kx = 0; kx < kw; kx++) {
+						/* input column of lane j: base + j */
+						int64_t base = 2 * o0 + kx - pl;
+						__mmask16 m0 = mk[o0 / 16][kx][0];
+						__mmask16 m1 = mk[o0 / 16][kx][1];
+						__m512 v = _mm512_permutex2var_ps(
+							_mm512_maskz_loadu_ps(m0, row + base),
+							even,
+							_mm512_maskz_loadu_ps(m1, row + base + 16));
+
+						acc = _mm512_fmadd_ps(
+							_mm512_set1_ps(wc[ky * kw + kx]),
+							v, acc);
+					}
+				}
+				_mm512_mask_storeu_ps(yc + oy * ow + o0, out,
+					epi_v(acc, _mm512_setzero_ps(),
+					      rc ? rc + oy * ow + o0 : NULL, out,
+					      lo, hi));
+			}
+		}
+	}
+}
+
+static void dw_s2_avx512(const float *x, int64_t h, int64_t w, int64_t oh,
+			 int64_t ow, int kh, int kw, int pt, int pl,
+			 int64_t nch, const float *wt, float *y,
+			 const struct f32_epi *ep)
+{
+	if (kh == 3 && kw == 3)
+		dw_s2_body(3, 3, x, h, w, oh, ow, pt, pl, nch, wt, y, ep);
+	else
+		dw_s2_body(kh, kw, x, h, w, oh, ow, pt, pl, nch, wt, y, ep);
+}
+
 const struct f32_kernels f32k_avx512 = {
 	.name = "avx512",
 	.gemm = gemm_avx512,
+	.gemm_ind = gemm_ind_avx512,
 	.gemv_t = gemv_t_avx512,
 	.dwconv = dwconv_avx512,
+	.dw_same = dw_same_avx512,
+	.dw_s2 = dw_s2_avx512,
 };
 #endif /* __x86_64__ */

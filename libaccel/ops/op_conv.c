@@ -80,100 +80,6 @@ static void name(const T *x, int64_t cg, const struct cpu_geom *g,	\
 DEF_IM2COL(im2col_f32, float)
 DEF_IM2COL(im2col_i32, int32_t)
 
-/*
- * One tap's row of a stride-1 im2col, output rows [@r0, @r1), when output
- * rows are as wide as the input's: the valid rows are one contiguous copy
- * of input rows (shifted by @off), then the few columns outside [@lo, @hi)
- * that came from the neighbouring rows are zeroed, as are the rows in the
- * padding.
- */
-static void im2col_tap_s1(const float *xc, const struct cpu_geom *g,
-			  int64_t ky, int64_t off, int64_t lo, int64_t hi,
-			  int64_t r0, int64_t r1, float *dst)
-{
-	int64_t ih = g->in[0], ow = g->out[1];
-	int64_t dy = ky * g->d[0] - g->pb[0];
-	int64_t y0 = dy >= 0 ? 0 : -dy, y1 = ih - dy;
-	int64_t first, last;
-
-	y0 = y0 > r0 ? y0 : r0;
-	y1 = y1 < r1 ? y1 : r1;
-	if (y1 < y0)
-		y1 = y0;
-	/* dst is row r0 of this tap */
-	memset(dst, 0, (size_t)((y0 - r0) * ow) * sizeof(float));
-	memset(dst + (y1 - r0) * ow, 0,
-	       (size_t)((r1 - y1) * ow) * sizeof(float));
-	if (y1 == y0)
-		return;
-	first = y0 * ow + lo;
-	last = (y1 - 1) * ow + hi;
-	memcpy(dst + first - r0 * ow, xc + dy * ow + off + first,
-	       (size_t)(last - first) * sizeof(float));
-	for (int64_t oy = y0; oy < y1; oy++) {
-		float *row = dst + (oy - r0) * ow;
-
-		for (int64_t o = 0; o < lo; o++)
-			row[o] = 0.0f;
-		for (int64_t o = hi; o < ow; o++)
-			row[o] = 0.0f;
-	}
-}
-
-/*
- * 2-D float im2col of output rows [@r0, @r1): the columns of im2col_f32()'s
- * matrix for those rows, [kdim] x [(@r1 - @r0) * ow], with the valid range
- * of each output row worked out once instead of tested per element.
- */
-static void im2col2d_f32(const float *x, int64_t cg, const struct cpu_geom *g,
-			 int64_t r0, int64_t r1, float *col)
-{
-	int64_t ih = g->in[0], iw = g->in[1], oh = r1 - r0, ow = g->out[1];
-	int64_t sh = g->s[0], sw = g->s[1];
-
-	for (int64_t c = 0; c < cg; c++)
-		for (int64_t ky = 0; ky < g->k[0]; ky++)
-			for (int64_t kx = 0; kx < g->k[1]; kx++) {
-				int64_t off = kx * g->d[1] - g->pb[1], lo, hi;
-				float *dst = col + ((c * g->k[0] + ky) * g->k[1] + kx) *
-						   oh * ow;
-
-				/* ox with 0 <= ox * sw + off < iw */
-				lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-				hi = iw - off <= 0 ? 0 : (iw - off + sw - 1) / sw;
-				if (hi > ow)
-					hi = ow;
-				if (lo > hi)
-					lo = hi;
-				if (sw == 1 && sh == 1 && iw == ow && hi > lo) {
-					im2col_tap_s1(x + c * ih * iw, g, ky, off,
-						      lo, hi, r0, r1, dst);
-					continue;
-				}
-				for (int64_t oy = r0; oy < r1; oy++, dst += ow) {
-					int64_t iy = oy * sh - g->pb[0] + ky * g->d[0];
-					const float *src;
-
-					if (iy < 0 || iy >= ih) {
-						memset(dst, 0, (size_t)ow * sizeof(float));
-						continue;
-					}
-					/* rows are short: loops, not calls */
-					src = x + (c * ih + iy) * iw + off;
-					for (int64_t o = 0; o < lo; o++)
-						dst[o] = 0.0f;
-					if (sw == 1)
-						for (int64_t o = lo; o < hi; o++)
-							dst[o] = src[o];
-					else
-						for (int64_t o = lo; o < hi; o++)
-							dst[o] = src[o * sw];
-					for (int64_t o = hi; o < ow; o++)
-						dst[o] = 0.0f;
-				}
-			}
-}
-
 /* Shape checks shared by the three convolutions. */
 static int conv_shapes(const struct ir_node *n, const struct ir_value *x,
 		       const struct ir_value *w, int64_t *group,
@@ -288,10 +194,15 @@ static void conv_sizes(const struct ir_value *x, const struct ir_value *w,
  * How a float Conv runs: depthwise (one input and one output channel per
  * group, 2-D) straight over a zero-padded copy of each plane; a 1x1 kernel
  * with unit strides and no padding as a GEMM over the input itself (the
- * rows of an NCHW image are already the GEMM's B matrix); everything else
- * through an im2col matrix in the workspace.
+ * rows of an NCHW image are already the GEMM's B matrix); other 2-D convs
+ * as a GEMM whose B rows are runs of a padded, stride-split copy of the
+ * input (conv_ind_*: no im2col matrix); other ranks through an im2col
+ * matrix in the workspace.
  */
-enum conv_path { CONV_IM2COL, CONV_1X1, CONV_DW };
+enum conv_path { CONV_IM2COL, CONV_1X1, CONV_DW, CONV_IND };
+
+/* Strides up to this split into phases (larger: im2col). */
+#define CONV_IND_MAX_STRIDE 16
 
 static enum conv_path conv_path(const struct cpu_geom *g, int64_t cg,
 				int64_t mg)
@@ -308,6 +219,9 @@ static enum conv_path conv_path(const struct cpu_geom *g, int64_t cg,
 	    g->d[1] <= INT32_MAX && g->k[0] <= INT32_MAX &&
 	    g->k[1] <= INT32_MAX)
 		return CONV_DW;
+	if (g->nsp == 2 && g->s[0] <= CONV_IND_MAX_STRIDE &&
+	    g->s[1] <= CONV_IND_MAX_STRIDE)
+		return CONV_IND;
 	return CONV_IM2COL;
 }
 
@@ -319,18 +233,145 @@ static void dw_padded(const struct cpu_geom *g, int64_t *ph, int64_t *pw)
 }
 
 /*
- * Output rows per im2col block: 2-D convs build and multiply the matrix a
- * block of rows at a time, small enough (128 KiB) to stay in cache for
- * the GEMM; other ranks build it whole.
+ * Slots of per-thread scratch a conv's workspace holds: the tasks of one
+ * run never outnumber them (the pool a run uses is unknown at plan time;
+ * its threads are at most the CPUs, capped here).
  */
+#define CONV_MAX_SLOTS 8
+
+static uint32_t conv_slots(void)
+{
+	/* once per process: a run must find the slots its plan sized */
+	static uint32_t slots;
+	uint32_t n = __atomic_load_n(&slots, __ATOMIC_RELAXED);
+
+	if (!n) {
+		n = par_cpus();
+		n = n > CONV_MAX_SLOTS ? CONV_MAX_SLOTS : n < 1 ? 1 : n;
+		__atomic_store_n(&slots, n, __ATOMIC_RELAXED);
+		n = __atomic_load_n(&slots, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/*
+ * GCC turns short copy loops into memset/memcpy calls, slower than the
+ * loops for the rows of a few floats that convs pad; the functions that
+ * pad say so (all of them, so that pad_row() still inlines).
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CONV_NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define CONV_NO_LIBCALL
+#endif
+
+/*
+ * Row @dst of @len floats: zeros, then src[lo * step .. hi * step) taken
+ * every @step, then zeros (rows are short: loops, not calls).
+ */
+static inline CONV_NO_LIBCALL void pad_row(float *restrict dst, int64_t len,
+			   const float *restrict src, int64_t lo, int64_t hi,
+			   int64_t step)
+{
+	int64_t j = 0;
+
+	for (; j < lo; j++)
+		dst[j] = 0.0f;
+	if (step == 1)
+		for (; j < hi; j++)
+			dst[j] = src[j];
+	else
+		for (; j < hi; j++)
+			dst[j] = src[j * step];
+	for (; j < len; j++)
+		dst[j] = 0.0f;
+}
+
+/* Tasks for @items work items on the current pool, at most @slots. */
+static uint32_t conv_tasks(uint32_t slots, int64_t items)
+{
+	uint32_t t = par_threads();
+
+	if (t > slots)
+		t = slots;
+	if ((int64_t)t > items)
+		t = items > 0 ? (uint32_t)items : 1;
+	return t;
+}
+
+/*
+ * conv_ind: the input of one image, zero-padded and split by stride
+ * phase, so that every tap of the kernel reads a contiguous run:
+ * xs[c][ry][rx][i][j] = xpad[i * sh + ry][j * sw + rx] with planes of
+ * @ph2 x @pw2 (xpad: the input with its padding).  Output (oy, ox) of tap
+ * (ky, kx) reads xs[c][ky*dh % sh][kx*dw % sw][oy + ky*dh / sh]
+ * [ox + kx*dw / sw], so column q = oy * pw2 + ox of the GEMM reads row p's
+ * run at boff[p] + q: the GEMM computes @pw2 columns per output row (the
+ * last pw2 - ow are dropped) into a scratch block, copied out with the
+ * epilogue.
+ */
+struct ind_geom {
+	int64_t ph2, pw2, plane, chan, xs_len, rows, cbuf_len;
+	/* the phases some tap reads, their index among those (else -1) */
+	int8_t py[CONV_IND_MAX_STRIDE], px[CONV_IND_MAX_STRIDE];
+	int nphy, nphx;
+};
+
+static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
+		     int64_t kdim, struct ind_geom *ig)
+{
+	int64_t ph = g->in[0] + g->pb[0] + g->pe[0];
+	int64_t pw = g->in[1] + g->pb[1] + g->pe[1];
+	int64_t need = (g->out[0] - 1) * g->s[0] + (g->k[0] - 1) * g->d[0] + 1;
+
+	if (ph < need)
+		ph = need;
+	ig->ph2 = (ph + g->s[0] - 1) / g->s[0];
+	ig->pw2 = (pw + g->s[1] - 1) / g->s[1];
+	ig->plane = ig->ph2 * ig->pw2;
+	/* only the phases some tap reads (a 1x1 stride-2 conv: one of 4) */
+	memset(ig->py, -1, sizeof(ig->py));
+	memset(ig->px, -1, sizeof(ig->px));
+	for (int64_t ky = 0; ky < g->k[0]; ky++)
+		ig->py[ky * g->d[0] % g->s[0]] = 0;
+	for (int64_t kx = 0; kx < g->k[1]; kx++)
+		ig->px[kx * g->d[1] % g->s[1]] = 0;
+	ig->nphy = ig->nphx = 0;
+	for (int i = 0; i < g->s[0]; i++)
+		if (!ig->py[i])
+			ig->py[i] = (int8_t)ig->nphy++;
+	for (int i = 0; i < g->s[1]; i++)
+		if (!ig->px[i])
+			ig->px[i] = (int8_t)ig->nphx++;
+	ig->chan = ig->plane * ig->nphy * ig->nphx;
+	/* garbage columns read up to a row past the last plane */
+	ig->xs_len = cin * ig->chan + ig->pw2 + 16;
+	/* output rows per block: a scratch block of 32K floats at most */
+	ig->rows = mg * ig->pw2 > 0 ? 32768 / (mg * ig->pw2) : 1;
+	if (ig->rows < 1)
+		ig->rows = 1;
+	if (ig->rows > g->out[0])
+		ig->rows = g->out[0];
+	ig->cbuf_len = mg * ig->rows * ig->pw2;
+	(void)kdim;
+}
+
+/* Sizes are checked for overflow first (conv_ws()). */
+static bool ind_fits(const struct cpu_geom *g, int64_t cin)
+{
+	int64_t ph = g->in[0] + g->pb[0] + g->pe[0] + g->k[0] * g->d[0];
+	int64_t pw = g->in[1] + g->pb[1] + g->pe[1] + 16;
+
+	return ph > 0 && pw > 0 && ph < (INT64_C(1) << 28) &&
+	       pw < (INT64_C(1) << 28) && ph * pw < (INT64_C(1) << 32) &&
+	       cin < (INT64_C(1) << 28) && ph * pw * cin < (INT64_C(1) << 36);
+}
+
+/* Output rows per im2col block (1-D and 3-D convs: the whole matrix). */
 static int64_t im2col_rows(const struct cpu_geom *g, int64_t kdim)
 {
-	int64_t rows;
-
-	if (g->nsp != 2)
-		return g->out[0];
-	rows = kdim * g->out[1] > 0 ? 32768 / (kdim * g->out[1]) : 1;
-	return rows < 1 ? 1 : rows > g->out[0] ? g->out[0] : rows;
+	(void)kdim;
+	return g->out[0];
 }
 
 /* Workspace: the im2col matrix [kdim, osz] (or a block of it), or the
@@ -355,9 +396,25 @@ static int conv_ws(const struct ir_node *n, const struct ir_value *in,
 		return 0;
 	case CONV_DW:
 		dw_padded(&g, &ph, &pw);
-		if (ph > INT64_MAX / pw || ph * pw > INT64_MAX / group)
+		if (ph > INT64_MAX / pw || ph * pw > (INT64_C(1) << 36))
 			return CPU_ERR(n, e, -EOVERFLOW, "padded input too large");
-		return cpu_ws_add(n, bytes, ph * pw * group, sizeof(float), e);
+		return cpu_ws_add(n, bytes, (ph * pw + F32K_DW_SLACK) *
+				  conv_slots(), sizeof(float), e);
+	case CONV_IND: {
+		struct ind_geom ig;
+		uint32_t slots = conv_slots();
+
+		if (!ind_fits(&g, in[0].dims[1]))
+			return CPU_ERR(n, e, -EOVERFLOW, "padded input too large");
+		ind_geom(&g, in[0].dims[1], mg, kdim, &ig);
+		if ((ret = cpu_ws_add(n, bytes, kdim, sizeof(int64_t), e)))
+			return ret;
+		for (uint32_t t = 0; t < slots; t++)
+			if ((ret = cpu_ws_add(n, bytes, ig.xs_len, sizeof(float), e)) ||
+			    (ret = cpu_ws_add(n, bytes, ig.cbuf_len, sizeof(float), e)))
+				return ret;
+		return 0;
+	}
 	default:
 		break;
 	}
@@ -439,7 +496,8 @@ static void conv_gemm_run(struct conv_gemm *g)
 }
 
 /**
- * struct conv_dw - a depthwise conv's channels, tasks of par_run()
+ * struct conv_dw - a depthwise conv's (image, channel block) items, pulled
+ * by the tasks of par_run() from @next; task t pads into slot t of @pad
  */
 struct conv_dw {
 	const struct f32_kernels *k;
@@ -448,41 +506,304 @@ struct conv_dw {
 	float *y, *pad;
 	const float *res;
 	float lo, hi;
-	int64_t ph, pw, osz, chans;
+	int64_t ph, pw, osz, isz, chans, items, nblk;
 	uint32_t per;
+	bool same;	/* k->dw_same() over the unpadded planes */
+	bool s2;	/* k->dw_s2() over the unpadded planes */
+	int64_t next;
 };
 
-static void conv_dw_task(void *arg, uint32_t t)
+static CONV_NO_LIBCALL void conv_dw_task(void *arg, uint32_t t)
 {
-	const struct conv_dw *d = arg;
+	struct conv_dw *d = arg;
 	const struct cpu_geom *g = d->g;
-	int64_t c0 = (int64_t)t * d->per, c1 = c0 + d->per;
-	int64_t ih = g->in[0], iw = g->in[1];
+	int64_t ih = g->in[0], iw = g->in[1], it;
+	float *p = d->pad + (int64_t)t * (d->ph * d->pw + F32K_DW_SLACK);
+	int64_t pt = g->pb[0], pl = g->pb[1];
 
-	if (c1 > d->chans)
-		c1 = d->chans;
-	for (int64_t c = c0; c < c1; c++) {
-		const float *plane = d->x + c * ih * iw;
-		struct f32_epi ep = {
-			.bias = d->b ? d->b + c : NULL,
-			.res = d->res ? d->res + c * d->osz : NULL,
-			.lo = d->lo, .hi = d->hi,
-		};
+	memset(p + d->ph * d->pw, 0, F32K_DW_SLACK * sizeof(float));
+	while ((it = __atomic_fetch_add(&d->next, 1, __ATOMIC_RELAXED)) <
+	       d->items) {
+		int64_t img = it / d->nblk;
+		int64_t c0 = it % d->nblk * d->per, c1 = c0 + d->per;
 
-		if (d->ph != ih || d->pw != iw) {
-			float *p = d->pad + c * d->ph * d->pw;
+		if (c1 > d->chans)
+			c1 = d->chans;
+		if (d->same) {
+			int64_t ch = img * d->chans + c0;
+			struct f32_epi ep = {
+				.bias = d->b ? d->b + c0 : NULL,
+				.res = d->res ? d->res + ch * d->osz : NULL,
+				.lo = d->lo, .hi = d->hi,
+			};
 
-			memset(p, 0, (size_t)(d->ph * d->pw) * sizeof(float));
-			for (int64_t r = 0; r < ih; r++)
-				memcpy(p + (r + g->pb[0]) * d->pw + g->pb[1],
-				       plane + r * iw, (size_t)iw * sizeof(float));
-			plane = p;
+			d->k->dw_same(d->x + ch * d->isz, ih, iw, (int)g->k[0],
+				      (int)g->k[1], (int)pt, (int)pl, c1 - c0,
+				      d->w + c0 * g->k[0] * g->k[1],
+				      d->y + ch * d->osz, &ep);
+			continue;
 		}
-		d->k->dwconv(plane, d->pw, g->out[0], g->out[1], (int)g->k[0],
-			     (int)g->k[1], (int)g->s[0], (int)g->s[1],
-			     (int)g->d[0], (int)g->d[1], d->w + c * g->k[0] * g->k[1],
-			     d->y + c * d->osz, &ep);
+		if (d->s2) {
+			int64_t ch = img * d->chans + c0;
+			struct f32_epi ep = {
+				.bias = d->b ? d->b + c0 : NULL,
+				.res = d->res ? d->res + ch * d->osz : NULL,
+				.lo = d->lo, .hi = d->hi,
+			};
+
+			d->k->dw_s2(d->x + ch * d->isz, ih, iw, g->out[0],
+				    g->out[1], (int)g->k[0], (int)g->k[1], (int)pt,
+				    (int)pl, c1 - c0, d->w + c0 * g->k[0] * g->k[1],
+				    d->y + ch * d->osz, &ep);
+			continue;
+		}
+		for (int64_t c = c0; c < c1; c++) {
+			int64_t ch = img * d->chans + c;
+			const float *plane = d->x + ch * d->isz;
+			struct f32_epi ep = {
+				.bias = d->b ? d->b + c : NULL,
+				.res = d->res ? d->res + ch * d->osz : NULL,
+				.lo = d->lo, .hi = d->hi,
+			};
+
+			if (d->ph != ih || d->pw != iw) {
+				for (int64_t r = 0; r < d->ph; r++)
+					if (r < pt || r >= pt + ih)
+						pad_row(p + r * d->pw, d->pw, NULL,
+							d->pw, d->pw, 1);
+					else
+						pad_row(p + r * d->pw, d->pw,
+							plane + (r - pt) * iw - pl,
+							pl, pl + iw, 1);
+				plane = p;
+			}
+			d->k->dwconv(plane, d->pw, g->out[0], g->out[1],
+				     (int)g->k[0], (int)g->k[1], (int)g->s[0],
+				     (int)g->s[1], (int)g->d[0], (int)g->d[1],
+				     d->w + c * g->k[0] * g->k[1],
+				     d->y + ch * d->osz, &ep);
+		}
 	}
+}
+
+/**
+ * struct conv_ind - a 2-D conv as GEMMs over the stride-split input
+ * (struct ind_geom): items are whole images (each task splits its own
+ * image into slot t's @xs) or, with fewer images than tasks, blocks of
+ * output rows of one image whose @xs is shared
+ */
+struct conv_ind {
+	const struct f32_kernels *k;
+	const struct cpu_geom *g;
+	struct ind_geom ig;
+	const float *x, *w, *b, *res;
+	float *y;
+	const int64_t *off;
+	unsigned char *slots;	/* per slot: xs, then the scratch block */
+	size_t slot_bytes;
+	float lo, hi;
+	int64_t cin, cout, group, cg, mg, kdim, osz, isz, nblk;
+	int64_t img, items, next;
+	bool per_image;
+};
+
+/* Split image @img of the input into @xs (struct ind_geom). */
+static CONV_NO_LIBCALL void ind_split(const struct conv_ind *d, int64_t img,
+				      float *xs)
+{
+	const struct cpu_geom *g = d->g;
+	int64_t ih = g->in[0], iw = g->in[1], sh = g->s[0], sw = g->s[1];
+	int64_t pt = g->pb[0], pl = g->pb[1], ph2 = d->ig.ph2, pw2 = d->ig.pw2;
+	const float *x = d->x + img * d->cin * d->isz;
+
+	for (int64_t c = 0; c < d->cin; c++) {
+		const float *xc = x + c * d->isz;
+
+		for (int64_t ry = 0; ry < sh; ry++)
+			for (int64_t rx = 0; rx < sw; rx++) {
+				float *pl2;
+				if (d->ig.py[ry] < 0 || d->ig.px[rx] < 0)
+					continue;
+				pl2 = xs + c * d->ig.chan +
+				      (d->ig.py[ry] * d->ig.nphx + d->ig.px[rx]) *
+				      d->ig.plane;
+				/* columns j with 0 <= j * sw + rx - pl < iw */
+				int64_t jlo = pl - rx > 0 ? (pl - rx + sw - 1) / sw : 0;
+				int64_t jhi = iw + pl - rx > 0 ?
+					      (iw + pl - rx + sw - 1) / sw : 0;
+
+				jhi = jhi < pw2 ? jhi : pw2;
+				jlo = jlo < jhi ? jlo : jhi;
+				for (int64_t i = 0; i < ph2; i++) {
+					int64_t r = i * sh + ry - pt;
+
+					if (r < 0 || r >= ih)
+						pad_row(pl2 + i * pw2, pw2, NULL, pw2,
+							pw2, 1);
+					else
+						pad_row(pl2 + i * pw2, pw2,
+							xc + r * iw + rx - pl, jlo,
+							jhi, sw);
+				}
+			}
+	}
+	memset(xs + d->cin * d->ig.chan, 0,
+	       (size_t)(d->ig.xs_len - d->cin * d->ig.chan) * sizeof(float));
+}
+
+/* Output rows block @blk of group @gi of image @img, from @xs. */
+static CONV_NO_LIBCALL void ind_block(const struct conv_ind *d, int64_t img, int64_t gi,
+		      int64_t blk, const float *xs, float *cbuf)
+{
+	const struct cpu_geom *g = d->g;
+	int64_t pw2 = d->ig.pw2, ow = g->out[1];
+	int64_t r0 = blk * d->ig.rows, r1 = r0 + d->ig.rows;
+	int64_t nn, yoff;
+	struct f32_epi ep = {
+		.bias = d->b ? d->b + gi * d->mg : NULL,
+		.lo = d->res ? -INFINITY : d->lo,
+		.hi = d->res ? INFINITY : d->hi,
+	};
+
+	if (r1 > g->out[0])
+		r1 = g->out[0];
+	nn = (r1 - r0) * pw2;
+	d->k->gemm_ind(d->mg, nn, d->kdim, d->w + gi * d->mg * d->kdim,
+		       d->kdim, xs + gi * d->cg * d->ig.chan + r0 * pw2, d->off,
+		       cbuf, nn, &ep);
+	yoff = (img * d->cout + gi * d->mg) * d->osz + r0 * ow;
+	for (int64_t m = 0; m < d->mg; m++) {
+		const float *cr = cbuf + m * nn;
+		float *yr = d->y + yoff + m * d->osz;
+		const float *rr = d->res ? d->res + yoff + m * d->osz : NULL;
+
+		for (int64_t r = 0; r < r1 - r0; r++, cr += pw2, yr += ow) {
+			if (!rr) {	/* rows are short: a loop, not a call */
+				for (int64_t o = 0; o < ow; o++)
+					yr[o] = cr[o];
+				continue;
+			}
+			for (int64_t o = 0; o < ow; o++) {
+				float v = cr[o] + rr[o];
+
+				v = v < d->lo ? d->lo : v;
+				yr[o] = v > d->hi ? d->hi : v;
+			}
+			rr += ow;
+		}
+	}
+}
+
+static void conv_ind_task(void *arg, uint32_t t)
+{
+	struct conv_ind *d = arg;
+	unsigned char *sp = d->slots + (size_t)t * d->slot_bytes;
+	float *xs = cpu_ws_take(&sp, d->ig.xs_len, sizeof(float));
+	float *cbuf = cpu_ws_take(&sp, d->ig.cbuf_len, sizeof(float));
+	int64_t it;
+
+	if (!d->per_image)	/* slot 0's xs holds the image */
+		xs = (float *)(void *)d->slots;
+	while ((it = __atomic_fetch_add(&d->next, 1, __ATOMIC_RELAXED)) <
+	       d->items) {
+		if (!d->per_image) {
+			ind_block(d, d->img, it / d->nblk, it % d->nblk, xs,
+				  cbuf);
+			continue;
+		}
+		ind_split(d, it, xs);
+		for (int64_t gi = 0; gi < d->group; gi++)
+			for (int64_t blk = 0; blk < d->nblk; blk++)
+				ind_block(d, it, gi, blk, xs, cbuf);
+	}
+}
+
+/* Y = epi(conv(X, W)) through conv_ind (2-D, not depthwise). */
+static void conv_ind_run(struct conv_ind *d, unsigned char *wp)
+{
+	const struct cpu_geom *g = d->g;
+	int64_t nimg = d->items, kk = 0;
+	uint32_t slots = conv_slots(), nt;
+	int64_t *off = cpu_ws_take(&wp, d->kdim, sizeof(int64_t));
+	unsigned char *sp = wp;
+	double macs = (double)d->cout * (double)d->osz * (double)d->kdim;
+
+	cpu_ws_take(&sp, d->ig.xs_len, sizeof(float));
+	cpu_ws_take(&sp, d->ig.cbuf_len, sizeof(float));
+	d->slot_bytes = (size_t)(sp - wp);
+	d->slots = wp;
+	for (int64_t c = 0; c < d->cg; c++)
+		for (int64_t ky = 0; ky < g->k[0]; ky++)
+			for (int64_t kx = 0; kx < g->k[1]; kx++) {
+				int64_t ty = ky * g->d[0], tx = kx * g->d[1];
+
+				off[kk++] = c * d->ig.chan +
+					    (d->ig.py[ty % g->s[0]] * d->ig.nphx +
+					     d->ig.px[tx % g->s[1]]) * d->ig.plane +
+					    ty / g->s[0] * d->ig.pw2 + tx / g->s[1];
+			}
+	d->off = off;
+	d->nblk = (g->out[0] + d->ig.rows - 1) / d->ig.rows;
+	nt = conv_tasks(slots, INT64_MAX);
+	if (nt == 1 || nimg >= nt || macs < 2.0 * CONV_TASK_MACS) {
+		/* whole images per task */
+		d->per_image = true;
+		d->next = 0;
+		par_run(conv_ind_task, d, conv_tasks(slots, nimg));
+		return;
+	}
+	/* few images: rows blocks of each, enough for every thread */
+	d->per_image = false;
+	{
+		int64_t want = (int64_t)par_threads() * 4;
+		int64_t rows = (g->out[0] + want - 1) / want;
+
+		if (rows < d->ig.rows) {
+			d->ig.rows = rows < 1 ? 1 : rows;
+			d->nblk = (g->out[0] + d->ig.rows - 1) / d->ig.rows;
+		}
+	}
+	for (int64_t img = 0; img < nimg; img++) {
+		ind_split(d, img, (float *)(void *)d->slots);
+		d->img = img;
+		d->items = d->group * d->nblk;
+		d->next = 0;
+		par_run(conv_ind_task, d, conv_tasks(slots, d->items));
+	}
+}
+
+/**
+ * struct conv_1x1 - a unit 1x1 conv's images, one GEMM each, pulled by the
+ * tasks of par_run()
+ */
+struct conv_1x1 {
+	const struct f32_kernels *k;
+	const float *x, *w, *b, *res;
+	float *y;
+	float lo, hi;
+	int64_t cin, cout, group, cg, mg, osz, items, next;
+};
+
+static void conv_1x1_task(void *arg, uint32_t t)
+{
+	struct conv_1x1 *d = arg;
+	int64_t img;
+
+	(void)t;
+	while ((img = __atomic_fetch_add(&d->next, 1, __ATOMIC_RELAXED)) <
+	       d->items)
+		for (int64_t gi = 0; gi < d->group; gi++) {
+			int64_t yoff = (img * d->cout + gi * d->mg) * d->osz;
+			struct f32_epi ep = {
+				.bias = d->b ? d->b + gi * d->mg : NULL,
+				.res = d->res ? d->res + yoff : NULL,
+				.ldr = d->osz, .lo = d->lo, .hi = d->hi,
+			};
+
+			d->k->gemm(d->mg, d->osz, d->cg, d->w + gi * d->mg * d->cg,
+				   d->cg, d->x + (img * d->cin + gi * d->cg) * d->osz,
+				   d->osz, d->y + yoff, d->osz, &ep);
+		}
 }
 
 /*
@@ -500,7 +821,7 @@ static int conv_f32(const struct ir_node *n, const struct ir_value *in,
 	const float *res = f ? f->res : NULL;
 	float *y = out[0].data, lo = f ? f->lo : -INFINITY;
 	float hi = f ? f->hi : INFINITY;
-	int64_t group, cg, mg, kdim, osz, isz;
+	int64_t group, cg, mg, kdim, osz, isz, nimg = in[0].dims[0];
 	enum conv_path path;
 	struct cpu_geom g;
 	float *col = NULL;
@@ -514,30 +835,63 @@ static int conv_f32(const struct ir_node *n, const struct ir_value *in,
 	path = conv_path(&g, cg, mg);
 	if (path == CONV_DW) {
 		struct conv_dw d = {
-			.k = k, .g = &g, .w = w, .b = b, .lo = lo, .hi = hi,
-			.osz = osz, .chans = group,
+			.k = k, .g = &g, .x = x, .w = w, .b = b, .y = y,
+			.res = res, .lo = lo, .hi = hi, .osz = osz, .isz = isz,
+			.chans = group,
 		};
 		uint32_t thr = par_threads(), nt = 1;
 		double macs = (double)osz * (double)kdim * (double)group;
 
 		dw_padded(&g, &d.ph, &d.pw);
-		d.pad = cpu_ws_take(&wp, d.ph * d.pw * group, sizeof(float));
-		if (thr > 1 && macs >= 2.0 * CONV_TASK_MACS / 4)
+		d.same = k->dw_same && g.s[0] == 1 && g.s[1] == 1 &&
+			 g.d[0] == 1 && g.d[1] == 1 && g.out[0] == g.in[0] &&
+			 g.out[1] == g.in[1] &&
+			 isz <= F32K_SAME_MAX_PLANE &&
+			 g.k[0] * g.k[1] <= F32K_SAME_MAX_TAPS;
+		d.s2 = !d.same && k->dw_s2 && g.s[0] == 2 && g.s[1] == 2 &&
+		       g.d[0] == 1 && g.d[1] == 1 && g.k[0] <= 8 &&
+		       g.k[1] <= 8 && g.pb[0] < 8 && g.pb[1] < 8 &&
+		       g.out[1] <= F32K_S2_MAX_OW;
+		d.pad = cpu_ws_take(&wp, (d.ph * d.pw + F32K_DW_SLACK) *
+				    conv_slots(), sizeof(float));
+		/* channel blocks: whole images when they are enough */
+		if (thr > 1 && nimg < 2 * thr &&
+		    macs >= 2.0 * CONV_TASK_MACS / 4)
 			nt = thr * 2;
 		d.per = (uint32_t)((group + nt - 1) / nt);
-		for (int64_t img = 0; img < in[0].dims[0]; img++) {
-			d.x = x + img * group * isz;
-			d.y = y + img * group * osz;
-			d.res = res ? res + img * group * osz : NULL;
-			par_run(conv_dw_task, &d,
-				(uint32_t)((group + d.per - 1) / d.per));
-		}
+		d.nblk = (group + d.per - 1) / d.per;
+		d.items = nimg * d.nblk;
+		par_run(conv_dw_task, &d, conv_tasks(conv_slots(), d.items));
+		return 0;
+	}
+	if (path == CONV_IND) {
+		struct conv_ind d = {
+			.k = k, .g = &g, .x = x, .w = w, .b = b, .res = res,
+			.y = y, .lo = lo, .hi = hi, .cin = in[0].dims[1],
+			.cout = out[0].dims[1], .group = group, .cg = cg,
+			.mg = mg, .kdim = kdim, .osz = osz, .isz = isz,
+			.items = nimg,
+		};
+
+		ind_geom(&g, d.cin, mg, kdim, &d.ig);
+		conv_ind_run(&d, wp);
+		return 0;
+	}
+	if (path == CONV_1X1 && nimg > 1 && par_threads() > 1) {
+		struct conv_1x1 d = {
+			.k = k, .x = x, .w = w, .b = b, .res = res, .y = y,
+			.lo = lo, .hi = hi, .cin = in[0].dims[1],
+			.cout = out[0].dims[1], .group = group, .cg = cg,
+			.mg = mg, .osz = osz, .items = nimg,
+		};
+
+		par_run(conv_1x1_task, &d, conv_tasks(CONV_MAX_SLOTS, nimg));
 		return 0;
 	}
 	if (path == CONV_IM2COL)
 		col = cpu_ws_take(&wp, kdim * im2col_rows(&g, kdim) *
 				  (osz / g.out[0]), sizeof(float));
-	for (int64_t img = 0; img < in[0].dims[0]; img++) {
+	for (int64_t img = 0; img < nimg; img++) {
 		for (int64_t gi = 0; gi < group; gi++) {
 			const float *xg = x + (img * in[0].dims[1] + gi * cg) * isz;
 			int64_t yoff = (img * out[0].dims[1] + gi * mg) * osz;
@@ -560,11 +914,7 @@ static int conv_f32(const struct ir_node *n, const struct ir_value *in,
 					},
 				};
 
-				if (col && g.nsp == 2) {
-					im2col2d_f32(xg, cg, &g, r0, r1, col);
-					cgm.b = col;
-					cgm.ldb = cgm.nn;
-				} else if (col) {
+				if (col) {
 					im2col_f32(xg, cg, &g, col);
 					cgm.b = col;
 				}

@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "ops/ops_util.h"
 #include "ops/f32k.h"
+#include "util/parallel.h"
 
 /**
  * struct mm_shape - geometry of a (batched) matrix product
@@ -225,6 +226,44 @@ static int gemm_ws(const struct ir_node *n, const struct ir_value *in,
 	return 0;
 }
 
+/**
+ * struct gemm_nt - A * W^T (W stored [N, K]) by row dot products, in
+ * blocks of @blk rows of W (small enough to stay in cache while every row
+ * of A passes over them), one block per par_run() task
+ */
+struct gemm_nt {
+	const struct f32_kernels *k;
+	const float *a, *w, *res;
+	float *y;
+	int64_t m, n, kd, blk;
+	struct f32_epi ep;
+};
+
+static void gemm_nt_task(void *arg, uint32_t t)
+{
+	const struct gemm_nt *g = arg;
+	int64_t j0 = (int64_t)t * g->blk;
+	int64_t nj = g->n - j0 < g->blk ? g->n - j0 : g->blk;
+
+	for (int64_t i = 0; i < g->m; i++) {
+		struct f32_epi er = g->ep;
+
+		er.bias = g->ep.bias ? g->ep.bias + j0 : NULL;
+		er.res = g->res ? g->res + i * g->n + j0 : NULL;
+		g->k->gemv_t(nj, g->kd, g->a + i * g->kd, g->w + j0 * g->kd,
+			     g->kd, g->y + i * g->n + j0, &er);
+	}
+}
+
+/* W rows per block: 32 KiB of them, at least 4, a multiple of 4. */
+static int64_t gemm_nt_blk(int64_t kd, int64_t n)
+{
+	int64_t b = kd > 0 ? 8192 / kd : n;
+
+	b = b < 4 ? 4 : b / 4 * 4;
+	return b > n ? n : b;
+}
+
 /*
  * Y = alpha * A' * B' + beta * C, then what the plan fused (@f, or NULL).
  * B' = B^T (transB, how exporters store a Linear layer's weights) is
@@ -267,12 +306,20 @@ static int gemm_f32(const struct ir_node *n, const struct ir_value *in,
 		ep.hi = f->hi;
 	}
 	if (tb) {
-		for (int64_t i = 0; i < m; i++) {
-			struct f32_epi er = ep;
+		struct gemm_nt g = {
+			.k = kr, .a = a, .w = b, .y = y, .m = m, .n = nn, .kd = k,
+			.res = f && !post_epi ? f->res : NULL, .ep = ep,
+		};
+		int64_t blocks;
 
-			if (f && !post_epi && f->res)
-				er.res = f->res + i * nn;
-			kr->gemv_t(nn, k, a + i * k, b, k, y + i * nn, &er);
+		g.blk = gemm_nt_blk(k, nn);
+		blocks = (nn + g.blk - 1) / g.blk;
+		/* one task when the work cannot pay for waking a thread */
+		if (par_threads() < 2 || (double)m * nn * k < 256.0 * 1024) {
+			for (int64_t t = 0; t < blocks; t++)
+				gemm_nt_task(&g, (uint32_t)t);
+		} else {
+			par_run(gemm_nt_task, &g, (uint32_t)blocks);
 		}
 	} else {
 		kr->gemm(m, nn, k, a, k, b, nn, y, nn, &ep);

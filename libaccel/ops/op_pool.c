@@ -11,6 +11,7 @@
 
 #include "ops/ops.h"
 #include "ops/ops_util.h"
+#include "util/parallel.h"
 
 static int pool_geom(const struct ir_node *n, const struct ir_value *x,
 		     struct cpu_geom *g, struct accel_err *e)
@@ -255,38 +256,89 @@ static int global_pool_infer(const struct ir_node *n,
 	return cpu_set_out(n, &out[0], IR_F32, in[0].rank, dims, e);
 }
 
+/* Sum of @sz floats in 16 running partial sums (no one long chain). */
+static float plane_sum(const float *xp, int64_t sz)
+{
+	float part[16] = { 0 }, s = 0.0f;
+	int64_t i = 0;
+
+	for (; i + 16 <= sz; i += 16)
+		for (int t = 0; t < 16; t++)
+			part[t] += xp[i + t];
+	for (int w = 8; w >= 1; w /= 2)
+		for (int t = 0; t < w; t++)
+			part[t] += part[t + w];
+	s = part[0];
+	for (; i < sz; i++)
+		s += xp[i];
+	return s;
+}
+
+/**
+ * struct gpool - a global pool's planes, in blocks of @per for par_run()
+ */
+struct gpool {
+	const float *x;
+	float *y;
+	int64_t planes, sz, per;
+	bool is_max;
+};
+
+static void gpool_task(void *arg, uint32_t t)
+{
+	const struct gpool *g = arg;
+	int64_t p0 = (int64_t)t * g->per, p1 = p0 + g->per;
+
+	if (p1 > g->planes)
+		p1 = g->planes;
+	for (int64_t p = p0; p < p1; p++) {
+		const float *xp = g->x + p * g->sz;
+
+		if (g->is_max) {
+			float m = xp[0];
+
+			for (int64_t i = 1; i < g->sz; i++)
+				if (xp[i] > m || isnan(xp[i]))
+					m = xp[i];
+			g->y[p] = m;
+			continue;
+		}
+		g->y[p] = plane_sum(xp, g->sz) / (float)g->sz;
+	}
+}
+
+/* Elements per task of a threaded global pool (below: one task). */
+#define GPOOL_TASK_ELEMS (64 * 1024)
+
 static int global_pool_run(const struct ir_node *n,
 			   const struct ir_value *in, int n_in,
 			   struct ir_value *out, int n_out,
 			   struct accel_err *e)
 {
-	int64_t planes = in[0].dims[0] * in[0].dims[1], sz = 1;
-	bool is_max = !strcmp(n->op_type, "GlobalMaxPool");
-	const float *x = in[0].data;
-	float *y = out[0].data;
+	struct gpool g = {
+		.x = in[0].data, .y = out[0].data,
+		.planes = in[0].dims[0] * in[0].dims[1], .sz = 1,
+		.is_max = !strcmp(n->op_type, "GlobalMaxPool"),
+	};
+	int64_t tasks = 1;
 
 	(void)n_in;
 	(void)n_out;
 	(void)e;
 	for (int i = 2; i < in[0].rank; i++)
-		sz *= in[0].dims[i];
-	for (int64_t p = 0; p < planes; p++) {
-		const float *xp = x + p * sz;
-		float s = 0.0f;
-
-		if (is_max) {
-			float m = xp[0];
-
-			for (int64_t i = 1; i < sz; i++)
-				if (xp[i] > m || isnan(xp[i]))
-					m = xp[i];
-			y[p] = m;
-			continue;
-		}
-		for (int64_t i = 0; i < sz; i++)
-			s += xp[i];
-		y[p] = s / (float)sz;
+		g.sz *= in[0].dims[i];
+	if (g.planes <= 0)
+		return 0;
+	if (par_threads() > 1 && g.sz > 0 &&
+	    g.planes * g.sz >= 2 * GPOOL_TASK_ELEMS) {
+		tasks = g.planes * g.sz / GPOOL_TASK_ELEMS;
+		if (tasks > 4 * (int64_t)par_threads())
+			tasks = 4 * (int64_t)par_threads();
+		if (tasks > g.planes)
+			tasks = g.planes;
 	}
+	g.per = (g.planes + tasks - 1) / tasks;
+	par_run(gpool_task, &g, (uint32_t)((g.planes + g.per - 1) / g.per));
 	return 0;
 }
 

@@ -182,6 +182,60 @@ static void test_fp32_close(void)
 	check_variants("models/digits_fp32.onnx", 0);
 }
 
+/*
+ * fp32 batches: the float executor runs a batch-separable graph chunk by
+ * chunk (exec/plan.c); batches of sizes that split into chunks and that
+ * do not (prime), on 1 and 2 threads, give each image's outputs as a run
+ * of that image alone does.
+ */
+static void test_fp32_batches(void)
+{
+	static const int sizes[] = { 2, 7, 12, 32, 64 };
+	float ref[ROWS * 10], got[ROWS * 10];
+	accel_ctx *c;
+	int err, ran = 0;
+
+	c = open_with(0, 1, &err);
+	TAP_CHECK(c && !run_rows(c, "models/digits_fp32.onnx", ref, 10),
+		  "per-image run: %s", accel_last_error());
+	accel_close(c);
+	for (unsigned int t = 1; t <= 2; t++) {
+		accel_model *m;
+
+		c = open_with(0, t, &err);
+		m = c ? accel_model_load(c, "models/digits_fp32.onnx", NULL) : NULL;
+		TAP_CHECK(m, "load: %s", accel_last_error());
+		for (size_t k = 0; m && k < sizeof(sizes) / sizeof(*sizes); k++) {
+			int nb = sizes[k], r;
+			struct accel_tensor in = {
+				.dtype = ACCEL_DTYPE_F32, .rank = 4,
+				.dims = { nb, 1, 8, 8 }, .data = test_x.data,
+				.size = (size_t)nb * 64 * sizeof(float),
+			};
+			struct accel_tensor o = {
+				.data = got, .size = (size_t)nb * 10 * sizeof(float),
+			};
+			float worst = 0;
+
+			memset(got, 0xff, sizeof(got));
+			r = accel_run(m, &in, 1, &o, 1);
+			TAP_CHECK(!r && o.rank == 2 && o.dims[0] == nb && o.dims[1] == 10,
+				  "batch %d, %u threads: %d %s", nb, t, r,
+				  accel_last_error());
+			for (int i = 0; !r && i < nb * 10; i++)
+				if (!(fabsf(got[i] - ref[i]) <= worst))
+					worst = got[i] != got[i] ? INFINITY :
+						fabsf(got[i] - ref[i]);
+			TAP_CHECK(worst <= 1e-5f, "batch %d, %u threads: max diff %g",
+				  nb, t, worst);
+			ran++;
+		}
+		accel_model_free(m);
+		accel_close(c);
+	}
+	TAP_CHECK(ran == 10, "only %d batches ran", ran);
+}
+
 int main(void)
 {
 	if (accel_npy_read("models/digits_test_x.npy", &test_x) ||
@@ -195,6 +249,7 @@ int main(void)
 		test_int8_identical);
 	tap_run("fp32: every kernel variant and thread count agrees",
 		test_fp32_close);
+	tap_run("fp32: batches agree with single images", test_fp32_batches);
 	free(test_x.data);
 	return tap_done("test_cpu_exec");
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "ops_test.h"
+#include "util/parallel.h"
 
 /* 3x3 input 1..9, 3x3 kernel of ones, pads 1: sums of neighbourhoods. */
 static void test_conv_hand(void)
@@ -628,6 +629,80 @@ static void test_qconv_reject(void)
 	T_REJECT(&t, in, 3, 1, -EINVAL, "x_zero_point vector");
 }
 
+/*
+ * GlobalAveragePool/GlobalMaxPool on random [N, C, H, W] (planes shorter
+ * and longer than the 16 partial sums, odd sizes, a NaN in some planes)
+ * on 1 and 2 threads, against double sums.
+ */
+static void test_global_pool_random(void)
+{
+	struct par_pool *pool = par_pool_create(2);
+	uint64_t seed = 0x6b001;
+
+	CHECK(pool != NULL, "thread pool");
+	for (int it = 0; it < 40; it++) {
+		int nb = t_randi(&seed, 1, 4), c = t_randi(&seed, 1, 70);
+		int h = t_randi(&seed, 1, 40), w = t_randi(&seed, 1, 45);
+		int is_max = it % 2;
+		size_t np = (size_t)nb * c, sz = (size_t)h * w;
+		float *x = malloc(np * sz * sizeof(float));
+		float *want = malloc(np * sizeof(float));
+		struct ir_value in[1] = {
+			tv(IR_F32, x, 4, (int64_t)nb, (int64_t)c, (int64_t)h,
+			   (int64_t)w),
+		}, out[1];
+
+		for (size_t i = 0; i < np * sz; i++)
+			x[i] = t_randf(&seed);
+		if (it % 4 == 1)
+			x[t_randi(&seed, 0, (int)(np * sz) - 1)] = NAN;
+		for (size_t p = 0; p < np; p++) {
+			double s = 0.0;
+			float m = x[p * sz];
+
+			for (size_t i = 0; i < sz; i++) {
+				s += x[p * sz + i];
+				if (x[p * sz + i] > m || isnan(x[p * sz + i]))
+					m = x[p * sz + i];
+			}
+			want[p] = is_max ? m : (float)(s / (double)sz);
+		}
+		for (int thr = 1; thr <= 2; thr++) {
+			struct par_pool *saved;
+			struct accel_err e;
+			struct tnode t;
+			char what[96];
+			int r;
+
+			snprintf(what, sizeof(what), "%s %dx%dx%dx%d, %d thr",
+				 is_max ? "GlobalMaxPool" : "GlobalAveragePool",
+				 nb, c, h, w, thr);
+			tn_init(&t, is_max ? "GlobalMaxPool" : "GlobalAveragePool");
+			par_enter(thr == 2 ? pool : NULL, &saved);
+			r = t_eval(&t, in, 1, out, 1, &e);
+			par_leave(saved);
+			CHECK(r == 0, "%s: %d %s", what, r, e.msg);
+			if (!r) {
+				const float *y = out[0].data;
+
+				for (size_t p = 0; p < np; p++) {
+					float d = fabsf(y[p] - want[p]);
+
+					if (isnan(want[p]) ? !isnan(y[p]) :
+					    !(d <= 1e-5f * (1.0f + fabsf(want[p])))) {
+						CHECK(0, "%s: plane %zu got %g want %g",
+						      what, p, y[p], want[p]);
+						break;
+					}
+				}
+			}
+			t_free_outs(out, 1);
+		}
+		free(x), free(want);
+	}
+	par_pool_destroy(pool);
+}
+
 int main(void)
 {
 	tap_run("conv_hand", test_conv_hand);
@@ -636,6 +711,7 @@ int main(void)
 	tap_run("conv_reject", test_conv_reject);
 	tap_run("pool_hand", test_pool_hand);
 	tap_run("pool_random_vs_ref", test_pool_random);
+	tap_run("global_pool_random_vs_ref", test_global_pool_random);
 	tap_run("conv_integer_qlinear_vs_ref", test_conv_integer);
 	tap_run("qconv_reject", test_qconv_reject);
 	return tap_done("ops-conv");

@@ -12,6 +12,7 @@
 
 #include "ops_test.h"
 #include "ops/f32k.h"
+#include "util/parallel.h"
 
 static const char *const variant_names[] = { "scalar", "avx2", "avx512" };
 
@@ -72,6 +73,41 @@ static void test_gemm_one(const struct f32_kernels *k, uint64_t *seed)
 	t_close(c, want, (int64_t)m * ldc, 1e-5f, what);
 	CHECK(sentinel_ok(c, (size_t)m * ldc), "%s: wrote past C", what);
 	free(a), free(b), free(bias), free(res), free(c), free(want);
+}
+
+/* gemm_ind: B rows at random, overlapping offsets of one buffer */
+static void test_gemm_ind_one(const struct f32_kernels *k, uint64_t *seed)
+{
+	int m = t_randi(seed, 1, 21), n = t_randi(seed, 1, 97);
+	int kd = t_randi(seed, 1, 71), span = n + t_randi(seed, 0, 200);
+	int ldc = n + t_randi(seed, 0, 3), act = t_randi(seed, 0, 2);
+	float *a = rnd(seed, (size_t)m * kd), *b = rnd(seed, (size_t)span);
+	float *bias = rnd(seed, (size_t)m), *c = rnd(seed, (size_t)m * ldc);
+	float *want = malloc((size_t)m * ldc * 4);
+	int64_t *off = malloc((size_t)kd * sizeof(*off));
+	struct f32_epi ep = {
+		.bias = t_randi(seed, 0, 1) ? bias : NULL,
+		.lo = act ? 0.0f : -INFINITY, .hi = act == 2 ? 0.5f : INFINITY,
+	};
+	char what[96];
+
+	for (int p = 0; p < kd; p++)
+		off[p] = t_randi(seed, 0, span - n);
+	memcpy(want, c, (size_t)m * ldc * 4);
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < n; j++) {
+			double v = ep.bias ? bias[i] : 0.0;
+
+			for (int p = 0; p < kd; p++)
+				v += (double)a[i * kd + p] * b[off[p] + j];
+			want[i * ldc + j] = clampf(v, ep.lo, ep.hi);
+		}
+	k->gemm_ind(m, n, kd, a, kd, b, off, c, ldc, &ep);
+	snprintf(what, sizeof(what), "%s gemm_ind m%d n%d k%d", k->name, m, n,
+		 kd);
+	t_close(c, want, (int64_t)m * ldc, 1e-5f, what);
+	CHECK(sentinel_ok(c, (size_t)m * ldc), "%s: wrote past C", what);
+	free(a), free(b), free(bias), free(c), free(want), free(off);
 }
 
 static void test_gemv_one(const struct f32_kernels *k, uint64_t *seed)
@@ -148,6 +184,7 @@ static void test_kernels(void)
 			continue;
 		for (int it = 0; it < 150; it++) {
 			test_gemm_one(k, &seed);
+			test_gemm_ind_one(k, &seed);
 			test_gemv_one(k, &seed);
 			test_dw_one(k, &seed, 0);
 			test_dw_one(k, &seed, 1);
@@ -195,6 +232,8 @@ static void test_conv_paths(void)
 		{ 17, 17, 17, 3, 1, 1, 1, 13, 21 },	/* depthwise s1 */
 		{ 8, 8, 8, 3, 2, 1, 1, 48, 48 },	/* depthwise s2 */
 		{ 5, 5, 5, 3, 1, 2, 2, 9, 7 },		/* depthwise dilated */
+		{ 7, 7, 7, 5, 1, 1, 2, 33, 61 },	/* depthwise 5x5 same */
+		{ 3, 3, 3, 3, 1, 1, 1, 70, 70 },	/* same, plane > limit */
 		{ 64, 64, 1, 1, 1, 1, 0, 25, 5 },	/* 1x1 (DS-CNN) */
 		{ 13, 37, 1, 1, 1, 1, 0, 9, 11 },	/* 1x1 odd */
 		{ 16, 32, 1, 1, 2, 1, 0, 16, 16 },	/* 1x1 s2 shortcut */
@@ -203,6 +242,7 @@ static void test_conv_paths(void)
 		{ 24, 8, 1, 3, 1, 2, 0, 30, 40 },	/* dilated, no pad, blocks */
 		{ 3, 8, 1, 3, 2, 1, 1, 19, 23 },	/* first layer */
 		{ 6, 9, 3, 3, 1, 1, 0, 8, 10 },		/* grouped */
+		{ 2, 3, 1, 2, 17, 1, 0, 40, 40 },	/* stride > 16: im2col */
 	};
 	const struct cpu_op_ws *op = (const void *)cpu_op_find("", "Conv");
 	int ran = 0;
@@ -278,9 +318,188 @@ static void test_conv_paths(void)
 	CHECK(ran >= 1, "no kernel variant ran");
 }
 
+/**
+ * struct cgeo - one random Conv: batch, channels, groups, per-axis kernel,
+ * stride, dilation, begin/end pads
+ */
+struct cgeo {
+	int nb, c, m, g, h, w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow;
+};
+
+static void conv_ref_n(const struct cgeo *q, const float *x, const float *w,
+		       const float *b, const float *res, float lo, float hi,
+		       float *y)
+{
+	int cg = q->c / q->g, mg = q->m / q->g;
+
+	for (int i = 0; i < q->nb; i++)
+		for (int o = 0; o < q->m; o++)
+			for (int oy = 0; oy < q->oh; oy++)
+				for (int ox = 0; ox < q->ow; ox++) {
+					size_t yi = (((size_t)i * q->m + o) * q->oh + oy) * q->ow + ox;
+					double sum = b[o];
+
+					for (int ci = 0; ci < cg; ci++)
+						for (int ky = 0; ky < q->kh; ky++)
+							for (int kx = 0; kx < q->kw; kx++) {
+								int iy = oy * q->sh - q->pt + ky * q->dh;
+								int ix = ox * q->sw - q->pl + kx * q->dw;
+								int cin = (o / mg) * cg + ci;
+
+								if (iy < 0 || iy >= q->h || ix < 0 || ix >= q->w)
+									continue;
+								sum += (double)x[(((size_t)i * q->c + cin) * q->h + iy) * q->w + ix] *
+								       w[((o * cg + ci) * q->kh + ky) * q->kw + kx];
+							}
+					if (res)
+						sum += res[yi];
+					y[yi] = clampf(sum, lo, hi);
+				}
+}
+
+/*
+ * Conv with batches of images on pools of 1-3 threads, every variant:
+ * random kernels, strides, dilations and uneven pads (the stride-split
+ * GEMM, depthwise and 1x1 paths, their split over images and over rows
+ * or channels), plain and with a fused residual + clamp, against the
+ * direct reference.
+ */
+static void test_conv_batch_threads(void)
+{
+	struct par_pool *pools[3] = { NULL, par_pool_create(2),
+				      par_pool_create(3) };
+	const struct cpu_op_ws *op = (const void *)cpu_op_find("", "Conv");
+	int ran = 0;
+
+	CHECK(pools[1] && pools[2], "thread pools");
+	for (size_t v = 0; v < sizeof(variant_names) / sizeof(*variant_names); v++) {
+		const struct f32_kernels *k = f32k_find(variant_names[v]);
+		uint64_t seed = 0xba7c4 + v;
+
+		if (!k || !pools[1] || !pools[2])
+			continue;
+		f32k_set(k);
+		for (int it = 0; it < 60; it++) {
+			struct cgeo q;
+			int kind = it % 4;
+
+			q.nb = t_randi(&seed, 1, 5);
+			q.g = 1;
+			q.c = t_randi(&seed, 1, 19);
+			q.m = t_randi(&seed, 1, 21);
+			q.kh = t_randi(&seed, 1, 5), q.kw = t_randi(&seed, 1, 5);
+			q.sh = t_randi(&seed, 1, 3), q.sw = t_randi(&seed, 1, 3);
+			q.dh = t_randi(&seed, 1, 2), q.dw = t_randi(&seed, 1, 2);
+			q.pt = t_randi(&seed, 0, 2), q.pb = t_randi(&seed, 0, 2);
+			q.pl = t_randi(&seed, 0, 2), q.pr = t_randi(&seed, 0, 2);
+			if (kind == 1) {	/* depthwise */
+				q.m = q.g = q.c;
+				if (it % 3) {	/* "same" output, maybe uneven pads */
+					q.sh = q.sw = q.dh = q.dw = 1;
+					q.pt = t_randi(&seed, 0, q.kh - 1);
+					q.pb = q.kh - 1 - q.pt;
+					q.pl = t_randi(&seed, 0, q.kw - 1);
+					q.pr = q.kw - 1 - q.pl;
+				} else if (it % 2) {	/* stride 2 */
+					q.sh = q.sw = 2;
+					q.dh = q.dw = 1;
+				}
+			} else if (kind == 2) {	/* unit 1x1 */
+				q.kh = q.kw = q.sh = q.sw = q.dh = q.dw = 1;
+				q.pt = q.pb = q.pl = q.pr = 0;
+			} else if (kind == 3) {	/* grouped */
+				q.g = t_randi(&seed, 2, 3);
+				q.c = q.g * t_randi(&seed, 1, 5);
+				q.m = q.g * t_randi(&seed, 1, 6);
+			}
+			q.h = (q.kh - 1) * q.dh + 1 + t_randi(&seed, 0, 30);
+			q.w = (q.kw - 1) * q.dw + 1 + t_randi(&seed, 0, 40);
+			if (it % 8 < 2 && kind != 2) {
+				/* one image big enough to split over threads */
+				q.nb = 1;
+				q.kh = t_randi(&seed, 2, 4), q.kw = t_randi(&seed, 2, 4);
+				q.c = kind == 3 ? 2 * 12 : 24;
+				q.m = kind == 3 ? 2 * 15 : kind == 1 ? q.c : 30;
+				q.g = kind == 3 ? 2 : kind == 1 ? q.c : 1;
+				q.h = 40 + t_randi(&seed, 0, 9);
+				q.w = 40 + t_randi(&seed, 0, 9);
+			}
+			q.oh = (q.h + q.pt + q.pb - (q.kh - 1) * q.dh - 1) / q.sh + 1;
+			q.ow = (q.w + q.pl + q.pr - (q.kw - 1) * q.dw - 1) / q.sw + 1;
+
+			size_t xn = (size_t)q.nb * q.c * q.h * q.w;
+			size_t wn = (size_t)q.m * (q.c / q.g) * q.kh * q.kw;
+			size_t yn = (size_t)q.nb * q.m * q.oh * q.ow;
+			float *x = rnd(&seed, xn), *w = rnd(&seed, wn);
+			float *b = rnd(&seed, (size_t)q.m), *res = rnd(&seed, yn);
+			float *want = malloc(yn * 4), *want_f = malloc(yn * 4);
+			int64_t pads[4] = { q.pt, q.pl, q.pb, q.pr };
+			int64_t st[2] = { q.sh, q.sw }, dl[2] = { q.dh, q.dw };
+			struct ir_value in[3] = {
+				tv(IR_F32, x, 4, (int64_t)q.nb, (int64_t)q.c,
+				   (int64_t)q.h, (int64_t)q.w),
+				tv(IR_F32, w, 4, (int64_t)q.m, (int64_t)(q.c / q.g),
+				   (int64_t)q.kh, (int64_t)q.kw),
+				tv(IR_F32, b, 1, (int64_t)q.m),
+			}, out[1];
+			struct cpu_fused f = { .res = res, .lo = -0.25f, .hi = 2.0f };
+			struct tnode t;
+
+			conv_ref_n(&q, x, w, b, NULL, -INFINITY, INFINITY, want);
+			conv_ref_n(&q, x, w, b, res, -0.25f, 2.0f, want_f);
+			tn_init(&t, "Conv");
+			tn_int(&t, "group", q.g);
+			tn_ints(&t, "pads", pads, 4);
+			tn_ints(&t, "strides", st, 2);
+			tn_ints(&t, "dilations", dl, 2);
+			for (int pi = 0; pi < 3; pi++) {
+				struct par_pool *saved;
+				struct accel_err e;
+				char what[160];
+				size_t wsz = 0;
+				void *ws;
+				int r;
+
+				snprintf(what, sizeof(what),
+					 "%s conv it %d n%d c%d m%d g%d %dx%d k%dx%d s%dx%d d%dx%d p%d%d%d%d, %d thr",
+					 k->name, it, q.nb, q.c, q.m, q.g, q.h, q.w, q.kh,
+					 q.kw, q.sh, q.sw, q.dh, q.dw, q.pt, q.pl, q.pb,
+					 q.pr, pi + 1);
+				par_enter(pools[pi], &saved);
+				r = t_eval(&t, in, 3, out, 1, &e);
+				CHECK(r == 0, "%s: %d %s", what, r, e.msg);
+				if (!r)
+					t_close(out[0].data, want, (int64_t)yn, 1e-5f, what);
+				if (!r) {
+					r = cpu_op_workspace(&op->op, &t.n, in, 3, out, 1,
+							     &wsz, &e);
+					ws = aligned_alloc(64, (wsz + 127) & ~(size_t)63);
+					if (!r)
+						r = op->run_fused(&t.n, in, 3, out, 1, ws,
+								  &f, &e);
+					CHECK(r == 0, "%s fused: %d %s", what, r, e.msg);
+					if (!r)
+						t_close(out[0].data, want_f, (int64_t)yn,
+							1e-5f, what);
+					free(ws);
+				}
+				par_leave(saved);
+				t_free_outs(out, 1);
+			}
+			free(x), free(w), free(b), free(res), free(want), free(want_f);
+		}
+		ran++;
+	}
+	f32k_set(NULL);
+	par_pool_destroy(pools[1]);
+	par_pool_destroy(pools[2]);
+	CHECK(ran >= 1, "no kernel variant ran");
+}
+
 int main(void)
 {
 	tap_run("f32_kernels_vs_ref", test_kernels);
 	tap_run("conv_paths_vs_ref", test_conv_paths);
+	tap_run("conv_batch_threads_vs_ref", test_conv_batch_threads);
 	return tap_done("ops-f32k");
 }

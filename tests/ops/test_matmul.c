@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "ops_test.h"
+#include "util/parallel.h"
 
 static void test_matmul_hand(void)
 {
@@ -304,11 +305,99 @@ static void test_qmatmul(void)
 	CHECK(cases == 20, "only %d cases", cases);
 }
 
+/*
+ * Gemm with transB (a Linear layer) large enough to split W into blocks,
+ * rows of A from 1 to 40, bias row, on 1 and 2 threads, plain and with a
+ * fused residual + clamp, against double sums.
+ */
+static void test_gemm_nt_blocks(void)
+{
+	const struct cpu_op_ws *op = (const void *)cpu_op_find("", "Gemm");
+	struct par_pool *pool = par_pool_create(2);
+	uint64_t seed = 0x9e77;
+	int cases = 0;
+
+	CHECK(pool && op && op->run_fused, "pool and Gemm run_fused");
+	for (int it = 0; pool && op && it < 12; it++) {
+		int m = t_randi(&seed, 1, 40), k = t_randi(&seed, 1, 700);
+		int n = t_randi(&seed, 1, 300);
+		float *a = malloc(sizeof(float) * m * k);
+		float *w = malloc(sizeof(float) * n * k);
+		float *c = malloc(sizeof(float) * n);
+		float *res = malloc(sizeof(float) * m * n);
+		float *ref = malloc(sizeof(float) * m * n);
+		float *reff = malloc(sizeof(float) * m * n);
+		struct cpu_fused f = { .res = res, .lo = -0.5f, .hi = 3.0f };
+		struct ir_value in[3], out[1];
+		struct tnode t;
+
+		for (int i = 0; i < m * k; i++)
+			a[i] = t_randf(&seed);
+		for (int i = 0; i < n * k; i++)
+			w[i] = t_randf(&seed);
+		for (int i = 0; i < n; i++)
+			c[i] = t_randf(&seed);
+		for (int i = 0; i < m * n; i++)
+			res[i] = t_randf(&seed);
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < n; j++) {
+				double sum = c[j];
+				float v;
+
+				for (int p = 0; p < k; p++)
+					sum += (double)a[i * k + p] * w[j * k + p];
+				ref[i * n + j] = (float)sum;
+				v = (float)(sum + res[i * n + j]);
+				reff[i * n + j] = v < -0.5f ? -0.5f : v > 3.0f ? 3.0f : v;
+			}
+		in[0] = tv(IR_F32, a, 2, (int64_t)m, (int64_t)k);
+		in[1] = tv(IR_F32, w, 2, (int64_t)n, (int64_t)k);
+		in[2] = tv(IR_F32, c, 1, (int64_t)n);
+		tn_init(&t, "Gemm");
+		tn_int(&t, "transB", 1);
+		for (int thr = 1; thr <= 2; thr++) {
+			struct par_pool *saved;
+			struct accel_err e;
+			char what[64];
+			size_t wsz = 0;
+			void *ws;
+			int r;
+
+			snprintf(what, sizeof(what), "gemm nt m%d k%d n%d %d thr", m,
+				 k, n, thr);
+			par_enter(thr == 2 ? pool : NULL, &saved);
+			r = t_eval(&t, in, 3, out, 1, &e);
+			CHECK(r == 0, "%s: %d %s", what, r, e.msg);
+			if (!r)
+				t_close(out[0].data, ref, (int64_t)m * n, 1e-5f, what);
+			if (!r) {
+				r = cpu_op_workspace(&op->op, &t.n, in, 3, out, 1,
+						     &wsz, &e);
+				ws = aligned_alloc(64, (wsz + 127) & ~(size_t)63);
+				if (!r)
+					r = op->run_fused(&t.n, in, 3, out, 1, ws, &f, &e);
+				CHECK(r == 0, "%s fused: %d %s", what, r, e.msg);
+				if (!r)
+					t_close(out[0].data, reff, (int64_t)m * n,
+						1e-5f, what);
+				free(ws);
+				cases += !r;
+			}
+			par_leave(saved);
+			t_free_outs(out, 1);
+		}
+		free(a), free(w), free(c), free(res), free(ref), free(reff);
+	}
+	par_pool_destroy(pool);
+	CHECK(cases == 24, "only %d cases", cases);
+}
+
 int main(void)
 {
 	tap_run("matmul_hand", test_matmul_hand);
 	tap_run("matmul_random_vs_ref", test_matmul_random);
 	tap_run("gemm_random_vs_ref", test_gemm_random);
+	tap_run("gemm_transb_blocks_threads", test_gemm_nt_blocks);
 	tap_run("matmul_reject", test_matmul_reject);
 	tap_run("matmul_integer_qlinear_vs_ref", test_qmatmul);
 	return tap_done("ops-matmul");
