@@ -8,6 +8,7 @@
  * figures, asserts nothing; `make bench-eltwise` builds and runs it,
  * BENCH_ONLY=text only the cases whose name contains text.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,71 @@ static void pool(struct tb *b, uint32_t opcode, uint32_t C, uint32_t H,
 	}
 }
 
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static __thread int on_caller;
+static _Atomic unsigned long elsewhere;	/* tasks the workers ran */
+
+/* A task of @arg ns (0: empty). */
+static void tiny_task(void *arg, uint32_t i)
+{
+	const double ns = (double)(uintptr_t)arg, t0 = ns ? now_ns() : 0;
+
+	(void)i;
+	while (ns && now_ns() - t0 < ns)
+		;
+	if (!on_caller)
+		atomic_fetch_add_explicit(&elsewhere, 1, memory_order_relaxed);
+}
+
+/*
+ * The pool's own cost: ns (wall and CPU of the process) per par_run() of
+ * @n empty tasks on the current pool, back to back, and with a gap of
+ * serial work between two runs, as between two operations.
+ */
+static void bench_dispatch(void)
+{
+	static const struct {
+		uint32_t n, ns, gap;
+	} cs[] = {
+		{ 2, 0, 0 }, { 8, 0, 0 }, { 64, 0, 0 },
+		{ 2, 2000, 0 }, { 8, 1000, 0 }, { 8, 1000, 20000 },
+		{ 64, 1000, 0 },
+	};
+	unsigned int i, r, reps;
+	double t0, c0, t, c;
+
+	on_caller = 1;
+	printf("par_run() of n tasks of t ns, %u threads, back to back or g ns "
+	       "apart: ns/call wall and cpu (less n * t and g), share of the "
+	       "tasks the workers ran\n", par_threads());
+	for (i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		reps = 2000000000u / (cs[i].n * cs[i].ns + cs[i].gap + 10000);
+		elsewhere = 0;
+		t0 = now_ns();
+		c0 = cpu_ns();
+		for (r = 0; r < reps; r++) {
+			double g;
+
+			par_run(tiny_task, (void *)(uintptr_t)cs[i].ns, cs[i].n);
+			for (g = now_ns(); cs[i].gap && now_ns() - g < cs[i].gap;)
+				;
+		}
+		t = (now_ns() - t0) / reps - cs[i].gap;
+		c = (cpu_ns() - c0) / reps - cs[i].gap;
+		printf("  n %-3u t %-5u g %-5u %8.0f %8.0f  %3.0f%%\n", cs[i].n,
+		       cs[i].ns, cs[i].gap, t - (double)cs[i].n * cs[i].ns,
+		       c - (double)cs[i].n * cs[i].ns,
+		       100.0 * elsewhere / ((double)reps * cs[i].n));
+	}
+}
+
 int main(void)
 {
 	const struct enpu_fw_kernels *vs[16];
@@ -161,6 +227,8 @@ int main(void)
 	if (!threads)
 		return 1;
 	par_enter(threads, &saved);
+	if (!only || strstr("dispatch", only))
+		bench_dispatch();
 	printf("%-28s", "ns/call");
 	for (v = 0; v < nv; v++)
 		printf(" %12s", enpu_fw_kernels_name(vs[v]));
