@@ -31,6 +31,12 @@
  * then reads @gen_pub, the caller stores @gen_pub then reads @sleepers,
  * all sequentially consistent, so at least one of them sees the other.
  *
+ * The caller times its share and its wait (par_account()): when the
+ * workers keep making runs slower than the caller alone would have been
+ * (they get no CPU on a machine busy with other work, or the tasks are too
+ * small to share), the next runs stay on the caller for a while, then it
+ * tries the workers again.
+ *
  * The words each side writes are on their own cache lines: the job and
  * its generation (written by the caller once a job), the ticket (every
  * claim), the done count (once per thread and job) and the sleep state.
@@ -61,6 +67,14 @@
  */
 #define PAR_WAIT_SPIN	256u
 #define PAR_WAIT_YIELD	32u
+/*
+ * Runs in a row that the workers made slower before the pool runs the
+ * next ones on the caller alone: PAR_BACKOFF_MIN of them, doubling up to
+ * PAR_BACKOFF_MAX while the runs that probe the workers again keep losing.
+ */
+#define PAR_LOSSES	8u
+#define PAR_BACKOFF_MIN	16u
+#define PAR_BACKOFF_MAX	4096u
 
 typedef void (*par_fn)(void *arg, uint32_t i);
 
@@ -71,6 +85,10 @@ struct par_pool {
 	_Atomic(void *) arg;
 	_Atomic uint32_t n;
 	uint32_t gen;		/* the caller's */
+	uint32_t losses;	/* the caller's: runs lost in a row */
+	uint32_t serial_left;	/* the caller's: runs left to run alone */
+	uint32_t backoff;	/* the caller's: the next serial_left */
+	int always;		/* par_pool_always() */
 	_Alignas(PAR_LINE) _Atomic uint64_t ticket;
 	_Alignas(PAR_LINE) _Atomic uint32_t done;
 	/* sleeping: @mu guards the condition variable's wait and @stop */
@@ -242,6 +260,12 @@ void par_pool_destroy(struct par_pool *p)
 	free(p);
 }
 
+void par_pool_always(struct par_pool *p, int on)
+{
+	p->always = on;
+	p->serial_left = 0;
+}
+
 unsigned int par_pool_threads(const struct par_pool *p)
 {
 	return p ? p->nworkers + 1 : 1;
@@ -267,16 +291,48 @@ unsigned int par_threads(void)
 	return par_cur && !par_inside ? par_pool_threads(par_cur) : 1;
 }
 
+/*
+ * Whether the workers helped the run just finished: the caller ran @mine
+ * of @n indices in @work ns, then waited @wait ns for the others'.  Doing
+ * those here would have taken about work * (n - mine) / mine.  Runs that
+ * keep losing (the workers get no CPU: a machine shared with other work,
+ * or the tasks are too small to share) make the next ones run serially.
+ */
+static void par_account(struct par_pool *p, uint32_t n, uint32_t mine,
+			uint64_t work, uint64_t wait)
+{
+	if (mine && mine < n && (n - mine) * work >= (uint64_t)mine * wait) {
+		p->losses = 0;
+		p->backoff = PAR_BACKOFF_MIN;
+		return;
+	}
+	if (!mine || p->always)
+		return;		/* the workers did it all; or no policy */
+	if (++p->losses < PAR_LOSSES)
+		return;
+	p->losses = PAR_LOSSES - 1;	/* one more loss: serial again */
+	p->serial_left = p->backoff;
+	p->backoff = p->backoff < PAR_BACKOFF_MAX / 2 ? 2 * p->backoff :
+		     PAR_BACKOFF_MAX;
+}
+
 void par_run(void (*fn)(void *arg, uint32_t i), void *arg, uint32_t n)
 {
 	struct par_pool *p = par_cur;
-	uint32_t i, gen, want;
+	uint32_t i, gen, mine;
+	uint64_t t0, t1;
+	int inside = par_inside;
 
-	if (!p || !p->nworkers || par_inside || n < 2) {
+	if (!p || !p->nworkers || inside || n < 2 ||
+	    (p->serial_left && p->serial_left--)) {
+		par_inside = 1;		/* a nested run stays here */
 		for (i = 0; i < n; i++)
 			fn(arg, i);
+		par_inside = inside;
 		return;
 	}
+	if (!p->backoff)
+		p->backoff = PAR_BACKOFF_MIN;
 	gen = ++p->gen;
 	if (!gen)
 		gen = p->gen = 1;	/* 0 is the workers' "none seen yet" */
@@ -292,11 +348,14 @@ void par_run(void (*fn)(void *arg, uint32_t i), void *arg, uint32_t n)
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
-	want = n - par_work(p, gen, fn, arg, n);
-	for (i = 0; atomic_load_explicit(&p->done, memory_order_acquire) != want;
-	     i++) {
+	t0 = par_now_ns();
+	mine = par_work(p, gen, fn, arg, n);
+	t1 = par_now_ns();
+	for (i = 0; atomic_load_explicit(&p->done, memory_order_acquire) !=
+		    n - mine; i++) {
 		par_pause();
 		if (i >= PAR_WAIT_SPIN && i % PAR_WAIT_YIELD == 0)
 			sched_yield();
 	}
+	par_account(p, n, mine, t1 - t0, par_now_ns() - t1);
 }

@@ -6,7 +6,9 @@
  * it returns; a par_run() inside a task runs in that task's thread, in
  * order; runs after the workers fell asleep still run everything; many
  * pools, one after another, nested on one thread, one per thread at once,
- * and one shared by two threads (its runs take turns), all do their work.
+ * and one shared by two threads (its runs take turns), all do their work;
+ * all of it with every run handed to the workers (par_pool_always()), the
+ * sizes also with the pool's serial fallback.
  * Asserts nothing about time.
  */
 #include <pthread.h>
@@ -61,18 +63,21 @@ static void test_sizes(void)
 	static const uint32_t ns[] = { 0, 1, 2, 3, 5, 7, 16, 63, 64, 65, 1000,
 				       4097, 65537 };
 	static const unsigned int threads[] = { 1, 2, 3, 4, 8 };
-	unsigned int t, i, r;
+	unsigned int t, i, r, always;
 	struct par_pool *p, *saved;
 
-	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
-		p = par_pool_create(threads[t]);
-		if (!TAP_CHECK(p, "pool of %u threads", threads[t]))
+	for (t = 0; t < 2 * sizeof(threads) / sizeof(threads[0]); t++) {
+		/* each size twice: handing every run to the workers, and not */
+		always = t & 1;
+		p = par_pool_create(threads[t / 2]);
+		if (!TAP_CHECK(p, "pool of %u threads", threads[t / 2]))
 			continue;
-		TAP_CHECK(par_pool_threads(p) == threads[t], "%u threads: %u",
-			  threads[t], par_pool_threads(p));
+		par_pool_always(p, (int)always);
+		TAP_CHECK(par_pool_threads(p) == threads[t / 2], "%u threads: %u",
+			  threads[t / 2], par_pool_threads(p));
 		par_enter(p, &saved);
-		TAP_CHECK(par_threads() == threads[t], "par_threads() %u, want %u",
-			  par_threads(), threads[t]);
+		TAP_CHECK(par_threads() == threads[t / 2], "par_threads() %u, want %u",
+			  par_threads(), threads[t / 2]);
 		for (r = 0; r < 3; r++)
 			for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
 				check_run(ns[i], r * 7 + t, "sizes");
@@ -107,10 +112,16 @@ static void nested_task(void *arg, uint32_t i)
 	task(arg, i);
 }
 
+static void empty_task(void *arg, uint32_t i)
+{
+	(void)arg;
+	(void)i;
+}
+
 static void test_nested(void)
 {
-	static _Atomic uint32_t count[64];
-	static uint32_t value[64];
+	static _Atomic uint32_t count[64], count2[64];
+	static uint32_t value[64], value2[64];
 	struct job j = { .count = count, .value = value, .n = 64, .seed = 5 };
 	struct par_pool *p = par_pool_create(2), *saved;
 	uint32_t i, bad = 0;
@@ -119,10 +130,18 @@ static void test_nested(void)
 		return;
 	par_enter(p, &saved);
 	par_run(nested_task, &j, 64);
+	/* the same after empty runs the workers cannot win: serial ones */
+	for (i = 0; i < 1000; i++)
+		par_run(empty_task, NULL, 2);
+	j.count = count2;
+	j.value = value2;
+	par_run(nested_task, &j, 64);
+	TAP_CHECK(par_threads() == 2, "par_threads() after the runs: %u",
+		  par_threads());
 	par_leave(saved);
 	par_pool_destroy(p);
 	for (i = 0; i < 64; i++)
-		bad += count[i] != 1;
+		bad += count[i] != 1 || count2[i] != 1;
 	TAP_CHECK(!bad && !j.nested_bad, "nested: %u outer, %u inner wrong",
 		  bad, atomic_load(&j.nested_bad));
 }
@@ -136,6 +155,7 @@ static void test_sleep_wake(void)
 
 	if (!TAP_CHECK(p, "pool"))
 		return;
+	par_pool_always(p, 1);
 	par_enter(p, &saved);
 	for (r = 0; r < 6; r++) {
 		nanosleep(&ts, NULL);
@@ -204,6 +224,8 @@ static void *thread_main(void *arg)
 		t->bad = 1;
 		return NULL;
 	}
+	if (own)
+		par_pool_always(own, 1);
 	for (r = 0; r < 300; r++) {
 		j.seed = r;
 		for (i = 0; i < j.n; i++)
@@ -247,8 +269,10 @@ static void test_threads(void)
 	struct par_pool *p = par_pool_create(2);
 
 	run_threads(NULL, "a pool per thread");
-	if (TAP_CHECK(p, "pool"))
+	if (TAP_CHECK(p, "pool")) {
+		par_pool_always(p, 1);
 		run_threads(p, "one pool, two threads");
+	}
 	par_pool_destroy(p);
 }
 
