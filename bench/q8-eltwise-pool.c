@@ -6,7 +6,8 @@
  * interpreter's per-op setup, the same for every variant), then the best
  * variant with a parallel hook on a pool of 2 threads.  Prints
  * figures, asserts nothing; `make bench-eltwise` builds and runs it,
- * BENCH_ONLY=text only the cases whose name contains text.
+ * BENCH_ONLY=text only the cases whose name contains text, BENCH_BATCH=N
+ * at batch N (default 1).
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 
 #include "ref.h"
 #include "util/parallel.h"
+
+static uint32_t bench_batch = 1;	/* BENCH_BATCH */
 
 static void bench_parallel(void *ctx, void (*fn)(void *arg, __u32 i),
 			   void *arg, __u32 n)
@@ -85,10 +88,10 @@ static double time_op(const struct tb *b, const struct enpu_fw_kernels *k,
 static void eltwise(struct tb *b, uint32_t opcode, uint32_t bc, uint32_t C,
 		    uint32_t H, uint32_t W)
 {
-	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, 3, 4, 1, C, H, W);
+	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, 3, 4, bench_batch, C, H, W);
 	uint32_t c = bc ? tb_tensor(b, 0, ENPU_DTYPE_S8, -5, 1, C, 1, 1, 1) :
-			  tb_tensor(b, 0, ENPU_DTYPE_S8, -5, 4, 1, C, H, W);
-	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, 1, 4, 1, C, H, W);
+			  tb_tensor(b, 0, ENPU_DTYPE_S8, -5, 4, bench_batch, C, H, W);
+	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, 1, 4, bench_batch, C, H, W);
 	struct enpu_op *op = tb_op(b, opcode, y);
 
 	op->in[0] = x;
@@ -112,8 +115,8 @@ static void pool(struct tb *b, uint32_t opcode, uint32_t C, uint32_t H,
 {
 	uint32_t OH = opcode == ENPU_OP_GLOBAL_AVGPOOL ? 1 : (H + 2 * pad - k) / s + 1;
 	uint32_t OW = opcode == ENPU_OP_GLOBAL_AVGPOOL ? 1 : (W + 2 * pad - k) / s + 1;
-	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, 1, C, H, W);
-	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, 1, C, OH, OW);
+	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, bench_batch, C, H, W);
+	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, bench_batch, C, OH, OW);
 	struct enpu_op *op = tb_op(b, opcode, y);
 
 	op->in[0] = x;
@@ -222,6 +225,10 @@ int main(void)
 	struct par_pool *threads = par_pool_create(2), *saved;
 	char best[40];
 
+	if (getenv("BENCH_BATCH"))
+		bench_batch = (uint32_t)atoi(getenv("BENCH_BATCH"));
+	if (bench_batch < 1 || bench_batch > 1024)
+		bench_batch = 1;
 	if (nv > 16)
 		nv = 16;
 	if (!threads)
@@ -229,7 +236,7 @@ int main(void)
 	par_enter(threads, &saved);
 	if (!only || strstr("dispatch", only))
 		bench_dispatch();
-	printf("%-28s", "ns/call");
+	printf("%-28s", bench_batch > 1 ? "ns/call, whole batch" : "ns/call");
 	for (v = 0; v < nv; v++)
 		printf(" %12s", enpu_fw_kernels_name(vs[v]));
 	snprintf(best, sizeof(best), "%s x2", enpu_fw_kernels_name(vs[nv - 1]));
