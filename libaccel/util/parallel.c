@@ -38,8 +38,9 @@
  * tries the workers again.
  *
  * The words each side writes are on their own cache lines: the job and
- * its generation (written by the caller once a job), the ticket (every
- * claim), the done count (once per thread and job) and the sleep state.
+ * its generation (written by the caller once a job), the caller's own
+ * state, the ticket (every claim), the done count (once per thread and
+ * job) and the sleep state.
  * @run_lock serialises the runs of one pool (par_enter() to par_leave()).
  */
 #include <pthread.h>
@@ -84,10 +85,11 @@ struct par_pool {
 	_Atomic(par_fn) fn;
 	_Atomic(void *) arg;
 	_Atomic uint32_t n;
-	uint32_t gen;		/* the caller's */
-	uint32_t losses;	/* the caller's: runs lost in a row */
-	uint32_t serial_left;	/* the caller's: runs left to run alone */
-	uint32_t backoff;	/* the caller's: the next serial_left */
+	/* the caller's alone (a line the spinning workers do not read) */
+	_Alignas(PAR_LINE) uint32_t gen;
+	uint32_t losses;	/* runs lost in a row */
+	uint32_t serial_left;	/* runs left to run alone */
+	uint32_t backoff;	/* the next serial_left */
 	int always;		/* par_pool_always() */
 	_Alignas(PAR_LINE) _Atomic uint64_t ticket;
 	_Alignas(PAR_LINE) _Atomic uint32_t done;
