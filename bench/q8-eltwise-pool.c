@@ -6,8 +6,10 @@
  * interpreter's per-op setup, the same for every variant), then the best
  * variant with a parallel hook on a pool of 2 threads.  Prints
  * figures, asserts nothing; `make bench-eltwise` builds and runs it,
- * BENCH_ONLY=text only the cases whose name contains text.
+ * BENCH_ONLY=text only the cases whose name contains text, BENCH_BATCH=N
+ * at batch N (default 1).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,8 @@
 
 #include "ref.h"
 #include "util/parallel.h"
+
+static uint32_t bench_batch = 1;	/* BENCH_BATCH */
 
 static void bench_parallel(void *ctx, void (*fn)(void *arg, __u32 i),
 			   void *arg, __u32 n)
@@ -84,10 +88,10 @@ static double time_op(const struct tb *b, const struct enpu_fw_kernels *k,
 static void eltwise(struct tb *b, uint32_t opcode, uint32_t bc, uint32_t C,
 		    uint32_t H, uint32_t W)
 {
-	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, 3, 4, 1, C, H, W);
+	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, 3, 4, bench_batch, C, H, W);
 	uint32_t c = bc ? tb_tensor(b, 0, ENPU_DTYPE_S8, -5, 1, C, 1, 1, 1) :
-			  tb_tensor(b, 0, ENPU_DTYPE_S8, -5, 4, 1, C, H, W);
-	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, 1, 4, 1, C, H, W);
+			  tb_tensor(b, 0, ENPU_DTYPE_S8, -5, 4, bench_batch, C, H, W);
+	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, 1, 4, bench_batch, C, H, W);
 	struct enpu_op *op = tb_op(b, opcode, y);
 
 	op->in[0] = x;
@@ -111,8 +115,8 @@ static void pool(struct tb *b, uint32_t opcode, uint32_t C, uint32_t H,
 {
 	uint32_t OH = opcode == ENPU_OP_GLOBAL_AVGPOOL ? 1 : (H + 2 * pad - k) / s + 1;
 	uint32_t OW = opcode == ENPU_OP_GLOBAL_AVGPOOL ? 1 : (W + 2 * pad - k) / s + 1;
-	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, 1, C, H, W);
-	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, 1, C, OH, OW);
+	uint32_t x = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, bench_batch, C, H, W);
+	uint32_t y = tb_tensor(b, 0, ENPU_DTYPE_S8, -128, 4, bench_batch, C, OH, OW);
 	struct enpu_op *op = tb_op(b, opcode, y);
 
 	op->in[0] = x;
@@ -125,6 +129,71 @@ static void pool(struct tb *b, uint32_t opcode, uint32_t C, uint32_t H,
 	if (opcode != ENPU_OP_MAXPOOL) {
 		op->quant_count = 1;
 		tb_quant(b, 1 << 30, opcode == ENPU_OP_GLOBAL_AVGPOOL ? 5 : 0, 0);
+	}
+}
+
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static __thread int on_caller;
+static _Atomic unsigned long elsewhere;	/* tasks the workers ran */
+
+/* A task of @arg ns (0: empty). */
+static void tiny_task(void *arg, uint32_t i)
+{
+	const double ns = (double)(uintptr_t)arg, t0 = ns ? now_ns() : 0;
+
+	(void)i;
+	while (ns && now_ns() - t0 < ns)
+		;
+	if (!on_caller)
+		atomic_fetch_add_explicit(&elsewhere, 1, memory_order_relaxed);
+}
+
+/*
+ * The pool's own cost: ns (wall and CPU of the process) per par_run() of
+ * @n empty tasks on the current pool, back to back, and with a gap of
+ * serial work between two runs, as between two operations.
+ */
+static void bench_dispatch(void)
+{
+	static const struct {
+		uint32_t n, ns, gap;
+	} cs[] = {
+		{ 2, 0, 0 }, { 8, 0, 0 }, { 64, 0, 0 },
+		{ 2, 2000, 0 }, { 8, 1000, 0 }, { 8, 1000, 20000 },
+		{ 64, 1000, 0 },
+	};
+	unsigned int i, r, reps;
+	double t0, c0, t, c;
+
+	on_caller = 1;
+	printf("par_run() of n tasks of t ns, %u threads, back to back or g ns "
+	       "apart: ns/call wall and cpu (less n * t and g), share of the "
+	       "tasks the workers ran\n", par_threads());
+	for (i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		reps = 2000000000u / (cs[i].n * cs[i].ns + cs[i].gap + 10000);
+		elsewhere = 0;
+		t0 = now_ns();
+		c0 = cpu_ns();
+		for (r = 0; r < reps; r++) {
+			double g;
+
+			par_run(tiny_task, (void *)(uintptr_t)cs[i].ns, cs[i].n);
+			for (g = now_ns(); cs[i].gap && now_ns() - g < cs[i].gap;)
+				;
+		}
+		t = (now_ns() - t0) / reps - cs[i].gap;
+		c = (cpu_ns() - c0) / reps - cs[i].gap;
+		printf("  n %-3u t %-5u g %-5u %8.0f %8.0f  %3.0f%%\n", cs[i].n,
+		       cs[i].ns, cs[i].gap, t - (double)cs[i].n * cs[i].ns,
+		       c - (double)cs[i].n * cs[i].ns,
+		       100.0 * elsewhere / ((double)reps * cs[i].n));
 	}
 }
 
@@ -156,12 +225,18 @@ int main(void)
 	struct par_pool *threads = par_pool_create(2), *saved;
 	char best[40];
 
+	if (getenv("BENCH_BATCH"))
+		bench_batch = (uint32_t)atoi(getenv("BENCH_BATCH"));
+	if (bench_batch < 1 || bench_batch > 1024)
+		bench_batch = 1;
 	if (nv > 16)
 		nv = 16;
 	if (!threads)
 		return 1;
 	par_enter(threads, &saved);
-	printf("%-28s", "ns/call");
+	if (!only || strstr("dispatch", only))
+		bench_dispatch();
+	printf("%-28s", bench_batch > 1 ? "ns/call, whole batch" : "ns/call");
 	for (v = 0; v < nv; v++)
 		printf(" %12s", enpu_fw_kernels_name(vs[v]));
 	snprintf(best, sizeof(best), "%s x2", enpu_fw_kernels_name(vs[nv - 1]));

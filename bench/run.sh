@@ -19,6 +19,26 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 mkdir -p "$O/bench"
 
+# $PYTHON imports every module named, or the benchmark stops naming the fix.
+py_needs() {
+	local m missing=
+	for m in "$@"; do
+		"$PYTHON" -c "import $m" >/dev/null 2>&1 || missing="$missing $m"
+	done
+	[ -z "$missing" ] && return 0
+	echo "bench: $PYTHON cannot import:$missing; install them with" \
+		"'scripts/deps.sh model' (as root), or set PYTHON to a python3 that has" \
+		"torch, onnx and numpy" >&2
+	exit 1
+}
+# Checked first, before anything is built: a fresh machine lacks them.
+need_zoo=0
+if [ ! -f "$O/bench/zoo/zoo.json" ] || [ bench/make_zoo.py -nt "$O/bench/zoo/zoo.json" ]; then
+	need_zoo=1
+	py_needs torch onnx numpy	# bench/make_zoo.py
+fi
+py_needs numpy			# bench/bench.py
+
 if [ ! -x "$O/bin/accel-bench" ] || [ ! -x "$O/bin/accel-run" ]; then
 	${MAKE:-make} --no-print-directory O="$O" "$O/bin/accel-bench" "$O/bin/accel-run"
 fi
@@ -26,7 +46,7 @@ if [ ! -x "$O/bench/peak" ] || [ bench/peak.c -nt "$O/bench/peak" ]; then
 	echo "  CC      $O/bench/peak" >&2
 	$CC -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -pthread bench/peak.c -o "$O/bench/peak" -lm
 fi
-if [ ! -f "$O/bench/zoo/zoo.json" ] || [ bench/make_zoo.py -nt "$O/bench/zoo/zoo.json" ]; then
+if [ "$need_zoo" = 1 ]; then
 	echo "  ZOO     $O/bench/zoo" >&2
 	"$PYTHON" bench/make_zoo.py "$O/bench/zoo" >&2
 fi

@@ -3,7 +3,8 @@
  * ADD and MUL (q8_eltwise.c) for one ISA: included once by
  * q8_eltwise_<isa>.c after its vec_<isa>.h.
  *
- * The output is cut into chunks of FW_ELT_CHUNK elements (fw_parallel());
+ * The output is cut into chunks of at most FW_ELT_CHUNK elements, an even
+ * count of them (fw_split(), fw_run_chunks());
  * inside a chunk every row segment runs FW_VD elements at a time in 32-bit
  * lanes when every requantization has n = 31 + shift in [31, 62] (the
  * common case: fw_vrq32()), else FW_VQ at a time in 64-bit lanes; the last
@@ -16,7 +17,7 @@
 #include "q8_rq_tmpl.h"
 #include "q8_eltpool.h"
 
-/* Elements of one chunk (~8 us of AVX-512 ADD), * 8 work units <= FW_TICK_MAX. */
+/* Elements of one chunk, most (~8 us of AVX-512 ADD), * 8 work units <= FW_TICK_MAX. */
 #define FW_ELT_CHUNK	8192u
 
 struct fw_elt {
@@ -30,7 +31,7 @@ struct fw_elt {
 	int fast;		/* every requantization fw_vrq32() */
 	__u32 rows, inner, channels;
 	int mode;
-	__u64 count;
+	__u64 count, per;	/* elements, of one chunk */
 };
 
 /* FW_VQ outputs from in[0] at @x0 and in[1] at @x1 or the constant @k1. */
@@ -162,7 +163,7 @@ static void fw_elt_chunk(void *arg, __u32 ci)
 {
 	const struct fw_elt *e = arg;
 	const __u8 *x1 = e->c->in[1].data;
-	__u64 i = (__u64)ci * FW_ELT_CHUNK, end = i + FW_ELT_CHUNK;
+	__u64 i = (__u64)ci * e->per, end = i + e->per;
 	__u64 row, rend;
 
 	if (end > e->count)
@@ -225,7 +226,7 @@ static int fw_elt_run(struct fw_op_ctx *c, int add)
 	e.dz1 = vd_set1(c->in[1].zpu);
 	e.dzp = vd_set1(rq.zp);
 	e.fast = e.out.fast && (!add || (e.in0.fast && e.in1.fast));
-	n = (__u32)((e.count + FW_ELT_CHUNK - 1) / FW_ELT_CHUNK);
+	n = (__u32)fw_split(e.count, FW_ELT_CHUNK, 64, &e.per);
 	return fw_run_chunks(c, fw_elt_chunk, &e, n,
 			     e.count * (add ? 8 : 4) +
 			     (__u64)e.rows * FW_COST_CALL);

@@ -3,7 +3,8 @@
  * AVGPOOL, MAXPOOL and GLOBAL_AVGPOOL (q8_pool.c) for one ISA: included
  * once by q8_pool_<isa>.c after its vec_<isa>.h.
  *
- * The window pools walk the output rows in chunks (fw_parallel()), each
+ * The window pools walk the output rows in chunks (an even count of them,
+ * fw_split(), fw_run_chunks()), each
  * row in blocks of FW_POOL_OB outputs: the window rows are first reduced
  * column by column into a row buffer (padding columns hold the value that
  * changes nothing: 0 in the unsigned domain for the max, nothing counted
@@ -285,8 +286,8 @@ static int fw_pool_run(struct fw_op_ctx *c, int avg)
 	if (!per)
 		return avg ? enpu_q8_avgpool_nchw__scalar(c) :
 			     enpu_q8_maxpool_nchw__scalar(c);
-	P.rows_per_chunk = (__u32)(per > 4096 ? 4096 : per);
-	n = (P.rows + P.rows_per_chunk - 1) / P.rows_per_chunk;
+	n = fw_split(P.rows, per > 4096 ? 4096 : per, 1, &per);
+	P.rows_per_chunk = (__u32)per;
 	if (avg) {
 		/* a window sum stays in 16 bits; count_include_pad counts */
 		__u32 D, L;
@@ -389,7 +390,7 @@ int FW_ISA(enpu_q8_global_avgpool_nchw)(struct fw_op_ctx *c)
 	const __u64 HW = (__u64)x->dims[2] * x->dims[3];
 	struct fw_rq_out rq;
 	struct fw_gap G;
-	__u64 n;
+	__u64 n, per;
 
 	if (HW > FW_GAP_MAX_HW)
 		return enpu_q8_global_avgpool_nchw__scalar(c);
@@ -401,11 +402,12 @@ int FW_ISA(enpu_q8_global_avgpool_nchw)(struct fw_op_ctx *c)
 	G.per = (__u32)((FW_TICK_MAX / 4) / (HW + FW_COST_OUT));
 	G.per = G.per < FW_VQ ? (G.per ? G.per : 1) :
 		G.per > FW_GAP_PLANES ? FW_GAP_PLANES : G.per - G.per % FW_VQ;
+	n = fw_split(G.planes, G.per, G.per % FW_VQ ? 1 : FW_VQ, &per);
+	G.per = (__u32)per;
 	fw_op_rq(c, 0, &rq);
 	fw_vrq_init(&G.out, rq.mult, rq.shift, rq.half_up,
 		    (__s64)rq.lo - rq.zp, (__s64)rq.hi - rq.zp);
 	G.zp = vq_set1(rq.zp);
-	n = (G.planes + G.per - 1) / G.per;
 	return fw_run_chunks(c, fw_gap_chunk, &G, (__u32)n,
 			     G.planes * (HW + FW_COST_OUT));
 }

@@ -98,8 +98,9 @@ static __always_inline fw_vq fw_vrq32(fw_vq acc, const struct fw_vrq *r)
 
 /*
  * Run fn(arg, i) for the @n chunks of an operation worth @work in all: on
- * the executor's threads when it has a parallel hook (which does not yield),
- * else here with a yield check after each chunk.
+ * the executor's threads when it has a parallel hook (which does not yield)
+ * and the work is worth sharing (FW_PAR_MIN_WORK), else here with a yield
+ * check after each chunk.
  */
 static inline int fw_run_chunks(struct fw_op_ctx *c,
 				void (*fn)(void *arg, __u32 i), void *arg,
@@ -109,7 +110,7 @@ static inline int fw_run_chunks(struct fw_op_ctx *c,
 	__u32 i;
 	int err;
 
-	if (h && h->parallel && n > 1) {
+	if (h && h->parallel && n > 1 && work >= FW_PAR_MIN_WORK) {
 		fw_parallel(c, fn, arg, n);
 		return fw_tick(c->ex, work);
 	}
@@ -120,6 +121,30 @@ static inline int fw_run_chunks(struct fw_op_ctx *c,
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * Chunks of @total items, at most @most each, for threads to share: an even
+ * count when more than one (two threads, or four, then finish together),
+ * the items of a chunk a multiple of @align (a power of two; the last
+ * chunk takes the rest).  Returns the chunk count, *@per the items of one.
+ */
+static inline __u64 fw_split(__u64 total, __u64 most, __u32 align,
+			     __u64 *per)
+{
+	__u64 n = (total + most - 1) / most, p;
+
+	if (n <= 1) {
+		*per = total ? total : 1;
+		return total ? 1 : 0;
+	}
+	n += n & 1;
+	p = (total + n - 1) / n;
+	p = (p + align - 1) & ~(__u64)(align - 1);
+	if (p > most)		/* @most not a multiple of @align */
+		p = most & ~(__u64)(align - 1) ? most & ~(__u64)(align - 1) : most;
+	*per = p;
+	return (total + p - 1) / p;
 }
 
 #endif /* _ENPU_FW_Q8_RQ_TMPL_H_ */

@@ -71,4 +71,32 @@ static inline void fw_parallel(const struct fw_op_ctx *c,
 	}
 }
 
+/*
+ * Work (fw_tick() units) below which an operation runs on the calling
+ * thread alone even with a parallel hook: handing chunks to another thread
+ * costs about a microsecond (the hand-over and the wait for the last
+ * chunk), while 2^16 units are ~8 us of a vector ADD and less of a
+ * convolution.
+ */
+#define FW_PAR_MIN_WORK	(1ULL << 16)
+
+/*
+ * fw_parallel() of an operation worth @work in all: in order on this
+ * thread when that is too little to share (FW_PAR_MIN_WORK).
+ */
+static inline void fw_parallel_work(const struct fw_op_ctx *c,
+				    void (*fn)(void *arg, __u32 i), void *arg,
+				    __u32 n, __u64 work)
+{
+	__u32 i;
+
+	if (work >= FW_PAR_MIN_WORK || !c->ex->hooks ||
+	    !c->ex->hooks->parallel) {
+		fw_parallel(c, fn, arg, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		fn(arg, i);
+}
+
 #endif /* _ENPU_FW_SIMD_H_ */

@@ -5,7 +5,8 @@
  * are static.)  A context owns one pool; a run makes it current for its thread
  * (par_enter()/par_leave()), and kernels split their work with par_run(),
  * which falls back to a plain loop where no pool is current (and inside a
- * par_run() task: no nesting).
+ * par_run() task: no nesting), and for a while after runs that the
+ * workers made slower (a machine busy with other work).
  */
 #ifndef LIBACCEL_PARALLEL_H
 #define LIBACCEL_PARALLEL_H
@@ -22,6 +23,12 @@ struct par_pool;
 struct par_pool *par_pool_create(unsigned int threads);
 void par_pool_destroy(struct par_pool *p);
 unsigned int par_pool_threads(const struct par_pool *p);
+/*
+ * @on: every par_run() hands work to the workers, even when recent runs
+ * found them slower than the caller alone (tests of the parallel path);
+ * off (the default): such runs go serial for a while.
+ */
+void par_pool_always(struct par_pool *p, int on);
 /* The CPUs this process may run on (sched_getaffinity), at least 1. */
 unsigned int par_cpus(void);
 

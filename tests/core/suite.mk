@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Suite `core`: the public API (libaccel/core/: contexts, models, runs, async,
-# zero-copy mapping, .npy), test_noalloc (no heap allocation during
+# zero-copy mapping, .npy), test_parallel (the thread pool), test_noalloc (no heap allocation during
 # accel_run() after the first run at a shape) and scripts/check-layers.sh,
 # run first: no include reaches up libaccel's layers.  Was suite `libaccel`;
 # suite-libaccel remains an alias.
 CORE_TESTS := $(O)/tests/core/test_api $(O)/tests/core/test_noalloc \
-	$(O)/tests/core/test_cpu_exec
+	$(O)/tests/core/test_cpu_exec $(O)/tests/core/test_parallel
 TEST_PROGS += $(CORE_TESTS)
 CHECK_SUITES += core
 

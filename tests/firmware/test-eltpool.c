@@ -2,7 +2,8 @@
 /*
  * The vector paths of the ADD, MUL and pooling kernel variants against the
  * reference (ref.c), per variant like test-ops: rows of thousands of
- * elements whose lengths are no multiple of 16/32/64, every broadcast form
+ * elements whose lengths are no multiple of 16/32/64, outputs of tens of
+ * thousands (several chunks, shared by the parallel hook), every broadcast form
  * (per-channel rows long enough for the vectors and too short for them),
  * both rounding modes, extreme multipliers and shifts (n = 0 and 63,
  * inputs rescaled past the int32 range), narrow clamps, S8/U8 mixes, pools
@@ -104,9 +105,13 @@ static void check_interior(const char *what)
 }
 
 /* Row lengths: >= 1000, none a multiple of 16. */
+/* Outputs of several kernel chunks (2..6 of 8192 elements), odd counts. */
+static int big_rows;
+
 static uint32_t rlen(void)
 {
-	uint32_t n = ref_range(&rng, 1000, 3000);
+	uint32_t n = big_rows ? ref_range(&rng, 16385, 45000) :
+		     ref_range(&rng, 1000, 3000);
 
 	return n % 16 ? n : n + ref_range(&rng, 1, 15);
 }
@@ -123,7 +128,7 @@ static void eltwise_case(unsigned int i, uint32_t opcode)
 		rank = 4;
 		d[0] = ref_range(&rng, 1, 2);
 		d[1] = ref_range(&rng, 1, 9);
-		d[2] = ref_range(&rng, 1, 11);
+		d[2] = big_rows ? ref_range(&rng, 60, 99) : ref_range(&rng, 1, 11);
 		d[3] = i % 4 == 1 ? ref_range(&rng, 1, 3) : ref_range(&rng, 5, 67);
 	} else if (i % 2) {
 		rank = 3;
@@ -170,19 +175,37 @@ static void eltwise_case(unsigned int i, uint32_t opcode)
 static void test_add(void)
 {
 	unsigned int i;
+	uint32_t saved;
 
 	for (i = 0; i < 48; i++)
 		eltwise_case(i, ENPU_OP_ADD);
 	check_interior("add");
+	saved = rng;		/* the cases after these draw as before */
+	rng ^= 0x9e3779b9u;
+	big_rows = 1;		/* outputs split over several chunks */
+	for (i = 0; i < 12; i++)
+		eltwise_case(i, ENPU_OP_ADD);
+	big_rows = 0;
+	rng = saved;
+	check_interior("add, several chunks");
 }
 
 static void test_mul(void)
 {
 	unsigned int i;
+	uint32_t saved;
 
 	for (i = 0; i < 48; i++)
 		eltwise_case(i, ENPU_OP_MUL);
 	check_interior("mul");
+	saved = rng;		/* the cases after these draw as before */
+	rng ^= 0x9e3779b9u;
+	big_rows = 1;		/* outputs split over several chunks */
+	for (i = 0; i < 12; i++)
+		eltwise_case(i, ENPU_OP_MUL);
+	big_rows = 0;
+	rng = saved;
+	check_interior("mul, several chunks");
 }
 
 /* A window pool; @plane 0 picks a random shape of the kinds above. */

@@ -483,6 +483,52 @@ case(lambda: elt_case("mul_scalar_u8", "Mul by a one-element tensor, u8", op="Mu
                       s1=0.01))
 
 
+def elt_const_case(name, what, op="Add", dt=I8, shape=(1, 3, 4, 5), cshape=None,
+                   cdt=None, caxis=None, czp=None, first=False, tol=None,
+                   permille=0):
+    """Add/Mul of an activation and a constant: a quantized initializer
+    through its own DequantizeLinear (cdt; per tensor, or per channel along
+    caxis), or a float initializer (cdt None).  A per-tensor quantized
+    constant keeps its quanta (exact); any other is quantized by the
+    compiler, so the case allows one quantum (tol 1, permille 1000)."""
+    c = Case(name, what, op.upper(), tol=tol, permille=permille)
+    a = c.act(shape, dt, scale=0.03)
+    cshape = shape if cshape is None else cshape
+    if cdt is None:
+        k = c.rng.uniform(-1.5, 2.0, cshape).astype(np.float32)
+        b = c.init(k, "k")
+        c.val[b] = k.astype(np.float64)
+    else:
+        b = c.weights(cshape, cdt, axis=caxis, zp=czp, lo=0.01, hi=0.04)
+    y = c.val[a] + c.val[b] if op == "Add" else c.val[a] * c.val[b]
+    t = c.node(op, [b, a] if first else [a, b], y)
+    c.output(t, dt)
+    return c
+
+
+case(lambda: elt_const_case("add_const", "Add of a DequantizeLinear'd s8 "
+                            "initializer of the output's shape", czp=5,
+                            cdt=I8))
+case(lambda: elt_const_case("mul_const_chan", "Mul by a u8 initializer, one "
+                            "value per channel (broadcast 1), batch 2", op="Mul",
+                            dt=U8, shape=(2, 4, 3, 5), cshape=(4, 1, 1), cdt=U8,
+                            czp=128))
+case(lambda: elt_const_case("add_const_f32", "Add of a float initializer per "
+                            "channel, quantized by the compiler",
+                            shape=(1, 4, 3, 5), cshape=(1, 4, 1, 1), tol=1,
+                            permille=1000))
+case(lambda: elt_const_case("mul_const_f32", "Mul by a float initializer of "
+                            "the output's shape", op="Mul", dt=U8, tol=1,
+                            permille=1000))
+case(lambda: elt_const_case("mul_const_f32_scalar", "Mul by a float scalar "
+                            "initializer", op="Mul", dt=U8, cshape=(),
+                            tol=1, permille=1000))
+case(lambda: elt_const_case("add_const_first_pc", "Add, the constant first: "
+                            "per-channel scales (axis 0 of a [4, 1] constant) expanded "
+                            "to the output", shape=(1, 3, 4, 5), cshape=(4, 1),
+                            cdt=I8, caxis=0, first=True, tol=1, permille=1000))
+
+
 # ---- pooling -------------------------------------------------------------
 
 def pool_case(name, what, op, dt=I8, shape=(1, 3, 7, 8), k=(2, 2), strides=(2, 2),

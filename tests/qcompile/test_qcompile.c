@@ -19,6 +19,9 @@
  *   - accel_run() on the CPU backend runs it on the firmware core
  *     (accel_model_engine() == ACCEL_ENGINE_INT8) and its quantized outputs
  *     match the reference within the case's bounds;
+ *   - the same program on the portable scalar kernels on one thread (the
+ *     reference every kernel variant equals) gives the same bytes as on the
+ *     default kernels and threads;
  *   - the float executor (ACCEL_ENGINE=fp32) on the same model agrees with
  *     the reference within one quantum on a few elements.
  *
@@ -75,6 +78,7 @@ struct qcase {
 
 static struct qcase cur;
 static accel_ctx *ctx;
+static accel_ctx *ctx_scalar;	/* scalar kernels, one thread */
 static int n_cases, n_exact_cases;
 static long total_elems, total_off;
 
@@ -289,6 +293,22 @@ static void test_int8(void)
 	if (TAP_CHECK(eng == ACCEL_ENGINE_INT8,
 		      "ran on engine %d, not the int8 ISA program", eng))
 		check_outputs("int8", out, n_out, cur.tol, cur.permille);
+	if (eng == ACCEL_ENGINE_INT8 && TAP_CHECK(ctx_scalar, "scalar context")) {
+		struct accel_tensor ref[MAX_IO];
+		accel_ctx *saved = ctx;
+		int n_ref = 0;
+
+		ctx = ctx_scalar;
+		eng = run(in, ref, &n_ref);
+		ctx = saved;
+		TAP_CHECK(eng == ACCEL_ENGINE_INT8 && n_ref == n_out,
+			  "scalar: engine %d, %d outputs", eng, n_ref);
+		for (int o = 0; o < n_ref && o < n_out; o++)
+			TAP_CHECK(ref[o].size == out[o].size &&
+				  !memcmp(ref[o].data, out[o].data, ref[o].size),
+				  "output %d: default kernels differ from scalar", o);
+		free_tensors(ref, n_ref);
+	}
 	free_tensors(out, n_out);
 out:
 	free_tensors(in, MAX_IO);
@@ -343,6 +363,11 @@ static void test_manifest(void)
 {
 	TAP_CHECK(opened, "cannot open " DATA "cases.txt or a CPU context (run from the top of the tree)");
 	TAP_CHECK(bad_lines == 0, "%d malformed lines in cases.txt", bad_lines);
+	TAP_CHECK(ctx_scalar && !strcmp(accel_ctx_cpu_kernels(ctx_scalar), "scalar") &&
+		  accel_ctx_threads(ctx_scalar) == 1,
+		  "the reference context runs %s kernels on %u threads",
+		  ctx_scalar ? accel_ctx_cpu_kernels(ctx_scalar) : "-",
+		  ctx_scalar ? accel_ctx_threads(ctx_scalar) : 0);
 	TAP_CHECK(n_cases >= MIN_CASES, "only %d cases (at least %d expected)",
 		  n_cases, MIN_CASES);
 }
@@ -353,6 +378,11 @@ int main(void)
 	FILE *f = fopen(DATA "cases.txt", "r");
 	int err, r;
 
+	setenv("ACCEL_CPU_KERNELS", "scalar", 1);
+	setenv("ACCEL_THREADS", "1", 1);
+	ctx_scalar = accel_open(ACCEL_DEVICE_CPU, &err);
+	unsetenv("ACCEL_CPU_KERNELS");
+	unsetenv("ACCEL_THREADS");
 	ctx = accel_open(ACCEL_DEVICE_CPU, &err);
 	opened = f && ctx;
 	while (opened && fgets(line, sizeof(line), f)) {
@@ -379,5 +409,7 @@ int main(void)
 	       n_cases, n_exact_cases, total_off, total_elems);
 	if (ctx)
 		accel_close(ctx);
+	if (ctx_scalar)
+		accel_close(ctx_scalar);
 	return tap_done("qcompile");
 }
