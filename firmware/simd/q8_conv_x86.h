@@ -832,20 +832,27 @@ static void fw_pad_rows(const __u8 *plane, __u32 H, __u32 W, __s32 pt,
 
 /* --- convolution: GEMM ------------------------------------------------- */
 
+/* One image of a GEMM convolution. */
+struct fw_gimg {
+	const __u8 *src;	/* input: raw or padded copy */
+	const __u8 *src_end;	/* readable end of the source */
+	__u8 *y;		/* output */
+};
+
 struct fw_gemm {
 	const struct fw_op_ctx *c;
 	const struct fw_wpack *wp;
 	struct fw_rqo o;
-	const __u8 *src;	/* input of image n: raw or padded copy */
-	const __u8 *src_end;	/* readable end of the source */
-	__u8 *y;		/* output of image n */
+	struct fw_gimg im;	/* the image of the split mode */
 	__u8 *small;		/* per chunk: staging rows, output tile */
 	__u8 *panels;		/* every panel (shared mode), or NULL */
 	__u8 *cpanels;		/* a panel per chunk (else) */
-	__u64 psize;
+	__u64 psize, xsize;
+	__u64 region;		/* image mode: bytes of a chunk's region */
 	__u64 CS, PS, RS;	/* source strides: channel, phase plane, row */
 	__u32 CG, OG, OGB, KS, KW, K, KG, OHW, OW, L, FL, sh, sw, dh, dw;
 	__u32 ntiles, nparts, units, nchunks;
+	__u32 N, C, H, W, O, Rq, qmask, pmask, raw;
 	__s32 zx;
 	__u8 pad, flip;
 	__u64 offh[64], offw[64];	/* source offset of kernel row / column */
@@ -910,11 +917,12 @@ FW_INLINE void fw_interleave512(const __u8 *const *rp, __u32 gk, __u8 flip,
  * computed and dropped), so that every tap reads a contiguous run of the
  * source.  Runs past the source's end (raw input) are staged in @rows.
  */
-static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
-			 __u32 np, __u8 *rows, __u8 *panel)
+static void fw_gemm_pack(const struct fw_gemm *j, const struct fw_gimg *im,
+			 __u32 g, __u32 pix0, __u32 np, __u8 *rows,
+			 __u8 *panel)
 {
 	const __u32 gk = j->wp->mode == FW_PACK_U8 ? 4 : 2;
-	const __u8 *src = j->src + (__u64)g * j->CG * j->CS + pix0;
+	const __u8 *src = im->src + (__u64)g * j->CG * j->CS + pix0;
 	__u32 kg, r, ci = 0, kh = 0, kw = 0;
 #if FW_VW != 16
 	__u32 i;
@@ -939,11 +947,11 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 					ci++;
 				}
 			}
-			if (base + FW_PT <= j->src_end) {
+			if (base + FW_PT <= im->src_end) {
 				rp[r] = base;
 			} else {
-				__u64 n = base < j->src_end ?
-					  (__u64)(j->src_end - base) : 0;
+				__u64 n = base < im->src_end ?
+					  (__u64)(im->src_end - base) : 0;
 
 				if (n > np)
 					n = np;
@@ -1087,8 +1095,9 @@ static void fw_gemm_pack_chunk(void *arg, __u32 ci)
 	for (gt = u0; gt < u1; gt++) {
 		__u32 pix0 = gt % j->ntiles * FW_PT, np = j->FL - pix0;
 
-		fw_gemm_pack(j, gt / j->ntiles, pix0, np < FW_PT ? np : FW_PT,
-			     rows, j->panels + gt * j->psize);
+		fw_gemm_pack(j, &j->im, gt / j->ntiles, pix0,
+			     np < FW_PT ? np : FW_PT, rows,
+			     j->panels + gt * j->psize);
 	}
 }
 
@@ -1112,31 +1121,30 @@ static void fw_gemm_scatter(const struct fw_gemm *j, const __u8 *ot,
 }
 
 /*
- * Units (group, tile, part of the output channel blocks): the dot products
- * and the output step, packing the panel first unless phase 1 did.
+ * Units [u0, u1) (group, tile, part of the output channel blocks) of image
+ * @im: the dot products and the output step, packing the panel into
+ * @panel first unless phase 1 did (shared panels).
  */
-static void fw_gemm_chunk(void *arg, __u32 ci)
+static void fw_gemm_units(const struct fw_gemm *j, const struct fw_gimg *im,
+			  __u32 u0, __u32 u1, __u8 *rows, __u8 *ot,
+			  __u8 *panel, const __u8 *panels)
 {
-	const struct fw_gemm *j = arg;
 	const struct fw_op_ctx *c = j->c;
-	__u8 *rows = j->small + ci * FW_SMALL, *ot = rows + 4 * FW_PT;
-	__u8 *panel = j->cpanels + ci * j->psize;
 	const int remap = j->L != j->OW;
-	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
-	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
 	__u32 u, packed = ~0u;
 
 	for (u = u0; u < u1; u++) {
 		__u32 part = u % j->nparts, gt = u / j->nparts;
 		__u32 g = gt / j->ntiles, tile = gt % j->ntiles;
 		__u32 pix0 = tile * FW_PT, np = j->FL - pix0, ob, ob0, ob1, s;
+		const __u8 *pn = panel;
 
 		if (np > FW_PT)
 			np = FW_PT;
-		if (j->panels) {
-			panel = j->panels + gt * j->psize;
+		if (panels) {
+			pn = panels + gt * j->psize;
 		} else if (packed != gt) {
-			fw_gemm_pack(j, g, pix0, np, rows, panel);
+			fw_gemm_pack(j, im, g, pix0, np, rows, panel);
 			packed = gt;
 		}
 		ob0 = (__u32)((__u64)part * j->OGB / j->nparts);
@@ -1148,7 +1156,7 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 			struct fw_vq vq[FW_MR];
 			__u32 i, oc0 = g * j->OG + ob * FW_MR;
 			__u32 nvalid = j->OG - ob * FW_MR;
-			__u8 *yo = j->y + (__u64)oc0 * j->OHW;
+			__u8 *yo = im->y + (__u64)oc0 * j->OHW;
 
 			if (nvalid > FW_MR)
 				nvalid = FW_MR;
@@ -1160,7 +1168,7 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 				fw_vq_uniform(&q[i], j->K, &vq[i]);
 			}
 			for (s = 0; s < np; s += FW_TP)
-				fw_gemm_block(j, panel + (__u64)s * 4, wb, vq, nvalid,
+				fw_gemm_block(j, pn + (__u64)s * 4, wb, vq, nvalid,
 					      remap ? ot + s : yo + pix0 + s,
 					      remap ? FW_PT : j->OHW,
 					      np - s < FW_TP ? np - s : FW_TP);
@@ -1170,20 +1178,31 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 	}
 }
 
+/* Split mode, phase 2: chunk @ci's units of the current image. */
+static void fw_gemm_chunk(void *arg, __u32 ci)
+{
+	const struct fw_gemm *j = arg;
+	__u8 *rows = j->small + ci * FW_SMALL;
+
+	fw_gemm_units(j, &j->im, (__u32)((__u64)ci * j->units / j->nchunks),
+		      (__u32)((__u64)(ci + 1) * j->units / j->nchunks),
+		      rows, rows + 4 * FW_PT, j->cpanels + ci * j->psize,
+		      j->panels);
+}
+
 /*
  * The input of one image, padded and split by stride phases:
  * [channel][row phase][column phase][Rq][L], @pad elsewhere.
  */
-static void fw_gemm_pad(const struct fw_gemm *j, const struct fw_op_ctx *c,
-			const __u8 *xn, __u8 *xp, __u64 xsize, __u32 Rq,
-			__u32 qmask, __u32 pmask)
+static void fw_gemm_pad(const struct fw_gemm *j, const __u8 *xn, __u8 *xp)
 {
-	const struct enpu_op_conv *p = &c->op.params.conv;
-	const struct fw_tensor *x = &c->in[0];
+	const struct enpu_op_conv *p = &j->c->op.params.conv;
+	const struct fw_tensor *x = &j->c->in[0];
 	const __u32 C = x->dims[1], H = x->dims[2], W = x->dims[3];
+	const __u32 Rq = j->Rq, qmask = j->qmask, pmask = j->pmask;
 	__u32 ci, ih, e;
 
-	memset(xp, j->pad, xsize);
+	memset(xp, j->pad, j->xsize);
 	for (ci = 0; ci < C; ci++)
 		for (ih = 0; ih < H; ih++) {
 			__u32 pr = ih + p->pad_top, q = pr % j->sh, i = pr / j->sh;
@@ -1207,6 +1226,46 @@ static void fw_gemm_pad(const struct fw_gemm *j, const struct fw_op_ctx *c,
 		}
 }
 
+/* Image @n of the op: its source (padded into @xp unless raw) and output. */
+static void fw_gemm_image(const struct fw_gemm *j, __u32 n, __u8 *xp,
+			  struct fw_gimg *im)
+{
+	const struct fw_tensor *x = &j->c->in[0];
+	const __u8 *xn = x->data + (__u64)n * j->C * j->H * j->W;
+
+	if (j->raw) {
+		im->src = xn;
+		im->src_end = x->data + x->count;
+	} else {
+		fw_gemm_pad(j, xn, xp);
+		im->src = xp;
+		im->src_end = xp + j->xsize;
+	}
+	im->y = j->c->out.data + (__u64)n * j->O * j->OHW;
+}
+
+/*
+ * Image mode (a batch on the executor's threads): chunk @ci computes whole
+ * images, padding and packing them in its own region [staging rows, output
+ * tile][panel][padded input], so the operation has a single parallel call.
+ */
+static void fw_gemm_img_chunk(void *arg, __u32 ci)
+{
+	const struct fw_gemm *j = arg;
+	__u8 *rows = j->small + ci * j->region;
+	__u8 *panel = rows + FW_SMALL, *xp = panel + j->psize;
+	__u32 n0 = (__u32)((__u64)ci * j->N / j->nchunks);
+	__u32 n1 = (__u32)((__u64)(ci + 1) * j->N / j->nchunks);
+	struct fw_gimg im;
+	__u32 n;
+
+	for (n = n0; n < n1; n++) {
+		fw_gemm_image(j, n, xp, &im);
+		fw_gemm_units(j, &im, 0, j->units, rows, rows + 4 * FW_PT,
+			      panel, NULL);
+	}
+}
+
 /* Returns 1 when it ran, 0 when the scalar kernel must, or an error. */
 static int fw_conv_gemm(struct fw_op_ctx *c)
 {
@@ -1218,9 +1277,10 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	const __u32 raw = !p->pad_top && !p->pad_left && !p->pad_bottom &&
 			  !p->pad_right && p->stride_w == 1 && p->stride_h == 1;
 	struct fw_gemm j = { .c = c };
-	__u64 used = 0, xsize = 0, avail, shared, each;
-	__u32 n, k, Rq = 0, qmask = 0, pmask = 0;
+	__u64 used = 0, avail, shared, each;
+	__u32 n, k;
 	__u8 *s;
+	int err;
 
 	j.K = w->dims[1] * KH * KW;
 	if (j.K > FW_GEMM_KMAX)
@@ -1236,18 +1296,18 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 		j.CS = (__u64)H * W;
 		j.PS = 0;
 	} else {
-		Rq = y->dims[2] + (KH - 1) * j.dh / j.sh;
+		j.Rq = y->dims[2] + (KH - 1) * j.dh / j.sh;
 		j.L = j.OW + (KW - 1) * j.dw / j.sw;
-		j.PS = (__u64)Rq * j.L;
+		j.PS = (__u64)j.Rq * j.L;
 		j.CS = j.PS * j.sh * j.sw;
 		/* the tiles' runs read up to FW_PT past the last pixel */
-		xsize = ((__u64)C * j.CS + FW_PT + 63) & ~63ULL;
+		j.xsize = ((__u64)C * j.CS + FW_PT + 63) & ~63ULL;
 		for (k = 0; k < KH && k < 32; k++)
-			qmask |= 1u << (k * j.dh % j.sh % 32);
+			j.qmask |= 1u << (k * j.dh % j.sh % 32);
 		for (k = 0; k < KW && k < 32; k++)
-			pmask |= 1u << (k * j.dw % j.sw % 32);
+			j.pmask |= 1u << (k * j.dw % j.sw % 32);
 		if (KH > 32 || KW > 32)
-			qmask = pmask = ~0u;
+			j.qmask = j.pmask = ~0u;
 	}
 	j.RS = j.L;
 	j.FL = y->dims[2] * j.L;
@@ -1261,13 +1321,14 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	j.wp = fw_wpack_get(c, &used);
 	if (!j.wp)
 		return 0;
-	used += xsize;
 	j.KG = j.wp->KG;
 	j.psize = (__u64)j.KG * FW_PT * 4;
-	s = fw_scratch(c, used + FW_SMALL + j.psize);
-	if (!s)
-		return 0;
-	avail = c->ex->hooks->scratch_size - used;
+	j.raw = raw;
+	j.N = N;
+	j.C = C;
+	j.H = H;
+	j.W = W;
+	j.O = O;
 	j.CG = w->dims[1];
 	j.OG = O / p->groups;
 	j.OGB = (j.OG + FW_MR - 1) / FW_MR;
@@ -1278,6 +1339,26 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	j.pad = (__u8)(x->zpu ^ x->flip);
 	fw_rqo_init(c, &j.o);
 	j.ntiles = (j.FL + FW_PT - 1) / FW_PT;
+	/* a batch on threads: whole images per chunk, one parallel call */
+	j.region = FW_SMALL + j.psize + j.xsize;
+	s = fw_scratch(c, used + 2 * j.region);
+	if (s && N >= 2 && c->ex->hooks->parallel) {
+		avail = c->ex->hooks->scratch_size - used;
+		j.small = s + used;
+		j.nparts = 1;
+		j.units = p->groups * j.ntiles;
+		j.nchunks = N < FW_CHUNKS ? N : FW_CHUNKS;
+		if (j.nchunks > avail / j.region)
+			j.nchunks = (__u32)(avail / j.region);
+		fw_parallel(c, fw_gemm_img_chunk, &j, j.nchunks);
+		err = fw_tick(c->ex, (__u64)N * O * j.OHW * j.K / 16 + 1);
+		return err ? err : 1;
+	}
+	used += j.xsize;
+	s = fw_scratch(c, used + FW_SMALL + j.psize);
+	if (!s)
+		return 0;
+	avail = c->ex->hooks->scratch_size - used;
 	j.small = s + used;
 	/* every panel packed once, shared by the chunks, when they fit */
 	shared = FW_CHUNKS * FW_SMALL + (__u64)p->groups * j.ntiles * j.psize;
@@ -1293,20 +1374,7 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 		j.nchunks = (__u32)(avail / each);
 	j.cpanels = j.small + (__u64)j.nchunks * FW_SMALL;
 	for (n = 0; n < N; n++) {
-		const __u8 *xn = x->data + (__u64)n * C * H * W;
-		int err;
-
-		if (raw) {
-			j.src = xn;
-			j.src_end = x->data + x->count;
-		} else {
-			__u8 *xp = s + used - xsize;
-
-			fw_gemm_pad(&j, c, xn, xp, xsize, Rq, qmask, pmask);
-			j.src = xp;
-			j.src_end = xp + xsize;
-		}
-		j.y = y->data + (__u64)n * O * j.OHW;
+		fw_gemm_image(&j, n, s + used - j.xsize, &j.im);
 		if (j.panels) {
 			j.nchunks = j.units / j.nparts;
 			if (j.nchunks > FW_CHUNKS)
