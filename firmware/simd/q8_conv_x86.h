@@ -844,6 +844,7 @@ struct fw_gemm {
 	const struct fw_wpack *wp;
 	struct fw_rqo o;
 	struct fw_gimg im;	/* the image of the split mode */
+	struct fw_vq *vqt;	/* output parameters per channel, or NULL */
 	__u8 *small;		/* per chunk: staging rows, output tile */
 	__u8 *panels;		/* every panel (shared mode), or NULL */
 	__u8 *cpanels;		/* a panel per chunk (else) */
@@ -1079,6 +1080,9 @@ static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 #undef FW_MK
 }
 
+/* Largest table of per-channel output parameters of a GEMM conv. */
+#define FW_VQT_MAX	(256u << 10)
+
 /* Bytes of a chunk's small area: staging rows and an output tile. */
 #define FW_SMALL	((4 + FW_MR) * FW_PT)
 
@@ -1120,6 +1124,13 @@ static void fw_gemm_scatter(const struct fw_gemm *j, const __u8 *ot,
 	}
 }
 
+/* The output parameters of channel @oc. */
+static void fw_gemm_chq(const struct fw_gemm *j, __u32 oc, struct fw_chq *q)
+{
+	fw_chq_get(j->c, oc, j->wp->mode == FW_PACK_U8 ?
+		   -j->zx * j->wp->sumw[oc] : 0, q);
+}
+
 /*
  * Units [u0, u1) (group, tile, part of the output channel blocks) of image
  * @im: the dot products and the output step, packing the panel into
@@ -1129,7 +1140,6 @@ static void fw_gemm_units(const struct fw_gemm *j, const struct fw_gimg *im,
 			  __u32 u0, __u32 u1, __u8 *rows, __u8 *ot,
 			  __u8 *panel, const __u8 *panels)
 {
-	const struct fw_op_ctx *c = j->c;
 	const int remap = j->L != j->OW;
 	__u32 u, packed = ~0u;
 
@@ -1153,20 +1163,21 @@ static void fw_gemm_units(const struct fw_gemm *j, const struct fw_gimg *im,
 			const __u8 *wb = j->wp->w +
 				((__u64)g * j->OGB + ob) * j->KG * FW_MR * 4;
 			struct fw_chq q[FW_MR];
-			struct fw_vq vq[FW_MR];
+			struct fw_vq vql[FW_MR];
+			const struct fw_vq *vq = vql;
 			__u32 i, oc0 = g * j->OG + ob * FW_MR;
 			__u32 nvalid = j->OG - ob * FW_MR;
 			__u8 *yo = im->y + (__u64)oc0 * j->OHW;
 
 			if (nvalid > FW_MR)
 				nvalid = FW_MR;
-			for (i = 0; i < nvalid; i++) {
-				__u32 oc = oc0 + i;
-
-				fw_chq_get(c, oc, j->wp->mode == FW_PACK_U8 ?
-					   -j->zx * j->wp->sumw[oc] : 0, &q[i]);
-				fw_vq_uniform(&q[i], j->K, &vq[i]);
-			}
+			if (j->vqt)
+				vq = j->vqt + oc0;
+			else
+				for (i = 0; i < nvalid; i++) {
+					fw_gemm_chq(j, oc0 + i, &q[i]);
+					fw_vq_uniform(&q[i], j->K, &vql[i]);
+				}
 			for (s = 0; s < np; s += FW_TP)
 				fw_gemm_block(j, pn + (__u64)s * 4, wb, vq, nvalid,
 					      remap ? ot + s : yo + pix0 + s,
@@ -1203,27 +1214,38 @@ static void fw_gemm_pad(const struct fw_gemm *j, const __u8 *xn, __u8 *xp)
 	__u32 ci, ih, e;
 
 	memset(xp, j->pad, j->xsize);
-	for (ci = 0; ci < C; ci++)
-		for (ih = 0; ih < H; ih++) {
-			__u32 pr = ih + p->pad_top, q = pr % j->sh, i = pr / j->sh;
-			const __u8 *src = xn + ((__u64)ci * H + ih) * W;
+	for (e = 0; e < j->sw && e < W; e++) {
+		const __u32 ph = (p->pad_left + e) % j->sw;
+		const __u32 js = (p->pad_left + e) / j->sw;
+		__u32 cnt = (W - e + j->sw - 1) / j->sw;
+		__u8 *dp = xp + ph * j->PS + js;
 
-			if (i >= Rq || !(qmask >> (q % 32) & 1))
-				continue;
-			for (e = 0; e < j->sw && e < W; e++) {
-				__u32 ph = (p->pad_left + e) % j->sw;
-				__u32 js = (p->pad_left + e) / j->sw;
-				__u32 cnt = (W - e + j->sw - 1) / j->sw;
+		if (js >= j->L || !(pmask >> (ph % 32) & 1))
+			continue;
+		if (cnt > j->L - js)
+			cnt = j->L - js;
+		for (ci = 0; ci < C; ci++) {
+			const __u8 *src = xn + (__u64)ci * H * W + e;
+			__u32 q = p->pad_top % j->sh, i = p->pad_top / j->sh;
 
-				if (js >= j->L || !(pmask >> (ph % 32) & 1))
-					continue;
-				if (cnt > j->L - js)
-					cnt = j->L - js;
-				fw_gather(src + e, xp + ci * j->CS +
-					  (q * j->sw + ph) * j->PS +
-					  (__u64)i * j->L + js, cnt, j->sw);
+			for (ih = 0; ih < H && i < Rq; ih++, src += W) {
+				if (qmask >> (q % 32) & 1) {
+					__u8 *d = dp + ci * j->CS +
+						  q * j->sw * j->PS +
+						  (__u64)i * j->L;
+
+					if (j->sw == 1)
+						fw_cpy(d, src, cnt);
+					else
+						fw_gather(src, d, cnt, j->sw);
+				}
+				if (++q == j->sh) {
+					q = 0;
+					i++;
+				}
 			}
 		}
+	}
 }
 
 /* Image @n of the op: its source (padded into @xp unless raw) and output. */
@@ -1277,7 +1299,7 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	const __u32 raw = !p->pad_top && !p->pad_left && !p->pad_bottom &&
 			  !p->pad_right && p->stride_w == 1 && p->stride_h == 1;
 	struct fw_gemm j = { .c = c };
-	__u64 used = 0, avail, shared, each;
+	__u64 used = 0, avail, shared, each, tsize;
 	__u32 n, k;
 	__u8 *s;
 	int err;
@@ -1339,6 +1361,21 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	j.pad = (__u8)(x->zpu ^ x->flip);
 	fw_rqo_init(c, &j.o);
 	j.ntiles = (j.FL + FW_PT - 1) / FW_PT;
+	/* the output parameters once per op rather than per tile */
+	tsize = ((__u64)O * sizeof(struct fw_chq) + 63) / 64 * 64 +
+		(__u64)O * sizeof(struct fw_vq);
+	s = fw_scratch(c, used + tsize + FW_SMALL + j.psize + j.xsize);
+	if (s && tsize <= FW_VQT_MAX) {
+		struct fw_chq *q = (struct fw_chq *)(s + used);
+
+		j.vqt = (struct fw_vq *)(s + used + tsize -
+					 (__u64)O * sizeof(struct fw_vq));
+		for (k = 0; k < O; k++) {
+			fw_gemm_chq(&j, k, &q[k]);
+			fw_vq_uniform(&q[k], j.K, &j.vqt[k]);
+		}
+		used += tsize;
+	}
 	/* a batch on threads: whole images per chunk, one parallel call */
 	j.region = FW_SMALL + j.psize + j.xsize;
 	s = fw_scratch(c, used + 2 * j.region);
