@@ -605,6 +605,19 @@ static struct fw_wpack *fw_wpack_fill(const struct fw_wsrc *s, __u32 mode,
 	return p;
 }
 
+/*
+ * Whether conv @c goes to the depthwise kernel: one input channel per
+ * group, unless one group feeds many output channels (a first layer on a
+ * 1-channel input), which the GEMM computes with its weights packed, far
+ * faster.
+ */
+static int fw_conv_is_dw(const struct fw_op_ctx *c)
+{
+	const struct fw_tensor *w = &c->in[1];
+
+	return w->dims[1] == 1 && w->dims[0] / c->op.params.conv.groups <= 4;
+}
+
 static void *fw_prepare(struct fw_op_ctx *c,
 			void *(*alloc)(void *actx, __u64 size), void *actx,
 			int *err)
@@ -614,8 +627,7 @@ static void *fw_prepare(struct fw_op_ctx *c,
 	void *mem;
 
 	fw_wsrc_init(c, &s);
-	if (s.K > FW_GEMM_KMAX || (!s.fc && s.K / (c->in[1].dims[2] *
-						   c->in[1].dims[3]) == 1))
+	if (s.K > FW_GEMM_KMAX || (!s.fc && fw_conv_is_dw(c)))
 		return NULL;	/* scalar, or the depthwise kernel */
 	mode = fw_wsrc_mode(&s);
 	mem = alloc(actx, fw_wpack_size(mode, s.K, s.rows));
@@ -1676,15 +1688,9 @@ static int fw_conv_dw(struct fw_op_ctx *c)
 
 int FW_FN(enpu_q8_conv2d_nchw__)(struct fw_op_ctx *c)
 {
-	const struct fw_tensor *w = &c->in[1];
 	int r = 0;
 
-	/*
-	 * One input channel per group: the direct kernel, unless one group
-	 * feeds many output channels (a first layer on a 1-channel input),
-	 * which the GEMM computes with its weights packed, far faster.
-	 */
-	if (w->dims[1] == 1 && w->dims[0] / c->op.params.conv.groups <= 4)
+	if (fw_conv_is_dw(c))
 		r = fw_conv_dw(c);
 	if (!r)
 		r = fw_conv_gemm(c);
