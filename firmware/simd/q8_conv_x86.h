@@ -1624,6 +1624,229 @@ static void fw_dw_chunk(void *arg, __u32 ci)
 	}
 }
 
+#if FW_VW == 16
+/*
+ * Depthwise convolution of small planes, channel-blocked: 16 channels of
+ * an image per unit, one vector per pixel.  The input block is transposed
+ * into centred int32 [Hp][Wp][16] (padding 0), each output pixel is the sum
+ * over the taps of one vector load times the tap's 16 weights (vpdpwssd /
+ * vpmaddwd on the low int16 halves: the weights' high halves are 0, so each
+ * lane is exactly x * w'), the outputs are requantized per lane into
+ * [OH * OW][16] bytes and transposed back into the channels' planes.
+ */
+struct fw_dwc {
+	const struct fw_op_ctx *c;
+	struct fw_rqo o;
+	__u8 *scratch;
+	__u64 region, inb, wb;
+	__u32 N, C, H, W, OH, OW, Hp, Wp, KS, sh, sw, pt, pl;
+	__u32 cblocks, units, nchunks, shared;
+	__s32 zx;
+	__u8 flip;
+	__u32 toff[FW_DW_TAPS];
+};
+
+/* Largest padded plane (pixels) and unit (MACs) of the blocked kernel. */
+#define FW_DWC_PIX	4096
+#define FW_DWC_WORK	(1u << 20)
+
+/* Transpose a 16 x 16 byte matrix held in r[] (row i = r[i]). */
+FW_INLINE void fw_tr16(__m128i r[16])
+{
+	__m128i t[16];
+	int s, i;
+
+	for (s = 0; s < 4; s++) {
+		for (i = 0; i < 8; i++) {
+			t[2 * i] = _mm_unpacklo_epi8(r[i], r[i + 8]);
+			t[2 * i + 1] = _mm_unpackhi_epi8(r[i], r[i + 8]);
+		}
+		for (i = 0; i < 16; i++)
+			r[i] = t[i];
+	}
+}
+
+/* The output pixels of one block; @ks: a compile-time 9, or 0 for j->KS. */
+FW_INLINE void fw_dwc_pixels(const struct fw_dwc *j, const __s32 *in,
+			     const fv *wv, const struct fw_vq *vq, __u8 *ob,
+			     const __u32 ks)
+{
+	const __u32 KS = ks ? ks : j->KS;
+	fv wr[9];
+	__u32 oh, ow, t;
+
+	for (t = 0; ks && t < ks; t++)
+		wr[t] = wv[t];
+	for (oh = 0; oh < j->OH; oh++) {
+		const __s32 *row = in + (__u64)oh * j->sh * j->Wp * 16;
+
+		for (ow = 0; ow < j->OW; ow++, ob += 16) {
+			const __s32 *px = row + (__u64)ow * j->sw * 16;
+			fv a = v_zero();
+
+			for (t = 0; t < KS; t++)
+				a = v_dot16(a, v_load(px + (__u64)j->toff[t] * 16),
+					    ks ? wr[t] : wv[t]);
+			fw_out_vec(a, vq, &j->o, ob, 16);
+		}
+	}
+}
+
+static void fw_dwc_chunk(void *arg, __u32 ci)
+{
+	const struct fw_dwc *j = arg;
+	const struct fw_op_ctx *c = j->c;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1];
+	const __u32 flags = c->op.params.conv.flags;
+	const __u32 HW = j->H * j->W, OHW = j->OH * j->OW;
+	__u8 *reg = j->scratch + (j->shared ? 0 : ci * j->region);
+	__s32 *in = (__s32 *)reg;
+	fv *wv = (fv *)(reg + j->inb);
+	__u8 *ob = reg + j->inb + j->wb;
+	const __m512i f32 = _mm512_set1_epi32(j->flip);
+	const __m512i z32 = _mm512_set1_epi32(j->zx);
+	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
+	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
+	__u32 u, l, t, p, i;
+
+	for (u = u0; u < u1; u++) {
+		const __u32 n = u / j->cblocks, c0 = u % j->cblocks * 16;
+		const __u32 nv = j->C - c0 < 16 ? j->C - c0 : 16;
+		const __u8 *xb = x->data + ((__u64)n * j->C + c0) * HW;
+		__u8 *yb = c->out.data + ((__u64)n * j->C + c0) * OHW;
+		struct fw_chq q[16];
+		struct fw_vq vq;
+		__u32 ih = 0, iw = 0;
+
+		/* the weights and output parameters of the 16 lanes */
+		for (t = 0; t < j->KS; t++) {
+			__s32 wl[16];
+
+			for (l = 0; l < 16; l++) {
+				__u32 oc = c0 + (l < nv ? l : nv - 1);
+				__s32 wz = fw_simd_wzpu(c, flags, oc);
+
+				wl[l] = l < nv ? (((w->data[(__u64)oc * j->KS + t] ^
+						    w->flip) - wz) & 0xffff) : 0;
+			}
+			wv[t] = v_load(wl);
+		}
+		for (l = 0; l < 16; l++)
+			fw_chq_get(c, c0 + (l < nv ? l : nv - 1), 0, &q[l]);
+		fw_vq_lanes(q, j->KS, &vq);
+		/* the input block, transposed and centred */
+		memset(in, 0, j->inb);
+		for (p = 0; p < HW; p += 16) {
+			const __u32 cnt = HW - p < 16 ? HW - p : 16;
+			const __mmask16 m = (__mmask16)(cnt == 16 ? 0xffff :
+							(1u << cnt) - 1);
+			__m128i r[16];
+
+			for (l = 0; l < 16; l++)
+				r[l] = l < nv ? _mm_maskz_loadu_epi8(m, xb + (__u64)l * HW + p) :
+						_mm_setzero_si128();
+			fw_tr16(r);
+			for (i = 0; i < cnt; i++) {
+				__u32 ph = ih + j->pt, pw = iw + j->pl;
+
+				if (ph < j->Hp && pw < j->Wp)
+					_mm512_storeu_si512(in + ((__u64)ph * j->Wp + pw) * 16,
+						_mm512_sub_epi32(_mm512_xor_si512(
+							_mm512_cvtepu8_epi32(r[i]), f32), z32));
+				if (++iw == j->W) {
+					iw = 0;
+					ih++;
+				}
+			}
+		}
+		if (j->KS == 9)
+			fw_dwc_pixels(j, in, wv, &vq, ob, 9);
+		else
+			fw_dwc_pixels(j, in, wv, &vq, ob, 0);
+		/* back to the channels' planes */
+		for (p = 0; p < OHW; p += 16) {
+			const __u32 cnt = OHW - p < 16 ? OHW - p : 16;
+			const __mmask16 m = (__mmask16)(cnt == 16 ? 0xffff :
+							(1u << cnt) - 1);
+			__m128i r[16];
+
+			for (i = 0; i < 16; i++)
+				r[i] = _mm_loadu_si128((const __m128i *)(ob + (__u64)(p + i) * 16));
+			fw_tr16(r);
+			for (l = 0; l < nv; l++)
+				_mm_mask_storeu_epi8(yb + (__u64)l * OHW + p, m, r[l]);
+		}
+	}
+}
+
+/* Returns 1 when it ran, 0 when it does not apply, or an error. */
+static int fw_conv_dwc(struct fw_op_ctx *c)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
+	const __u32 KH = w->dims[2], KW = w->dims[3];
+	struct fw_dwc *j;
+	__u64 avail, Hp, Wp, obs;
+	__u32 kh, kw;
+	__u8 *s;
+	int err;
+
+	if (w->dims[0] != p->groups || x->dims[1] != p->groups ||
+	    KH * KW > FW_DW_TAPS || !c->ex->hooks)
+		return 0;
+	Hp = (__u64)(y->dims[2] - 1) * p->stride_h + (KH - 1) * p->dilation_h + 1;
+	Wp = (__u64)(y->dims[3] - 1) * p->stride_w + (KW - 1) * p->dilation_w + 1;
+	if (Hp * Wp > FW_DWC_PIX ||
+	    (__u64)y->dims[2] * y->dims[3] * KH * KW * 16 > FW_DWC_WORK)
+		return 0;
+	s = fw_scratch(c, 4096);
+	if (!s)
+		return 0;
+	j = (struct fw_dwc *)s;
+	memset(j, 0, sizeof(*j));
+	j->c = c;
+	j->N = x->dims[0];
+	j->C = x->dims[1];
+	j->H = x->dims[2];
+	j->W = x->dims[3];
+	j->OH = y->dims[2];
+	j->OW = y->dims[3];
+	j->Hp = (__u32)Hp;
+	j->Wp = (__u32)Wp;
+	j->KS = KH * KW;
+	j->sh = p->stride_h;
+	j->sw = p->stride_w;
+	j->pt = p->pad_top;
+	j->pl = p->pad_left;
+	j->zx = x->zpu;
+	j->flip = x->flip;
+	j->inb = Hp * Wp * 64;
+	j->wb = (__u64)j->KS * 64;
+	/* the output transposition reads whole 16-pixel groups */
+	obs = ((__u64)j->OH * j->OW + 15) / 16 * 16 * 16;
+	j->region = j->inb + j->wb + obs;
+	avail = c->ex->hooks->scratch_size - 4096;
+	if (c->ex->hooks->scratch_size < 4096 || j->region > avail)
+		return 0;
+	for (kh = 0; kh < KH; kh++)
+		for (kw = 0; kw < KW; kw++)
+			j->toff[kh * KW + kw] = kh * p->dilation_h * j->Wp +
+						kw * p->dilation_w;
+	fw_rqo_init(c, &j->o);
+	j->scratch = s + 4096;
+	j->cblocks = (j->C + 15) / 16;
+	j->units = j->N * j->cblocks;
+	/* without threads, a chunk per unit (a yield between two) */
+	j->shared = !c->ex->hooks->parallel;
+	j->nchunks = j->shared || j->units < FW_CHUNKS ? j->units : FW_CHUNKS;
+	if (!j->shared && j->nchunks > avail / j->region)
+		j->nchunks = (__u32)(avail / j->region);
+	fw_parallel(c, fw_dwc_chunk, j, j->nchunks);
+	err = fw_tick(c->ex, (__u64)j->C * j->N * j->OH * j->OW * j->KS / 16 + 1);
+	return err ? err : 1;
+}
+#endif
+
 static int fw_conv_dw(struct fw_op_ctx *c)
 {
 	const struct enpu_op_conv *p = &c->op.params.conv;
@@ -1690,8 +1913,13 @@ int FW_FN(enpu_q8_conv2d_nchw__)(struct fw_op_ctx *c)
 {
 	int r = 0;
 
-	if (fw_conv_is_dw(c))
-		r = fw_conv_dw(c);
+	if (fw_conv_is_dw(c)) {
+#if FW_VW == 16
+		r = fw_conv_dwc(c);
+		if (!r)
+#endif
+			r = fw_conv_dw(c);
+	}
 	if (!r)
 		r = fw_conv_gemm(c);
 	if (r < 0)
