@@ -1717,18 +1717,18 @@ static void fw_dwc_chunk(void *arg, __u32 ci)
 		struct fw_chq q[16];
 		struct fw_vq vq;
 		__u32 ih = 0, iw = 0;
+		__s32 wz[16];
 
 		/* the weights and output parameters of the 16 lanes */
+		for (l = 0; l < nv; l++)
+			wz[l] = fw_simd_wzpu(c, flags, c0 + l);
 		for (t = 0; t < j->KS; t++) {
+			const __u8 *wt = w->data + (__u64)c0 * j->KS + t;
 			__s32 wl[16];
 
-			for (l = 0; l < 16; l++) {
-				__u32 oc = c0 + (l < nv ? l : nv - 1);
-				__s32 wz = fw_simd_wzpu(c, flags, oc);
-
-				wl[l] = l < nv ? (((w->data[(__u64)oc * j->KS + t] ^
-						    w->flip) - wz) & 0xffff) : 0;
-			}
+			for (l = 0; l < 16; l++)
+				wl[l] = l < nv ? (((wt[(__u64)l * j->KS] ^ w->flip) -
+						   wz[l]) & 0xffff) : 0;
 			wv[t] = v_load(wl);
 		}
 		for (l = 0; l < 16; l++)
