@@ -1948,41 +1948,70 @@ struct fw_fc {
  * about every millisecond whatever M, N and K are.
  */
 #define FW_FC_CHUNK_MACS	(1ULL << 23)
+/* Chunks an FC op is split into on threads, at least (if M allows). */
+#define FW_FC_SPLIT		8
+
+/* Rows of the FC micro-kernel. */
+#define FW_FC_MR	4
+
+/* @mr (<= FW_FC_MR) rows m.. x @nv vectors of outputs n0... */
+FW_INLINE void fw_fc_rows(const struct fw_fc *j, __u32 n0,
+			  const struct fw_vq *vq, const int nv, const int u8,
+			  __u32 m, const int mr)
+{
+	const __u32 rows = j->wp->rows;
+	const __u8 *xr = j->xq + (__u64)m * j->KG * 4;
+	const __u8 *wr = j->wp->w + (__u64)n0 * 4;
+	const __u64 xs = (__u64)j->KG * 4;
+	fv acc[FW_FC_MR][FW_FC_NB];
+	__u32 kg;
+	int r, t;
+
+	for (r = 0; r < mr; r++)
+		for (t = 0; t < nv; t++)
+			acc[r][t] = v_zero();
+	for (kg = 0; kg < j->KG; kg++, wr += (__u64)rows * 4) {
+		fv wv[FW_FC_NB];
+
+		for (t = 0; t < nv; t++)
+			wv[t] = v_load(wr + t * FW_VW * 4);
+		for (r = 0; r < mr; r++) {
+			__s32 xi;
+			fv xb;
+
+			memcpy(&xi, xr + r * xs + kg * 4, 4);
+			xb = v_set1(xi);
+			for (t = 0; t < nv; t++)
+				acc[r][t] = u8 ? v_dot8(acc[r][t], xb, wv[t]) :
+						 v_dot16(acc[r][t], xb, wv[t]);
+		}
+	}
+	for (r = 0; r < mr; r++) {
+		__u8 *yr = j->c->out.data + (__u64)(m + r) * j->N + n0;
+
+		for (t = 0; t < nv; t++) {
+			__u32 cnt = j->N - n0 - t * FW_VW;
+
+			fw_out_vec(acc[r][t], &vq[t], &j->o, yr + t * FW_VW,
+				   cnt < FW_VW ? cnt : FW_VW);
+		}
+	}
+}
 
 FW_INLINE void fw_fc_mk(const struct fw_fc *j, __u32 n0, const struct fw_vq *vq,
 			const int nv, const int u8, __u32 m0, __u32 m1)
 {
-	const __u32 rows = j->wp->rows;
-	__u32 m, kg;
-	int t;
+	__u32 m = m0;
 
-	for (m = m0; m < m1; m++) {
-		const __u8 *xr = j->xq + (__u64)m * j->KG * 4;
-		const __u8 *wr = j->wp->w + (__u64)n0 * 4;
-		__u8 *yr = j->c->out.data + (__u64)m * j->N + n0;
-		fv acc[FW_FC_NB];
-
-		for (t = 0; t < nv; t++)
-			acc[t] = v_zero();
-		for (kg = 0; kg < j->KG; kg++, wr += (__u64)rows * 4) {
-			__s32 xi;
-			fv xb;
-
-			memcpy(&xi, xr + kg * 4, 4);
-			xb = v_set1(xi);
-			for (t = 0; t < nv; t++)
-				acc[t] = u8 ? v_dot8(acc[t], xb,
-						     v_load(wr + t * FW_VW * 4)) :
-					      v_dot16(acc[t], xb,
-						      v_load(wr + t * FW_VW * 4));
-		}
-		for (t = 0; t < nv; t++) {
-			__u32 cnt = j->N - n0 - t * FW_VW;
-
-			fw_out_vec(acc[t], &vq[t], &j->o, yr + t * FW_VW,
-				   cnt < FW_VW ? cnt : FW_VW);
-		}
+	/* fewer rows at once when the vectors of 4 would not fit registers */
+	if (nv <= 2 || FW_VW == 16) {
+		for (; m + FW_FC_MR <= m1; m += FW_FC_MR)
+			fw_fc_rows(j, n0, vq, nv, u8, m, FW_FC_MR);
 	}
+	for (; m + 2 <= m1; m += 2)
+		fw_fc_rows(j, n0, vq, nv, u8, m, 2);
+	for (; m < m1; m++)
+		fw_fc_rows(j, n0, vq, nv, u8, m, 1);
 }
 
 static void fw_fc_chunk(void *arg, __u32 ci)
@@ -2043,6 +2072,7 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 	struct fw_fc j = { .c = c };
 	__u64 used = 0, xs;
 	__u32 K = x->dims[1], m, k;
+	__m128i f8, z16;
 	__u8 *s;
 	int err;
 
@@ -2060,19 +2090,28 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 	s = fw_scratch(c, used + xs);
 	if (!s)
 		return enpu_q8_fully_connected__scalar(c);
+	f8 = _mm_set1_epi8((char)x->flip);
+	z16 = _mm_set1_epi16((short)j.zx);
 	for (m = 0; m < j.M; m++) {
 		const __u8 *xr = x->data + (__u64)m * K;
 		__u8 *d = s + used + (__u64)m * j.KG * 4;
 
 		if (j.wp->mode == FW_PACK_U8) {
-			for (k = 0; k < K; k++)
+			for (k = 0; k + 16 <= K; k += 16)
+				_mm_storeu_si128((__m128i *)(d + k),
+						 _mm_xor_si128(_mm_loadu_si128((const __m128i *)(xr + k)), f8));
+			for (; k < K; k++)
 				d[k] = xr[k] ^ x->flip;
 			for (; k < j.KG * 4; k++)
 				d[k] = (__u8)j.zx;
 		} else {
 			__s16 *h = (__s16 *)d;
 
-			for (k = 0; k < K; k++)
+			for (k = 0; k + 8 <= K; k += 8)
+				_mm_storeu_si128((__m128i *)(h + k),
+						 _mm_sub_epi16(_mm_cvtepu8_epi16(_mm_xor_si128(
+							_mm_loadl_epi64((const __m128i *)(xr + k)), f8)), z16));
+			for (; k < K; k++)
 				h[k] = (__s16)((xr[k] ^ x->flip) - j.zx);
 			for (; k < j.KG * 2; k++)
 				h[k] = 0;
@@ -2089,6 +2128,14 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 		__u64 rows = FW_FC_CHUNK_MACS / per_row;
 
 		j.mrows = rows < 1 ? 1 : rows > j.M ? j.M : (__u32)rows;
+		/* with threads: at least FW_FC_SPLIT chunks when rows allow */
+		if (c->ex->hooks->parallel && j.bparts < FW_FC_SPLIT) {
+			__u32 want = (FW_FC_SPLIT + j.bparts - 1) / j.bparts;
+			__u32 mr = (j.M + want - 1) / want;
+
+			if (mr < j.mrows)
+				j.mrows = mr;
+		}
 	}
 	j.nchunks = j.bparts * ((j.M + j.mrows - 1) / j.mrows);
 	fw_parallel(c, fw_fc_chunk, &j, j.nchunks);

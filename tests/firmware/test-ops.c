@@ -1113,9 +1113,12 @@ static void test_large(void)
 	for (rep = 0; rep < 2; rep++)
 		for (i = 0; i < FW_TEST_ARRAY_SIZE(convs); i++)
 			big_conv_case(&convs[i], rep * 8 + i);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
+		/* batches of 37 and 67 rows: the multi-row micro-kernels */
+		static const uint32_t ms[] = { 1, 1, 3, 3, 37, 67 };
 		struct tb *b = malloc(sizeof(*b));
-		uint32_t M = i < 2 ? 1 : 3, K = 640, N = 128 + i, x, w, bias, y, j;
+		uint32_t M = ms[i], K = i < 4 ? 640 : 96 + i, N = 128 + i;
+		uint32_t x, w, bias, y, j;
 		uint8_t wt = rdtype();
 		struct enpu_op *op;
 
