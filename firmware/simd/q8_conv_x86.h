@@ -1059,12 +1059,84 @@ FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
 		}
 }
 
+#if FW_NR == 4
+/*
+ * The full 4 x 4 tile, the accumulators as named variables: GCC keeps them
+ * in registers (with the array form it copied them around every step).
+ */
+FW_INLINE void fw_gemm_mk44(const struct fw_gemm *j, const __u8 *xp,
+			    const __u8 *wb, const struct fw_vq *vq,
+			    __u32 nvalid, __u8 *y, __u64 ys, const int u8)
+{
+	fv a00 = v_zero(), a01 = v_zero(), a02 = v_zero(), a03 = v_zero();
+	fv a10 = v_zero(), a11 = v_zero(), a12 = v_zero(), a13 = v_zero();
+	fv a20 = v_zero(), a21 = v_zero(), a22 = v_zero(), a23 = v_zero();
+	fv a30 = v_zero(), a31 = v_zero(), a32 = v_zero(), a33 = v_zero();
+	const __u8 *xe = xp + (__u64)j->KG * FW_PT * 4;
+
+	for (; xp < xe; xp += FW_PT * 4, wb += FW_MR * 4) {
+		const fv x0 = v_load(xp), x1 = v_load(xp + FW_VW * 4);
+		const fv x2 = v_load(xp + 2 * FW_VW * 4);
+		const fv x3 = v_load(xp + 3 * FW_VW * 4);
+		__s32 wi;
+		fv w;
+
+#define FW_ROW(i) \
+	do { \
+		memcpy(&wi, wb + 4 * (i), 4); \
+		w = v_set1(wi); \
+		if (u8) { \
+			a##i##0 = v_dot8(a##i##0, x0, w); \
+			a##i##1 = v_dot8(a##i##1, x1, w); \
+			a##i##2 = v_dot8(a##i##2, x2, w); \
+			a##i##3 = v_dot8(a##i##3, x3, w); \
+		} else { \
+			a##i##0 = v_dot16(a##i##0, x0, w); \
+			a##i##1 = v_dot16(a##i##1, x1, w); \
+			a##i##2 = v_dot16(a##i##2, x2, w); \
+			a##i##3 = v_dot16(a##i##3, x3, w); \
+		} \
+	} while (0)
+		FW_ROW(0);
+		FW_ROW(1);
+		FW_ROW(2);
+		FW_ROW(3);
+#undef FW_ROW
+	}
+#define FW_OUT(i) \
+	do { \
+		fw_out_vec(a##i##0, &vq[i], &j->o, y + (i) * ys, FW_VW); \
+		fw_out_vec(a##i##1, &vq[i], &j->o, y + (i) * ys + FW_VW, FW_VW); \
+		fw_out_vec(a##i##2, &vq[i], &j->o, y + (i) * ys + 2 * FW_VW, FW_VW); \
+		fw_out_vec(a##i##3, &vq[i], &j->o, y + (i) * ys + 3 * FW_VW, FW_VW); \
+	} while (0)
+	FW_OUT(0);
+	if (nvalid > 1)
+		FW_OUT(1);
+	if (nvalid > 2)
+		FW_OUT(2);
+	if (nvalid > 3)
+		FW_OUT(3);
+#undef FW_OUT
+}
+#endif
+
 static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
 			  __u8 *y, __u64 ys, __u32 np)
 {
 	const int u8 = j->wp->mode == FW_PACK_U8;
 	const __u32 nr = (np + FW_VW - 1) / FW_VW;
+
+#if FW_NR == 4
+	if (np == FW_TP) {
+		if (u8)
+			fw_gemm_mk44(j, xp, wb, vq, nvalid, y, ys, 1);
+		else
+			fw_gemm_mk44(j, xp, wb, vq, nvalid, y, ys, 0);
+		return;
+	}
+#endif
 
 #define FW_MK(n) \
 	do { \
