@@ -1021,6 +1021,7 @@ static void fw_gemm_pack(const struct fw_gemm *j, const struct fw_gimg *im,
  * FW_MR output channels x @nr vectors of pixels: the dot products over
  * the panel at @xp (row pitch FW_PT * 4 bytes), then the output step.
  */
+#if FW_NR != 4
 FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
 			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
 			  __u8 *y, __u64 ys, __u32 np, const int nr,
@@ -1058,15 +1059,18 @@ FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
 				   cnt < FW_VW ? cnt : FW_VW);
 		}
 }
+#endif
 
 #if FW_NR == 4
 /*
- * The full 4 x 4 tile, the accumulators as named variables: GCC keeps them
- * in registers (with the array form it copied them around every step).
+ * FW_MR x @nr (1..4) vectors of pixels with the accumulators as named
+ * variables: GCC keeps them in registers (with an accumulator array it
+ * copied them around on every step of the K loop).
  */
-FW_INLINE void fw_gemm_mk44(const struct fw_gemm *j, const __u8 *xp,
-			    const __u8 *wb, const struct fw_vq *vq,
-			    __u32 nvalid, __u8 *y, __u64 ys, const int u8)
+FW_INLINE void fw_gemm_mkn(const struct fw_gemm *j, const __u8 *xp,
+			   const __u8 *wb, const struct fw_vq *vq,
+			   __u32 nvalid, __u8 *y, __u64 ys, __u32 np,
+			   const int nr, const int u8)
 {
 	fv a00 = v_zero(), a01 = v_zero(), a02 = v_zero(), a03 = v_zero();
 	fv a10 = v_zero(), a11 = v_zero(), a12 = v_zero(), a13 = v_zero();
@@ -1075,40 +1079,46 @@ FW_INLINE void fw_gemm_mk44(const struct fw_gemm *j, const __u8 *xp,
 	const __u8 *xe = xp + (__u64)j->KG * FW_PT * 4;
 
 	for (; xp < xe; xp += FW_PT * 4, wb += FW_MR * 4) {
-		const fv x0 = v_load(xp), x1 = v_load(xp + FW_VW * 4);
-		const fv x2 = v_load(xp + 2 * FW_VW * 4);
-		const fv x3 = v_load(xp + 3 * FW_VW * 4);
+		const fv x0 = v_load(xp);
+		const fv x1 = nr > 1 ? v_load(xp + FW_VW * 4) : x0;
+		const fv x2 = nr > 2 ? v_load(xp + 2 * FW_VW * 4) : x0;
+		const fv x3 = nr > 3 ? v_load(xp + 3 * FW_VW * 4) : x0;
 		__s32 wi;
 		fv w;
 
+#define FW_DOT(a, x) (u8 ? v_dot8(a, x, w) : v_dot16(a, x, w))
 #define FW_ROW(i) \
 	do { \
 		memcpy(&wi, wb + 4 * (i), 4); \
 		w = v_set1(wi); \
-		if (u8) { \
-			a##i##0 = v_dot8(a##i##0, x0, w); \
-			a##i##1 = v_dot8(a##i##1, x1, w); \
-			a##i##2 = v_dot8(a##i##2, x2, w); \
-			a##i##3 = v_dot8(a##i##3, x3, w); \
-		} else { \
-			a##i##0 = v_dot16(a##i##0, x0, w); \
-			a##i##1 = v_dot16(a##i##1, x1, w); \
-			a##i##2 = v_dot16(a##i##2, x2, w); \
-			a##i##3 = v_dot16(a##i##3, x3, w); \
-		} \
+		a##i##0 = FW_DOT(a##i##0, x0); \
+		if (nr > 1) \
+			a##i##1 = FW_DOT(a##i##1, x1); \
+		if (nr > 2) \
+			a##i##2 = FW_DOT(a##i##2, x2); \
+		if (nr > 3) \
+			a##i##3 = FW_DOT(a##i##3, x3); \
 	} while (0)
 		FW_ROW(0);
 		FW_ROW(1);
 		FW_ROW(2);
 		FW_ROW(3);
 #undef FW_ROW
+#undef FW_DOT
 	}
+#define FW_CNT(t) (np - (t) * FW_VW < FW_VW ? np - (t) * FW_VW : FW_VW)
 #define FW_OUT(i) \
 	do { \
-		fw_out_vec(a##i##0, &vq[i], &j->o, y + (i) * ys, FW_VW); \
-		fw_out_vec(a##i##1, &vq[i], &j->o, y + (i) * ys + FW_VW, FW_VW); \
-		fw_out_vec(a##i##2, &vq[i], &j->o, y + (i) * ys + 2 * FW_VW, FW_VW); \
-		fw_out_vec(a##i##3, &vq[i], &j->o, y + (i) * ys + 3 * FW_VW, FW_VW); \
+		fw_out_vec(a##i##0, &vq[i], &j->o, y + (i) * ys, FW_CNT(0)); \
+		if (nr > 1) \
+			fw_out_vec(a##i##1, &vq[i], &j->o, y + (i) * ys + FW_VW, \
+				   FW_CNT(1)); \
+		if (nr > 2) \
+			fw_out_vec(a##i##2, &vq[i], &j->o, \
+				   y + (i) * ys + 2 * FW_VW, FW_CNT(2)); \
+		if (nr > 3) \
+			fw_out_vec(a##i##3, &vq[i], &j->o, \
+				   y + (i) * ys + 3 * FW_VW, FW_CNT(3)); \
 	} while (0)
 	FW_OUT(0);
 	if (nvalid > 1)
@@ -1118,7 +1128,9 @@ FW_INLINE void fw_gemm_mk44(const struct fw_gemm *j, const __u8 *xp,
 	if (nvalid > 3)
 		FW_OUT(3);
 #undef FW_OUT
+#undef FW_CNT
 }
+#define fw_gemm_mk	fw_gemm_mkn
 #endif
 
 static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
@@ -1128,15 +1140,6 @@ static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 	const int u8 = j->wp->mode == FW_PACK_U8;
 	const __u32 nr = (np + FW_VW - 1) / FW_VW;
 
-#if FW_NR == 4
-	if (np == FW_TP) {
-		if (u8)
-			fw_gemm_mk44(j, xp, wb, vq, nvalid, y, ys, 1);
-		else
-			fw_gemm_mk44(j, xp, wb, vq, nvalid, y, ys, 0);
-		return;
-	}
-#endif
 
 #define FW_MK(n) \
 	do { \
