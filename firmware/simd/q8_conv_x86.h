@@ -2029,7 +2029,10 @@ struct fw_fc {
 /* Rows of the FC micro-kernel. */
 #define FW_FC_MR	4
 
-/* @mr (<= FW_FC_MR) rows m.. x @nv vectors of outputs n0... */
+/*
+ * @mr (<= FW_FC_MR) rows m.. x @nv vectors of outputs n0..; named
+ * accumulators (an array of them was copied between registers each step).
+ */
 FW_INLINE void fw_fc_rows(const struct fw_fc *j, __u32 n0,
 			  const struct fw_vq *vq, const int nv, const int u8,
 			  __u32 m, const int mr)
@@ -2038,39 +2041,69 @@ FW_INLINE void fw_fc_rows(const struct fw_fc *j, __u32 n0,
 	const __u8 *xr = j->xq + (__u64)m * j->KG * 4;
 	const __u8 *wr = j->wp->w + (__u64)n0 * 4;
 	const __u64 xs = (__u64)j->KG * 4;
-	fv acc[FW_FC_MR][FW_FC_NB];
+	fv a00 = v_zero(), a01 = v_zero(), a02 = v_zero(), a03 = v_zero();
+	fv a10 = v_zero(), a11 = v_zero(), a12 = v_zero(), a13 = v_zero();
+	fv a20 = v_zero(), a21 = v_zero(), a22 = v_zero(), a23 = v_zero();
+	fv a30 = v_zero(), a31 = v_zero(), a32 = v_zero(), a33 = v_zero();
 	__u32 kg;
-	int r, t;
 
-	for (r = 0; r < mr; r++)
-		for (t = 0; t < nv; t++)
-			acc[r][t] = v_zero();
 	for (kg = 0; kg < j->KG; kg++, wr += (__u64)rows * 4) {
-		fv wv[FW_FC_NB];
+		const fv w0 = v_load(wr);
+		const fv w1 = nv > 1 ? v_load(wr + FW_VW * 4) : w0;
+		const fv w2 = nv > 2 ? v_load(wr + 2 * FW_VW * 4) : w0;
+		const fv w3 = nv > 3 ? v_load(wr + 3 * FW_VW * 4) : w0;
+		__s32 xi;
+		fv xb;
 
-		for (t = 0; t < nv; t++)
-			wv[t] = v_load(wr + t * FW_VW * 4);
-		for (r = 0; r < mr; r++) {
-			__s32 xi;
-			fv xb;
-
-			memcpy(&xi, xr + r * xs + kg * 4, 4);
-			xb = v_set1(xi);
-			for (t = 0; t < nv; t++)
-				acc[r][t] = u8 ? v_dot8(acc[r][t], xb, wv[t]) :
-						 v_dot16(acc[r][t], xb, wv[t]);
-		}
+#define FW_DOT(a, w) (u8 ? v_dot8(a, xb, w) : v_dot16(a, xb, w))
+#define FW_ROW(r) \
+	do { \
+		memcpy(&xi, xr + (r) * xs + kg * 4, 4); \
+		xb = v_set1(xi); \
+		a##r##0 = FW_DOT(a##r##0, w0); \
+		if (nv > 1) \
+			a##r##1 = FW_DOT(a##r##1, w1); \
+		if (nv > 2) \
+			a##r##2 = FW_DOT(a##r##2, w2); \
+		if (nv > 3) \
+			a##r##3 = FW_DOT(a##r##3, w3); \
+	} while (0)
+		FW_ROW(0);
+		if (mr > 1)
+			FW_ROW(1);
+		if (mr > 2)
+			FW_ROW(2);
+		if (mr > 3)
+			FW_ROW(3);
+#undef FW_ROW
+#undef FW_DOT
 	}
-	for (r = 0; r < mr; r++) {
-		__u8 *yr = j->c->out.data + (__u64)(m + r) * j->N + n0;
-
-		for (t = 0; t < nv; t++) {
-			__u32 cnt = j->N - n0 - t * FW_VW;
-
-			fw_out_vec(acc[r][t], &vq[t], &j->o, yr + t * FW_VW,
-				   cnt < FW_VW ? cnt : FW_VW);
-		}
-	}
+#define FW_O(r, t, a) \
+	do { \
+		__u32 cnt = j->N - n0 - (t) * FW_VW; \
+		fw_out_vec(a, &vq[t], &j->o, j->c->out.data + \
+			   (__u64)(m + (r)) * j->N + n0 + (t) * FW_VW, \
+			   cnt < FW_VW ? cnt : FW_VW); \
+	} while (0)
+#define FW_OUT(r) \
+	do { \
+		FW_O(r, 0, a##r##0); \
+		if (nv > 1) \
+			FW_O(r, 1, a##r##1); \
+		if (nv > 2) \
+			FW_O(r, 2, a##r##2); \
+		if (nv > 3) \
+			FW_O(r, 3, a##r##3); \
+	} while (0)
+	FW_OUT(0);
+	if (mr > 1)
+		FW_OUT(1);
+	if (mr > 2)
+		FW_OUT(2);
+	if (mr > 3)
+		FW_OUT(3);
+#undef FW_OUT
+#undef FW_O
 }
 
 FW_INLINE void fw_fc_mk(const struct fw_fc *j, __u32 n0, const struct fw_vq *vq,
