@@ -234,7 +234,7 @@ static int fw_bias_safe(__s32 bias, __u32 K)
 	return b + (__s64)K * 65025 < 0x7fffffffLL;
 }
 
-static void fw_vq_uniform(const struct fw_chq *q, __u32 K, struct fw_vq *v)
+FW_INLINE void fw_vq_uniform(const struct fw_chq *q, __u32 K, struct fw_vq *v)
 {
 	v->lo.mult = q_set1(q->mult);
 	v->lo.n = q_set1(q->n);
@@ -453,6 +453,20 @@ FW_INLINE void fw_out_vec(fv acc, const struct fw_vq *q,
 	}
 	_mm_storeu_si128((__m128i *)tmp, b);
 	memcpy(dst, tmp, cnt);
+}
+
+/*
+ * The output step with the parameters of one channel for every lane: the
+ * vectors are broadcast from @q where they are used (a table of them per
+ * channel cost more to fill than to broadcast).
+ */
+FW_INLINE void fw_out_vec_q(fv acc, const struct fw_chq *q, __u32 K,
+			    const struct fw_rqo *o, __u8 *dst, __u32 cnt)
+{
+	struct fw_vq v;
+
+	fw_vq_uniform(q, K, &v);
+	fw_out_vec(acc, &v, o, dst, cnt);
 }
 
 /* --- weight packing ---------------------------------------------------- */
@@ -856,7 +870,7 @@ struct fw_gemm {
 	const struct fw_wpack *wp;
 	struct fw_rqo o;
 	struct fw_gimg im;	/* the image of the split mode */
-	struct fw_vq *vqt;	/* output parameters per channel, or NULL */
+	struct fw_chq *chqt;	/* output parameters per channel, or NULL */
 	__u8 *small;		/* per chunk: staging rows, output tile */
 	__u8 *panels;		/* every panel (shared mode), or NULL */
 	__u8 *cpanels;		/* a panel per chunk (else) */
@@ -1023,7 +1037,7 @@ static void fw_gemm_pack(const struct fw_gemm *j, const struct fw_gimg *im,
  */
 #if FW_NR != 4
 FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
-			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
+			  const __u8 *wb, const struct fw_chq *vq, __u32 nvalid,
 			  __u8 *y, __u64 ys, __u32 np, const int nr,
 			  const int u8)
 {
@@ -1054,7 +1068,7 @@ FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
 		for (t = 0; t < nr; t++) {
 			__u32 cnt = np - t * FW_VW;
 
-			fw_out_vec(acc[i][t], &vq[i], &j->o,
+			fw_out_vec_q(acc[i][t], &vq[i], j->K, &j->o,
 				   y + (__u64)i * ys + t * FW_VW,
 				   cnt < FW_VW ? cnt : FW_VW);
 		}
@@ -1068,7 +1082,7 @@ FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
  * copied them around on every step of the K loop).
  */
 FW_INLINE void fw_gemm_mkn(const struct fw_gemm *j, const __u8 *xp,
-			   const __u8 *wb, const struct fw_vq *vq,
+			   const __u8 *wb, const struct fw_chq *vq,
 			   __u32 nvalid, __u8 *y, __u64 ys, __u32 np,
 			   const int nr, const int u8)
 {
@@ -1109,15 +1123,15 @@ FW_INLINE void fw_gemm_mkn(const struct fw_gemm *j, const __u8 *xp,
 #define FW_CNT(t) (np - (t) * FW_VW < FW_VW ? np - (t) * FW_VW : FW_VW)
 #define FW_OUT(i) \
 	do { \
-		fw_out_vec(a##i##0, &vq[i], &j->o, y + (i) * ys, FW_CNT(0)); \
+		fw_out_vec_q(a##i##0, &vq[i], j->K, &j->o, y + (i) * ys, FW_CNT(0)); \
 		if (nr > 1) \
-			fw_out_vec(a##i##1, &vq[i], &j->o, y + (i) * ys + FW_VW, \
+			fw_out_vec_q(a##i##1, &vq[i], j->K, &j->o, y + (i) * ys + FW_VW, \
 				   FW_CNT(1)); \
 		if (nr > 2) \
-			fw_out_vec(a##i##2, &vq[i], &j->o, \
+			fw_out_vec_q(a##i##2, &vq[i], j->K, &j->o, \
 				   y + (i) * ys + 2 * FW_VW, FW_CNT(2)); \
 		if (nr > 3) \
-			fw_out_vec(a##i##3, &vq[i], &j->o, \
+			fw_out_vec_q(a##i##3, &vq[i], j->K, &j->o, \
 				   y + (i) * ys + 3 * FW_VW, FW_CNT(3)); \
 	} while (0)
 	FW_OUT(0);
@@ -1134,7 +1148,7 @@ FW_INLINE void fw_gemm_mkn(const struct fw_gemm *j, const __u8 *xp,
 #endif
 
 static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
-			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
+			  const __u8 *wb, const struct fw_chq *vq, __u32 nvalid,
 			  __u8 *y, __u64 ys, __u32 np)
 {
 	const int u8 = j->wp->mode == FW_PACK_U8;
@@ -1249,22 +1263,19 @@ static void fw_gemm_units(const struct fw_gemm *j, const struct fw_gimg *im,
 		for (ob = ob0; ob < ob1; ob++) {
 			const __u8 *wb = j->wp->w +
 				((__u64)g * j->OGB + ob) * j->KG * FW_MR * 4;
-			struct fw_chq q[FW_MR];
-			struct fw_vq vql[FW_MR];
-			const struct fw_vq *vq = vql;
+			struct fw_chq ql[FW_MR];
+			const struct fw_chq *vq = ql;
 			__u32 i, oc0 = g * j->OG + ob * FW_MR;
 			__u32 nvalid = j->OG - ob * FW_MR;
 			__u8 *yo = im->y + (__u64)oc0 * j->OHW;
 
 			if (nvalid > FW_MR)
 				nvalid = FW_MR;
-			if (j->vqt)
-				vq = j->vqt + oc0;
+			if (j->chqt)
+				vq = j->chqt + oc0;
 			else
-				for (i = 0; i < nvalid; i++) {
-					fw_gemm_chq(j, oc0 + i, &q[i]);
-					fw_vq_uniform(&q[i], j->K, &vql[i]);
-				}
+				for (i = 0; i < nvalid; i++)
+					fw_gemm_chq(j, oc0 + i, &ql[i]);
 			for (s = 0; s < np; s += FW_TP)
 				fw_gemm_block(j, pn + (__u64)s * 4, wb, vq, nvalid,
 					      remap ? ot + s : yo + pix0 + s,
@@ -1449,18 +1460,12 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	fw_rqo_init(c, &j.o);
 	j.ntiles = (j.FL + FW_PT - 1) / FW_PT;
 	/* the output parameters once per op rather than per tile */
-	tsize = ((__u64)O * sizeof(struct fw_chq) + 63) / 64 * 64 +
-		(__u64)O * sizeof(struct fw_vq);
+	tsize = ((__u64)O * sizeof(struct fw_chq) + 63) / 64 * 64;
 	s = fw_scratch(c, used + tsize + FW_SMALL + j.psize + j.xsize);
 	if (s && tsize <= FW_VQT_MAX) {
-		struct fw_chq *q = (struct fw_chq *)(s + used);
-
-		j.vqt = (struct fw_vq *)(s + used + tsize -
-					 (__u64)O * sizeof(struct fw_vq));
-		for (k = 0; k < O; k++) {
-			fw_gemm_chq(&j, k, &q[k]);
-			fw_vq_uniform(&q[k], j.K, &j.vqt[k]);
-		}
+		j.chqt = (struct fw_chq *)(s + used);
+		for (k = 0; k < O; k++)
+			fw_gemm_chq(&j, k, &j.chqt[k]);
 		used += tsize;
 	}
 	/* a batch on threads: whole images per chunk, one parallel call */
