@@ -709,6 +709,12 @@ FW_INLINE void fw_cpy(__u8 *d, const __u8 *s, __u32 n)
 		if (i < n)
 			_mm_storeu_si128((__m128i *)(d + n - 16),
 					 _mm_loadu_si128((const __m128i *)(s + n - 16)));
+	} else if (FW_VW == 16) {
+#if FW_VW == 16
+		const __mmask16 m = (__mmask16)((1u << n) - 1);
+
+		_mm_mask_storeu_epi8(d, m, _mm_maskz_loadu_epi8(m, s));
+#endif
 	} else if (n >= 8) {
 		__u64 a, b;
 
@@ -734,8 +740,12 @@ FW_INLINE void fw_set(__u8 *d, __u8 v, __u32 n)
 		if (i < n)
 			_mm_storeu_si128((__m128i *)(d + n - 16), x);
 	} else {
+#if FW_VW == 16
+		_mm_mask_storeu_epi8(d, (__mmask16)((1u << n) - 1), x);
+#else
 		for (i = 0; i < n; i++)
 			d[i] = v;
+#endif
 	}
 }
 
