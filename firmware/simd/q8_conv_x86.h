@@ -28,14 +28,20 @@
  * dword of the rounded product shifted by n - 32; operations with a smaller
  * n requantize with fw_requant_out() per element.
  *
- * Depthwise convolutions (C/groups == 1) run a direct kernel: each group's
- * input plane is converted once into centred int32 planes split by row and
- * column phase of the stride, so that every kernel tap is a contiguous run
- * over the output pixels (flattened with a row pitch L >= OW).
+ * Depthwise convolutions (C/groups == 1) run a direct kernel.  On AVX-512,
+ * small planes (fw_conv_dwc(), up to FW_DWC_PIX padded pixels) are
+ * channel-blocked: 16 channels transposed into one vector per pixel, each
+ * output pixel is KS vector multiply-adds, the bytes transposed back.
+ * Otherwise each group's input plane is converted once into centred int32
+ * planes split by row and column phase of the stride, so that every kernel
+ * tap is a contiguous run over the output pixels (flattened with a row
+ * pitch L >= OW).
  *
  * Work is split with fw_parallel() into chunks, each with its own region of
  * the scratch memory; what is shared (padded input, packed weights) is
- * written before the parallel part.
+ * written before the parallel part.  A batched GEMM convolution on the
+ * executor's threads runs in image mode: a chunk pads, packs and computes
+ * whole images in its region, one parallel call per op.
  */
 #include <immintrin.h>
 #ifdef __KERNEL__
