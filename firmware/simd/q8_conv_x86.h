@@ -28,14 +28,20 @@
  * dword of the rounded product shifted by n - 32; operations with a smaller
  * n requantize with fw_requant_out() per element.
  *
- * Depthwise convolutions (C/groups == 1) run a direct kernel: each group's
- * input plane is converted once into centred int32 planes split by row and
- * column phase of the stride, so that every kernel tap is a contiguous run
- * over the output pixels (flattened with a row pitch L >= OW).
+ * Depthwise convolutions (C/groups == 1) run a direct kernel.  On AVX-512,
+ * small planes (fw_conv_dwc(), up to FW_DWC_PIX padded pixels) are
+ * channel-blocked: 16 channels transposed into one vector per pixel, each
+ * output pixel is KS vector multiply-adds, the bytes transposed back.
+ * Otherwise each group's input plane is converted once into centred int32
+ * planes split by row and column phase of the stride, so that every kernel
+ * tap is a contiguous run over the output pixels (flattened with a row
+ * pitch L >= OW).
  *
  * Work is split with fw_parallel() into chunks, each with its own region of
  * the scratch memory; what is shared (padded input, packed weights) is
- * written before the parallel part.
+ * written before the parallel part.  A batched GEMM convolution on the
+ * executor's threads runs in image mode: a chunk pads, packs and computes
+ * whole images in its region, one parallel call per op.
  */
 #include <immintrin.h>
 #ifdef __KERNEL__
@@ -234,7 +240,7 @@ static int fw_bias_safe(__s32 bias, __u32 K)
 	return b + (__s64)K * 65025 < 0x7fffffffLL;
 }
 
-static void fw_vq_uniform(const struct fw_chq *q, __u32 K, struct fw_vq *v)
+FW_INLINE void fw_vq_uniform(const struct fw_chq *q, __u32 K, struct fw_vq *v)
 {
 	v->lo.mult = q_set1(q->mult);
 	v->lo.n = q_set1(q->n);
@@ -455,6 +461,20 @@ FW_INLINE void fw_out_vec(fv acc, const struct fw_vq *q,
 	memcpy(dst, tmp, cnt);
 }
 
+/*
+ * The output step with the parameters of one channel for every lane: the
+ * vectors are broadcast from @q where they are used (a table of them per
+ * channel cost more to fill than to broadcast).
+ */
+FW_INLINE void fw_out_vec_q(fv acc, const struct fw_chq *q, __u32 K,
+			    const struct fw_rqo *o, __u8 *dst, __u32 cnt)
+{
+	struct fw_vq v;
+
+	fw_vq_uniform(q, K, &v);
+	fw_out_vec(acc, &v, o, dst, cnt);
+}
+
 /* --- weight packing ---------------------------------------------------- */
 
 /**
@@ -605,6 +625,19 @@ static struct fw_wpack *fw_wpack_fill(const struct fw_wsrc *s, __u32 mode,
 	return p;
 }
 
+/*
+ * Whether conv @c goes to the depthwise kernel: one input channel per
+ * group, unless one group feeds many output channels (a first layer on a
+ * 1-channel input), which the GEMM computes with its weights packed, far
+ * faster.
+ */
+static int fw_conv_is_dw(const struct fw_op_ctx *c)
+{
+	const struct fw_tensor *w = &c->in[1];
+
+	return w->dims[1] == 1 && w->dims[0] / c->op.params.conv.groups <= 4;
+}
+
 static void *fw_prepare(struct fw_op_ctx *c,
 			void *(*alloc)(void *actx, __u64 size), void *actx,
 			int *err)
@@ -614,8 +647,7 @@ static void *fw_prepare(struct fw_op_ctx *c,
 	void *mem;
 
 	fw_wsrc_init(c, &s);
-	if (s.K > FW_GEMM_KMAX || (!s.fc && s.K / (c->in[1].dims[2] *
-						   c->in[1].dims[3]) == 1))
+	if (s.K > FW_GEMM_KMAX || (!s.fc && fw_conv_is_dw(c)))
 		return NULL;	/* scalar, or the depthwise kernel */
 	mode = fw_wsrc_mode(&s);
 	mem = alloc(actx, fw_wpack_size(mode, s.K, s.rows));
@@ -683,6 +715,12 @@ FW_INLINE void fw_cpy(__u8 *d, const __u8 *s, __u32 n)
 		if (i < n)
 			_mm_storeu_si128((__m128i *)(d + n - 16),
 					 _mm_loadu_si128((const __m128i *)(s + n - 16)));
+	} else if (FW_VW == 16) {
+#if FW_VW == 16
+		const __mmask16 m = (__mmask16)((1u << n) - 1);
+
+		_mm_mask_storeu_epi8(d, m, _mm_maskz_loadu_epi8(m, s));
+#endif
 	} else if (n >= 8) {
 		__u64 a, b;
 
@@ -708,8 +746,12 @@ FW_INLINE void fw_set(__u8 *d, __u8 v, __u32 n)
 		if (i < n)
 			_mm_storeu_si128((__m128i *)(d + n - 16), x);
 	} else {
+#if FW_VW == 16
+		_mm_mask_storeu_epi8(d, (__mmask16)((1u << n) - 1), x);
+#else
 		for (i = 0; i < n; i++)
 			d[i] = v;
+#endif
 	}
 }
 
@@ -832,20 +874,28 @@ static void fw_pad_rows(const __u8 *plane, __u32 H, __u32 W, __s32 pt,
 
 /* --- convolution: GEMM ------------------------------------------------- */
 
+/* One image of a GEMM convolution. */
+struct fw_gimg {
+	const __u8 *src;	/* input: raw or padded copy */
+	const __u8 *src_end;	/* readable end of the source */
+	__u8 *y;		/* output */
+};
+
 struct fw_gemm {
 	const struct fw_op_ctx *c;
 	const struct fw_wpack *wp;
 	struct fw_rqo o;
-	const __u8 *src;	/* input of image n: raw or padded copy */
-	const __u8 *src_end;	/* readable end of the source */
-	__u8 *y;		/* output of image n */
+	struct fw_gimg im;	/* the image of the split mode */
+	struct fw_chq *chqt;	/* output parameters per channel, or NULL */
 	__u8 *small;		/* per chunk: staging rows, output tile */
 	__u8 *panels;		/* every panel (shared mode), or NULL */
 	__u8 *cpanels;		/* a panel per chunk (else) */
-	__u64 psize;
+	__u64 psize, xsize;
+	__u64 region;		/* image mode: bytes of a chunk's region */
 	__u64 CS, PS, RS;	/* source strides: channel, phase plane, row */
 	__u32 CG, OG, OGB, KS, KW, K, KG, OHW, OW, L, FL, sh, sw, dh, dw;
 	__u32 ntiles, nparts, units, nchunks;
+	__u32 N, C, H, W, O, Rq, qmask, pmask, raw;
 	__s32 zx;
 	__u8 pad, flip;
 	__u64 offh[64], offw[64];	/* source offset of kernel row / column */
@@ -910,11 +960,12 @@ FW_INLINE void fw_interleave512(const __u8 *const *rp, __u32 gk, __u8 flip,
  * computed and dropped), so that every tap reads a contiguous run of the
  * source.  Runs past the source's end (raw input) are staged in @rows.
  */
-static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
-			 __u32 np, __u8 *rows, __u8 *panel)
+static void fw_gemm_pack(const struct fw_gemm *j, const struct fw_gimg *im,
+			 __u32 g, __u32 pix0, __u32 np, __u8 *rows,
+			 __u8 *panel)
 {
 	const __u32 gk = j->wp->mode == FW_PACK_U8 ? 4 : 2;
-	const __u8 *src = j->src + (__u64)g * j->CG * j->CS + pix0;
+	const __u8 *src = im->src + (__u64)g * j->CG * j->CS + pix0;
 	__u32 kg, r, ci = 0, kh = 0, kw = 0;
 #if FW_VW != 16
 	__u32 i;
@@ -939,11 +990,11 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
 					ci++;
 				}
 			}
-			if (base + FW_PT <= j->src_end) {
+			if (base + FW_PT <= im->src_end) {
 				rp[r] = base;
 			} else {
-				__u64 n = base < j->src_end ?
-					  (__u64)(j->src_end - base) : 0;
+				__u64 n = base < im->src_end ?
+					  (__u64)(im->src_end - base) : 0;
 
 				if (n > np)
 					n = np;
@@ -1000,8 +1051,9 @@ static void fw_gemm_pack(const struct fw_gemm *j, __u32 g, __u32 pix0,
  * FW_MR output channels x @nr vectors of pixels: the dot products over
  * the panel at @xp (row pitch FW_PT * 4 bytes), then the output step.
  */
+#if FW_NR != 4
 FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
-			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
+			  const __u8 *wb, const struct fw_chq *vq, __u32 nvalid,
 			  __u8 *y, __u64 ys, __u32 np, const int nr,
 			  const int u8)
 {
@@ -1032,18 +1084,92 @@ FW_INLINE void fw_gemm_mk(const struct fw_gemm *j, const __u8 *xp,
 		for (t = 0; t < nr; t++) {
 			__u32 cnt = np - t * FW_VW;
 
-			fw_out_vec(acc[i][t], &vq[i], &j->o,
+			fw_out_vec_q(acc[i][t], &vq[i], j->K, &j->o,
 				   y + (__u64)i * ys + t * FW_VW,
 				   cnt < FW_VW ? cnt : FW_VW);
 		}
 }
+#endif
+
+#if FW_NR == 4
+/*
+ * FW_MR x @nr (1..4) vectors of pixels with the accumulators as named
+ * variables: GCC keeps them in registers (with an accumulator array it
+ * copied them around on every step of the K loop).
+ */
+FW_INLINE void fw_gemm_mkn(const struct fw_gemm *j, const __u8 *xp,
+			   const __u8 *wb, const struct fw_chq *vq,
+			   __u32 nvalid, __u8 *y, __u64 ys, __u32 np,
+			   const int nr, const int u8)
+{
+	fv a00 = v_zero(), a01 = v_zero(), a02 = v_zero(), a03 = v_zero();
+	fv a10 = v_zero(), a11 = v_zero(), a12 = v_zero(), a13 = v_zero();
+	fv a20 = v_zero(), a21 = v_zero(), a22 = v_zero(), a23 = v_zero();
+	fv a30 = v_zero(), a31 = v_zero(), a32 = v_zero(), a33 = v_zero();
+	const __u8 *xe = xp + (__u64)j->KG * FW_PT * 4;
+
+	for (; xp < xe; xp += FW_PT * 4, wb += FW_MR * 4) {
+		const fv x0 = v_load(xp);
+		const fv x1 = nr > 1 ? v_load(xp + FW_VW * 4) : x0;
+		const fv x2 = nr > 2 ? v_load(xp + 2 * FW_VW * 4) : x0;
+		const fv x3 = nr > 3 ? v_load(xp + 3 * FW_VW * 4) : x0;
+		__s32 wi;
+		fv w;
+
+#define FW_DOT(a, x) (u8 ? v_dot8(a, x, w) : v_dot16(a, x, w))
+#define FW_ROW(i) \
+	do { \
+		memcpy(&wi, wb + 4 * (i), 4); \
+		w = v_set1(wi); \
+		a##i##0 = FW_DOT(a##i##0, x0); \
+		if (nr > 1) \
+			a##i##1 = FW_DOT(a##i##1, x1); \
+		if (nr > 2) \
+			a##i##2 = FW_DOT(a##i##2, x2); \
+		if (nr > 3) \
+			a##i##3 = FW_DOT(a##i##3, x3); \
+	} while (0)
+		FW_ROW(0);
+		FW_ROW(1);
+		FW_ROW(2);
+		FW_ROW(3);
+#undef FW_ROW
+#undef FW_DOT
+	}
+#define FW_CNT(t) (np - (t) * FW_VW < FW_VW ? np - (t) * FW_VW : FW_VW)
+#define FW_OUT(i) \
+	do { \
+		fw_out_vec_q(a##i##0, &vq[i], j->K, &j->o, y + (i) * ys, FW_CNT(0)); \
+		if (nr > 1) \
+			fw_out_vec_q(a##i##1, &vq[i], j->K, &j->o, y + (i) * ys + FW_VW, \
+				   FW_CNT(1)); \
+		if (nr > 2) \
+			fw_out_vec_q(a##i##2, &vq[i], j->K, &j->o, \
+				   y + (i) * ys + 2 * FW_VW, FW_CNT(2)); \
+		if (nr > 3) \
+			fw_out_vec_q(a##i##3, &vq[i], j->K, &j->o, \
+				   y + (i) * ys + 3 * FW_VW, FW_CNT(3)); \
+	} while (0)
+	FW_OUT(0);
+	if (nvalid > 1)
+		FW_OUT(1);
+	if (nvalid > 2)
+		FW_OUT(2);
+	if (nvalid > 3)
+		FW_OUT(3);
+#undef FW_OUT
+#undef FW_CNT
+}
+#define fw_gemm_mk	fw_gemm_mkn
+#endif
 
 static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
-			  const __u8 *wb, const struct fw_vq *vq, __u32 nvalid,
+			  const __u8 *wb, const struct fw_chq *vq, __u32 nvalid,
 			  __u8 *y, __u64 ys, __u32 np)
 {
 	const int u8 = j->wp->mode == FW_PACK_U8;
 	const __u32 nr = (np + FW_VW - 1) / FW_VW;
+
 
 #define FW_MK(n) \
 	do { \
@@ -1071,6 +1197,9 @@ static void fw_gemm_block(const struct fw_gemm *j, const __u8 *xp,
 #undef FW_MK
 }
 
+/* Largest table of per-channel output parameters of a GEMM conv. */
+#define FW_VQT_MAX	(256u << 10)
+
 /* Bytes of a chunk's small area: staging rows and an output tile. */
 #define FW_SMALL	((4 + FW_MR) * FW_PT)
 
@@ -1087,8 +1216,9 @@ static void fw_gemm_pack_chunk(void *arg, __u32 ci)
 	for (gt = u0; gt < u1; gt++) {
 		__u32 pix0 = gt % j->ntiles * FW_PT, np = j->FL - pix0;
 
-		fw_gemm_pack(j, gt / j->ntiles, pix0, np < FW_PT ? np : FW_PT,
-			     rows, j->panels + gt * j->psize);
+		fw_gemm_pack(j, &j->im, gt / j->ntiles, pix0,
+			     np < FW_PT ? np : FW_PT, rows,
+			     j->panels + gt * j->psize);
 	}
 }
 
@@ -1111,32 +1241,37 @@ static void fw_gemm_scatter(const struct fw_gemm *j, const __u8 *ot,
 	}
 }
 
-/*
- * Units (group, tile, part of the output channel blocks): the dot products
- * and the output step, packing the panel first unless phase 1 did.
- */
-static void fw_gemm_chunk(void *arg, __u32 ci)
+/* The output parameters of channel @oc. */
+static void fw_gemm_chq(const struct fw_gemm *j, __u32 oc, struct fw_chq *q)
 {
-	const struct fw_gemm *j = arg;
-	const struct fw_op_ctx *c = j->c;
-	__u8 *rows = j->small + ci * FW_SMALL, *ot = rows + 4 * FW_PT;
-	__u8 *panel = j->cpanels + ci * j->psize;
+	fw_chq_get(j->c, oc, j->wp->mode == FW_PACK_U8 ?
+		   -j->zx * j->wp->sumw[oc] : 0, q);
+}
+
+/*
+ * Units [u0, u1) (group, tile, part of the output channel blocks) of image
+ * @im: the dot products and the output step, packing the panel into
+ * @panel first unless phase 1 did (shared panels).
+ */
+static void fw_gemm_units(const struct fw_gemm *j, const struct fw_gimg *im,
+			  __u32 u0, __u32 u1, __u8 *rows, __u8 *ot,
+			  __u8 *panel, const __u8 *panels)
+{
 	const int remap = j->L != j->OW;
-	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
-	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
 	__u32 u, packed = ~0u;
 
 	for (u = u0; u < u1; u++) {
 		__u32 part = u % j->nparts, gt = u / j->nparts;
 		__u32 g = gt / j->ntiles, tile = gt % j->ntiles;
 		__u32 pix0 = tile * FW_PT, np = j->FL - pix0, ob, ob0, ob1, s;
+		const __u8 *pn = panel;
 
 		if (np > FW_PT)
 			np = FW_PT;
-		if (j->panels) {
-			panel = j->panels + gt * j->psize;
+		if (panels) {
+			pn = panels + gt * j->psize;
 		} else if (packed != gt) {
-			fw_gemm_pack(j, g, pix0, np, rows, panel);
+			fw_gemm_pack(j, im, g, pix0, np, rows, panel);
 			packed = gt;
 		}
 		ob0 = (__u32)((__u64)part * j->OGB / j->nparts);
@@ -1144,23 +1279,21 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 		for (ob = ob0; ob < ob1; ob++) {
 			const __u8 *wb = j->wp->w +
 				((__u64)g * j->OGB + ob) * j->KG * FW_MR * 4;
-			struct fw_chq q[FW_MR];
-			struct fw_vq vq[FW_MR];
+			struct fw_chq ql[FW_MR];
+			const struct fw_chq *vq = ql;
 			__u32 i, oc0 = g * j->OG + ob * FW_MR;
 			__u32 nvalid = j->OG - ob * FW_MR;
-			__u8 *yo = j->y + (__u64)oc0 * j->OHW;
+			__u8 *yo = im->y + (__u64)oc0 * j->OHW;
 
 			if (nvalid > FW_MR)
 				nvalid = FW_MR;
-			for (i = 0; i < nvalid; i++) {
-				__u32 oc = oc0 + i;
-
-				fw_chq_get(c, oc, j->wp->mode == FW_PACK_U8 ?
-					   -j->zx * j->wp->sumw[oc] : 0, &q[i]);
-				fw_vq_uniform(&q[i], j->K, &vq[i]);
-			}
+			if (j->chqt)
+				vq = j->chqt + oc0;
+			else
+				for (i = 0; i < nvalid; i++)
+					fw_gemm_chq(j, oc0 + i, &ql[i]);
 			for (s = 0; s < np; s += FW_TP)
-				fw_gemm_block(j, panel + (__u64)s * 4, wb, vq, nvalid,
+				fw_gemm_block(j, pn + (__u64)s * 4, wb, vq, nvalid,
 					      remap ? ot + s : yo + pix0 + s,
 					      remap ? FW_PT : j->OHW,
 					      np - s < FW_TP ? np - s : FW_TP);
@@ -1170,41 +1303,103 @@ static void fw_gemm_chunk(void *arg, __u32 ci)
 	}
 }
 
+/* Split mode, phase 2: chunk @ci's units of the current image. */
+static void fw_gemm_chunk(void *arg, __u32 ci)
+{
+	const struct fw_gemm *j = arg;
+	__u8 *rows = j->small + ci * FW_SMALL;
+
+	fw_gemm_units(j, &j->im, (__u32)((__u64)ci * j->units / j->nchunks),
+		      (__u32)((__u64)(ci + 1) * j->units / j->nchunks),
+		      rows, rows + 4 * FW_PT, j->cpanels + ci * j->psize,
+		      j->panels);
+}
+
 /*
  * The input of one image, padded and split by stride phases:
  * [channel][row phase][column phase][Rq][L], @pad elsewhere.
  */
-static void fw_gemm_pad(const struct fw_gemm *j, const struct fw_op_ctx *c,
-			const __u8 *xn, __u8 *xp, __u64 xsize, __u32 Rq,
-			__u32 qmask, __u32 pmask)
+static void fw_gemm_pad(const struct fw_gemm *j, const __u8 *xn, __u8 *xp)
 {
-	const struct enpu_op_conv *p = &c->op.params.conv;
-	const struct fw_tensor *x = &c->in[0];
+	const struct enpu_op_conv *p = &j->c->op.params.conv;
+	const struct fw_tensor *x = &j->c->in[0];
 	const __u32 C = x->dims[1], H = x->dims[2], W = x->dims[3];
+	const __u32 Rq = j->Rq, qmask = j->qmask, pmask = j->pmask;
 	__u32 ci, ih, e;
 
-	memset(xp, j->pad, xsize);
-	for (ci = 0; ci < C; ci++)
-		for (ih = 0; ih < H; ih++) {
-			__u32 pr = ih + p->pad_top, q = pr % j->sh, i = pr / j->sh;
-			const __u8 *src = xn + ((__u64)ci * H + ih) * W;
+	memset(xp, j->pad, j->xsize);
+	for (e = 0; e < j->sw && e < W; e++) {
+		const __u32 ph = (p->pad_left + e) % j->sw;
+		const __u32 js = (p->pad_left + e) / j->sw;
+		__u32 cnt = (W - e + j->sw - 1) / j->sw;
+		__u8 *dp = xp + ph * j->PS + js;
 
-			if (i >= Rq || !(qmask >> (q % 32) & 1))
-				continue;
-			for (e = 0; e < j->sw && e < W; e++) {
-				__u32 ph = (p->pad_left + e) % j->sw;
-				__u32 js = (p->pad_left + e) / j->sw;
-				__u32 cnt = (W - e + j->sw - 1) / j->sw;
+		if (js >= j->L || !(pmask >> (ph % 32) & 1))
+			continue;
+		if (cnt > j->L - js)
+			cnt = j->L - js;
+		for (ci = 0; ci < C; ci++) {
+			const __u8 *src = xn + (__u64)ci * H * W + e;
+			__u32 q = p->pad_top % j->sh, i = p->pad_top / j->sh;
 
-				if (js >= j->L || !(pmask >> (ph % 32) & 1))
-					continue;
-				if (cnt > j->L - js)
-					cnt = j->L - js;
-				fw_gather(src + e, xp + ci * j->CS +
-					  (q * j->sw + ph) * j->PS +
-					  (__u64)i * j->L + js, cnt, j->sw);
+			for (ih = 0; ih < H && i < Rq; ih++, src += W) {
+				if (qmask >> (q % 32) & 1) {
+					__u8 *d = dp + ci * j->CS +
+						  q * j->sw * j->PS +
+						  (__u64)i * j->L;
+
+					if (j->sw == 1)
+						fw_cpy(d, src, cnt);
+					else
+						fw_gather(src, d, cnt, j->sw);
+				}
+				if (++q == j->sh) {
+					q = 0;
+					i++;
+				}
 			}
 		}
+	}
+}
+
+/* Image @n of the op: its source (padded into @xp unless raw) and output. */
+static void fw_gemm_image(const struct fw_gemm *j, __u32 n, __u8 *xp,
+			  struct fw_gimg *im)
+{
+	const struct fw_tensor *x = &j->c->in[0];
+	const __u8 *xn = x->data + (__u64)n * j->C * j->H * j->W;
+
+	if (j->raw) {
+		im->src = xn;
+		im->src_end = x->data + x->count;
+	} else {
+		fw_gemm_pad(j, xn, xp);
+		im->src = xp;
+		im->src_end = xp + j->xsize;
+	}
+	im->y = j->c->out.data + (__u64)n * j->O * j->OHW;
+}
+
+/*
+ * Image mode (a batch on the executor's threads): chunk @ci computes whole
+ * images, padding and packing them in its own region [staging rows, output
+ * tile][panel][padded input], so the operation has a single parallel call.
+ */
+static void fw_gemm_img_chunk(void *arg, __u32 ci)
+{
+	const struct fw_gemm *j = arg;
+	__u8 *rows = j->small + ci * j->region;
+	__u8 *panel = rows + FW_SMALL, *xp = panel + j->psize;
+	__u32 n0 = (__u32)((__u64)ci * j->N / j->nchunks);
+	__u32 n1 = (__u32)((__u64)(ci + 1) * j->N / j->nchunks);
+	struct fw_gimg im;
+	__u32 n;
+
+	for (n = n0; n < n1; n++) {
+		fw_gemm_image(j, n, xp, &im);
+		fw_gemm_units(j, &im, 0, j->units, rows, rows + 4 * FW_PT,
+			      panel, NULL);
+	}
 }
 
 /* Returns 1 when it ran, 0 when the scalar kernel must, or an error. */
@@ -1218,9 +1413,10 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	const __u32 raw = !p->pad_top && !p->pad_left && !p->pad_bottom &&
 			  !p->pad_right && p->stride_w == 1 && p->stride_h == 1;
 	struct fw_gemm j = { .c = c };
-	__u64 used = 0, xsize = 0, avail, shared, each;
-	__u32 n, k, Rq = 0, qmask = 0, pmask = 0;
+	__u64 used = 0, avail, shared, each, tsize;
+	__u32 n, k;
 	__u8 *s;
+	int err;
 
 	j.K = w->dims[1] * KH * KW;
 	if (j.K > FW_GEMM_KMAX)
@@ -1236,18 +1432,18 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 		j.CS = (__u64)H * W;
 		j.PS = 0;
 	} else {
-		Rq = y->dims[2] + (KH - 1) * j.dh / j.sh;
+		j.Rq = y->dims[2] + (KH - 1) * j.dh / j.sh;
 		j.L = j.OW + (KW - 1) * j.dw / j.sw;
-		j.PS = (__u64)Rq * j.L;
+		j.PS = (__u64)j.Rq * j.L;
 		j.CS = j.PS * j.sh * j.sw;
 		/* the tiles' runs read up to FW_PT past the last pixel */
-		xsize = ((__u64)C * j.CS + FW_PT + 63) & ~63ULL;
+		j.xsize = ((__u64)C * j.CS + FW_PT + 63) & ~63ULL;
 		for (k = 0; k < KH && k < 32; k++)
-			qmask |= 1u << (k * j.dh % j.sh % 32);
+			j.qmask |= 1u << (k * j.dh % j.sh % 32);
 		for (k = 0; k < KW && k < 32; k++)
-			pmask |= 1u << (k * j.dw % j.sw % 32);
+			j.pmask |= 1u << (k * j.dw % j.sw % 32);
 		if (KH > 32 || KW > 32)
-			qmask = pmask = ~0u;
+			j.qmask = j.pmask = ~0u;
 	}
 	j.RS = j.L;
 	j.FL = y->dims[2] * j.L;
@@ -1261,13 +1457,14 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	j.wp = fw_wpack_get(c, &used);
 	if (!j.wp)
 		return 0;
-	used += xsize;
 	j.KG = j.wp->KG;
 	j.psize = (__u64)j.KG * FW_PT * 4;
-	s = fw_scratch(c, used + FW_SMALL + j.psize);
-	if (!s)
-		return 0;
-	avail = c->ex->hooks->scratch_size - used;
+	j.raw = raw;
+	j.N = N;
+	j.C = C;
+	j.H = H;
+	j.W = W;
+	j.O = O;
 	j.CG = w->dims[1];
 	j.OG = O / p->groups;
 	j.OGB = (j.OG + FW_MR - 1) / FW_MR;
@@ -1278,6 +1475,35 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	j.pad = (__u8)(x->zpu ^ x->flip);
 	fw_rqo_init(c, &j.o);
 	j.ntiles = (j.FL + FW_PT - 1) / FW_PT;
+	/* the output parameters once per op rather than per tile */
+	tsize = ((__u64)O * sizeof(struct fw_chq) + 63) / 64 * 64;
+	s = fw_scratch(c, used + tsize + FW_SMALL + j.psize + j.xsize);
+	if (s && tsize <= FW_VQT_MAX) {
+		j.chqt = (struct fw_chq *)(s + used);
+		for (k = 0; k < O; k++)
+			fw_gemm_chq(&j, k, &j.chqt[k]);
+		used += tsize;
+	}
+	/* a batch on threads: whole images per chunk, one parallel call */
+	j.region = FW_SMALL + j.psize + j.xsize;
+	s = fw_scratch(c, used + 2 * j.region);
+	if (s && N >= 2 && c->ex->hooks->parallel) {
+		avail = c->ex->hooks->scratch_size - used;
+		j.small = s + used;
+		j.nparts = 1;
+		j.units = p->groups * j.ntiles;
+		j.nchunks = N < FW_CHUNKS ? N : FW_CHUNKS;
+		if (j.nchunks > avail / j.region)
+			j.nchunks = (__u32)(avail / j.region);
+		fw_parallel(c, fw_gemm_img_chunk, &j, j.nchunks);
+		err = fw_tick(c->ex, (__u64)N * O * j.OHW * j.K / 16 + 1);
+		return err ? err : 1;
+	}
+	used += j.xsize;
+	s = fw_scratch(c, used + FW_SMALL + j.psize);
+	if (!s)
+		return 0;
+	avail = c->ex->hooks->scratch_size - used;
 	j.small = s + used;
 	/* every panel packed once, shared by the chunks, when they fit */
 	shared = FW_CHUNKS * FW_SMALL + (__u64)p->groups * j.ntiles * j.psize;
@@ -1293,20 +1519,7 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 		j.nchunks = (__u32)(avail / each);
 	j.cpanels = j.small + (__u64)j.nchunks * FW_SMALL;
 	for (n = 0; n < N; n++) {
-		const __u8 *xn = x->data + (__u64)n * C * H * W;
-		int err;
-
-		if (raw) {
-			j.src = xn;
-			j.src_end = x->data + x->count;
-		} else {
-			__u8 *xp = s + used - xsize;
-
-			fw_gemm_pad(&j, c, xn, xp, xsize, Rq, qmask, pmask);
-			j.src = xp;
-			j.src_end = xp + xsize;
-		}
-		j.y = y->data + (__u64)n * O * j.OHW;
+		fw_gemm_image(&j, n, s + used - j.xsize, &j.im);
 		if (j.panels) {
 			j.nchunks = j.units / j.nparts;
 			if (j.nchunks > FW_CHUNKS)
@@ -1507,6 +1720,229 @@ static void fw_dw_chunk(void *arg, __u32 ci)
 	}
 }
 
+#if FW_VW == 16
+/*
+ * Depthwise convolution of small planes, channel-blocked: 16 channels of
+ * an image per unit, one vector per pixel.  The input block is transposed
+ * into centred int32 [Hp][Wp][16] (padding 0), each output pixel is the sum
+ * over the taps of one vector load times the tap's 16 weights (vpdpwssd /
+ * vpmaddwd on the low int16 halves: the weights' high halves are 0, so each
+ * lane is exactly x * w'), the outputs are requantized per lane into
+ * [OH * OW][16] bytes and transposed back into the channels' planes.
+ */
+struct fw_dwc {
+	const struct fw_op_ctx *c;
+	struct fw_rqo o;
+	__u8 *scratch;
+	__u64 region, inb, wb;
+	__u32 N, C, H, W, OH, OW, Hp, Wp, KS, sh, sw, pt, pl;
+	__u32 cblocks, units, nchunks, shared;
+	__s32 zx;
+	__u8 flip;
+	__u32 toff[FW_DW_TAPS];
+};
+
+/* Largest padded plane (pixels) and unit (MACs) of the blocked kernel. */
+#define FW_DWC_PIX	4096
+#define FW_DWC_WORK	(1u << 20)
+
+/* Transpose a 16 x 16 byte matrix held in r[] (row i = r[i]). */
+FW_INLINE void fw_tr16(__m128i r[16])
+{
+	__m128i t[16];
+	int s, i;
+
+	for (s = 0; s < 4; s++) {
+		for (i = 0; i < 8; i++) {
+			t[2 * i] = _mm_unpacklo_epi8(r[i], r[i + 8]);
+			t[2 * i + 1] = _mm_unpackhi_epi8(r[i], r[i + 8]);
+		}
+		for (i = 0; i < 16; i++)
+			r[i] = t[i];
+	}
+}
+
+/* The output pixels of one block; @ks: a compile-time 9, or 0 for j->KS. */
+FW_INLINE void fw_dwc_pixels(const struct fw_dwc *j, const __s32 *in,
+			     const fv *wv, const struct fw_vq *vq, __u8 *ob,
+			     const __u32 ks)
+{
+	const __u32 KS = ks ? ks : j->KS;
+	fv wr[9];
+	__u32 oh, ow, t;
+
+	for (t = 0; ks && t < ks; t++)
+		wr[t] = wv[t];
+	for (oh = 0; oh < j->OH; oh++) {
+		const __s32 *row = in + (__u64)oh * j->sh * j->Wp * 16;
+
+		for (ow = 0; ow < j->OW; ow++, ob += 16) {
+			const __s32 *px = row + (__u64)ow * j->sw * 16;
+			fv a = v_zero();
+
+			for (t = 0; t < KS; t++)
+				a = v_dot16(a, v_load(px + (__u64)j->toff[t] * 16),
+					    ks ? wr[t] : wv[t]);
+			fw_out_vec(a, vq, &j->o, ob, 16);
+		}
+	}
+}
+
+static void fw_dwc_chunk(void *arg, __u32 ci)
+{
+	const struct fw_dwc *j = arg;
+	const struct fw_op_ctx *c = j->c;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1];
+	const __u32 flags = c->op.params.conv.flags;
+	const __u32 HW = j->H * j->W, OHW = j->OH * j->OW;
+	__u8 *reg = j->scratch + (j->shared ? 0 : ci * j->region);
+	__s32 *in = (__s32 *)reg;
+	fv *wv = (fv *)(reg + j->inb);
+	__u8 *ob = reg + j->inb + j->wb;
+	const __m512i f32 = _mm512_set1_epi32(j->flip);
+	const __m512i z32 = _mm512_set1_epi32(j->zx);
+	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
+	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
+	__u32 u, l, t, p, i;
+
+	for (u = u0; u < u1; u++) {
+		const __u32 n = u / j->cblocks, c0 = u % j->cblocks * 16;
+		const __u32 nv = j->C - c0 < 16 ? j->C - c0 : 16;
+		const __u8 *xb = x->data + ((__u64)n * j->C + c0) * HW;
+		__u8 *yb = c->out.data + ((__u64)n * j->C + c0) * OHW;
+		struct fw_chq q[16];
+		struct fw_vq vq;
+		__u32 ih = 0, iw = 0;
+		__s32 wz[16];
+
+		/* the weights and output parameters of the 16 lanes */
+		for (l = 0; l < nv; l++)
+			wz[l] = fw_simd_wzpu(c, flags, c0 + l);
+		for (t = 0; t < j->KS; t++) {
+			const __u8 *wt = w->data + (__u64)c0 * j->KS + t;
+			__s32 wl[16];
+
+			for (l = 0; l < 16; l++)
+				wl[l] = l < nv ? (((wt[(__u64)l * j->KS] ^ w->flip) -
+						   wz[l]) & 0xffff) : 0;
+			wv[t] = v_load(wl);
+		}
+		for (l = 0; l < 16; l++)
+			fw_chq_get(c, c0 + (l < nv ? l : nv - 1), 0, &q[l]);
+		fw_vq_lanes(q, j->KS, &vq);
+		/* the input block, transposed and centred */
+		memset(in, 0, j->inb);
+		for (p = 0; p < HW; p += 16) {
+			const __u32 cnt = HW - p < 16 ? HW - p : 16;
+			const __mmask16 m = (__mmask16)(cnt == 16 ? 0xffff :
+							(1u << cnt) - 1);
+			__m128i r[16];
+
+			for (l = 0; l < 16; l++)
+				r[l] = l < nv ? _mm_maskz_loadu_epi8(m, xb + (__u64)l * HW + p) :
+						_mm_setzero_si128();
+			fw_tr16(r);
+			for (i = 0; i < cnt; i++) {
+				__u32 ph = ih + j->pt, pw = iw + j->pl;
+
+				if (ph < j->Hp && pw < j->Wp)
+					_mm512_storeu_si512(in + ((__u64)ph * j->Wp + pw) * 16,
+						_mm512_sub_epi32(_mm512_xor_si512(
+							_mm512_cvtepu8_epi32(r[i]), f32), z32));
+				if (++iw == j->W) {
+					iw = 0;
+					ih++;
+				}
+			}
+		}
+		if (j->KS == 9)
+			fw_dwc_pixels(j, in, wv, &vq, ob, 9);
+		else
+			fw_dwc_pixels(j, in, wv, &vq, ob, 0);
+		/* back to the channels' planes */
+		for (p = 0; p < OHW; p += 16) {
+			const __u32 cnt = OHW - p < 16 ? OHW - p : 16;
+			const __mmask16 m = (__mmask16)(cnt == 16 ? 0xffff :
+							(1u << cnt) - 1);
+			__m128i r[16];
+
+			for (i = 0; i < 16; i++)
+				r[i] = _mm_loadu_si128((const __m128i *)(ob + (__u64)(p + i) * 16));
+			fw_tr16(r);
+			for (l = 0; l < nv; l++)
+				_mm_mask_storeu_epi8(yb + (__u64)l * OHW + p, m, r[l]);
+		}
+	}
+}
+
+/* Returns 1 when it ran, 0 when it does not apply, or an error. */
+static int fw_conv_dwc(struct fw_op_ctx *c)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1], *y = &c->out;
+	const __u32 KH = w->dims[2], KW = w->dims[3];
+	struct fw_dwc *j;
+	__u64 avail, Hp, Wp, obs;
+	__u32 kh, kw;
+	__u8 *s;
+	int err;
+
+	if (w->dims[0] != p->groups || x->dims[1] != p->groups ||
+	    KH * KW > FW_DW_TAPS || !c->ex->hooks)
+		return 0;
+	Hp = (__u64)(y->dims[2] - 1) * p->stride_h + (KH - 1) * p->dilation_h + 1;
+	Wp = (__u64)(y->dims[3] - 1) * p->stride_w + (KW - 1) * p->dilation_w + 1;
+	if (Hp * Wp > FW_DWC_PIX ||
+	    (__u64)y->dims[2] * y->dims[3] * KH * KW * 16 > FW_DWC_WORK)
+		return 0;
+	s = fw_scratch(c, 4096);
+	if (!s)
+		return 0;
+	j = (struct fw_dwc *)s;
+	memset(j, 0, sizeof(*j));
+	j->c = c;
+	j->N = x->dims[0];
+	j->C = x->dims[1];
+	j->H = x->dims[2];
+	j->W = x->dims[3];
+	j->OH = y->dims[2];
+	j->OW = y->dims[3];
+	j->Hp = (__u32)Hp;
+	j->Wp = (__u32)Wp;
+	j->KS = KH * KW;
+	j->sh = p->stride_h;
+	j->sw = p->stride_w;
+	j->pt = p->pad_top;
+	j->pl = p->pad_left;
+	j->zx = x->zpu;
+	j->flip = x->flip;
+	j->inb = Hp * Wp * 64;
+	j->wb = (__u64)j->KS * 64;
+	/* the output transposition reads whole 16-pixel groups */
+	obs = ((__u64)j->OH * j->OW + 15) / 16 * 16 * 16;
+	j->region = j->inb + j->wb + obs;
+	avail = c->ex->hooks->scratch_size - 4096;
+	if (c->ex->hooks->scratch_size < 4096 || j->region > avail)
+		return 0;
+	for (kh = 0; kh < KH; kh++)
+		for (kw = 0; kw < KW; kw++)
+			j->toff[kh * KW + kw] = kh * p->dilation_h * j->Wp +
+						kw * p->dilation_w;
+	fw_rqo_init(c, &j->o);
+	j->scratch = s + 4096;
+	j->cblocks = (j->C + 15) / 16;
+	j->units = j->N * j->cblocks;
+	/* without threads, a chunk per unit (a yield between two) */
+	j->shared = !c->ex->hooks->parallel;
+	j->nchunks = j->shared || j->units < FW_CHUNKS ? j->units : FW_CHUNKS;
+	if (!j->shared && j->nchunks > avail / j->region)
+		j->nchunks = (__u32)(avail / j->region);
+	fw_parallel(c, fw_dwc_chunk, j, j->nchunks);
+	err = fw_tick(c->ex, (__u64)j->C * j->N * j->OH * j->OW * j->KS / 16 + 1);
+	return err ? err : 1;
+}
+#endif
+
 static int fw_conv_dw(struct fw_op_ctx *c)
 {
 	const struct enpu_op_conv *p = &c->op.params.conv;
@@ -1571,16 +2007,15 @@ static int fw_conv_dw(struct fw_op_ctx *c)
 
 int FW_FN(enpu_q8_conv2d_nchw__)(struct fw_op_ctx *c)
 {
-	const struct fw_tensor *w = &c->in[1];
 	int r = 0;
 
-	/*
-	 * One input channel per group: the direct kernel, unless one group
-	 * feeds many output channels (a first layer on a 1-channel input),
-	 * which the GEMM computes with its weights packed, far faster.
-	 */
-	if (w->dims[1] == 1 && w->dims[0] / c->op.params.conv.groups <= 4)
-		r = fw_conv_dw(c);
+	if (fw_conv_is_dw(c)) {
+#if FW_VW == 16
+		r = fw_conv_dwc(c);
+		if (!r)
+#endif
+			r = fw_conv_dw(c);
+	}
 	if (!r)
 		r = fw_conv_gemm(c);
 	if (r < 0)
@@ -1609,41 +2044,103 @@ struct fw_fc {
  * about every millisecond whatever M, N and K are.
  */
 #define FW_FC_CHUNK_MACS	(1ULL << 23)
+/* Chunks an FC op is split into on threads, at least (if M allows). */
+#define FW_FC_SPLIT		8
+
+/* Rows of the FC micro-kernel. */
+#define FW_FC_MR	4
+
+/*
+ * @mr (<= FW_FC_MR) rows m.. x @nv vectors of outputs n0..; named
+ * accumulators (an array of them was copied between registers each step).
+ */
+FW_INLINE void fw_fc_rows(const struct fw_fc *j, __u32 n0,
+			  const struct fw_vq *vq, const int nv, const int u8,
+			  __u32 m, const int mr)
+{
+	const __u32 rows = j->wp->rows;
+	const __u8 *xr = j->xq + (__u64)m * j->KG * 4;
+	const __u8 *wr = j->wp->w + (__u64)n0 * 4;
+	const __u64 xs = (__u64)j->KG * 4;
+	fv a00 = v_zero(), a01 = v_zero(), a02 = v_zero(), a03 = v_zero();
+	fv a10 = v_zero(), a11 = v_zero(), a12 = v_zero(), a13 = v_zero();
+	fv a20 = v_zero(), a21 = v_zero(), a22 = v_zero(), a23 = v_zero();
+	fv a30 = v_zero(), a31 = v_zero(), a32 = v_zero(), a33 = v_zero();
+	__u32 kg;
+
+	for (kg = 0; kg < j->KG; kg++, wr += (__u64)rows * 4) {
+		const fv w0 = v_load(wr);
+		const fv w1 = nv > 1 ? v_load(wr + FW_VW * 4) : w0;
+		const fv w2 = nv > 2 ? v_load(wr + 2 * FW_VW * 4) : w0;
+		const fv w3 = nv > 3 ? v_load(wr + 3 * FW_VW * 4) : w0;
+		__s32 xi;
+		fv xb;
+
+#define FW_DOT(a, w) (u8 ? v_dot8(a, xb, w) : v_dot16(a, xb, w))
+#define FW_ROW(r) \
+	do { \
+		memcpy(&xi, xr + (r) * xs + kg * 4, 4); \
+		xb = v_set1(xi); \
+		a##r##0 = FW_DOT(a##r##0, w0); \
+		if (nv > 1) \
+			a##r##1 = FW_DOT(a##r##1, w1); \
+		if (nv > 2) \
+			a##r##2 = FW_DOT(a##r##2, w2); \
+		if (nv > 3) \
+			a##r##3 = FW_DOT(a##r##3, w3); \
+	} while (0)
+		FW_ROW(0);
+		if (mr > 1)
+			FW_ROW(1);
+		if (mr > 2)
+			FW_ROW(2);
+		if (mr > 3)
+			FW_ROW(3);
+#undef FW_ROW
+#undef FW_DOT
+	}
+#define FW_O(r, t, a) \
+	do { \
+		__u32 cnt = j->N - n0 - (t) * FW_VW; \
+		fw_out_vec(a, &vq[t], &j->o, j->c->out.data + \
+			   (__u64)(m + (r)) * j->N + n0 + (t) * FW_VW, \
+			   cnt < FW_VW ? cnt : FW_VW); \
+	} while (0)
+#define FW_OUT(r) \
+	do { \
+		FW_O(r, 0, a##r##0); \
+		if (nv > 1) \
+			FW_O(r, 1, a##r##1); \
+		if (nv > 2) \
+			FW_O(r, 2, a##r##2); \
+		if (nv > 3) \
+			FW_O(r, 3, a##r##3); \
+	} while (0)
+	FW_OUT(0);
+	if (mr > 1)
+		FW_OUT(1);
+	if (mr > 2)
+		FW_OUT(2);
+	if (mr > 3)
+		FW_OUT(3);
+#undef FW_OUT
+#undef FW_O
+}
 
 FW_INLINE void fw_fc_mk(const struct fw_fc *j, __u32 n0, const struct fw_vq *vq,
 			const int nv, const int u8, __u32 m0, __u32 m1)
 {
-	const __u32 rows = j->wp->rows;
-	__u32 m, kg;
-	int t;
+	__u32 m = m0;
 
-	for (m = m0; m < m1; m++) {
-		const __u8 *xr = j->xq + (__u64)m * j->KG * 4;
-		const __u8 *wr = j->wp->w + (__u64)n0 * 4;
-		__u8 *yr = j->c->out.data + (__u64)m * j->N + n0;
-		fv acc[FW_FC_NB];
-
-		for (t = 0; t < nv; t++)
-			acc[t] = v_zero();
-		for (kg = 0; kg < j->KG; kg++, wr += (__u64)rows * 4) {
-			__s32 xi;
-			fv xb;
-
-			memcpy(&xi, xr + kg * 4, 4);
-			xb = v_set1(xi);
-			for (t = 0; t < nv; t++)
-				acc[t] = u8 ? v_dot8(acc[t], xb,
-						     v_load(wr + t * FW_VW * 4)) :
-					      v_dot16(acc[t], xb,
-						      v_load(wr + t * FW_VW * 4));
-		}
-		for (t = 0; t < nv; t++) {
-			__u32 cnt = j->N - n0 - t * FW_VW;
-
-			fw_out_vec(acc[t], &vq[t], &j->o, yr + t * FW_VW,
-				   cnt < FW_VW ? cnt : FW_VW);
-		}
+	/* fewer rows at once when the vectors of 4 would not fit registers */
+	if (nv <= 2 || FW_VW == 16) {
+		for (; m + FW_FC_MR <= m1; m += FW_FC_MR)
+			fw_fc_rows(j, n0, vq, nv, u8, m, FW_FC_MR);
 	}
+	for (; m + 2 <= m1; m += 2)
+		fw_fc_rows(j, n0, vq, nv, u8, m, 2);
+	for (; m < m1; m++)
+		fw_fc_rows(j, n0, vq, nv, u8, m, 1);
 }
 
 static void fw_fc_chunk(void *arg, __u32 ci)
@@ -1704,6 +2201,7 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 	struct fw_fc j = { .c = c };
 	__u64 used = 0, xs;
 	__u32 K = x->dims[1], m, k;
+	__m128i f8, z16;
 	__u8 *s;
 	int err;
 
@@ -1721,19 +2219,28 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 	s = fw_scratch(c, used + xs);
 	if (!s)
 		return enpu_q8_fully_connected__scalar(c);
+	f8 = _mm_set1_epi8((char)x->flip);
+	z16 = _mm_set1_epi16((short)j.zx);
 	for (m = 0; m < j.M; m++) {
 		const __u8 *xr = x->data + (__u64)m * K;
 		__u8 *d = s + used + (__u64)m * j.KG * 4;
 
 		if (j.wp->mode == FW_PACK_U8) {
-			for (k = 0; k < K; k++)
+			for (k = 0; k + 16 <= K; k += 16)
+				_mm_storeu_si128((__m128i *)(d + k),
+						 _mm_xor_si128(_mm_loadu_si128((const __m128i *)(xr + k)), f8));
+			for (; k < K; k++)
 				d[k] = xr[k] ^ x->flip;
 			for (; k < j.KG * 4; k++)
 				d[k] = (__u8)j.zx;
 		} else {
 			__s16 *h = (__s16 *)d;
 
-			for (k = 0; k < K; k++)
+			for (k = 0; k + 8 <= K; k += 8)
+				_mm_storeu_si128((__m128i *)(h + k),
+						 _mm_sub_epi16(_mm_cvtepu8_epi16(_mm_xor_si128(
+							_mm_loadl_epi64((const __m128i *)(xr + k)), f8)), z16));
+			for (; k < K; k++)
 				h[k] = (__s16)((xr[k] ^ x->flip) - j.zx);
 			for (; k < j.KG * 2; k++)
 				h[k] = 0;
@@ -1750,6 +2257,14 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 		__u64 rows = FW_FC_CHUNK_MACS / per_row;
 
 		j.mrows = rows < 1 ? 1 : rows > j.M ? j.M : (__u32)rows;
+		/* with threads: at least FW_FC_SPLIT chunks when rows allow */
+		if (c->ex->hooks->parallel && j.bparts < FW_FC_SPLIT) {
+			__u32 want = (FW_FC_SPLIT + j.bparts - 1) / j.bparts;
+			__u32 mr = (j.M + want - 1) / want;
+
+			if (mr < j.mrows)
+				j.mrows = mr;
+		}
 	}
 	j.nchunks = j.bparts * ((j.M + j.mrows - 1) / j.mrows);
 	fw_parallel(c, fw_fc_chunk, &j, j.nchunks);

@@ -123,7 +123,7 @@ static void conv_case(unsigned int i, int depthwise)
 {
 	struct tb *b = malloc(sizeof(*b));
 	struct enpu_op *op;
-	uint32_t N = ref_range(&rng, 1, 2), G, CG, OG, C, O, KH, KW, H, W;
+	uint32_t N = ref_range(&rng, 1, 4), G, CG, OG, C, O, KH, KW, H, W;
 	uint32_t sh = ref_range(&rng, 1, 3), sw = ref_range(&rng, 1, 3);
 	uint32_t dh = ref_range(&rng, 1, 3), dw = ref_range(&rng, 1, 3);
 	uint32_t eh, ew, pt, pb, pl, pr, OH, OW, x, w, bias = ENPU_NO_TENSOR;
@@ -276,7 +276,7 @@ static void test_fully_connected(void)
  * Model-sized shapes, where the variants' fast paths run (GEMM panels of
  * 64 pixels, pointwise without im2col, the direct depthwise kernel, FC
  * weight blocks): odd channel counts, K not a multiple of 4 or 16,
- * asymmetric padding, batches of 2.
+ * asymmetric padding, batches of 2 to 19.
  */
 struct cshape {
 	uint32_t N, C, O, H, W, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, G;
@@ -297,6 +297,11 @@ static const struct cshape cshapes[] = {
 	{ 1, 24, 20, 9, 40, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1 },
 	{ 1, 5, 7, 33, 17, 3, 3, 1, 3, 1, 1, 1, 2, 1, 0, 1 },
 	{ 2, 64, 64, 25, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 64 },
+	/* batches: whole images per chunk (image mode of the GEMM) */
+	{ 5, 16, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+	{ 3, 32, 20, 8, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
+	{ 19, 3, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+	{ 4, 16, 32, 16, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1 },
 };
 
 /* Bias elements at the int32 limits (the sums saturate when adding it). */
@@ -1108,9 +1113,12 @@ static void test_large(void)
 	for (rep = 0; rep < 2; rep++)
 		for (i = 0; i < FW_TEST_ARRAY_SIZE(convs); i++)
 			big_conv_case(&convs[i], rep * 8 + i);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
+		/* batches of 37 and 67 rows: the multi-row micro-kernels */
+		static const uint32_t ms[] = { 1, 1, 3, 3, 37, 67 };
 		struct tb *b = malloc(sizeof(*b));
-		uint32_t M = i < 2 ? 1 : 3, K = 640, N = 128 + i, x, w, bias, y, j;
+		uint32_t M = ms[i], K = i < 4 ? 640 : 96 + i, N = 128 + i;
+		uint32_t x, w, bias, y, j;
 		uint8_t wt = rdtype();
 		struct enpu_op *op;
 
