@@ -62,6 +62,8 @@ CFLAGS_npu_submit := $(CFLAGS_npu_dev)
 CFLAGS_f32k := -O3
 # (and the float Conv's own loops: im2col, padding)
 CFLAGS_op_conv := -O3
+# (and the quantize/dequantize at a program's edges, every request)
+CFLAGS_edge_io := -O3
 ifeq ($(firstword $(subst -, ,$(shell $(CC) -dumpmachine))),x86_64)
 CFLAGS_f32k_avx2 := -O3 -mavx2 -mfma
 CFLAGS_f32k_avx512 := -O3 -mavx2 -mfma -mavx512f -mavx512vl -mavx512dq

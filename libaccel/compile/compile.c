@@ -656,31 +656,3 @@ int qprog_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift)
 	return 0;
 }
 
-void qprog_quantize(const float *x, void *q, size_t n, int isa_dtype,
-		    float scale, int32_t zp)
-{
-	int lo = qc_qmin(isa_dtype), hi = qc_qmax(isa_dtype);
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int32_t v = cpu_quantize_f32(x[i], scale, zp, lo, hi);
-
-		if (isa_dtype == ENPU_DTYPE_S8)
-			((int8_t *)q)[i] = (int8_t)v;
-		else
-			((uint8_t *)q)[i] = (uint8_t)v;
-	}
-}
-
-void qprog_dequantize(const void *q, float *x, size_t n, int isa_dtype,
-		      float scale, int32_t zp)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int32_t v = isa_dtype == ENPU_DTYPE_S8 ? ((const int8_t *)q)[i] :
-			    ((const uint8_t *)q)[i];
-
-		x[i] = (float)(v - zp) * scale;
-	}
-}

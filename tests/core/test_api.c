@@ -302,6 +302,65 @@ static void test_edge_quantize(void)
 		  "dequantize %g %g %g", back[0], back[5], back[6]);
 }
 
+/*
+ * The edge conversion against the QuantizeLinear operator's scalar
+ * function (cpu_quantize_f32), element by element: random floats of every
+ * magnitude (and raw bit patterns: NaN, infinities, denormals), exact
+ * ties k + 1/2, values just around the saturation bounds, random scales
+ * and zero points; an odd length so the vector loops' tails run too.
+ */
+static void test_quantize_vs_scalar(void)
+{
+	enum { N = 4099 };
+	static float x[N];
+	static int8_t s8[N];
+	static uint8_t u8[N];
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int round, bad = 0;
+
+	for (round = 0; round < 40 && !bad; round++) {
+		float scale;
+		int32_t zs, zu;
+		int i;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		scale = ldexpf((float)(seed >> 40 & 0xffff) / 65536.0f + 0.5f,
+			       (int)(seed >> 33 & 31) - 20);
+		zs = (int32_t)(seed >> 20 & 255) - 128;
+		zu = (int32_t)(seed >> 12 & 255);
+		for (i = 0; i < N; i++) {
+			uint32_t bits;
+
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			bits = (uint32_t)(seed >> 32);
+			switch (seed >> 29 & 3) {
+			case 0:		/* any bit pattern */
+				memcpy(&x[i], &bits, sizeof(bits));
+				break;
+			case 1:		/* a tie: (k + 1/2) * scale */
+				x[i] = ((float)((int)(bits % 1024) - 512) + 0.5f) * scale;
+				break;
+			case 2:		/* near the bounds */
+				x[i] = ((float)((int)(bits % 1200) - 600) / 2.0f) * scale;
+				break;
+			default:	/* ordinary values */
+				x[i] = ldexpf((float)(bits & 0xffffff) / 16777216.0f - 0.5f,
+					      (int)(bits >> 24 & 15)) * scale * 64.0f;
+			}
+		}
+		qprog_quantize(x, s8, N, ENPU_DTYPE_S8, scale, zs);
+		qprog_quantize(x, u8, N, ENPU_DTYPE_U8, scale, zu);
+		for (i = 0; i < N && !bad; i++) {
+			int32_t ws = cpu_quantize_f32(x[i], scale, zs, -128, 127);
+			int32_t wu = cpu_quantize_f32(x[i], scale, zu, 0, 255);
+
+			bad = !TAP_CHECK(s8[i] == ws && u8[i] == wu,
+					 "%a / %a: s8 %d want %d (zp %d), u8 %d want %d (zp %d)",
+					 x[i], scale, s8[i], ws, zs, u8[i], wu, zu);
+		}
+	}
+}
+
 int main(void)
 {
 	if (slurp("models/digits_fp32.onnx", &model_bytes, &model_len)) {
@@ -314,6 +373,7 @@ int main(void)
 	tap_run(".npy read/write", test_npy_roundtrip);
 	tap_run("fixed-point multipliers", test_multiplier);
 	tap_run("edge quantize/dequantize", test_edge_quantize);
+	tap_run("edge quantize matches QuantizeLinear", test_quantize_vs_scalar);
 	free(model_bytes);
 	return tap_done("core-api");
 }
