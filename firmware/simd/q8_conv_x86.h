@@ -17,6 +17,11 @@
  * - s16 (everywhere else): centred x and w' as int16 pairs [k/2][pix][2],
  *   vpmaddwd / vpdpwssd; |products| <= 65025, pairs are exact in int32.
  *
+ * A u8-mode conv with one group, stride 1 and several taps runs tap-major
+ * (fw_tm_ok()): K groups are (tap, 4 channels), the padded input is
+ * interleaved by 4 channels once per image, and each panel row is a
+ * contiguous copy of it; the order of the exact int32 sum does not matter.
+ *
  * The int32 lanes may wrap on the way but the final sum is exact (it is a
  * sum of K <= FW_GEMM_KMAX centred products, |sum| < 2^31, and int32
  * arithmetic is exact modulo 2^32).  The bias is added with int32
