@@ -17,6 +17,11 @@
  * - s16 (everywhere else): centred x and w' as int16 pairs [k/2][pix][2],
  *   vpmaddwd / vpdpwssd; |products| <= 65025, pairs are exact in int32.
  *
+ * A u8-mode conv with one group, stride 1 and several taps runs tap-major
+ * (fw_tm_ok()): K groups are (tap, 4 channels), the padded input is
+ * interleaved by 4 channels once per image, and each panel row is a
+ * contiguous copy of it; the order of the exact int32 sum does not matter.
+ *
  * The int32 lanes may wrap on the way but the final sum is exact (it is a
  * sum of K <= FW_GEMM_KMAX centred products, |sum| < 2^31, and int32
  * arithmetic is exact modulo 2^32).  The bias is added with int32
@@ -482,12 +487,14 @@ FW_INLINE void fw_out_vec_q(fv acc, const struct fw_chq *q, __u32 K,
  * @mode: FW_PACK_U8 or FW_PACK_S16.
  * @K: dot product length.
  * @KG: groups of 4 (u8) or 2 (s16) taps, zero padded.
+ * @tm: tap-major layout (fw_tm_ok()): group kg is tap kg / C4, channels
+ *	4 (kg % C4) .. + 3, C4 = ceil(C / 4); else k = channel * KS + tap.
  * @rows: output channels packed (conv: groups * OGB * FW_MR; fc: N padded).
  * @sumw: sum of the centred weights per output channel (u8 mode).
  * @w: conv: [group][oc block][KG][FW_MR][4]; fc: [KG][rows][4] bytes.
  */
 struct fw_wpack {
-	__u32 mode, K, KG, rows;
+	__u32 mode, K, KG, rows, tm;
 	__s32 *sumw;
 	__u8 *w;
 };
@@ -497,10 +504,26 @@ static __u32 fw_kg(__u32 mode, __u32 K)
 	return mode == FW_PACK_U8 ? (K + 3) / 4 : (K + 1) / 2;
 }
 
-static __u64 fw_wpack_size(__u32 mode, __u32 K, __u32 rows)
+static __u64 fw_wpack_size(__u32 KG, __u32 rows)
 {
-	return 64 + (((__u64)rows * 4 + 63) & ~63ULL) +
-	       (__u64)fw_kg(mode, K) * rows * 4;
+	return 64 + (((__u64)rows * 4 + 63) & ~63ULL) + (__u64)KG * rows * 4;
+}
+
+/*
+ * Whether a u8-mode conv takes the tap-major layout: one group, stride 1,
+ * a kernel of several taps and at most a quarter of the 4-channel groups
+ * padding.  Its padded input is then interleaved by 4 channels once per
+ * image ([C4][Rq][L][4] bytes) and every panel row is a contiguous copy.
+ */
+static int fw_tm_ok(const struct fw_op_ctx *c, __u32 mode)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *w = &c->in[1];
+	const __u32 CG = w->dims[1];
+
+	return mode == FW_PACK_U8 && c->op.opcode == ENPU_OP_CONV2D &&
+	       p->groups == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+	       w->dims[2] * w->dims[3] > 1 && (CG + 3) / 4 * 16 <= CG * 5;
 }
 
 /*
@@ -510,7 +533,7 @@ static __u64 fw_wpack_size(__u32 mode, __u32 K, __u32 rows)
 struct fw_wsrc {
 	const struct fw_op_ctx *c;
 	int fc;
-	__u32 K, O, OG, G, OGB, rows;
+	__u32 K, O, OG, G, OGB, rows, KS;
 	__s32 *wz;	/* per output channel, NULL: tensor-wide */
 };
 
@@ -531,12 +554,14 @@ static void fw_wsrc_init(const struct fw_op_ctx *c, struct fw_wsrc *s)
 		s->K = c->in[0].dims[1];
 		s->O = c->in[1].dims[1];
 		s->G = 1;
+		s->KS = 1;
 		s->OG = s->O;
 		s->rows = (s->O + FW_VW - 1) / FW_VW * FW_VW;
 	} else {
 		const struct fw_tensor *w = &c->in[1];
 
 		s->K = w->dims[1] * w->dims[2] * w->dims[3];
+		s->KS = w->dims[2] * w->dims[3];
 		s->O = w->dims[0];
 		s->G = c->op.params.conv.groups;
 		s->OG = s->O / s->G;
@@ -575,17 +600,28 @@ static __u32 fw_wsrc_mode(const struct fw_wsrc *s)
 #endif
 }
 
+/* Groups of the packed K in @mode. */
+static __u32 fw_wsrc_kg(const struct fw_wsrc *s, __u32 mode)
+{
+	if (!s->fc && fw_tm_ok(s->c, mode))
+		return s->KS * ((s->K / s->KS + 3) / 4);
+	return fw_kg(mode, s->K);
+}
+
 /* Pack into @mem (fw_wpack_size() bytes, 64-byte aligned). */
 static struct fw_wpack *fw_wpack_fill(const struct fw_wsrc *s, __u32 mode,
 				      void *mem)
 {
 	const __u32 flags = fw_op_flags(s->c);
 	struct fw_wpack *p = mem;
-	__u32 oc, k, KG = fw_kg(mode, s->K), gk = mode == FW_PACK_U8 ? 4 : 2;
+	__u32 oc, k, KG = fw_wsrc_kg(s, mode), gk = mode == FW_PACK_U8 ? 4 : 2;
+	const __u32 tm = !s->fc && fw_tm_ok(s->c, mode);
+	const __u32 C4 = (s->K / s->KS + 3) / 4;
 
 	p->mode = mode;
 	p->K = s->K;
 	p->KG = KG;
+	p->tm = tm;
 	p->rows = s->rows;
 	p->sumw = (__s32 *)((__u8 *)mem + 64);
 	p->w = (__u8 *)mem + 64 + (((__u64)s->rows * 4 + 63) & ~63ULL);
@@ -605,19 +641,24 @@ static struct fw_wpack *fw_wpack_fill(const struct fw_wsrc *s, __u32 mode,
 		}
 		for (k = 0; k < s->K; k++) {
 			__s32 v = fw_wsrc_w(s, oc, k, wz);
+			__u32 kg = k / gk, r = k % gk;
 			__u64 at;
 
 			sum += v;
+			if (tm) {
+				kg = k % s->KS * C4 + k / s->KS / 4;
+				r = k / s->KS % 4;
+			}
 			if (s->fc)
-				at = ((__u64)(k / gk) * s->rows + row) * 4;
+				at = ((__u64)kg * s->rows + row) * 4;
 			else
-				at = (row + (__u64)(k / gk) * FW_MR) * 4;
+				at = (row + (__u64)kg * FW_MR) * 4;
 			if (mode == FW_PACK_U8) {
-				p->w[at + k % 4] = (__u8)(__s8)v;
+				p->w[at + r] = (__u8)(__s8)v;
 			} else {
 				__s16 h = (__s16)v;
 
-				memcpy(p->w + at + 2 * (k % 2), &h, 2);
+				memcpy(p->w + at + 2 * r, &h, 2);
 			}
 		}
 		p->sumw[oc] = sum;
@@ -650,7 +691,7 @@ static void *fw_prepare(struct fw_op_ctx *c,
 	if (s.K > FW_GEMM_KMAX || (!s.fc && fw_conv_is_dw(c)))
 		return NULL;	/* scalar, or the depthwise kernel */
 	mode = fw_wsrc_mode(&s);
-	mem = alloc(actx, fw_wpack_size(mode, s.K, s.rows));
+	mem = alloc(actx, fw_wpack_size(fw_wsrc_kg(&s, mode), s.rows));
 	if (!mem) {
 		*err = -ENPU_FW_ENOMEM;
 		return NULL;
@@ -688,11 +729,11 @@ static const struct fw_wpack *fw_wpack_get(const struct fw_op_ctx *c,
 		return c->state;
 	fw_wsrc_init(c, &s);
 	/* too big for the scratch either way: do not scan the weights */
-	if (!fw_scratch(c, *used + ((fw_wpack_size(FW_PACK_U8, s.K, s.rows) + 63) & ~63ULL)) &&
-	    !fw_scratch(c, *used + ((fw_wpack_size(FW_PACK_S16, s.K, s.rows) + 63) & ~63ULL)))
+	if (!fw_scratch(c, *used + ((fw_wpack_size(fw_wsrc_kg(&s, FW_PACK_U8), s.rows) + 63) & ~63ULL)) &&
+	    !fw_scratch(c, *used + ((fw_wpack_size(fw_wsrc_kg(&s, FW_PACK_S16), s.rows) + 63) & ~63ULL)))
 		return NULL;
 	mode = fw_wsrc_mode(&s);
-	size = (fw_wpack_size(mode, s.K, s.rows) + 63) & ~63ULL;
+	size = (fw_wpack_size(fw_wsrc_kg(&s, mode), s.rows) + 63) & ~63ULL;
 	mem = fw_scratch(c, *used + size);
 	if (!mem)
 		return NULL;
@@ -972,6 +1013,24 @@ static void fw_gemm_pack(const struct fw_gemm *j, const struct fw_gimg *im,
 #endif
 	const __u8 *rp[4];
 
+	if (j->wp->tm) {
+		/* tap-major: each row is a run of the interleaved input */
+		const __u32 C4 = j->KG / j->KS;
+		__u32 cg = 0, tap = 0;
+
+		for (kg = 0; kg < j->KG; kg++) {
+			const __u8 *b = im->src + ((__u64)cg * j->CS +
+				j->offh[tap / j->KW] + j->offw[tap % j->KW] +
+				pix0) * 4;
+
+			fw_cpy(panel + (__u64)kg * FW_PT * 4, b, FW_PT * 4);
+			if (++cg == C4) {
+				cg = 0;
+				tap++;
+			}
+		}
+		return;
+	}
 	for (kg = 0; kg < j->KG; kg++) {
 		for (r = 0; r < gk; r++) {
 			__u32 k = kg * gk + r;
@@ -1362,6 +1421,70 @@ static void fw_gemm_pad(const struct fw_gemm *j, const __u8 *xn, __u8 *xp)
 	}
 }
 
+/*
+ * The tap-major source of one image (stride 1): the padded input with 4
+ * channels interleaved, [C4][Rq][L][4] unsigned bytes (raw ^ flip), the
+ * zero point outside the image and in the channels past C.
+ */
+static void fw_gemm_pad4(const struct fw_gemm *j, const __u8 *xn, __u8 *xp)
+{
+	const struct enpu_op_conv *p = &j->c->op.params.conv;
+	const __u32 C = j->C, H = j->H, W = j->W, C4 = (C + 3) / 4;
+	const __m128i f = _mm_set1_epi8((char)j->flip);
+	const __u8 zu = (__u8)(j->pad ^ j->flip);
+	__u8 pr[4][16], pz[16], t[64];
+	__u32 cg, ih, i, r;
+
+	memset(xp, zu, j->xsize);
+	memset(pz, j->pad, sizeof(pz));
+	for (cg = 0; cg < C4; cg++) {
+		for (ih = 0; ih < H && ih + p->pad_top < j->Rq; ih++) {
+			__u8 *d = xp + ((__u64)cg * j->CS +
+				(__u64)(ih + p->pad_top) * j->L + p->pad_left) * 4;
+			const __u8 *rs[4];
+
+			for (r = 0; r < 4; r++)
+				rs[r] = 4 * cg + r < C ?
+					xn + ((__u64)(4 * cg + r) * H + ih) * W : NULL;
+			for (i = 0; i < W; i += 16) {
+				__u32 n = W - i < 16 ? W - i : 16;
+				__m128i v[4], ab0, ab1, cd0, cd1;
+
+				for (r = 0; r < 4; r++) {
+					const __u8 *q = rs[r] ? rs[r] + i : pz;
+
+					if (n < 16 && rs[r]) {
+						fw_cpy(pr[r], q, n);
+						q = pr[r];
+					}
+					v[r] = _mm_xor_si128(_mm_loadu_si128(
+						(const __m128i *)q), f);
+				}
+				ab0 = _mm_unpacklo_epi8(v[0], v[1]);
+				ab1 = _mm_unpackhi_epi8(v[0], v[1]);
+				cd0 = _mm_unpacklo_epi8(v[2], v[3]);
+				cd1 = _mm_unpackhi_epi8(v[2], v[3]);
+				if (n < 16) {
+					__m128i *o = (__m128i *)t;
+
+					_mm_storeu_si128(o, _mm_unpacklo_epi16(ab0, cd0));
+					_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab0, cd0));
+					_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab1, cd1));
+					_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab1, cd1));
+					fw_cpy(d + 4 * i, t, 4 * n);
+				} else {
+					__m128i *o = (__m128i *)(d + 4 * i);
+
+					_mm_storeu_si128(o, _mm_unpacklo_epi16(ab0, cd0));
+					_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab0, cd0));
+					_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab1, cd1));
+					_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab1, cd1));
+				}
+			}
+		}
+	}
+}
+
 /* Image @n of the op: its source (padded into @xp unless raw) and output. */
 static void fw_gemm_image(const struct fw_gemm *j, __u32 n, __u8 *xp,
 			  struct fw_gimg *im)
@@ -1373,7 +1496,10 @@ static void fw_gemm_image(const struct fw_gemm *j, __u32 n, __u8 *xp,
 		im->src = xn;
 		im->src_end = x->data + x->count;
 	} else {
-		fw_gemm_pad(j, xn, xp);
+		if (j->wp->tm)
+			fw_gemm_pad4(j, xn, xp);
+		else
+			fw_gemm_pad(j, xn, xp);
 		im->src = xp;
 		im->src_end = xp + j->xsize;
 	}
@@ -1410,8 +1536,8 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	const __u32 N = x->dims[0], C = x->dims[1], H = x->dims[2];
 	const __u32 W = x->dims[3], O = w->dims[0];
 	const __u32 KH = w->dims[2], KW = w->dims[3];
-	const __u32 raw = !p->pad_top && !p->pad_left && !p->pad_bottom &&
-			  !p->pad_right && p->stride_w == 1 && p->stride_h == 1;
+	__u32 raw = !p->pad_top && !p->pad_left && !p->pad_bottom &&
+		    !p->pad_right && p->stride_w == 1 && p->stride_h == 1;
 	struct fw_gemm j = { .c = c };
 	__u64 used = 0, avail, shared, each, tsize;
 	__u32 n, k;
@@ -1421,6 +1547,11 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	j.K = w->dims[1] * KH * KW;
 	if (j.K > FW_GEMM_KMAX)
 		return 0;
+	j.wp = fw_wpack_get(c, &used);
+	if (!j.wp)
+		return 0;
+	if (j.wp->tm)
+		raw = 0;	/* the interleaved copy is the source */
 	j.sh = p->stride_h;
 	j.sw = p->stride_w;
 	j.dh = p->dilation_h;
@@ -1438,6 +1569,9 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 		j.CS = j.PS * j.sh * j.sw;
 		/* the tiles' runs read up to FW_PT past the last pixel */
 		j.xsize = ((__u64)C * j.CS + FW_PT + 63) & ~63ULL;
+		if (j.wp->tm)
+			j.xsize = ((__u64)(C + 3) / 4 * 4 * j.CS +
+				   4 * FW_PT + 63) & ~63ULL;
 		for (k = 0; k < KH && k < 32; k++)
 			j.qmask |= 1u << (k * j.dh % j.sh % 32);
 		for (k = 0; k < KW && k < 32; k++)
@@ -1454,9 +1588,6 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 			    (k * j.dh / j.sh) * j.RS;
 	for (k = 0; k < KW; k++)
 		j.offw[k] = (k * j.dw % j.sw) * j.PS + k * j.dw / j.sw;
-	j.wp = fw_wpack_get(c, &used);
-	if (!j.wp)
-		return 0;
 	j.KG = j.wp->KG;
 	j.psize = (__u64)j.KG * FW_PT * 4;
 	j.raw = raw;

@@ -453,6 +453,19 @@ static void fc_shape_case(const struct fshape *sh, unsigned int i,
 	free(b);
 }
 
+/*
+ * Stride 1, one group, several taps: the tap-major GEMM of the VNNI
+ * variants (input interleaved by 4 channels) when the weights fit s8.
+ * Channels past C (7, 15, 13) pad the last group of 4.
+ */
+static const struct cshape tmshapes[] = {
+	{ 1, 16, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+	{ 3, 15, 20, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+	{ 1, 7, 9, 6, 13, 3, 3, 1, 1, 2, 2, 2, 0, 1, 2, 1 },
+	{ 2, 13, 5, 10, 7, 2, 5, 1, 1, 1, 1, 0, 2, 1, 2, 1 },
+	{ 1, 64, 64, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+};
+
 static void test_conv2d_shapes(void)
 {
 	unsigned int i, r;
@@ -460,6 +473,10 @@ static void test_conv2d_shapes(void)
 	for (r = 0; r < 2; r++)
 		for (i = 0; i < sizeof(cshapes) / sizeof(cshapes[0]); i++)
 			shape_case(&cshapes[i], r * 16 + i, SHAPE_PLAIN);
+	/* i % 3 == 1: symmetric S8 weights (u8 mode); odd i: unpacked */
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < FW_TEST_ARRAY_SIZE(tmshapes); i++)
+			shape_case(&tmshapes[i], 6 * i + 3 * r + 1, SHAPE_PLAIN);
 	check_interior("conv2d shapes");
 }
 
