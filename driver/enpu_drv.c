@@ -306,6 +306,10 @@ static int __init enpu_init(void)
 			goto err_unregister;
 		}
 	}
+
+	ret = enpu_pci_register();
+	if (ret)
+		goto err_unregister;
 	return 0;
 
 err_unregister:
@@ -316,6 +320,7 @@ err_unregister:
 
 static void __exit enpu_exit(void)
 {
+	enpu_pci_unregister();
 	enpu_unregister_devices();
 	platform_driver_unregister(&enpu_platform_driver);
 }

@@ -270,6 +270,10 @@ int enpu_ioctl_submit(struct drm_device *dev, void *data,
 int enpu_ioctl_wait(struct drm_device *dev, void *data,
 		    struct drm_file *file);
 
+/* enpu_pci.c */
+int enpu_pci_register(void);
+void enpu_pci_unregister(void);
+
 /* enpu_soft.c */
 int enpu_soft_select_kernels(const char *name);
 int enpu_soft_init(struct enpu_device *edev);
