@@ -160,12 +160,14 @@ suite-kernel: module module-check checkpatch kselftests
 
 # The PCI NPU (issue 10): enpu-devmodel serves two NPUs to the VM, enpu.ko
 # probes both and boots the firmware image; tests/vm/pci/pci-boot.sh checks
-# the boot and that bad images are refused.  A missing device fails.
+# the boot and that bad images are refused; an ivshmem-plain device of no
+# ENPU is left alone.  A missing device fails.
 # (suite-kernel checks the module W=1, sparse and checkpatch clean.)
 .PHONY: suite-pci-vm
 suite-pci-vm: module $(DEVMODEL) $(FW_IMAGE)
 	@tests/vm/run-vm.sh --module $(ENPU_KO) --params 'soft_devices=1' \
 		--kmods '$(KSFT_VM_KMODS)' --expect-dev /dev/accel/accel0 \
 		--devmodel $(DEVMODEL) --npus 2 --firmware $(FW_IMAGE) \
-		--append 'ENPU_NPUS=2' --test tests/vm/pci/pci-boot.sh \
+		--qemu '-object memory-backend-memfd,id=plainmem,size=16M,share=on -device ivshmem-plain,memdev=plainmem' \
+		--append 'ENPU_NPUS=2 ENPU_FOREIGN=1' --test tests/vm/pci/pci-boot.sh \
 		--timeout 300 --test-timeout 120 --out $(O)/vm-pci --name pci-vm

@@ -26,6 +26,7 @@
 #   --npus N        NPUs the device model serves (default 1 with --devmodel)
 #   --devmodel-args ARGS  extra arguments of the device model (e.g. --faults)
 #   --firmware SRC[:NAME] passed to mkinitramfs.sh: /lib/firmware/NAME
+#   --qemu ARGS     extra QEMU arguments (split at blanks)
 #   -v              copy the kernel console to stdout as well
 #
 # Output: each test program's output as an indented TAP subtest followed by
@@ -59,6 +60,7 @@ mkargs=()
 devmodel=
 npus=1
 devmodel_args=
+qemu_extra=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -74,8 +76,9 @@ while [ $# -gt 0 ]; do
 	--devmodel) devmodel=$2; shift ;;
 	--npus) npus=$2; shift ;;
 	--devmodel-args) devmodel_args=$2; shift ;;
+	--qemu) qemu_extra=$2; shift ;;
 	-v) verbose=1 ;;
-	-h|--help) sed -n '3,40p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help) sed -n '3,41p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	--module|--params|--test|--file|--kmods|--test-timeout|--expect-dev|--firmware)
 		mkargs+=("$1" "$2"); shift ;;
 	*) echo "run-vm: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -160,7 +163,7 @@ boot() {
 		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append" \
 		-serial "file:$console" -serial "file:$results" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		${npu_args[@]+"${npu_args[@]}"} </dev/null
+		${npu_args[@]+"${npu_args[@]}"} $qemu_extra </dev/null
 	qrc=$?
 	set -e
 	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

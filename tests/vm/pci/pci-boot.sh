@@ -6,8 +6,11 @@
 # at probe; then device 0 is unbound and bound again with a corrupted, a
 # truncated and a foreign image in /lib/firmware/enpu/, each refused with
 # one dmesg line naming the problem, and finally with the good image, which
-# boots again.  A device that did not appear fails; nothing here skips.
+# boots again.  With ENPU_FOREIGN=N the VM also has N ivshmem-plain devices
+# of no ENPU: each is left alone with one line.  A device that did not
+# appear fails; nothing here skips.
 want=${ENPU_NPUS:-2}
+foreign=${ENPU_FOREIGN:-0}
 fw=/lib/firmware/enpu/enpu-fw.bin
 drv=/sys/bus/pci/drivers/enpu
 n=0
@@ -24,7 +27,11 @@ booted=$(count 'enpu .*: firmware .* booted')
 t "$booted of $want NPUs booted their firmware at probe" [ "$booted" -eq "$want" ]
 dmesg | grep 'enpu .*: firmware .* booted' | sed 's/^/# /'
 
-dev=$(ls "$drv" | grep -m1 '^0000:')
+left=$(count 'not an ENPU, left alone')
+t "$left of $foreign foreign ivshmem devices left alone" [ "$left" -eq "$foreign" ]
+dmesg | grep 'not an ENPU' | sed 's/^/# /'
+
+dev=$(dmesg | sed -n 's/.*enpu \(0000:[^:]*:[^:]*\): firmware .* booted.*/\1/p' | head -n 1)
 t "a device bound to enpu" [ -n "$dev" ]
 cp "$fw" /tmp/good.bin
 
