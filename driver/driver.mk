@@ -164,10 +164,14 @@ suite-kernel: module module-check checkpatch kselftests
 # ENPU is left alone.  A missing device fails.
 # (suite-kernel checks the module W=1, sparse and checkpatch clean.)
 .PHONY: suite-pci-vm
-suite-pci-vm: module $(DEVMODEL) $(FW_IMAGE)
+$(O)/vm-pci/enpu-fw-aarch64.bin: $(FW_IMAGE) tests/vm/pci/mkbadfw.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 tests/vm/pci/mkbadfw.py $< $@
+suite-pci-vm: module $(DEVMODEL) $(FW_IMAGE) $(O)/vm-pci/enpu-fw-aarch64.bin
 	@tests/vm/run-vm.sh --module $(ENPU_KO) --params 'soft_devices=1' \
 		--kmods '$(KSFT_VM_KMODS)' --expect-dev /dev/accel/accel0 \
 		--devmodel $(DEVMODEL) --npus 2 --firmware $(FW_IMAGE) \
+		--firmware $(O)/vm-pci/enpu-fw-aarch64.bin \
 		--qemu '-object memory-backend-memfd,id=plainmem,size=16M,share=on -device ivshmem-plain,memdev=plainmem' \
 		--append 'ENPU_NPUS=2 ENPU_FOREIGN=1' --test tests/vm/pci/pci-boot.sh \
 		--timeout 300 --test-timeout 120 --out $(O)/vm-pci --name pci-vm

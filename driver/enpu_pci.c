@@ -286,6 +286,19 @@ static int enpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	epci->ctrl_seq = READ_ONCE(epci->regs->ctrl_ack);
 	pci_set_drvdata(pdev, epci);
 	/*
+	 * BOOT is accepted in RESET only: a device left READY or FAULT (an
+	 * earlier bind, a refused image) is reset first.
+	 */
+	if (READ_ONCE(epci->regs->status) != ENPU_HW_STATUS_RESET) {
+		ret = enpu_pci_ctrl(epci, ENPU_HW_CMD_RESET,
+				    ENPU_HW_RESET_TIMEOUT_MS + 1000);
+		if (ret) {
+			dev_err(dev, "device reset failed (%d): device offline\n",
+				ret);
+			return 0;
+		}
+	}
+	/*
 	 * A refused image is not a probe failure: the device stays bound and
 	 * offline (a later version retries the boot on reset).
 	 */

@@ -4,9 +4,10 @@
 # Guest side of `make suite-pci-vm` (TAP): enpu.ko's PCI probe on the NPUs
 # enpu-devmodel serves (ENPU_NPUS of them).  Each boots the firmware image
 # at probe; then device 0 is unbound and bound again with a corrupted, a
-# truncated and a foreign image in /lib/firmware/enpu/, each refused with
+# truncated and a foreign image, one for another machine (its CRC valid:
+# the device refuses it and stays in FAULT) and none, each refused with
 # one dmesg line naming the problem, and finally with the good image, which
-# boots again.  With ENPU_FOREIGN=N the VM also has N ivshmem-plain devices
+# boots again (after a reset out of FAULT).  With ENPU_FOREIGN=N the VM also has N ivshmem-plain devices
 # of no ENPU: each is left alone with one line.  A device that did not
 # appear fails; nothing here skips.
 want=${ENPU_NPUS:-2}
@@ -52,6 +53,8 @@ t "truncated image refused (size)" rebind "refused: 1000 bytes, header says"
 cp /tmp/good.bin "$fw"
 printf 'ELF!' | dd of="$fw" bs=1 seek=0 conv=notrunc 2>/dev/null
 t "foreign image refused (magic)" rebind "refused: not an ENPU image"
+cp /lib/firmware/enpu/enpu-fw-aarch64.bin "$fw"
+t "image for another machine refused by the device" rebind "refused by the device"
 rm -f "$fw"
 t "missing image: device offline" rebind "not loaded (-2): device offline"
 cp /tmp/good.bin "$fw"
