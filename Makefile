@@ -109,7 +109,7 @@ include driver/driver.mk
 VM_CHECK ?= 0
 include tests/vm/vm.mk
 ifeq ($(ENPU_SAN)$(ENPU_VALGRIND),)
-CHECK_SUITES += kernel npu-vm
+CHECK_SUITES += kernel npu-vm pci-vm
 endif
 
 all-targets: $(ALL_TARGETS)

@@ -67,7 +67,7 @@ static ssize_t enpu_debugfs_reset_write(struct file *f, const char __user *buf,
 {
 	struct enpu_device *edev = f->private_data;
 
-	enpu_soft_reset(edev, -EIO);
+	edev->engine->reset(edev, -EIO);
 	return len;
 }
 

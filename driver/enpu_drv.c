@@ -69,18 +69,14 @@ static int enpu_ioctl_get_param(struct drm_device *dev, void *data,
 			      DRM_ENPU_CAP_PRIME | DRM_ENPU_CAP_CMDBUF_BO |
 			      DRM_ENPU_CAP_PRIORITY;
 		break;
-	case DRM_ENPU_PARAM_NUM_ENGINES:
-		args->value = edev->num_workers;
-		break;
 	case DRM_ENPU_PARAM_ENGINE_TYPE:
-		args->value = DRM_ENPU_ENGINE_SOFT;
+		args->value = edev->engine->type;
 		break;
+	case DRM_ENPU_PARAM_NUM_ENGINES:
 	case DRM_ENPU_PARAM_MEMORY_SIZE:
-		args->value = (u64)totalram_pages() << PAGE_SHIFT;
-		break;
 	case DRM_ENPU_PARAM_MAX_BO_SIZE:
-		args->value = ENPU_MAX_BO_SIZE;
-		break;
+		return edev->engine->get_param(edev, args->param,
+					       &args->value);
 	case DRM_ENPU_PARAM_JOB_TIMEOUT_MS:
 		args->value = edev->timeout_ms;
 		break;
@@ -229,7 +225,7 @@ static int enpu_probe(struct platform_device *pdev)
 
 	ret = enpu_sched_init(edev);
 	if (ret)
-		goto err_soft_fini;
+		goto err_engine_fini;
 
 	enpu_debugfs_init(edev);
 
@@ -242,8 +238,8 @@ static int enpu_probe(struct platform_device *pdev)
 
 err_sched_fini:
 	enpu_sched_fini(edev);
-err_soft_fini:
-	enpu_soft_fini(edev);
+err_engine_fini:
+	edev->engine->fini(edev);
 	return ret;
 }
 
@@ -253,7 +249,7 @@ static void enpu_remove(struct platform_device *pdev)
 
 	drm_dev_unplug(&edev->drm);
 	enpu_sched_fini(edev);
-	enpu_soft_fini(edev);
+	edev->engine->fini(edev);
 	enpu_bans_fini(edev);
 }
 
@@ -310,6 +306,10 @@ static int __init enpu_init(void)
 			goto err_unregister;
 		}
 	}
+
+	ret = enpu_pci_register();
+	if (ret)
+		goto err_unregister;
 	return 0;
 
 err_unregister:
@@ -320,6 +320,7 @@ err_unregister:
 
 static void __exit enpu_exit(void)
 {
+	enpu_pci_unregister();
 	enpu_unregister_devices();
 	platform_driver_unregister(&enpu_platform_driver);
 }

@@ -61,9 +61,44 @@ extern unsigned int enpu_debug;
 			drm_dbg_driver(&(edev)->drm, fmt, ##__VA_ARGS__); \
 	} while (0)
 
+struct enpu_device;
+struct enpu_job;
+
 /**
- * struct enpu_device - one ENPU device (a soft engine instance).
+ * struct enpu_engine_ops - what executes a device's jobs.
+ *
+ * The scheduler, submission, validation, fences and files are the same for
+ * every device (enpu_job.c); only execution differs.  The soft engine
+ * (enpu_soft.c) runs jobs on kernel worker threads; a device-backed engine
+ * (the PCI NPU) would put them on its ring.
+ *
+ * @type: &enum drm_enpu_engine_type, reported by DRM_ENPU_PARAM_ENGINE_TYPE.
+ * @run: start a validated, armed job (&drm_sched_backend_ops.run_job).
+ *	Return: a new reference to the fence signalled when execution ends
+ *	(with the job's error set), or an ERR_PTR.
+ * @timedout: the job's timeout expired (&drm_sched_backend_ops.timedout_job):
+ *	stop it, reset what has to be reset, ban its context; the engine
+ *	still signals the fence @run returned.
+ * @reset: abort every running job with the negative errno @err (debugfs
+ *	reset).  Return: the number of jobs told to abort.
+ * @get_param: the engine's value of DRM_ENPU_PARAM_NUM_ENGINES,
+ *	_MEMORY_SIZE and _MAX_BO_SIZE.  Return: 0, or -EINVAL for a param
+ *	the engine does not answer.
+ * @fini: wait for running jobs and free the engine (after the scheduler).
+ */
+struct enpu_engine_ops {
+	u32 type;
+	struct dma_fence *(*run)(struct enpu_job *job);
+	enum drm_gpu_sched_stat (*timedout)(struct enpu_job *job);
+	unsigned int (*reset)(struct enpu_device *edev, int err);
+	int (*get_param)(struct enpu_device *edev, u32 param, u64 *value);
+	void (*fini)(struct enpu_device *edev);
+};
+
+/**
+ * struct enpu_device - one ENPU device.
  * @drm: the DRM device; embedded, allocated with devm_drm_dev_alloc().
+ * @engine: the engine executing the device's jobs, set by its init.
  * @sched: the scheduler feeding the engine.
  * @sched_list: @sched as the one-element list entities are created with.
  * @exec_wq: soft engine worker threads (max_active = @num_workers).
@@ -99,6 +134,7 @@ extern unsigned int enpu_debug;
  */
 struct enpu_device {
 	struct drm_device drm;
+	const struct enpu_engine_ops *engine;
 	struct drm_gpu_scheduler sched;
 	struct drm_gpu_scheduler *sched_list[1];
 	struct workqueue_struct *exec_wq;
@@ -234,12 +270,13 @@ int enpu_ioctl_submit(struct drm_device *dev, void *data,
 int enpu_ioctl_wait(struct drm_device *dev, void *data,
 		    struct drm_file *file);
 
+/* enpu_pci.c */
+int enpu_pci_register(void);
+void enpu_pci_unregister(void);
+
 /* enpu_soft.c */
 int enpu_soft_select_kernels(const char *name);
 int enpu_soft_init(struct enpu_device *edev);
-void enpu_soft_fini(struct enpu_device *edev);
-struct dma_fence *enpu_soft_run(struct enpu_job *job);
-unsigned int enpu_soft_reset(struct enpu_device *edev, int err);
 
 /* enpu_uring.c */
 int enpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);

@@ -186,38 +186,17 @@ static struct dma_fence *enpu_sched_run_job(struct drm_sched_job *sched_job)
 	if (unlikely(abort))
 		return ERR_PTR(abort);
 
-	return enpu_soft_run(job);
+	return job->edev->engine->run(job);
 }
 
 static enum drm_gpu_sched_stat
 enpu_sched_timedout_job(struct drm_sched_job *sched_job)
 {
 	struct enpu_job *job = to_enpu_job(sched_job);
-	struct enpu_device *edev = job->edev;
-	struct drm_gpu_scheduler *sched = sched_job->sched;
 
-	drm_dbg(&edev->drm, "job %llu timed out, resetting soft engine\n",
-		sched_job->s_fence->finished.seqno);
-
-	/*
-	 * Soft engine reset: the worker sees the abort at its next yield and
-	 * signals the hardware fence with -ETIMEDOUT; the guilty context is
-	 * banned.  The scheduler took the job off its pending list: put it
-	 * back so that it is freed normally once its fence signals.
-	 */
 	trace_enpu_job_timeout(sched_job->s_fence->finished.context,
 			       sched_job->s_fence->finished.seqno, -ETIMEDOUT);
-	if (atomic_cmpxchg(&job->abort, 0, -ETIMEDOUT) == 0) {
-		atomic64_inc(&edev->jobs_timedout);
-		atomic64_inc(&edev->resets);
-	}
-	enpu_job_ban(job, -ETIMEDOUT);
-
-	spin_lock(&sched->job_list_lock);
-	list_add(&sched_job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
-
-	return DRM_GPU_SCHED_STAT_NOMINAL;
+	return job->edev->engine->timedout(job);
 }
 
 static void enpu_sched_free_job(struct drm_sched_job *sched_job)

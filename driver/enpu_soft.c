@@ -23,6 +23,7 @@
 #include <linux/dma-fence.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -240,7 +241,7 @@ static void enpu_soft_work(struct work_struct *work)
  * Return: a new reference to the job's hardware fence, for the scheduler,
  * or an ERR_PTR.
  */
-struct dma_fence *enpu_soft_run(struct enpu_job *job)
+static struct dma_fence *enpu_soft_run(struct enpu_job *job)
 {
 	struct enpu_device *edev = job->edev;
 	struct enpu_fence *efence;
@@ -274,7 +275,7 @@ struct dma_fence *enpu_soft_run(struct enpu_job *job)
  *
  * Return: the number of jobs told to abort.
  */
-unsigned int enpu_soft_reset(struct enpu_device *edev, int err)
+static unsigned int enpu_soft_reset(struct enpu_device *edev, int err)
 {
 	struct enpu_job *job;
 	unsigned int n = 0;
@@ -288,9 +289,67 @@ unsigned int enpu_soft_reset(struct enpu_device *edev, int err)
 	return n;
 }
 
+/*
+ * Soft engine reset on a timeout: the worker sees the abort at its next
+ * yield and signals the hardware fence with -ETIMEDOUT; the guilty context
+ * is banned.  The scheduler took the job off its pending list: put it back
+ * so that it is freed normally once its fence signals.
+ */
+static enum drm_gpu_sched_stat enpu_soft_timedout(struct enpu_job *job)
+{
+	struct enpu_device *edev = job->edev;
+	struct drm_gpu_scheduler *sched = job->base.sched;
+
+	drm_dbg(&edev->drm, "job %llu timed out, resetting soft engine\n",
+		job->base.s_fence->finished.seqno);
+
+	if (atomic_cmpxchg(&job->abort, 0, -ETIMEDOUT) == 0) {
+		atomic64_inc(&edev->jobs_timedout);
+		atomic64_inc(&edev->resets);
+	}
+	enpu_job_ban(job, -ETIMEDOUT);
+
+	spin_lock(&sched->job_list_lock);
+	list_add(&job->base.list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static int enpu_soft_get_param(struct enpu_device *edev, u32 param,
+			       u64 *value)
+{
+	switch (param) {
+	case DRM_ENPU_PARAM_NUM_ENGINES:
+		*value = edev->num_workers;
+		return 0;
+	case DRM_ENPU_PARAM_MEMORY_SIZE:
+		/* BOs are shmem: any of the box's memory. */
+		*value = (u64)totalram_pages() << PAGE_SHIFT;
+		return 0;
+	case DRM_ENPU_PARAM_MAX_BO_SIZE:
+		*value = ENPU_MAX_BO_SIZE;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void enpu_soft_fini(struct enpu_device *edev);
+
+static const struct enpu_engine_ops enpu_soft_engine = {
+	.type = DRM_ENPU_ENGINE_SOFT,
+	.run = enpu_soft_run,
+	.timedout = enpu_soft_timedout,
+	.reset = enpu_soft_reset,
+	.get_param = enpu_soft_get_param,
+	.fini = enpu_soft_fini,
+};
+
 /**
  * enpu_soft_init() - create the engine's workers and their scratch memory.
- * @edev: the device; num_workers set.
+ * @edev: the device; num_workers set.  Sets @edev->engine; the engine's
+ *	&enpu_engine_ops.fini undoes this.
  *
  * Return: 0 or a negative errno.
  */
@@ -311,6 +370,7 @@ int enpu_soft_init(struct enpu_device *edev)
 				       dev_name(edev->drm.dev));
 	if (!edev->exec_wq)
 		goto err_free;
+	edev->engine = &enpu_soft_engine;
 	return 0;
 
 err_free:
@@ -322,11 +382,8 @@ err_free:
 	return -ENOMEM;
 }
 
-/**
- * enpu_soft_fini() - wait for running jobs and destroy the workers.
- * @edev: the device.
- */
-void enpu_soft_fini(struct enpu_device *edev)
+/* Wait for running jobs and destroy the workers (&enpu_engine_ops.fini). */
+static void enpu_soft_fini(struct enpu_device *edev)
 {
 	unsigned int i;
 

@@ -23,6 +23,8 @@
 #                      guest checks it as the TAP block "devices"
 #   --kernel-env FILE  from scripts/kernel-deps.sh
 #                      (default $ENPU_CACHE/kernel.env)
+#   --firmware SRC[:NAME] a firmware file, placed at /lib/firmware/NAME
+#                      (default NAME: enpu/<basename>) for request_firmware()
 #
 # Dynamically linked test programs get their shared libraries copied in (as
 # `ldd` resolves them on the host), but statically linked tests are simpler.
@@ -39,6 +41,7 @@ params=()
 tests=()
 files=()
 devs=()
+firmwares=()
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 
@@ -55,7 +58,8 @@ while [ $# -gt 0 ]; do
 	--test-timeout) test_timeout=$2; shift ;;
 	--expect-dev) devs+=("$2"); shift ;;
 	--kernel-env) kenv=$2; shift ;;
-	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	--firmware) firmwares+=("$2"); shift ;;
+	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -167,6 +171,14 @@ for f in "${files[@]}"; do
 	dst=${src##*/}
 	[ "$f" = "$src" ] || dst=${f#*:}
 	place "$src" "$dst"
+done
+for f in ${firmwares[@]+"${firmwares[@]}"}; do
+	src=${f%%:*}
+	dst=enpu/${src##*/}
+	[ "$f" = "$src" ] || dst=${f#*:}
+	[ -f "$src" ] || die "firmware $src not found"
+	mkdir -p "$(dirname "$stage/lib/firmware/$dst")"
+	cp -L "$src" "$stage/lib/firmware/$dst"
 done
 [ -d "$stage/lib64" ] || ln -s lib "$stage/lib64"
 echo "TEST_TIMEOUT=$test_timeout" >"$stage/etc/enpu/config"

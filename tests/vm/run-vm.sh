@@ -17,6 +17,16 @@
 #   --append ARGS   extra kernel command line
 #   --cpu MODEL     QEMU's -cpu (default $ENPU_VM_CPU, else QEMU's default,
 #                   which has no AVX; "max" gives TCG's AVX2 to the guest)
+#   --devmodel BIN  start BIN (enpu-devmodel) on the host before the VM, one
+#                   --socket DIR/npuN.sock per NPU (stale sockets removed),
+#                   and attach each as -device ivshmem-doorbell,vectors=2;
+#                   the run fails if it does not print "ready" within 20 s.
+#                   It runs under the VM's hard timeout and is killed (by
+#                   its pid) when the run ends; its log is DIR/devmodel.log
+#   --npus N        NPUs the device model serves (default 1 with --devmodel)
+#   --devmodel-args ARGS  extra arguments of the device model (e.g. --faults)
+#   --firmware SRC[:NAME] passed to mkinitramfs.sh: /lib/firmware/NAME
+#   --qemu ARGS     extra QEMU arguments (split at blanks)
 #   -v              copy the kernel console to stdout as well
 #
 # Output: each test program's output as an indented TAP subtest followed by
@@ -47,6 +57,10 @@ cpu=${ENPU_VM_CPU:-}
 append=
 verbose=0
 mkargs=()
+devmodel=
+npus=1
+devmodel_args=
+qemu_extra=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -59,9 +73,13 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
 	--kernel-env) kenv=$2; mkargs+=("$1" "$2"); shift ;;
+	--devmodel) devmodel=$2; shift ;;
+	--npus) npus=$2; shift ;;
+	--devmodel-args) devmodel_args=$2; shift ;;
+	--qemu) qemu_extra=$2; shift ;;
 	-v) verbose=1 ;;
-	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \?//'; exit 0 ;;
-	--module|--params|--test|--file|--kmods|--test-timeout|--expect-dev)
+	-h|--help) sed -n '3,41p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	--module|--params|--test|--file|--kmods|--test-timeout|--expect-dev|--firmware)
 		mkargs+=("$1" "$2"); shift ;;
 	*) echo "run-vm: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -90,6 +108,49 @@ console=$out/console.log
 results=$out/results.log
 rm -f "$console" "$results" "$out/dmesg.txt"
 
+# The device model: the PCI NPUs' silicon, a host process the guest's
+# ivshmem-doorbell devices connect to.
+dm_pid=
+npu_args=()
+stop_devmodel() {
+	if [ -n "$dm_pid" ]; then
+		kill "$dm_pid" 2>/dev/null || true
+		wait "$dm_pid" 2>/dev/null || true
+		dm_pid=
+	fi
+	rm -f "$out"/npu*.sock
+}
+if [ -n "$devmodel" ]; then
+	[ -x "$devmodel" ] || fail "device model $devmodel not found"
+	case $npus in
+	[1-9]|1[0-6]) ;;
+	*) fail "--npus $npus: 1..16" ;;
+	esac
+	dm_socks=()
+	for i in $(seq 0 $((npus - 1))); do
+		sock=$(cd "$out" && pwd)/npu$i.sock
+		rm -f "$sock"
+		dm_socks+=(--socket "$sock")
+		npu_args+=(-chardev "socket,path=$sock,id=npu$i"
+			-device "ivshmem-doorbell,chardev=npu$i,vectors=2")
+	done
+	trap stop_devmodel EXIT
+	# shellcheck disable=SC2086
+	timeout --kill-after=5 $((timeout_s * 2 + 60)) "$devmodel" -v \
+		$devmodel_args "${dm_socks[@]}" >"$out/devmodel.log" 2>&1 </dev/null &
+	dm_pid=$!
+	for _ in $(seq 1 200); do
+		grep -q '^enpu-devmodel: ready' "$out/devmodel.log" && break
+		kill -0 "$dm_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^enpu-devmodel: ready' "$out/devmodel.log" || {
+		sed 's/^/# devmodel: /' "$out/devmodel.log"
+		fail "the device model did not get ready (see $out/devmodel.log)"
+	}
+	echo "# $name: device model ready, $npus NPU(s)"
+fi
+
 boot() {
 	rm -f "$console" "$results"
 	echo "# $name: booting $KVER (timeout ${timeout_s}s)"
@@ -101,7 +162,8 @@ boot() {
 		-kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append" \
 		-serial "file:$console" -serial "file:$results" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		${npu_args[@]+"${npu_args[@]}"} $qemu_extra </dev/null
 	qrc=$?
 	set -e
 	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
@@ -119,6 +181,7 @@ if [ "$qrc" != 124 ] && [ "$qrc" != 137 ] &&
 	boot
 fi
 [ $verbose -eq 0 ] || cat "$console"
+stop_devmodel
 
 # QEMU: 1 = debug-exit code 0 (pass), 3 = code 1 (fail), 0 = poweroff,
 # 124/137 = timeout killed it.
