@@ -35,9 +35,11 @@ struct f32_epi {
  * @name: "scalar", "avx2", "avx512"
  * @gemm: c[i * ldc + j] = epi(sum_p a[i * lda + p] * b[p * ldb + j]) for
  *	i < m, j < n; @epi.bias is indexed by i
- * @gemm_ind: @gemm with row p of B at b + boff[p] (an implicit im2col:
- *	each row of a convolution's column matrix is a run of a padded
- *	input plane at some offset)
+ * @gemm_ind: @gemm with column j of row p of B at
+ *	b + boff[p] + (j / bw) * bld + j % bw (an implicit im2col: each
+ *	row of a convolution's column matrix is a block of a padded input
+ *	plane at some offset, @bw columns of output row per plane row of
+ *	@bld floats; @bw >= n: one run)
  * @gemv_t: y[j] = epi(sum_p x[p] * w[j * ldw + p]) for j < n (a row
  *	times a matrix stored transposed, Gemm's transB); @epi.bias is indexed
  *	by j, @epi.res as res[j]
@@ -67,7 +69,8 @@ struct f32_kernels {
 		     int64_t ldc, const struct f32_epi *epi);
 	void (*gemm_ind)(int64_t m, int64_t n, int64_t k, const float *a,
 			 int64_t lda, const float *b, const int64_t *boff,
-			 float *c, int64_t ldc, const struct f32_epi *ep);
+			 int64_t bw, int64_t bld, float *c, int64_t ldc,
+			 const struct f32_epi *ep);
 	void (*gemv_t)(int64_t n, int64_t k, const float *x, const float *w,
 		       int64_t ldw, float *y, const struct f32_epi *epi);
 	void (*dwconv)(const float *xp, int64_t xpw, int64_t oh, int64_t ow,

@@ -305,16 +305,18 @@ static uint32_t conv_tasks(uint32_t slots, int64_t items)
  * xs[c][ry][rx][i][j] = xpad[i * sh + ry][j * sw + rx] with planes of
  * @ph2 x @pw2 (xpad: the input with its padding).  Output (oy, ox) of tap
  * (ky, kx) reads xs[c][ky*dh % sh][kx*dw % sw][oy + ky*dh / sh]
- * [ox + kx*dw / sw], so column q = oy * pw2 + ox of the GEMM reads row p's
- * run at boff[p] + q: the GEMM computes @pw2 columns per output row (the
- * last pw2 - ow are dropped) into a scratch block, copied out with the
- * epilogue.
+ * [ox + kx*dw / sw], so output (oy, ox) reads row p's run at
+ * boff[p] + oy * pw2 + ox: the GEMM (gemm_ind's 2-D columns, ow per row of
+ * pw2) writes Y with the epilogue.  Narrow rows (@exact false) compute
+ * @pw2 columns per output row instead (the last pw2 - ow dropped) into a
+ * scratch block, copied out with the epilogue.
  */
 struct ind_geom {
 	int64_t ph2, pw2, plane, chan, xs_len, rows, cbuf_len;
 	/* the phases some tap reads, their index among those (else -1) */
 	int8_t py[CONV_IND_MAX_STRIDE], px[CONV_IND_MAX_STRIDE];
 	int nphy, nphx;
+	bool exact;	/* the GEMM writes Y's columns only (no cbuf) */
 };
 
 static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
@@ -346,13 +348,18 @@ static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
 	ig->chan = ig->plane * ig->nphy * ig->nphx;
 	/* garbage columns read up to a row past the last plane */
 	ig->xs_len = cin * ig->chan + ig->pw2 + 16;
-	/* output rows per block: a scratch block of 32K floats at most */
+	/*
+	 * Rows whose vectors of 16 outputs span at most two runs of the
+	 * split input go straight into Y (gemm_ind's 2-D columns), others
+	 * through a scratch block of 32K floats at most.
+	 */
+	ig->exact = g->out[1] >= 16 || g->out[1] == 8;
 	ig->rows = mg * ig->pw2 > 0 ? 32768 / (mg * ig->pw2) : 1;
-	if (ig->rows < 1)
-		ig->rows = 1;
+	if (ig->rows < 1 || ig->exact)
+		ig->rows = ig->exact ? g->out[0] : 1;
 	if (ig->rows > g->out[0])
 		ig->rows = g->out[0];
-	ig->cbuf_len = mg * ig->rows * ig->pw2;
+	ig->cbuf_len = ig->exact ? 0 : mg * ig->rows * ig->pw2;
 	(void)kdim;
 }
 
@@ -667,11 +674,22 @@ static CONV_NO_LIBCALL void ind_block(const struct conv_ind *d, int64_t img, int
 
 	if (r1 > g->out[0])
 		r1 = g->out[0];
+	yoff = (img * d->cout + gi * d->mg) * d->osz + r0 * ow;
+	if (d->ig.exact) {
+		ep.res = d->res ? d->res + yoff : NULL;
+		ep.ldr = d->osz;
+		ep.lo = d->lo;
+		ep.hi = d->hi;
+		d->k->gemm_ind(d->mg, (r1 - r0) * ow, d->kdim,
+			       d->w + gi * d->mg * d->kdim, d->kdim,
+			       xs + gi * d->cg * d->ig.chan + r0 * pw2, d->off,
+			       ow, pw2, d->y + yoff, d->osz, &ep);
+		return;
+	}
 	nn = (r1 - r0) * pw2;
 	d->k->gemm_ind(d->mg, nn, d->kdim, d->w + gi * d->mg * d->kdim,
 		       d->kdim, xs + gi * d->cg * d->ig.chan + r0 * pw2, d->off,
-		       cbuf, nn, &ep);
-	yoff = (img * d->cout + gi * d->mg) * d->osz + r0 * ow;
+		       nn, pw2, cbuf, nn, &ep);
 	for (int64_t m = 0; m < d->mg; m++) {
 		const float *cr = cbuf + m * nn;
 		float *yr = d->y + yoff + m * d->osz;
