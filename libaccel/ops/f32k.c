@@ -145,12 +145,38 @@ static void dwconv_scalar(const float *xp, int64_t xpw, int64_t oh,
 	}
 }
 
+/*
+ * GCC turns short copy loops into memset/memcpy calls, slower than the
+ * loops for the rows of a few floats that convs pad.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+void f32k_pad_row_c(float *restrict dst, int64_t len,
+		    const float *restrict src, int64_t lo, int64_t hi,
+		    int64_t step)
+{
+	int64_t j = 0;
+
+	for (; j < lo; j++)
+		dst[j] = 0.0f;
+	if (step == 1)
+		for (; j < hi; j++)
+			dst[j] = src[j];
+	else
+		for (; j < hi; j++)
+			dst[j] = src[j * step];
+	for (; j < len; j++)
+		dst[j] = 0.0f;
+}
+
 const struct f32_kernels f32k_scalar = {
 	.name = "scalar",
 	.gemm = gemm_scalar,
 	.gemm_ind = gemm_ind_scalar,
 	.gemv_t = gemv_t_scalar,
 	.dwconv = dwconv_scalar,
+	.pad_row = f32k_pad_row_c,
 };
 
 #if defined(__x86_64__)

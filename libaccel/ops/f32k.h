@@ -61,6 +61,9 @@ struct f32_epi {
  *	(y + c * oh * ow); weights, @epi as @dw_same; kh, kw <= 8,
  *	ow <= F32K_S2_MAX_OW.  NULL
  *	in variants without it
+ * @pad_row: a row of a padded (and stride-split) input: dst[j] =
+ *	src[j * step] for lo <= j < hi, 0 for the other j < len
+ *	(0 <= lo <= hi <= len, step >= 1; src is read only there)
  */
 struct f32_kernels {
 	const char *name;
@@ -82,6 +85,8 @@ struct f32_kernels {
 	void (*dw_s2)(const float *x, int64_t h, int64_t w, int64_t oh,
 		      int64_t ow, int kh, int kw, int pt, int pl, int64_t nch,
 		      const float *wt, float *y, const struct f32_epi *epi);
+	void (*pad_row)(float *dst, int64_t len, const float *src, int64_t lo,
+			int64_t hi, int64_t step);
 };
 
 /* Limits of dw_same() (its tap masks live on the stack). */
@@ -93,6 +98,9 @@ struct f32_kernels {
 #define F32K_DW_SLACK 64
 
 extern const struct f32_kernels f32k_scalar;
+/* The portable pad_row (variants without their own share it). */
+void f32k_pad_row_c(float *dst, int64_t len, const float *src, int64_t lo,
+		    int64_t hi, int64_t step);
 #if defined(__x86_64__)
 extern const struct f32_kernels f32k_avx2;
 extern const struct f32_kernels f32k_avx512;

@@ -603,6 +603,49 @@ static void dw_s2_avx512(const float *x, int64_t h, int64_t w, int64_t oh,
 		dw_s2_body(kh, kw, x, h, w, oh, ow, pt, pl, nch, wt, y, ep);
 }
 
+/* Bits 0..7 of @v to the even bits 0, 2, .. 14. */
+AI __mmask16 even_bits(unsigned v)
+{
+	v &= 0xff;
+	v = (v | v << 4) & 0x0f0f;
+	v = (v | v << 2) & 0x3333;
+	v = (v | v << 1) & 0x5555;
+	return (__mmask16)v;
+}
+
+/*
+ * pad_row in vectors of 16: the lanes in [lo, hi) loaded masked (the
+ * others read nothing), stride 2 as two masked loads of the even inputs
+ * and one permutation, every lane stored.
+ */
+static void pad_row_avx512(float *dst, int64_t len, const float *src,
+			   int64_t lo, int64_t hi, int64_t step)
+{
+	__m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+					 20, 22, 24, 26, 28, 30);
+
+	if (step > 2) {
+		f32k_pad_row_c(dst, len, src, lo, hi, step);
+		return;
+	}
+	for (int64_t j = 0; j < len; j += 16) {
+		__mmask16 in = mask_range(lo - j, hi - j), out = mask_n(len - j);
+		__m512 v;
+
+		if (!in)
+			v = _mm512_setzero_ps();
+		else if (step == 1)
+			v = _mm512_maskz_loadu_ps(in, src + j);
+		else
+			v = _mm512_permutex2var_ps(
+				_mm512_maskz_loadu_ps(even_bits(in), src + 2 * j),
+				even,
+				_mm512_maskz_loadu_ps(even_bits(in >> 8),
+						      src + 2 * j + 16));
+		_mm512_mask_storeu_ps(dst + j, out, v);
+	}
+}
+
 const struct f32_kernels f32k_avx512 = {
 	.name = "avx512",
 	.gemm = gemm_avx512,
@@ -611,5 +654,6 @@ const struct f32_kernels f32k_avx512 = {
 	.dwconv = dwconv_avx512,
 	.dw_same = dw_same_avx512,
 	.dw_s2 = dw_s2_avx512,
+	.pad_row = pad_row_avx512,
 };
 #endif /* __x86_64__ */

@@ -266,23 +266,20 @@ static uint32_t conv_slots(void)
 #endif
 
 /*
- * Row @dst of @len floats: zeros, then src[lo * step .. hi * step) taken
- * every @step, then zeros (rows are short: loops, not calls).
+ * Row @dst of @len floats of a depthwise conv's padded plane: zeros,
+ * src[lo .. hi), zeros (a loop inlined: an indirect call per row of a
+ * few floats costs more than the copy; conv_ind's rows, split by stride
+ * too, go through the kernels' pad_row()).
  */
 static inline CONV_NO_LIBCALL void pad_row(float *restrict dst, int64_t len,
-			   const float *restrict src, int64_t lo, int64_t hi,
-			   int64_t step)
+			   const float *restrict src, int64_t lo, int64_t hi)
 {
 	int64_t j = 0;
 
 	for (; j < lo; j++)
 		dst[j] = 0.0f;
-	if (step == 1)
-		for (; j < hi; j++)
-			dst[j] = src[j];
-	else
-		for (; j < hi; j++)
-			dst[j] = src[j * step];
+	for (; j < hi; j++)
+		dst[j] = src[j];
 	for (; j < len; j++)
 		dst[j] = 0.0f;
 }
@@ -577,11 +574,11 @@ static CONV_NO_LIBCALL void conv_dw_task(void *arg, uint32_t t)
 				for (int64_t r = 0; r < d->ph; r++)
 					if (r < pt || r >= pt + ih)
 						pad_row(p + r * d->pw, d->pw, NULL,
-							d->pw, d->pw, 1);
+							d->pw, d->pw);
 					else
 						pad_row(p + r * d->pw, d->pw,
 							plane + (r - pt) * iw - pl,
-							pl, pl + iw, 1);
+							pl, pl + iw);
 				plane = p;
 			}
 			d->k->dwconv(plane, d->pw, g->out[0], g->out[1],
@@ -645,10 +642,10 @@ static CONV_NO_LIBCALL void ind_split(const struct conv_ind *d, int64_t img,
 					int64_t r = i * sh + ry - pt;
 
 					if (r < 0 || r >= ih)
-						pad_row(pl2 + i * pw2, pw2, NULL, pw2,
+						d->k->pad_row(pl2 + i * pw2, pw2, NULL, pw2,
 							pw2, 1);
 					else
-						pad_row(pl2 + i * pw2, pw2,
+						d->k->pad_row(pl2 + i * pw2, pw2,
 							xc + r * iw + rx - pl, jlo,
 							jhi, sw);
 				}

@@ -8,6 +8,7 @@
  * and with a fused residual + clamp (run_fused).  Outputs carry sentinels.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "ops_test.h"
@@ -193,6 +194,27 @@ static void test_dw_one(const struct f32_kernels *k, uint64_t *seed, int k3s1)
 	free(xp), free(w), free(res), free(y), free(want);
 }
 
+/* pad_row: zeros, a run taken every step-th input, zeros */
+static void test_pad_row_one(const struct f32_kernels *k, uint64_t *seed)
+{
+	int len = t_randi(seed, 1, 70), lo = t_randi(seed, 0, len);
+	int hi = t_randi(seed, lo, len), step = t_randi(seed, 1, 3);
+	int nsrc = hi > lo ? (hi - lo - 1) * step + 1 : 0;
+	float *src = rnd(seed, (size_t)nsrc + 1), *dst = rnd(seed, (size_t)len);
+	char what[96];
+	int bad = -1;
+
+	k->pad_row(dst, len, src - (ptrdiff_t)lo * step, lo, hi, step);
+	for (int j = 0; j < len && bad < 0; j++)
+		if (dst[j] != (j >= lo && j < hi ? src[(j - lo) * step] : 0.0f))
+			bad = j;
+	snprintf(what, sizeof(what), "%s pad_row len %d [%d, %d) step %d",
+		 k->name, len, lo, hi, step);
+	CHECK(bad < 0, "%s: element %d wrong", what, bad);
+	CHECK(sentinel_ok(dst, (size_t)len), "%s: wrote past dst", what);
+	free(src), free(dst);
+}
+
 static void test_kernels(void)
 {
 	int ran = 0;
@@ -209,6 +231,7 @@ static void test_kernels(void)
 			test_gemv_one(k, &seed);
 			test_dw_one(k, &seed, 0);
 			test_dw_one(k, &seed, 1);
+			test_pad_row_one(k, &seed);
 		}
 		ran++;
 	}
