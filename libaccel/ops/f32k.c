@@ -152,22 +152,30 @@ static void dwconv_scalar(const float *xp, int64_t xpw, int64_t oh,
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
 #endif
-void f32k_pad_row_c(float *restrict dst, int64_t len,
-		    const float *restrict src, int64_t lo, int64_t hi,
-		    int64_t step)
+void f32k_pad_plane_c(float *restrict dst, int64_t rows, int64_t len,
+		      const float *restrict src, int64_t lds, int64_t rlo,
+		      int64_t rhi, int64_t lo, int64_t hi, int64_t step)
 {
-	int64_t j = 0;
+	for (int64_t i = 0; i < rows; i++, dst += len) {
+		const float *restrict sr = src + i * lds;
+		int64_t j = 0;
 
-	for (; j < lo; j++)
-		dst[j] = 0.0f;
-	if (step == 1)
-		for (; j < hi; j++)
-			dst[j] = src[j];
-	else
-		for (; j < hi; j++)
-			dst[j] = src[j * step];
-	for (; j < len; j++)
-		dst[j] = 0.0f;
+		if (i < rlo || i >= rhi) {
+			for (; j < len; j++)
+				dst[j] = 0.0f;
+			continue;
+		}
+		for (; j < lo; j++)
+			dst[j] = 0.0f;
+		if (step == 1)
+			for (; j < hi; j++)
+				dst[j] = sr[j];
+		else
+			for (; j < hi; j++)
+				dst[j] = sr[j * step];
+		for (; j < len; j++)
+			dst[j] = 0.0f;
+	}
 }
 
 const struct f32_kernels f32k_scalar = {
@@ -176,7 +184,7 @@ const struct f32_kernels f32k_scalar = {
 	.gemm_ind = gemm_ind_scalar,
 	.gemv_t = gemv_t_scalar,
 	.dwconv = dwconv_scalar,
-	.pad_row = f32k_pad_row_c,
+	.pad_plane = f32k_pad_plane_c,
 };
 
 #if defined(__x86_64__)

@@ -245,6 +245,6 @@ const struct f32_kernels f32k_avx2 = {
 	.gemm_ind = gemm_ind_avx2,
 	.gemv_t = gemv_t_avx2,
 	.dwconv = dwconv_avx2,
-	.pad_row = f32k_pad_row_c,
+	.pad_plane = f32k_pad_plane_c,
 };
 #endif /* __x86_64__ */

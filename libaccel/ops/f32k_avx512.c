@@ -123,10 +123,16 @@ AI void tile(const int mr, const int nv, const int ind, int64_t k,
 				   NULL;
 
 #pragma GCC unroll 4
-		for (int v = 0; v < nv; v++)
-			_mm512_mask_storeu_ps(c + r * ldc + 16 * v, mk[v],
-				epi_v(acc[r * nv + v], bias,
-				      res ? res + 16 * v : NULL, mk[v], lo, hi));
+		for (int v = 0; v < nv; v++) {
+			__m512 o = epi_v(acc[r * nv + v], bias,
+					 res ? res + 16 * v : NULL, mk[v], lo, hi);
+
+			/* masked stores are slow on some CPUs (AMD) */
+			if (mk[v] == 0xffff)
+				_mm512_storeu_ps(c + r * ldc + 16 * v, o);
+			else
+				_mm512_mask_storeu_ps(c + r * ldc + 16 * v, mk[v], o);
+		}
 	}
 }
 
@@ -613,36 +619,56 @@ AI __mmask16 even_bits(unsigned v)
 	return (__mmask16)v;
 }
 
+/* dst[0, n) = 0 in whole vectors (up to 15 floats past: see pad_plane) */
+AI void zero_run(float *dst, int64_t n)
+{
+	for (int64_t j = 0; j < n; j += 16)
+		_mm512_storeu_ps(dst + j, _mm512_setzero_ps());
+}
+
 /*
- * pad_row in vectors of 16: the lanes in [lo, hi) loaded masked (the
- * others read nothing), stride 2 as two masked loads of the even inputs
- * and one permutation, every lane stored.
+ * pad_plane in vectors of 16: the zero rows as one run, in the others
+ * the lanes in [lo, hi) loaded masked (the rest read nothing), stride 2
+ * as two masked loads of the even inputs and one permutation.  Whole
+ * vectors are stored (masked stores are slow on some CPUs): a row's last
+ * one runs into the next row, written after it, and the plane's into
+ * the 15 floats past it.
  */
-static void pad_row_avx512(float *dst, int64_t len, const float *src,
-			   int64_t lo, int64_t hi, int64_t step)
+static void pad_plane_avx512(float *dst, int64_t rows, int64_t len,
+			     const float *src, int64_t lds, int64_t rlo,
+			     int64_t rhi, int64_t lo, int64_t hi, int64_t step)
 {
 	__m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
 					 20, 22, 24, 26, 28, 30);
 
 	if (step > 2) {
-		f32k_pad_row_c(dst, len, src, lo, hi, step);
+		f32k_pad_plane_c(dst, rows, len, src, lds, rlo, rhi, lo, hi,
+				 step);
 		return;
 	}
-	for (int64_t j = 0; j < len; j += 16) {
-		__mmask16 in = mask_range(lo - j, hi - j), out = mask_n(len - j);
-		__m512 v;
+	zero_run(dst, rlo * len);
+	zero_run(dst + rhi * len, (rows - rhi) * len);
+	for (int64_t i = rlo; i < rhi; i++) {
+		const float *sr = src + i * lds;
+		float *dr = dst + i * len;
 
-		if (!in)
-			v = _mm512_setzero_ps();
-		else if (step == 1)
-			v = _mm512_maskz_loadu_ps(in, src + j);
-		else
-			v = _mm512_permutex2var_ps(
-				_mm512_maskz_loadu_ps(even_bits(in), src + 2 * j),
-				even,
-				_mm512_maskz_loadu_ps(even_bits(in >> 8),
-						      src + 2 * j + 16));
-		_mm512_mask_storeu_ps(dst + j, out, v);
+		for (int64_t j = 0; j < len; j += 16) {
+			__mmask16 in = mask_range(lo - j, hi - j);
+			__m512 v;
+
+			if (!in)
+				v = _mm512_setzero_ps();
+			else if (step == 1)
+				v = _mm512_maskz_loadu_ps(in, sr + j);
+			else
+				v = _mm512_permutex2var_ps(
+					_mm512_maskz_loadu_ps(even_bits(in),
+							      sr + 2 * j),
+					even,
+					_mm512_maskz_loadu_ps(even_bits(in >> 8),
+							      sr + 2 * j + 16));
+			_mm512_storeu_ps(dr + j, v);
+		}
 	}
 }
 
@@ -654,6 +680,6 @@ const struct f32_kernels f32k_avx512 = {
 	.dwconv = dwconv_avx512,
 	.dw_same = dw_same_avx512,
 	.dw_s2 = dw_s2_avx512,
-	.pad_row = pad_row_avx512,
+	.pad_plane = pad_plane_avx512,
 };
 #endif /* __x86_64__ */

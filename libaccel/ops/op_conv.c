@@ -269,7 +269,7 @@ static uint32_t conv_slots(void)
  * Row @dst of @len floats of a depthwise conv's padded plane: zeros,
  * src[lo .. hi), zeros (a loop inlined: an indirect call per row of a
  * few floats costs more than the copy; conv_ind's rows, split by stride
- * too, go through the kernels' pad_row()).
+ * too, go through the kernels' pad_plane()).
  */
 static inline CONV_NO_LIBCALL void pad_row(float *restrict dst, int64_t len,
 			   const float *restrict src, int64_t lo, int64_t hi)
@@ -343,8 +343,11 @@ static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
 		if (!ig->px[i])
 			ig->px[i] = (int8_t)ig->nphx++;
 	ig->chan = ig->plane * ig->nphy * ig->nphx;
-	/* garbage columns read up to a row past the last plane */
-	ig->xs_len = cin * ig->chan + ig->pw2 + 16;
+	/*
+	 * garbage columns read up to a row past the last plane; pad_plane()
+	 * writes up to F32K_PAD_SLACK past a plane (the last one's cleared)
+	 */
+	ig->xs_len = cin * ig->chan + ig->pw2 + 16 + F32K_PAD_SLACK;
 	/*
 	 * Rows whose vectors of 16 outputs span at most two runs of the
 	 * split input go straight into Y (gemm_ind's 2-D columns), others
@@ -612,7 +615,7 @@ struct conv_ind {
 };
 
 /* Split image @img of the input into @xs (struct ind_geom). */
-static CONV_NO_LIBCALL void ind_split(const struct conv_ind *d, int64_t img,
+static void ind_split(const struct conv_ind *d, int64_t img,
 				      float *xs)
 {
 	const struct cpu_geom *g = d->g;
@@ -636,19 +639,18 @@ static CONV_NO_LIBCALL void ind_split(const struct conv_ind *d, int64_t img,
 				int64_t jhi = iw + pl - rx > 0 ?
 					      (iw + pl - rx + sw - 1) / sw : 0;
 
+				/* rows i with 0 <= i * sh + ry - pt < ih */
+				int64_t ilo = pt - ry > 0 ? (pt - ry + sh - 1) / sh : 0;
+				int64_t ihi = ih + pt - ry > 0 ?
+					      (ih + pt - ry + sh - 1) / sh : 0;
+
 				jhi = jhi < pw2 ? jhi : pw2;
 				jlo = jlo < jhi ? jlo : jhi;
-				for (int64_t i = 0; i < ph2; i++) {
-					int64_t r = i * sh + ry - pt;
-
-					if (r < 0 || r >= ih)
-						d->k->pad_row(pl2 + i * pw2, pw2, NULL, pw2,
-							pw2, 1);
-					else
-						d->k->pad_row(pl2 + i * pw2, pw2,
-							xc + r * iw + rx - pl, jlo,
-							jhi, sw);
-				}
+				ihi = ihi < ph2 ? ihi : ph2;
+				ilo = ilo < ihi ? ilo : ihi;
+				d->k->pad_plane(pl2, ph2, pw2,
+						xc + (ry - pt) * iw + rx - pl,
+						sh * iw, ilo, ihi, jlo, jhi, sw);
 			}
 	}
 	memset(xs + d->cin * d->ig.chan, 0,

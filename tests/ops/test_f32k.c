@@ -8,7 +8,7 @@
  * and with a fused residual + clamp (run_fused).  Outputs carry sentinels.
  */
 #include <math.h>
-#include <stddef.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ops_test.h"
@@ -194,24 +194,34 @@ static void test_dw_one(const struct f32_kernels *k, uint64_t *seed, int k3s1)
 	free(xp), free(w), free(res), free(y), free(want);
 }
 
-/* pad_row: zeros, a run taken every step-th input, zeros */
-static void test_pad_row_one(const struct f32_kernels *k, uint64_t *seed)
+/* pad_plane: zero rows, rows of zeros, a run every step-th input, zeros */
+static void test_pad_plane_one(const struct f32_kernels *k, uint64_t *seed)
 {
-	int len = t_randi(seed, 1, 70), lo = t_randi(seed, 0, len);
-	int hi = t_randi(seed, lo, len), step = t_randi(seed, 1, 3);
-	int nsrc = hi > lo ? (hi - lo - 1) * step + 1 : 0;
-	float *src = rnd(seed, (size_t)nsrc + 1), *dst = rnd(seed, (size_t)len);
+	int rows = t_randi(seed, 1, 9), len = t_randi(seed, 1, 70);
+	int rlo = t_randi(seed, 0, rows), rhi = t_randi(seed, rlo, rows);
+	int lo = t_randi(seed, 0, len), hi = t_randi(seed, lo, len);
+	int step = t_randi(seed, 1, 3), lds = len * step + t_randi(seed, 0, 5);
+	int nsrc = rows * lds + len * step;
+	float *src = rnd(seed, (size_t)nsrc);
+	/* up to F32K_PAD_SLACK floats past the plane are the kernel's */
+	float *dst = rnd(seed, (size_t)rows * len + F32K_PAD_SLACK);
 	char what[96];
 	int bad = -1;
 
-	k->pad_row(dst, len, src - (ptrdiff_t)lo * step, lo, hi, step);
-	for (int j = 0; j < len && bad < 0; j++)
-		if (dst[j] != (j >= lo && j < hi ? src[(j - lo) * step] : 0.0f))
-			bad = j;
-	snprintf(what, sizeof(what), "%s pad_row len %d [%d, %d) step %d",
-		 k->name, len, lo, hi, step);
+	k->pad_plane(dst, rows, len, src, lds, rlo, rhi, lo, hi, step);
+	for (int i = 0; i < rows * len && bad < 0; i++) {
+		int r = i / len, j = i % len;
+		bool in = r >= rlo && r < rhi && j >= lo && j < hi;
+
+		if (dst[i] != (in ? src[r * lds + j * step] : 0.0f))
+			bad = i;
+	}
+	snprintf(what, sizeof(what),
+		 "%s pad_plane %dx%d rows [%d, %d) cols [%d, %d) step %d",
+		 k->name, rows, len, rlo, rhi, lo, hi, step);
 	CHECK(bad < 0, "%s: element %d wrong", what, bad);
-	CHECK(sentinel_ok(dst, (size_t)len), "%s: wrote past dst", what);
+	CHECK(sentinel_ok(dst, (size_t)rows * len + F32K_PAD_SLACK),
+	      "%s: wrote past dst", what);
 	free(src), free(dst);
 }
 
@@ -231,7 +241,7 @@ static void test_kernels(void)
 			test_gemv_one(k, &seed);
 			test_dw_one(k, &seed, 0);
 			test_dw_one(k, &seed, 1);
-			test_pad_row_one(k, &seed);
+			test_pad_plane_one(k, &seed);
 		}
 		ran++;
 	}
