@@ -50,7 +50,8 @@ struct bvec {
  * One register tile: @mr rows x @nv vectors of 16 columns (mr * nv <= 24
  * accumulators) over depth [0, @k) of the product.  @ind: 0, row p of B
  * at b + p * ldb; 1, at b + boff[p], vector v's lanes at @bv->o1[v];
- * 2, as 1 with some vectors in two pieces (@bv->o2).  Constant
+ * 2, as 1 with some vectors in two pieces (@bv->o2); 3, as 1 with all
+ * 16 lanes of every vector in (no masks).  Constant
  * @mr/@nv/@ind after inlining, so the loops unroll and the accumulators
  * stay in registers.
  */
@@ -94,6 +95,10 @@ AI void tile(const int mr, const int nv, const int ind, int64_t k,
 				/* only the last vector of a tile can be ragged */
 				bx[v] = v < nv - 1 ? _mm512_loadu_ps(bp + 16 * v) :
 					_mm512_maskz_loadu_ps(mk[v], bp + 16 * v);
+				continue;
+			}
+			if (ind == 3) {
+				bx[v] = _mm512_loadu_ps(bp + o1[v]);
 				continue;
 			}
 			bx[v] = _mm512_maskz_loadu_ps(m1[v], bp + o1[v]);
@@ -251,6 +256,8 @@ AI void gemm_body(const int ind, int64_t m, int64_t n, int64_t k,
 		}
 		if (!ind)
 			NV_SWITCH(0)
+		else if (!split && jn == 16 * vn)
+			NV_SWITCH(3)
 		else if (!split)
 			NV_SWITCH(1)
 		else
