@@ -536,32 +536,26 @@ static CONV_NO_LIBCALL void conv_dw_task(void *arg, uint32_t t)
 
 		if (c1 > d->chans)
 			c1 = d->chans;
-		if (d->same) {
+		if (d->same || d->s2) {
+			/* channels [c0, c1) in one call over the unpadded planes */
 			int64_t ch = img * d->chans + c0;
 			struct f32_epi ep = {
 				.bias = d->b ? d->b + c0 : NULL,
 				.res = d->res ? d->res + ch * d->osz : NULL,
 				.lo = d->lo, .hi = d->hi,
 			};
+			const float *xc = d->x + ch * d->isz;
+			const float *wc = d->w + c0 * g->k[0] * g->k[1];
+			float *yc = d->y + ch * d->osz;
 
-			d->k->dw_same(d->x + ch * d->isz, ih, iw, (int)g->k[0],
-				      (int)g->k[1], (int)pt, (int)pl, c1 - c0,
-				      d->w + c0 * g->k[0] * g->k[1],
-				      d->y + ch * d->osz, &ep);
-			continue;
-		}
-		if (d->s2) {
-			int64_t ch = img * d->chans + c0;
-			struct f32_epi ep = {
-				.bias = d->b ? d->b + c0 : NULL,
-				.res = d->res ? d->res + ch * d->osz : NULL,
-				.lo = d->lo, .hi = d->hi,
-			};
-
-			d->k->dw_s2(d->x + ch * d->isz, ih, iw, g->out[0],
-				    g->out[1], (int)g->k[0], (int)g->k[1], (int)pt,
-				    (int)pl, c1 - c0, d->w + c0 * g->k[0] * g->k[1],
-				    d->y + ch * d->osz, &ep);
+			if (d->same)
+				d->k->dw_same(xc, ih, iw, (int)g->k[0],
+					      (int)g->k[1], (int)pt, (int)pl,
+					      c1 - c0, wc, yc, &ep);
+			else
+				d->k->dw_s2(xc, ih, iw, g->out[0], g->out[1],
+					    (int)g->k[0], (int)g->k[1], (int)pt,
+					    (int)pl, c1 - c0, wc, yc, &ep);
 			continue;
 		}
 		for (int64_t c = c0; c < c1; c++) {
