@@ -68,11 +68,24 @@ static void gemm_scalar(int64_t m, int64_t n, int64_t k, const float *a,
 	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, c, ldc, ep);
 }
 
+/* One output row (a run of B) at a time. */
 static void gemm_ind_scalar(int64_t m, int64_t n, int64_t k, const float *a,
 			    int64_t lda, const float *b, const int64_t *boff,
-			    float *c, int64_t ldc, const struct f32_epi *ep)
+			    int64_t bw, int64_t bld, float *c, int64_t ldc,
+			    const struct f32_epi *ep)
 {
-	gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
+	struct f32_epi er = *ep;
+
+	if (bw >= n) {
+		gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
+		return;
+	}
+	for (int64_t j0 = 0; j0 < n; j0 += bw) {
+		if (ep->res)
+			er.res = ep->res + j0;
+		gemm_body(1, m, n - j0 < bw ? n - j0 : bw, k, a, lda,
+			  b + j0 / bw * bld, 0, boff, c + j0, ldc, &er);
+	}
 }
 
 static void gemv_t_scalar(int64_t n, int64_t k, const float *x,
@@ -132,12 +145,46 @@ static void dwconv_scalar(const float *xp, int64_t xpw, int64_t oh,
 	}
 }
 
+/*
+ * GCC turns short copy loops into memset/memcpy calls, slower than the
+ * loops for the rows of a few floats that convs pad.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+void f32k_pad_plane_c(float *restrict dst, int64_t rows, int64_t len,
+		      const float *restrict src, int64_t lds, int64_t rlo,
+		      int64_t rhi, int64_t lo, int64_t hi, int64_t step)
+{
+	for (int64_t i = 0; i < rows; i++, dst += len) {
+		const float *restrict sr = src + i * lds;
+		int64_t j = 0;
+
+		if (i < rlo || i >= rhi) {
+			for (; j < len; j++)
+				dst[j] = 0.0f;
+			continue;
+		}
+		for (; j < lo; j++)
+			dst[j] = 0.0f;
+		if (step == 1)
+			for (; j < hi; j++)
+				dst[j] = sr[j];
+		else
+			for (; j < hi; j++)
+				dst[j] = sr[j * step];
+		for (; j < len; j++)
+			dst[j] = 0.0f;
+	}
+}
+
 const struct f32_kernels f32k_scalar = {
 	.name = "scalar",
 	.gemm = gemm_scalar,
 	.gemm_ind = gemm_ind_scalar,
 	.gemv_t = gemv_t_scalar,
 	.dwconv = dwconv_scalar,
+	.pad_plane = f32k_pad_plane_c,
 };
 
 #if defined(__x86_64__)

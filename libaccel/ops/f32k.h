@@ -35,9 +35,11 @@ struct f32_epi {
  * @name: "scalar", "avx2", "avx512"
  * @gemm: c[i * ldc + j] = epi(sum_p a[i * lda + p] * b[p * ldb + j]) for
  *	i < m, j < n; @epi.bias is indexed by i
- * @gemm_ind: @gemm with row p of B at b + boff[p] (an implicit im2col:
- *	each row of a convolution's column matrix is a run of a padded
- *	input plane at some offset)
+ * @gemm_ind: @gemm with column j of row p of B at
+ *	b + boff[p] + (j / bw) * bld + j % bw (an implicit im2col: each
+ *	row of a convolution's column matrix is a block of a padded input
+ *	plane at some offset, @bw columns of output row per plane row of
+ *	@bld floats; @bw >= n: one run)
  * @gemv_t: y[j] = epi(sum_p x[p] * w[j * ldw + p]) for j < n (a row
  *	times a matrix stored transposed, Gemm's transB); @epi.bias is indexed
  *	by j, @epi.res as res[j]
@@ -59,6 +61,12 @@ struct f32_epi {
  *	(y + c * oh * ow); weights, @epi as @dw_same; kh, kw <= 8,
  *	ow <= F32K_S2_MAX_OW.  NULL
  *	in variants without it
+ * @pad_plane: a plane of a padded (and stride-split) input, @rows rows
+ *	of @len: dst[i * len + j] = src[i * lds + j * step] for
+ *	rlo <= i < rhi and lo <= j < hi, 0 for the other i, j (0 <= rlo <=
+ *	rhi <= rows, 0 <= lo <= hi <= len, step >= 1; src is read only
+ *	there).  May write up to F32K_PAD_SLACK floats past the plane
+ *	(garbage the caller overwrites or ignores)
  */
 struct f32_kernels {
 	const char *name;
@@ -67,7 +75,8 @@ struct f32_kernels {
 		     int64_t ldc, const struct f32_epi *epi);
 	void (*gemm_ind)(int64_t m, int64_t n, int64_t k, const float *a,
 			 int64_t lda, const float *b, const int64_t *boff,
-			 float *c, int64_t ldc, const struct f32_epi *ep);
+			 int64_t bw, int64_t bld, float *c, int64_t ldc,
+			 const struct f32_epi *ep);
 	void (*gemv_t)(int64_t n, int64_t k, const float *x, const float *w,
 		       int64_t ldw, float *y, const struct f32_epi *epi);
 	void (*dwconv)(const float *xp, int64_t xpw, int64_t oh, int64_t ow,
@@ -79,6 +88,9 @@ struct f32_kernels {
 	void (*dw_s2)(const float *x, int64_t h, int64_t w, int64_t oh,
 		      int64_t ow, int kh, int kw, int pt, int pl, int64_t nch,
 		      const float *wt, float *y, const struct f32_epi *epi);
+	void (*pad_plane)(float *dst, int64_t rows, int64_t len,
+			  const float *src, int64_t lds, int64_t rlo,
+			  int64_t rhi, int64_t lo, int64_t hi, int64_t step);
 };
 
 /* Limits of dw_same() (its tap masks live on the stack). */
@@ -86,10 +98,17 @@ struct f32_kernels {
 #define F32K_SAME_MAX_TAPS 25
 #define F32K_S2_MAX_OW 256
 
+/* Floats past a plane that pad_plane() may overwrite. */
+#define F32K_PAD_SLACK 16
+
 /* Floats a dwconv() plane must stay readable past its last row. */
 #define F32K_DW_SLACK 64
 
 extern const struct f32_kernels f32k_scalar;
+/* The portable pad_plane (variants without their own share it). */
+void f32k_pad_plane_c(float *dst, int64_t rows, int64_t len,
+		      const float *src, int64_t lds, int64_t rlo, int64_t rhi,
+		      int64_t lo, int64_t hi, int64_t step);
 #if defined(__x86_64__)
 extern const struct f32_kernels f32k_avx2;
 extern const struct f32_kernels f32k_avx512;

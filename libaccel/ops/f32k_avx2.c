@@ -136,11 +136,24 @@ static void gemm_avx2(int64_t m, int64_t n, int64_t k, const float *a,
 	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, c, ldc, ep);
 }
 
+/* One output row (a run of B) at a time. */
 static void gemm_ind_avx2(int64_t m, int64_t n, int64_t k, const float *a,
-		int64_t lda, const float *b, const int64_t *boff, float *c,
-		int64_t ldc, const struct f32_epi *ep)
+			  int64_t lda, const float *b, const int64_t *boff,
+			  int64_t bw, int64_t bld, float *c, int64_t ldc,
+			  const struct f32_epi *ep)
 {
-	gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
+	struct f32_epi er = *ep;
+
+	if (bw >= n) {
+		gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
+		return;
+	}
+	for (int64_t j0 = 0; j0 < n; j0 += bw) {
+		if (ep->res)
+			er.res = ep->res + j0;
+		gemm_body(1, m, n - j0 < bw ? n - j0 : bw, k, a, lda,
+			  b + j0 / bw * bld, 0, boff, c + j0, ldc, &er);
+	}
 }
 
 AI float hsum(__m256 v)
@@ -232,5 +245,6 @@ const struct f32_kernels f32k_avx2 = {
 	.gemm_ind = gemm_ind_avx2,
 	.gemv_t = gemv_t_avx2,
 	.dwconv = dwconv_avx2,
+	.pad_plane = f32k_pad_plane_c,
 };
 #endif /* __x86_64__ */

@@ -6,12 +6,14 @@
  * gemm, gemm_ind: register tiles of 24 accumulators, 6 rows x 64
  * columns, 8 x 48, 12 x 32 or 24 x 16, the shape with the fewest load and
  * FMA slots for the matrix (tile_cost()); per step of k, one vector load
- * of B per 16 columns and one broadcast of A per row.  Ragged column edges
- * use masked loads and stores, so nothing is read or written past the
- * matrices.
+ * of B per 16 columns and one broadcast of A per row.  Ragged column edges use
+ * masked loads and stores, so nothing is read or written past the
+ * matrices; gemm_ind's vectors that straddle two output rows load each
+ * piece masked.
  */
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdbool.h>
 
 #include "ops/f32k.h"
 
@@ -35,40 +37,87 @@ AI __m512 epi_v(__m512 v, __m512 bias, const float *res, __mmask16 mk,
 }
 
 /*
+ * Where vector v of a tile reads a row of B: lanes in @m1 at @o1 (lane
+ * l at o1 + l), the rest in @m2 at @o2 (the next output row of a 2-D
+ * column block, see gemm_ind); @m1 | @m2 are the lanes the tile stores.
+ */
+struct bvec {
+	int64_t o1[4], o2[4];
+	__mmask16 m1[4], m2[4];
+};
+
+/*
  * One register tile: @mr rows x @nv vectors of 16 columns (mr * nv <= 24
- * accumulators), masks @mk per vector.  Constant @mr/@nv after inlining,
- * so the loops unroll and the accumulators stay in registers.
+ * accumulators) over depth [0, @k) of the product.  @ind: 0, row p of B
+ * at b + p * ldb; 1, at b + boff[p], vector v's lanes at @bv->o1[v];
+ * 2, as 1 with some vectors in two pieces (@bv->o2); 3, as 1 with all
+ * 16 lanes of every vector in (no masks).  Constant
+ * @mr/@nv/@ind after inlining, so the loops unroll and the accumulators
+ * stay in registers.
  */
 AI void tile(const int mr, const int nv, const int ind, int64_t k,
 	     const float *a, int64_t lda, const float *b, int64_t ldb,
-	     const int64_t *boff, float *c, int64_t ldc, const __mmask16 *mk,
-	     const struct f32_epi *ep, int64_t i0, int64_t j0)
+	     const int64_t *boff, float *c, int64_t ldc,
+	     const struct bvec *bv, const struct f32_epi *ep, int64_t i0,
+	     int64_t j0)
 {
 	__m512 lo, hi, acc[24];
-	__mmask16 last = mk[nv - 1];
+	__mmask16 mk[4], m1[4], m2[4];
+	int64_t o1[4], o2[4];
+	/*
+	 * A's rows by threes from one pointer each: rows 3q, 3q + 1 and
+	 * 3q + 2 at aq, aq + lda and aq + 2 * lda (scaled index addressing),
+	 * so that the pointers fit in registers
+	 */
+	const float *aq[8];
 
+#pragma GCC unroll 4
+	for (int v = 0; v < nv; v++) {
+		m1[v] = bv->m1[v];
+		m2[v] = bv->m2[v];
+		o1[v] = bv->o1[v];
+		o2[v] = bv->o2[v];
+		mk[v] = m1[v] | m2[v];
+	}
+#pragma GCC unroll 8
+	for (int q = 0; q < (mr + 2) / 3; q++)
+		aq[q] = a + 3 * q * lda;
 #pragma GCC unroll 24
 	for (int t = 0; t < mr * nv; t++)
 		acc[t] = _mm512_setzero_ps();
 	for (int64_t p = 0; p < k; p++) {
 		const float *bp = ind ? b + boff[p] : b + p * ldb;
-		const float *ap = a + p;
-		__m512 bv[4];
+		__m512 bx[4];
 
-		/* only the last vector of a tile can be ragged */
 #pragma GCC unroll 4
-		for (int v = 0; v < nv - 1; v++)
-			bv[v] = _mm512_loadu_ps(bp + 16 * v);
-		bv[nv - 1] = _mm512_maskz_loadu_ps(last, bp + 16 * (nv - 1));
+		for (int v = 0; v < nv; v++) {
+			if (!ind) {
+				/* only the last vector of a tile can be ragged */
+				bx[v] = v < nv - 1 ? _mm512_loadu_ps(bp + 16 * v) :
+					_mm512_maskz_loadu_ps(mk[v], bp + 16 * v);
+				continue;
+			}
+			if (ind == 3) {
+				bx[v] = _mm512_loadu_ps(bp + o1[v]);
+				continue;
+			}
+			bx[v] = _mm512_maskz_loadu_ps(m1[v], bp + o1[v]);
+			if (ind == 2)
+				bx[v] = _mm512_mask_loadu_ps(bx[v], m2[v],
+							     bp + o2[v]);
+		}
 #pragma GCC unroll 24
 		for (int r = 0; r < mr; r++) {
-			__m512 av = _mm512_set1_ps(ap[r * lda]);
+			__m512 av = _mm512_set1_ps(aq[r / 3][r % 3 * lda]);
 
 #pragma GCC unroll 4
 			for (int v = 0; v < nv; v++)
-				acc[r * nv + v] = _mm512_fmadd_ps(av, bv[v],
+				acc[r * nv + v] = _mm512_fmadd_ps(av, bx[v],
 							acc[r * nv + v]);
 		}
+#pragma GCC unroll 8
+		for (int q = 0; q < (mr + 2) / 3; q++)
+			aq[q]++;
 	}
 	lo = _mm512_set1_ps(ep->lo);
 	hi = _mm512_set1_ps(ep->hi);
@@ -79,10 +128,16 @@ AI void tile(const int mr, const int nv, const int ind, int64_t k,
 				   NULL;
 
 #pragma GCC unroll 4
-		for (int v = 0; v < nv; v++)
-			_mm512_mask_storeu_ps(c + r * ldc + 16 * v, mk[v],
-				epi_v(acc[r * nv + v], bias,
-				      res ? res + 16 * v : NULL, mk[v], lo, hi));
+		for (int v = 0; v < nv; v++) {
+			__m512 o = epi_v(acc[r * nv + v], bias,
+					 res ? res + 16 * v : NULL, mk[v], lo, hi);
+
+			/* masked stores are slow on some CPUs (AMD) */
+			if (mk[v] == 0xffff)
+				_mm512_storeu_ps(c + r * ldc + 16 * v, o);
+			else
+				_mm512_mask_storeu_ps(c + r * ldc + 16 * v, mk[v], o);
+		}
 	}
 }
 
@@ -93,17 +148,17 @@ AI void tile(const int mr, const int nv, const int ind, int64_t k,
 AI void rows_nv(const int MR, const int nv, const int ind, int64_t m,
 		int64_t k, const float *a, int64_t lda, const float *bj,
 		int64_t ldb, const int64_t *boff, float *c, int64_t ldc,
-		const __mmask16 *mk, const struct f32_epi *ep, int64_t j0)
+		const struct bvec *bv, const struct f32_epi *ep, int64_t j0)
 {
 	int64_t i0 = 0;
 
 	for (; i0 + MR <= m; i0 += MR)
 		tile(MR, nv, ind, k, a + i0 * lda, lda, bj, ldb, boff,
-		     c + i0 * ldc + j0, ldc, mk, ep, i0, j0);
+		     c + i0 * ldc + j0, ldc, bv, ep, i0, j0);
 #define REM_TILE(R)							\
 	if ((R) < MR && (m - i0) & (R)) {				\
 		tile((R), nv, ind, k, a + i0 * lda, lda, bj, ldb, boff,	\
-		     c + i0 * ldc + j0, ldc, mk, ep, i0, j0);		\
+		     c + i0 * ldc + j0, ldc, bv, ep, i0, j0); \
 		i0 += (R);						\
 	}
 	REM_TILE(16)
@@ -118,24 +173,67 @@ AI void rows_nv(const int MR, const int nv, const int ind, int64_t m,
 static const int tile_mr[5] = { 0, 24, 12, 8, 6 };
 
 /*
- * Cost (load or FMA issue slots per step of k) of covering @m rows and
- * @n columns with tiles of @nv vectors.
+ * Cost of covering @m rows and @n columns with tiles of @nv vectors:
+ * per step of k, the FMA or the load slots, whichever a tile has more of
+ * (scaled by 4), plus the loads once more, so that of two shapes as
+ * FMA-bound the one with fewer loads wins.
  */
 static int64_t tile_cost(int nv, int64_t m, int64_t n)
 {
 	int64_t mr = tile_mr[nv], blocks = (n + 16 * nv - 1) / (16 * nv);
 	int64_t full = m / mr, rem = m % mr, c;
 
-	c = full * (mr * nv > mr + nv ? mr * nv : mr + nv);
+	c = full * (4 * (mr * nv > mr + nv ? mr * nv : mr + nv) + mr + nv);
 	if (rem)
-		c += rem * nv > rem + nv ? rem * nv : rem + nv;
+		c += 4 * (rem * nv > rem + nv ? rem * nv : rem + nv) + rem + nv;
 	return c * blocks;
 }
 
+/*
+ * Vector v of the column block at @j0 (@jn columns) of a 2-D block:
+ * column j at (j / bw) * bld + j % bw.  Returns true when some vector
+ * spans two rows.  Needs bw >= 16, or bw == 8 with j0 a multiple of 16
+ * (a vector spans at most two rows).
+ */
+AI bool bvec_2d(struct bvec *bv, int64_t j0, int64_t jn, int64_t bw,
+		int64_t bld)
+{
+	bool split = false;
+
+	for (int v = 0; v < 4; v++) {
+		int64_t js = j0 + 16 * v, r = js / bw, cc = js % bw;
+		int64_t cnt = jn - 16 * v, s = bw - cc;
+		__mmask16 all = mask_n(cnt);
+
+		s = s > 16 ? 16 : s;
+		bv->o1[v] = r * bld + cc;
+		bv->o2[v] = (r + 1) * bld - s;
+		bv->m1[v] = all & mask_n(s);
+		bv->m2[v] = all & (__mmask16)~mask_n(s);
+		split |= bv->m2[v] != 0;
+	}
+	return split;
+}
+
+#define NV_CASE(NV, MR, IND)						\
+	rows_nv(MR, NV, IND, m, k, a, lda, IND ? b : b + j0, ldb, boff,	\
+		c, ldc, &bv, ep, j0)
+#define NV_SWITCH(IND)							\
+	switch (vn) {							\
+	case 1: NV_CASE(1, 24, IND); break;				\
+	case 2: NV_CASE(2, 12, IND); break;				\
+	case 3: NV_CASE(3, 8, IND); break;				\
+	default: NV_CASE(4, 6, IND); break;				\
+	}
+
+/*
+ * c = epi(a * b) in column blocks of 16 * nv.  @ind: B rows at boff
+ * (gemm_ind), column j at (j / bw) * bld + j % bw.
+ */
 AI void gemm_body(const int ind, int64_t m, int64_t n, int64_t k,
 		  const float *a, int64_t lda, const float *b, int64_t ldb,
-		  const int64_t *boff, float *c, int64_t ldc,
-		  const struct f32_epi *ep)
+		  const int64_t *boff, int64_t bw, int64_t bld, float *c,
+		  int64_t ldc, const struct f32_epi *ep)
 {
 	int nv = 1;
 
@@ -145,43 +243,56 @@ AI void gemm_body(const int ind, int64_t m, int64_t n, int64_t k,
 	for (int64_t j0 = 0; j0 < n; j0 += 16 * nv) {
 		int64_t jn = n - j0 < 16 * nv ? n - j0 : 16 * nv;
 		int vn = (int)((jn + 15) / 16);
-		__mmask16 mk[4];
+		struct bvec bv;
+		bool split = false;
 
-		for (int v = 0; v < 4; v++)
-			mk[v] = mask_n(jn - 16 * v);
-		switch (vn) {
-		case 1:
-			rows_nv(24, 1, ind, m, k, a, lda, b + j0, ldb, boff, c,
-				ldc, mk, ep, j0);
-			break;
-		case 2:
-			rows_nv(12, 2, ind, m, k, a, lda, b + j0, ldb, boff, c,
-				ldc, mk, ep, j0);
-			break;
-		case 3:
-			rows_nv(8, 3, ind, m, k, a, lda, b + j0, ldb, boff, c,
-				ldc, mk, ep, j0);
-			break;
-		default:
-			rows_nv(6, 4, ind, m, k, a, lda, b + j0, ldb, boff, c,
-				ldc, mk, ep, j0);
-			break;
+		if (ind) {
+			split = bvec_2d(&bv, j0, jn, bw, bld);
+		} else {
+			for (int v = 0; v < 4; v++) {
+				bv.m1[v] = mask_n(jn - 16 * v);
+				bv.m2[v] = 0;
+			}
 		}
+		if (!ind)
+			NV_SWITCH(0)
+		else if (!split && jn == 16 * vn)
+			NV_SWITCH(3)
+		else if (!split)
+			NV_SWITCH(1)
+		else
+			NV_SWITCH(2)
 	}
 }
+#undef NV_SWITCH
+#undef NV_CASE
 
 static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a,
 		int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
 		const struct f32_epi *ep)
 {
-	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, c, ldc, ep);
+	gemm_body(0, m, n, k, a, lda, b, ldb, NULL, n, 0, c, ldc, ep);
 }
 
 static void gemm_ind_avx512(int64_t m, int64_t n, int64_t k, const float *a,
-		int64_t lda, const float *b, const int64_t *boff, float *c,
-		int64_t ldc, const struct f32_epi *ep)
+		int64_t lda, const float *b, const int64_t *boff, int64_t bw,
+		int64_t bld, float *c, int64_t ldc, const struct f32_epi *ep)
 {
-	gemm_body(1, m, n, k, a, lda, b, 0, boff, c, ldc, ep);
+	struct f32_epi er = *ep;
+
+	if (bw >= n || bw >= 16 || bw == 8) {
+		gemm_body(1, m, n, k, a, lda, b, 0, boff, bw < n ? bw : n,
+			  bld, c, ldc, ep);
+		return;
+	}
+	/* narrower rows: one output row at a time */
+	for (int64_t j0 = 0; j0 < n; j0 += bw) {
+		if (ep->res)
+			er.res = ep->res + j0;
+		gemm_body(1, m, n - j0 < bw ? n - j0 : bw, k, a, lda,
+			  b + j0 / bw * bld, 0, boff, bw, bld, c + j0, ldc,
+			  &er);
+	}
 }
 
 static void gemv_t_avx512(int64_t n, int64_t k, const float *x,
@@ -505,6 +616,69 @@ static void dw_s2_avx512(const float *x, int64_t h, int64_t w, int64_t oh,
 		dw_s2_body(kh, kw, x, h, w, oh, ow, pt, pl, nch, wt, y, ep);
 }
 
+/* Bits 0..7 of @v to the even bits 0, 2, .. 14. */
+AI __mmask16 even_bits(unsigned v)
+{
+	v &= 0xff;
+	v = (v | v << 4) & 0x0f0f;
+	v = (v | v << 2) & 0x3333;
+	v = (v | v << 1) & 0x5555;
+	return (__mmask16)v;
+}
+
+/* dst[0, n) = 0 in whole vectors (up to 15 floats past: see pad_plane) */
+AI void zero_run(float *dst, int64_t n)
+{
+	for (int64_t j = 0; j < n; j += 16)
+		_mm512_storeu_ps(dst + j, _mm512_setzero_ps());
+}
+
+/*
+ * pad_plane in vectors of 16: the zero rows as one run, in the others
+ * the lanes in [lo, hi) loaded masked (the rest read nothing), stride 2
+ * as two masked loads of the even inputs and one permutation.  Whole
+ * vectors are stored (masked stores are slow on some CPUs): a row's last
+ * one runs into the next row, written after it, and the plane's into
+ * the 15 floats past it.
+ */
+static void pad_plane_avx512(float *dst, int64_t rows, int64_t len,
+			     const float *src, int64_t lds, int64_t rlo,
+			     int64_t rhi, int64_t lo, int64_t hi, int64_t step)
+{
+	__m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+					 20, 22, 24, 26, 28, 30);
+
+	if (step > 2) {
+		f32k_pad_plane_c(dst, rows, len, src, lds, rlo, rhi, lo, hi,
+				 step);
+		return;
+	}
+	zero_run(dst, rlo * len);
+	zero_run(dst + rhi * len, (rows - rhi) * len);
+	for (int64_t i = rlo; i < rhi; i++) {
+		const float *sr = src + i * lds;
+		float *dr = dst + i * len;
+
+		for (int64_t j = 0; j < len; j += 16) {
+			__mmask16 in = mask_range(lo - j, hi - j);
+			__m512 v;
+
+			if (!in)
+				v = _mm512_setzero_ps();
+			else if (step == 1)
+				v = _mm512_maskz_loadu_ps(in, sr + j);
+			else
+				v = _mm512_permutex2var_ps(
+					_mm512_maskz_loadu_ps(even_bits(in),
+							      sr + 2 * j),
+					even,
+					_mm512_maskz_loadu_ps(even_bits(in >> 8),
+							      sr + 2 * j + 16));
+			_mm512_storeu_ps(dr + j, v);
+		}
+	}
+}
+
 const struct f32_kernels f32k_avx512 = {
 	.name = "avx512",
 	.gemm = gemm_avx512,
@@ -513,5 +687,6 @@ const struct f32_kernels f32k_avx512 = {
 	.dwconv = dwconv_avx512,
 	.dw_same = dw_same_avx512,
 	.dw_s2 = dw_s2_avx512,
+	.pad_plane = pad_plane_avx512,
 };
 #endif /* __x86_64__ */

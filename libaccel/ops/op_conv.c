@@ -266,23 +266,20 @@ static uint32_t conv_slots(void)
 #endif
 
 /*
- * Row @dst of @len floats: zeros, then src[lo * step .. hi * step) taken
- * every @step, then zeros (rows are short: loops, not calls).
+ * Row @dst of @len floats of a depthwise conv's padded plane: zeros,
+ * src[lo .. hi), zeros (a loop inlined: an indirect call per row of a
+ * few floats costs more than the copy; conv_ind's rows, split by stride
+ * too, go through the kernels' pad_plane()).
  */
 static inline CONV_NO_LIBCALL void pad_row(float *restrict dst, int64_t len,
-			   const float *restrict src, int64_t lo, int64_t hi,
-			   int64_t step)
+			   const float *restrict src, int64_t lo, int64_t hi)
 {
 	int64_t j = 0;
 
 	for (; j < lo; j++)
 		dst[j] = 0.0f;
-	if (step == 1)
-		for (; j < hi; j++)
-			dst[j] = src[j];
-	else
-		for (; j < hi; j++)
-			dst[j] = src[j * step];
+	for (; j < hi; j++)
+		dst[j] = src[j];
 	for (; j < len; j++)
 		dst[j] = 0.0f;
 }
@@ -305,16 +302,18 @@ static uint32_t conv_tasks(uint32_t slots, int64_t items)
  * xs[c][ry][rx][i][j] = xpad[i * sh + ry][j * sw + rx] with planes of
  * @ph2 x @pw2 (xpad: the input with its padding).  Output (oy, ox) of tap
  * (ky, kx) reads xs[c][ky*dh % sh][kx*dw % sw][oy + ky*dh / sh]
- * [ox + kx*dw / sw], so column q = oy * pw2 + ox of the GEMM reads row p's
- * run at boff[p] + q: the GEMM computes @pw2 columns per output row (the
- * last pw2 - ow are dropped) into a scratch block, copied out with the
- * epilogue.
+ * [ox + kx*dw / sw], so output (oy, ox) reads row p's run at
+ * boff[p] + oy * pw2 + ox: the GEMM (gemm_ind's 2-D columns, ow per row of
+ * pw2) writes Y with the epilogue.  Narrow rows (@exact false) compute
+ * @pw2 columns per output row instead (the last pw2 - ow dropped) into a
+ * scratch block, copied out with the epilogue.
  */
 struct ind_geom {
 	int64_t ph2, pw2, plane, chan, xs_len, rows, cbuf_len;
 	/* the phases some tap reads, their index among those (else -1) */
 	int8_t py[CONV_IND_MAX_STRIDE], px[CONV_IND_MAX_STRIDE];
 	int nphy, nphx;
+	bool exact;	/* the GEMM writes Y's columns only (no cbuf) */
 };
 
 static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
@@ -344,15 +343,23 @@ static void ind_geom(const struct cpu_geom *g, int64_t cin, int64_t mg,
 		if (!ig->px[i])
 			ig->px[i] = (int8_t)ig->nphx++;
 	ig->chan = ig->plane * ig->nphy * ig->nphx;
-	/* garbage columns read up to a row past the last plane */
-	ig->xs_len = cin * ig->chan + ig->pw2 + 16;
-	/* output rows per block: a scratch block of 32K floats at most */
+	/*
+	 * garbage columns read up to a row past the last plane; pad_plane()
+	 * writes up to F32K_PAD_SLACK past a plane (the last one's cleared)
+	 */
+	ig->xs_len = cin * ig->chan + ig->pw2 + 16 + F32K_PAD_SLACK;
+	/*
+	 * Rows whose vectors of 16 outputs span at most two runs of the
+	 * split input go straight into Y (gemm_ind's 2-D columns), others
+	 * through a scratch block of 32K floats at most.
+	 */
+	ig->exact = g->out[1] >= 16 || g->out[1] == 8;
 	ig->rows = mg * ig->pw2 > 0 ? 32768 / (mg * ig->pw2) : 1;
-	if (ig->rows < 1)
-		ig->rows = 1;
+	if (ig->rows < 1 || ig->exact)
+		ig->rows = ig->exact ? g->out[0] : 1;
 	if (ig->rows > g->out[0])
 		ig->rows = g->out[0];
-	ig->cbuf_len = mg * ig->rows * ig->pw2;
+	ig->cbuf_len = ig->exact ? 0 : mg * ig->rows * ig->pw2;
 	(void)kdim;
 }
 
@@ -529,32 +536,26 @@ static CONV_NO_LIBCALL void conv_dw_task(void *arg, uint32_t t)
 
 		if (c1 > d->chans)
 			c1 = d->chans;
-		if (d->same) {
+		if (d->same || d->s2) {
+			/* channels [c0, c1) in one call over the unpadded planes */
 			int64_t ch = img * d->chans + c0;
 			struct f32_epi ep = {
 				.bias = d->b ? d->b + c0 : NULL,
 				.res = d->res ? d->res + ch * d->osz : NULL,
 				.lo = d->lo, .hi = d->hi,
 			};
+			const float *xc = d->x + ch * d->isz;
+			const float *wc = d->w + c0 * g->k[0] * g->k[1];
+			float *yc = d->y + ch * d->osz;
 
-			d->k->dw_same(d->x + ch * d->isz, ih, iw, (int)g->k[0],
-				      (int)g->k[1], (int)pt, (int)pl, c1 - c0,
-				      d->w + c0 * g->k[0] * g->k[1],
-				      d->y + ch * d->osz, &ep);
-			continue;
-		}
-		if (d->s2) {
-			int64_t ch = img * d->chans + c0;
-			struct f32_epi ep = {
-				.bias = d->b ? d->b + c0 : NULL,
-				.res = d->res ? d->res + ch * d->osz : NULL,
-				.lo = d->lo, .hi = d->hi,
-			};
-
-			d->k->dw_s2(d->x + ch * d->isz, ih, iw, g->out[0],
-				    g->out[1], (int)g->k[0], (int)g->k[1], (int)pt,
-				    (int)pl, c1 - c0, d->w + c0 * g->k[0] * g->k[1],
-				    d->y + ch * d->osz, &ep);
+			if (d->same)
+				d->k->dw_same(xc, ih, iw, (int)g->k[0],
+					      (int)g->k[1], (int)pt, (int)pl,
+					      c1 - c0, wc, yc, &ep);
+			else
+				d->k->dw_s2(xc, ih, iw, g->out[0], g->out[1],
+					    (int)g->k[0], (int)g->k[1], (int)pt,
+					    (int)pl, c1 - c0, wc, yc, &ep);
 			continue;
 		}
 		for (int64_t c = c0; c < c1; c++) {
@@ -570,11 +571,11 @@ static CONV_NO_LIBCALL void conv_dw_task(void *arg, uint32_t t)
 				for (int64_t r = 0; r < d->ph; r++)
 					if (r < pt || r >= pt + ih)
 						pad_row(p + r * d->pw, d->pw, NULL,
-							d->pw, d->pw, 1);
+							d->pw, d->pw);
 					else
 						pad_row(p + r * d->pw, d->pw,
 							plane + (r - pt) * iw - pl,
-							pl, pl + iw, 1);
+							pl, pl + iw);
 				plane = p;
 			}
 			d->k->dwconv(plane, d->pw, g->out[0], g->out[1],
@@ -608,7 +609,7 @@ struct conv_ind {
 };
 
 /* Split image @img of the input into @xs (struct ind_geom). */
-static CONV_NO_LIBCALL void ind_split(const struct conv_ind *d, int64_t img,
+static void ind_split(const struct conv_ind *d, int64_t img,
 				      float *xs)
 {
 	const struct cpu_geom *g = d->g;
@@ -632,19 +633,18 @@ static CONV_NO_LIBCALL void ind_split(const struct conv_ind *d, int64_t img,
 				int64_t jhi = iw + pl - rx > 0 ?
 					      (iw + pl - rx + sw - 1) / sw : 0;
 
+				/* rows i with 0 <= i * sh + ry - pt < ih */
+				int64_t ilo = pt - ry > 0 ? (pt - ry + sh - 1) / sh : 0;
+				int64_t ihi = ih + pt - ry > 0 ?
+					      (ih + pt - ry + sh - 1) / sh : 0;
+
 				jhi = jhi < pw2 ? jhi : pw2;
 				jlo = jlo < jhi ? jlo : jhi;
-				for (int64_t i = 0; i < ph2; i++) {
-					int64_t r = i * sh + ry - pt;
-
-					if (r < 0 || r >= ih)
-						pad_row(pl2 + i * pw2, pw2, NULL, pw2,
-							pw2, 1);
-					else
-						pad_row(pl2 + i * pw2, pw2,
-							xc + r * iw + rx - pl, jlo,
-							jhi, sw);
-				}
+				ihi = ihi < ph2 ? ihi : ph2;
+				ilo = ilo < ihi ? ilo : ihi;
+				d->k->pad_plane(pl2, ph2, pw2,
+						xc + (ry - pt) * iw + rx - pl,
+						sh * iw, ilo, ihi, jlo, jhi, sw);
 			}
 	}
 	memset(xs + d->cin * d->ig.chan, 0,
@@ -667,11 +667,22 @@ static CONV_NO_LIBCALL void ind_block(const struct conv_ind *d, int64_t img, int
 
 	if (r1 > g->out[0])
 		r1 = g->out[0];
+	yoff = (img * d->cout + gi * d->mg) * d->osz + r0 * ow;
+	if (d->ig.exact) {
+		ep.res = d->res ? d->res + yoff : NULL;
+		ep.ldr = d->osz;
+		ep.lo = d->lo;
+		ep.hi = d->hi;
+		d->k->gemm_ind(d->mg, (r1 - r0) * ow, d->kdim,
+			       d->w + gi * d->mg * d->kdim, d->kdim,
+			       xs + gi * d->cg * d->ig.chan + r0 * pw2, d->off,
+			       ow, pw2, d->y + yoff, d->osz, &ep);
+		return;
+	}
 	nn = (r1 - r0) * pw2;
 	d->k->gemm_ind(d->mg, nn, d->kdim, d->w + gi * d->mg * d->kdim,
 		       d->kdim, xs + gi * d->cg * d->ig.chan + r0 * pw2, d->off,
-		       cbuf, nn, &ep);
-	yoff = (img * d->cout + gi * d->mg) * d->osz + r0 * ow;
+		       nn, pw2, cbuf, nn, &ep);
 	for (int64_t m = 0; m < d->mg; m++) {
 		const float *cr = cbuf + m * nn;
 		float *yr = d->y + yoff + m * d->osz;

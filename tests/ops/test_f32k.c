@@ -8,6 +8,7 @@
  * and with a fused residual + clamp (run_fused).  Outputs carry sentinels.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ops_test.h"
@@ -45,7 +46,9 @@ static int sentinel_ok(const float *p, size_t n)
 static void test_gemm_one(const struct f32_kernels *k, uint64_t *seed)
 {
 	int m = t_randi(seed, 1, 21), n = t_randi(seed, 1, 97);
-	int kd = t_randi(seed, 1, 71), use_b = t_randi(seed, 0, 1);
+	/* now and then deep enough for several passes over k */
+	int kd = t_randi(seed, 1, t_randi(seed, 0, 3) ? 71 : 400);
+	int use_b = t_randi(seed, 0, 1);
 	int use_r = t_randi(seed, 0, 1), act = t_randi(seed, 0, 2);
 	int ldc = n + t_randi(seed, 0, 3), lda = kd + t_randi(seed, 0, 2);
 	float *a = rnd(seed, (size_t)m * lda), *b = rnd(seed, (size_t)kd * n);
@@ -75,39 +78,58 @@ static void test_gemm_one(const struct f32_kernels *k, uint64_t *seed)
 	free(a), free(b), free(bias), free(res), free(c), free(want);
 }
 
-/* gemm_ind: B rows at random, overlapping offsets of one buffer */
+/*
+ * gemm_ind: B rows at random, overlapping offsets of one buffer; columns
+ * in one run, or in rows of bw (8, 16 and up, or any) bld apart
+ */
 static void test_gemm_ind_one(const struct f32_kernels *k, uint64_t *seed)
 {
 	int m = t_randi(seed, 1, 21), n = t_randi(seed, 1, 97);
-	int kd = t_randi(seed, 1, 71), span = n + t_randi(seed, 0, 200);
+	int kd = t_randi(seed, 1, t_randi(seed, 0, 3) ? 71 : 400);
+	int shape = t_randi(seed, 0, 3), bw, bld, rows, ext, span;
 	int ldc = n + t_randi(seed, 0, 3), act = t_randi(seed, 0, 2);
-	float *a = rnd(seed, (size_t)m * kd), *b = rnd(seed, (size_t)span);
-	float *bias = rnd(seed, (size_t)m), *c = rnd(seed, (size_t)m * ldc);
-	float *want = malloc((size_t)m * ldc * 4);
+	float *a, *b, *bias, *res, *c, *want;
 	int64_t *off = malloc((size_t)kd * sizeof(*off));
+	char what[128];
+
+	bw = shape == 0 ? n : shape == 1 ? 8 :
+	     shape == 2 ? t_randi(seed, 16, 40) : t_randi(seed, 1, 20);
+	bld = bw + t_randi(seed, 0, 4);
+	rows = (n + bw - 1) / bw;
+	ext = (rows - 1) * bld + (n < bw ? n : bw);
+	span = ext + t_randi(seed, 0, 200);
+	a = rnd(seed, (size_t)m * kd);
+	b = rnd(seed, (size_t)span);
+	bias = rnd(seed, (size_t)m);
+	res = rnd(seed, (size_t)m * n);
+	c = rnd(seed, (size_t)m * ldc);
+	want = malloc((size_t)m * ldc * 4);
 	struct f32_epi ep = {
 		.bias = t_randi(seed, 0, 1) ? bias : NULL,
+		.res = t_randi(seed, 0, 1) ? res : NULL, .ldr = n,
 		.lo = act ? 0.0f : -INFINITY, .hi = act == 2 ? 0.5f : INFINITY,
 	};
-	char what[96];
 
 	for (int p = 0; p < kd; p++)
-		off[p] = t_randi(seed, 0, span - n);
+		off[p] = t_randi(seed, 0, span - ext);
 	memcpy(want, c, (size_t)m * ldc * 4);
 	for (int i = 0; i < m; i++)
 		for (int j = 0; j < n; j++) {
 			double v = ep.bias ? bias[i] : 0.0;
 
 			for (int p = 0; p < kd; p++)
-				v += (double)a[i * kd + p] * b[off[p] + j];
+				v += (double)a[i * kd + p] *
+				     b[off[p] + j / bw * bld + j % bw];
+			if (ep.res)
+				v += res[i * n + j];
 			want[i * ldc + j] = clampf(v, ep.lo, ep.hi);
 		}
-	k->gemm_ind(m, n, kd, a, kd, b, off, c, ldc, &ep);
-	snprintf(what, sizeof(what), "%s gemm_ind m%d n%d k%d", k->name, m, n,
-		 kd);
+	k->gemm_ind(m, n, kd, a, kd, b, off, bw, bld, c, ldc, &ep);
+	snprintf(what, sizeof(what), "%s gemm_ind m%d n%d k%d bw%d bld%d",
+		 k->name, m, n, kd, bw, bld);
 	t_close(c, want, (int64_t)m * ldc, 1e-5f, what);
 	CHECK(sentinel_ok(c, (size_t)m * ldc), "%s: wrote past C", what);
-	free(a), free(b), free(bias), free(c), free(want), free(off);
+	free(a), free(b), free(bias), free(res), free(c), free(want), free(off);
 }
 
 static void test_gemv_one(const struct f32_kernels *k, uint64_t *seed)
@@ -172,6 +194,37 @@ static void test_dw_one(const struct f32_kernels *k, uint64_t *seed, int k3s1)
 	free(xp), free(w), free(res), free(y), free(want);
 }
 
+/* pad_plane: zero rows, rows of zeros, a run every step-th input, zeros */
+static void test_pad_plane_one(const struct f32_kernels *k, uint64_t *seed)
+{
+	int rows = t_randi(seed, 1, 9), len = t_randi(seed, 1, 70);
+	int rlo = t_randi(seed, 0, rows), rhi = t_randi(seed, rlo, rows);
+	int lo = t_randi(seed, 0, len), hi = t_randi(seed, lo, len);
+	int step = t_randi(seed, 1, 3), lds = len * step + t_randi(seed, 0, 5);
+	int nsrc = rows * lds + len * step;
+	float *src = rnd(seed, (size_t)nsrc);
+	/* up to F32K_PAD_SLACK floats past the plane are the kernel's */
+	float *dst = rnd(seed, (size_t)rows * len + F32K_PAD_SLACK);
+	char what[96];
+	int bad = -1;
+
+	k->pad_plane(dst, rows, len, src, lds, rlo, rhi, lo, hi, step);
+	for (int i = 0; i < rows * len && bad < 0; i++) {
+		int r = i / len, j = i % len;
+		bool in = r >= rlo && r < rhi && j >= lo && j < hi;
+
+		if (dst[i] != (in ? src[r * lds + j * step] : 0.0f))
+			bad = i;
+	}
+	snprintf(what, sizeof(what),
+		 "%s pad_plane %dx%d rows [%d, %d) cols [%d, %d) step %d",
+		 k->name, rows, len, rlo, rhi, lo, hi, step);
+	CHECK(bad < 0, "%s: element %d wrong", what, bad);
+	CHECK(sentinel_ok(dst, (size_t)rows * len + F32K_PAD_SLACK),
+	      "%s: wrote past dst", what);
+	free(src), free(dst);
+}
+
 static void test_kernels(void)
 {
 	int ran = 0;
@@ -188,6 +241,7 @@ static void test_kernels(void)
 			test_gemv_one(k, &seed);
 			test_dw_one(k, &seed, 0);
 			test_dw_one(k, &seed, 1);
+			test_pad_plane_one(k, &seed);
 		}
 		ran++;
 	}
@@ -243,6 +297,10 @@ static void test_conv_paths(void)
 		{ 3, 8, 1, 3, 2, 1, 1, 19, 23 },	/* first layer */
 		{ 6, 9, 3, 3, 1, 1, 0, 8, 10 },		/* grouped */
 		{ 2, 3, 1, 2, 17, 1, 0, 40, 40 },	/* stride > 16: im2col */
+		/* output rows of 8, 16 + 1 and 25: vectors over two rows */
+		{ 19, 21, 1, 3, 1, 1, 1, 8, 8 },
+		{ 7, 9, 1, 3, 1, 1, 1, 6, 17 },
+		{ 5, 11, 1, 3, 2, 1, 1, 49, 50 },
 	};
 	const struct cpu_op_ws *op = (const void *)cpu_op_find("", "Conv");
 	int ran = 0;
