@@ -5,7 +5,8 @@
  * tuple naming one slice of data's trailing dimensions.  Any element type;
  * indices int64, negative ones counted from the end, every index checked
  * at run time.  ScatterElements (and Scatter) in the same file: one index
- * per element along an axis, with the same reductions.
+ * per element along an axis, with the same reductions; ReverseSequence,
+ * which reverses the first sequence_lens steps of each batch entry.
  */
 #include <string.h>
 
@@ -361,3 +362,83 @@ static int sel_run(const struct ir_node *n, const struct ir_value *in,
 const struct cpu_op cpu_op_scatter_elements = { "", "ScatterElements",
 						sel_infer, sel_run };
 const struct cpu_op cpu_op_scatter = { "", "Scatter", sel_infer, sel_run };
+
+/* ---- ReverseSequence ---- */
+
+static int rs_axes(const struct ir_node *n, const struct ir_value *in,
+		   int *ta, int *ba, struct accel_err *e)
+{
+	int64_t t, b;
+	int ret;
+
+	if ((ret = cpu_get_int(n, "time_axis", 0, &t, e)) ||
+	    (ret = cpu_get_int(n, "batch_axis", 1, &b, e)))
+		return ret;
+	if (!((t == 0 && b == 1) || (t == 1 && b == 0)))
+		return CPU_ERR(n, e, -EINVAL,
+			       "time_axis %lld and batch_axis %lld must be 0 and 1",
+			       (long long)t, (long long)b);
+	if (in[0].rank < 2)
+		return CPU_ERR(n, e, -EINVAL, "input must have rank >= 2");
+	if (in[1].dims[0] != in[0].dims[b])
+		return CPU_ERR(n, e, -EINVAL,
+			       "sequence_lens has %lld elements, the batch is %lld",
+			       (long long)in[1].dims[0],
+			       (long long)in[0].dims[b]);
+	*ta = (int)t;
+	*ba = (int)b;
+	return 0;
+}
+
+static int rs_infer(const struct ir_node *n, const struct ir_value *in,
+		    int n_in, struct ir_value *out, int n_out,
+		    struct accel_err *e)
+{
+	int ta, ba, ret;
+
+	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
+	    (ret = cpu_check_in(n, in, 1, "sequence_lens", IR_I64, 1, 1, e)) ||
+	    (ret = rs_axes(n, in, &ta, &ba, e)))
+		return ret;
+	return cpu_set_out(n, &out[0], in[0].dtype, in[0].rank, in[0].dims,
+			   e);
+}
+
+static int rs_run(const struct ir_node *n, const struct ir_value *in,
+		  int n_in, struct ir_value *out, int n_out,
+		  struct accel_err *e)
+{
+	const int64_t *lens = in[1].data;
+	size_t es = cpu_dtype_size(in[0].dtype);
+	int64_t str[IR_MAX_RANK], inner;
+	const unsigned char *x = in[0].data;
+	unsigned char *y = out[0].data;
+	int ta, ba, ret;
+
+	(void)n_in;
+	(void)n_out;
+	if ((ret = rs_axes(n, in, &ta, &ba, e)))
+		return ret;
+	cpu_strides(in[0].rank, in[0].dims, str);
+	inner = str[1];
+	for (int64_t b = 0; b < in[0].dims[ba]; b++) {
+		int64_t len = lens[b], steps = in[0].dims[ta];
+
+		if (len < 0 || len > steps)
+			return CPU_ERR(n, e, -EINVAL,
+				       "sequence_lens[%lld] = %lld is not in [0, %lld]",
+				       (long long)b, (long long)len,
+				       (long long)steps);
+		for (int64_t t = 0; t < steps; t++) {
+			int64_t src = t < len ? len - 1 - t : t;
+			int64_t yo = t * str[ta] + b * str[ba];
+			int64_t xo = src * str[ta] + b * str[ba];
+
+			memcpy(y + yo * es, x + xo * es, inner * es);
+		}
+	}
+	return 0;
+}
+
+const struct cpu_op cpu_op_reverse_sequence = { "", "ReverseSequence",
+						rs_infer, rs_run };
