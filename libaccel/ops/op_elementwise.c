@@ -390,3 +390,101 @@ int cpu_copy_run(const struct ir_node *n, const struct ir_value *in,
 
 const struct cpu_op cpu_op_identity = { "", "Identity", identity_infer,
 					cpu_copy_run };
+
+/* ---- Dropout (inference) ---- */
+
+/*
+ * Inference Dropout is the identity with an all-true mask.  Training mode
+ * (attribute is_test = 0 before opset 7, input training_mode from opset
+ * 12) with a ratio above 0 draws random masks: refused, since no two
+ * generators agree on them.
+ */
+static int dropout_check(const struct ir_node *n, const struct ir_value *in,
+			 int n_in, struct accel_err *e)
+{
+	int64_t is_test;
+	float ratio;
+	bool training;
+	int ret;
+
+	if ((ret = cpu_get_int(n, "is_test", 0, &is_test, e)) ||
+	    (ret = cpu_get_float(n, "ratio", 0.5f, &ratio, e)))
+		return ret;
+	training = cpu_node_opset(n, 13) < 7 && !is_test;
+	if (cpu_has_in(in, n_in, 1)) {
+		if ((ret = cpu_check_in(n, in, 1, "ratio", IR_UNDEFINED, 0, 0,
+					e)))
+			return ret;
+		if (!cpu_is_float(in[1].dtype))
+			return CPU_ERR(n, e, -EINVAL,
+				       "ratio must be a float scalar, not %s",
+				       cpu_dtype_name(in[1].dtype));
+		ratio = in[1].data ? (float)cpu_load_f64(in[1].data,
+							 in[1].dtype, 0)
+				   : 0.5f;
+	}
+	if (cpu_has_in(in, n_in, 2)) {
+		if ((ret = cpu_check_in(n, in, 2, "training_mode", IR_BOOL, 0,
+					0, e)))
+			return ret;
+		if (!in[2].data)
+			return CPU_ERR(n, e, -EOPNOTSUPP,
+				       "training_mode is not a constant (unknown at planning)");
+		training = ((const uint8_t *)in[2].data)[0] != 0;
+	}
+	if (!(ratio >= 0.0f && ratio < 1.0f))
+		return CPU_ERR(n, e, -EINVAL, "ratio %g is not in [0, 1)",
+			       (double)ratio);
+	if (training && cpu_has_in(in, n_in, 1) && !in[1].data)
+		return CPU_ERR(n, e, -EOPNOTSUPP,
+			       "ratio is not a constant (unknown at planning)");
+	if (training && ratio > 0.0f)
+		return CPU_ERR(n, e, -EOPNOTSUPP,
+			       "training mode with ratio > 0 (random masks) is not supported");
+	return 0;
+}
+
+static int dropout_infer(const struct ir_node *n, const struct ir_value *in,
+			 int n_in, struct ir_value *out, int n_out,
+			 struct accel_err *e)
+{
+	int ret;
+
+	if ((ret = cpu_check_io(n, n_in, 1, 3, n_out, 1, 2, e)) ||
+	    (ret = cpu_check_in(n, in, 0, "data", IR_UNDEFINED, 0,
+				IR_MAX_RANK, e)))
+		return ret;
+	if (!cpu_is_float(in[0].dtype))
+		return CPU_ERR(n, e, -EINVAL, "data must be float, not %s",
+			       cpu_dtype_name(in[0].dtype));
+	if ((ret = dropout_check(n, in, n_in, e)) ||
+	    (ret = cpu_set_out(n, &out[0], in[0].dtype, in[0].rank,
+			       in[0].dims, e)))
+		return ret;
+	/* the mask: bool from opset 10, the data's type before */
+	if (n_out > 1)
+		return cpu_set_out(n, &out[1],
+				   cpu_node_opset(n, 13) >= 10 ? IR_BOOL
+							       : in[0].dtype,
+				   in[0].rank, in[0].dims, e);
+	return 0;
+}
+
+static int dropout_run(const struct ir_node *n, const struct ir_value *in,
+		       int n_in, struct ir_value *out, int n_out,
+		       struct accel_err *e)
+{
+	(void)n_in;
+	(void)e;
+	cpu_copy(out[0].data, in[0].data, cpu_nbytes(&out[0]));
+	if (n_out > 1 && cpu_has_out(n, n_out, 1)) {
+		int64_t cnt = cpu_numel(&out[1]);
+
+		for (int64_t i = 0; i < cnt; i++)
+			cpu_store_f64(out[1].data, out[1].dtype, i, 1.0);
+	}
+	return 0;
+}
+
+const struct cpu_op cpu_op_dropout = { "", "Dropout", dropout_infer,
+				       dropout_run };

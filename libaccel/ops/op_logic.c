@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Broadcasting binary and variadic operators beyond the arithmetic four:
- * Pow (mixed base/exponent types), Mod (both fmod forms), PRelu, Sum and
- * Mean (variadic), the comparisons Equal/Less/LessOrEqual/Greater/
- * GreaterOrEqual, the logical And/Or/Xor and Where.
+ * Pow (mixed base/exponent types), Mod (both fmod forms), BitShift, PRelu,
+ * Sum and Mean (variadic), the comparisons Equal/Less/LessOrEqual/
+ * Greater/GreaterOrEqual, the logical And/Or/Xor and Where.
  */
 #include <math.h>
 #include <string.h>
@@ -388,6 +388,85 @@ static int mod_run(const struct ir_node *n, const struct ir_value *in,
 }
 
 const struct cpu_op cpu_op_mod = { "", "Mod", mod_infer, mod_run };
+
+/* ---- BitShift (unsigned types; a shift by the width or more gives 0) ---- */
+
+struct shift_ctx {
+	int dtype;
+	bool left;
+};
+
+static void shift_kernel(const void *const *p, const int64_t *s, void *vo,
+			 int64_t cnt, const void *vctx)
+{
+	const struct shift_ctx *c = vctx;
+	int t = c->dtype;
+	uint64_t bits = 8 * cpu_dtype_size(t);
+
+	for (int64_t i = 0; i < cnt; i++) {
+		uint64_t a = (uint64_t)cpu_load_i64(p[0], t, i * s[0]);
+		uint64_t b = (uint64_t)cpu_load_i64(p[1], t, i * s[1]);
+		uint64_t r = b >= bits ? 0 : c->left ? a << b : a >> b;
+
+		cpu_store_i64(vo, t, i, (int64_t)r);
+	}
+}
+
+static int shift_dir(const struct ir_node *n, bool *left,
+		     struct accel_err *e)
+{
+	const char *d;
+	int ret;
+
+	if ((ret = cpu_get_string(n, "direction", NULL, &d, e)))
+		return ret;
+	if (!d || (strcmp(d, "LEFT") && strcmp(d, "RIGHT")))
+		return CPU_ERR(n, e, -EINVAL,
+			       "direction must be LEFT or RIGHT");
+	*left = !strcmp(d, "LEFT");
+	return 0;
+}
+
+static int shift_infer(const struct ir_node *n, const struct ir_value *in,
+		       int n_in, struct ir_value *out, int n_out,
+		       struct accel_err *e)
+{
+	bool left;
+	int ret;
+
+	if ((ret = cpu_check_io(n, n_in, 2, 2, n_out, 1, 1, e)) ||
+	    (ret = check_operand(n, in, 0, "X", e)) ||
+	    (ret = check_operand(n, in, 1, "Y", e)) ||
+	    (ret = shift_dir(n, &left, e)))
+		return ret;
+	if (in[1].dtype != in[0].dtype)
+		return CPU_ERR(n, e, -EINVAL, "X has type %s, Y %s",
+			       cpu_dtype_name(in[0].dtype),
+			       cpu_dtype_name(in[1].dtype));
+	if (!is_unsigned(in[0].dtype) || in[0].dtype == IR_BOOL)
+		return CPU_ERR(n, e, -EINVAL, "type %s not allowed (unsigned only)",
+			       cpu_dtype_name(in[0].dtype));
+	return bcast_out(n, in, 2, out, in[0].dtype, e);
+}
+
+static int shift_run(const struct ir_node *n, const struct ir_value *in,
+		     int n_in, struct ir_value *out, int n_out,
+		     struct accel_err *e)
+{
+	const struct ir_value *vs[2] = { &in[0], &in[1] };
+	struct shift_ctx c = { .dtype = in[0].dtype };
+	int ret;
+
+	(void)n_in;
+	(void)n_out;
+	if ((ret = shift_dir(n, &c.left, e)))
+		return ret;
+	cpu_bcast_map(vs, 2, &out[0], shift_kernel, &c);
+	return 0;
+}
+
+const struct cpu_op cpu_op_bit_shift = { "", "BitShift", shift_infer,
+					 shift_run };
 
 /* ---- PRelu: slope broadcasts unidirectionally to X ---- */
 

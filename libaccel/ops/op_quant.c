@@ -2,7 +2,8 @@
 /*
  * QuantizeLinear and DequantizeLinear: per-tensor or per-axis scale and
  * zero point, uint8/int8 (and int32 for dequantization); rounding half to
- * even and saturation as in ONNX.
+ * even and saturation as in ONNX.  DynamicQuantizeLinear, which takes
+ * its uint8 scale and zero point from the data's range.
  */
 #include <math.h>
 #include <string.h>
@@ -182,3 +183,62 @@ static int dequantize_run(const struct ir_node *n, const struct ir_value *in,
 const struct cpu_op cpu_op_dequantize_linear = { "", "DequantizeLinear",
 						 dequantize_infer,
 						 dequantize_run };
+
+/* ---- DynamicQuantizeLinear ---- */
+
+/*
+ * uint8 with the range of the data (widened to include 0): scale =
+ * (max - min) / 255, zero point = round(-min / scale), both computed in
+ * float as the ONNX definition does.  All-zero data gives scale 0 and
+ * zeros everywhere.
+ */
+static int dql_infer(const struct ir_node *n, const struct ir_value *in,
+		     int n_in, struct ir_value *out, int n_out,
+		     struct accel_err *e)
+{
+	int ret;
+
+	if ((ret = cpu_check_io(n, n_in, 1, 1, n_out, 3, 3, e)) ||
+	    (ret = cpu_check_in(n, in, 0, "x", IR_F32, 0, IR_MAX_RANK, e)) ||
+	    (ret = cpu_set_out(n, &out[0], IR_U8, in[0].rank, in[0].dims,
+			       e)) ||
+	    (ret = cpu_set_out(n, &out[1], IR_F32, 0, NULL, e)))
+		return ret;
+	return cpu_set_out(n, &out[2], IR_U8, 0, NULL, e);
+}
+
+static int dql_run(const struct ir_node *n, const struct ir_value *in,
+		   int n_in, struct ir_value *out, int n_out,
+		   struct accel_err *e)
+{
+	const float *x = in[0].data;
+	int64_t cnt = cpu_numel(&in[0]);
+	float lo = 0.0f, hi = 0.0f, scale;
+	uint8_t *y = out[0].data;
+	int32_t zp = 0;
+
+	(void)n;
+	(void)n_in;
+	(void)n_out;
+	(void)e;
+	for (int64_t i = 0; i < cnt; i++) {
+		if (x[i] < lo)
+			lo = x[i];
+		if (x[i] > hi)
+			hi = x[i];
+	}
+	scale = (hi - lo) / 255.0f;
+	if (scale > 0.0f)
+		zp = cpu_round_sat((double)(-lo / scale), 0, 255);
+	for (int64_t i = 0; i < cnt; i++)
+		y[i] = scale > 0.0f ? (uint8_t)cpu_quantize_f32(x[i], scale,
+								 zp, 0, 255)
+				    : 0;
+	*(float *)out[1].data = scale;
+	*(uint8_t *)out[2].data = (uint8_t)zp;
+	return 0;
+}
+
+const struct cpu_op cpu_op_dynamic_quantize_linear = {
+	"", "DynamicQuantizeLinear", dql_infer, dql_run
+};

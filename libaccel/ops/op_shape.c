@@ -523,6 +523,73 @@ static int cast_run(const struct ir_node *n, const struct ir_value *in,
 
 const struct cpu_op cpu_op_cast = { "", "Cast", cast_infer, cast_run };
 
+/* CastLike: Cast to the type of input 1 (whose data is not read). */
+static int cast_like_infer(const struct ir_node *n,
+			   const struct ir_value *in, int n_in,
+			   struct ir_value *out, int n_out,
+			   struct accel_err *e)
+{
+	int ret;
+
+	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
+	    (ret = cpu_check_in(n, in, 1, "target_type", IR_UNDEFINED, 0,
+				IR_MAX_RANK, e)))
+		return ret;
+	if (!cast_ok(in[1].dtype) || !cast_ok(in[0].dtype))
+		return CPU_ERR(n, e, -EOPNOTSUPP,
+			       "cast from %s to %s not supported",
+			       cpu_dtype_name(in[0].dtype),
+			       cpu_dtype_name(in[1].dtype));
+	return cpu_set_out(n, &out[0], in[1].dtype, in[0].rank, in[0].dims,
+			   e);
+}
+
+const struct cpu_op cpu_op_cast_like = { "", "CastLike", cast_like_infer,
+					 cast_run };
+
+/* ---- EyeLike ---- */
+
+static int eye_like_infer(const struct ir_node *n, const struct ir_value *in,
+			  int n_in, struct ir_value *out, int n_out,
+			  struct accel_err *e)
+{
+	int64_t dt, k;
+	int ret;
+
+	if ((ret = cpu_check_data(n, in, n_in, 1, 1, n_out, e)) ||
+	    (ret = cpu_check_in(n, in, 0, "input", IR_UNDEFINED, 2, 2, e)) ||
+	    (ret = cpu_get_int(n, "dtype", in[0].dtype, &dt, e)) ||
+	    (ret = cpu_get_int(n, "k", 0, &k, e)))
+		return ret;
+	if (dt != (int)dt || !cast_ok((int)dt) || dt == IR_STRING)
+		return CPU_ERR(n, e, -EOPNOTSUPP, "dtype %lld not supported",
+			       (long long)dt);
+	return cpu_set_out(n, &out[0], (int)dt, 2, in[0].dims, e);
+}
+
+static int eye_like_run(const struct ir_node *n, const struct ir_value *in,
+			int n_in, struct ir_value *out, int n_out,
+			struct accel_err *e)
+{
+	int64_t rows = out[0].dims[0], cols = out[0].dims[1], k;
+	int ret;
+
+	(void)in;
+	(void)n_in;
+	(void)n_out;
+	if ((ret = cpu_get_int(n, "k", 0, &k, e)))
+		return ret;
+	memset(out[0].data, 0, cpu_nbytes(&out[0]));
+	for (int64_t r = 0; r < rows; r++)
+		if (k > -cols && k < cols && r + k >= 0 && r + k < cols)
+			cpu_store_f64(out[0].data, out[0].dtype,
+				      r * cols + r + k, 1.0);
+	return 0;
+}
+
+const struct cpu_op cpu_op_eye_like = { "", "EyeLike", eye_like_infer,
+					eye_like_run };
+
 /* ---- Pad ---- */
 
 enum pad_mode { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE };

@@ -307,11 +307,14 @@ struct cpu_op;
 	X(slice) X(expand) X(tile) X(constant_of_shape) X(range)	\
 	X(split) X(size) X(depth_to_space) X(space_to_depth)		\
 	X(gather_elements) X(cumsum) X(trilu) X(onehot)		\
-	X(resize) X(upsample)
+	X(resize) X(upsample) X(dropout) X(layer_norm) X(instance_norm) \
+	X(mvn) X(lrn) X(gather_nd) X(scatter_nd) X(einsum)		\
+	X(scatter_elements) X(scatter) X(cast_like) X(eye_like) \
+	X(bit_shift) X(reverse_sequence) X(dynamic_quantize_linear)
 /* Operators with a workspace (struct cpu_op_ws). */
 #define CPU_OPS_WS_LIST(X)						\
 	X(conv) X(conv_integer) X(qlinear_conv) X(gemm) X(qlinear_matmul) \
-	X(topk)
+	X(topk) X(conv_transpose)
 #define CPU_OP_DECLARE(name) extern const struct cpu_op cpu_op_##name;
 CPU_OPS_LIST(CPU_OP_DECLARE)
 struct cpu_op_ws;

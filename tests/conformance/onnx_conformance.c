@@ -386,7 +386,9 @@ out:
  * The inputs of @n that its operator needs at planning time and that a
  * test may feed as float tensors: Resize's scales and sizes (scales only
  * before opset 11; never the roi, which is read when running), Upsample's
- * scales, Range's start/limit/delta, OneHot's depth.  Returns the count.
+ * scales, Range's start/limit/delta, OneHot's depth, Dropout's ratio and
+ * training_mode (which decide whether it is the identity).  Returns the
+ * count.
  */
 static int shape_operands(const struct ir_node *n, int *idx)
 {
@@ -398,6 +400,7 @@ static int shape_operands(const struct ir_node *n, int *idx)
 		{ "Upsample", { 1 }, 1 },
 		{ "Range", { 0, 1, 2 }, 3 },
 		{ "OneHot", { 1 }, 1 },
+		{ "Dropout", { 1, 2 }, 2 },
 	};
 	size_t i;
 
