@@ -73,6 +73,7 @@
 
 #define FW_PACK_U8	1
 #define FW_PACK_S16	2
+#define FW_PACK_DWC	3	/* struct fw_dwcs, the blocked depthwise kernel's */
 
 #if FW_VW == 16
 typedef __m512i fv;		/* FW_VW int32 lanes */
@@ -679,6 +680,12 @@ static int fw_conv_is_dw(const struct fw_op_ctx *c)
 	return w->dims[1] == 1 && w->dims[0] / c->op.params.conv.groups <= 4;
 }
 
+#if FW_VW == 16
+static void *fw_dwc_prepare(struct fw_op_ctx *c,
+			    void *(*alloc)(void *actx, __u64 size), void *actx,
+			    int *err);
+#endif
+
 static void *fw_prepare(struct fw_op_ctx *c,
 			void *(*alloc)(void *actx, __u64 size), void *actx,
 			int *err)
@@ -688,8 +695,15 @@ static void *fw_prepare(struct fw_op_ctx *c,
 	void *mem;
 
 	fw_wsrc_init(c, &s);
-	if (s.K > FW_GEMM_KMAX || (!s.fc && fw_conv_is_dw(c)))
-		return NULL;	/* scalar, or the depthwise kernel */
+	if (!s.fc && fw_conv_is_dw(c)) {
+#if FW_VW == 16
+		return fw_dwc_prepare(c, alloc, actx, err);
+#else
+		return NULL;
+#endif
+	}
+	if (s.K > FW_GEMM_KMAX)
+		return NULL;	/* scalar */
 	mode = fw_wsrc_mode(&s);
 	mem = alloc(actx, fw_wpack_size(fw_wsrc_kg(&s, mode), s.rows));
 	if (!mem) {
@@ -714,8 +728,9 @@ void *FW_FN(enpu_q8_fully_connected_prepare__)(struct fw_op_ctx *c,
 }
 
 /*
- * The packed weights of @c: its prepare() state, else packed into the
- * scratch memory at @*used (advanced), else NULL.
+ * The packed weights of @c: its prepare() state (unless that is the
+ * depthwise kernel's, for a depthwise conv that kernel declined), else
+ * packed into the scratch memory at @*used (advanced), else NULL.
  */
 static const struct fw_wpack *fw_wpack_get(const struct fw_op_ctx *c,
 					   __u64 *used)
@@ -725,7 +740,8 @@ static const struct fw_wpack *fw_wpack_get(const struct fw_op_ctx *c,
 	__u32 mode;
 	__u8 *mem;
 
-	if (c->state)
+	if (c->state &&
+	    ((const struct fw_wpack *)c->state)->mode != FW_PACK_DWC)
 		return c->state;
 	fw_wsrc_init(c, &s);
 	/* too big for the scratch either way: do not scan the weights */
@@ -1870,8 +1886,105 @@ struct fw_dwc {
 	__u32 cblocks, units, nchunks, shared;
 	__s32 zx;
 	__u8 flip;
+	const struct fw_dwcs *st;	/* prepare()'s, or NULL */
 	__u32 toff[FW_DW_TAPS];
 };
+
+/**
+ * struct fw_dwcs - the blocked depthwise kernel's prepare() state: what
+ * fw_dwc_params() computes for every block of 16 channels, once.
+ * @mode: FW_PACK_DWC (the first member, as struct fw_wpack's).
+ * @cblocks: blocks of 16 channels.
+ * @KS: taps.
+ * @wv: [cblocks][KS] weight vectors.
+ * @q: [cblocks][16] channel parameters, with the bias the constant slot
+ *	held (the kernel checks it against the run's).
+ * @vq: [cblocks] their vectors (@vq[b].q points into @q).
+ */
+struct fw_dwcs {
+	__u32 mode, cblocks, KS;
+	fv *wv;
+	struct fw_chq *q;
+	struct fw_vq *vq;
+};
+
+/*
+ * The weight vectors @wv[KS] (centred s16 in the low half of each dword,
+ * 0 past @nv channels) and output parameters @q[16], @vq of the channels
+ * @c0 .. @c0 + @nv - 1.
+ */
+static void fw_dwc_params(const struct fw_op_ctx *c, __u32 c0, __u32 nv,
+			  __u32 KS, fv *wv, struct fw_chq *q, struct fw_vq *vq)
+{
+	const struct fw_tensor *w = &c->in[1];
+	const __u32 flags = c->op.params.conv.flags;
+	__s32 wz[16];
+	__u32 l, t;
+
+	for (l = 0; l < nv; l++)
+		wz[l] = fw_simd_wzpu(c, flags, c0 + l);
+	for (t = 0; t < KS; t++) {
+		const __u8 *wt = w->data + (__u64)c0 * KS + t;
+		__s32 wl[16];
+
+		for (l = 0; l < 16; l++)
+			wl[l] = l < nv ? (((wt[(__u64)l * KS] ^ w->flip) -
+					   wz[l]) & 0xffff) : 0;
+		wv[t] = v_load(wl);
+	}
+	for (l = 0; l < 16; l++)
+		fw_chq_get(c, c0 + (l < nv ? l : nv - 1), 0, &q[l]);
+	fw_vq_lanes(q, KS, vq);
+}
+
+/* Whether the run's bias of channels @c0 .. + @nv - 1 is @q's. */
+static int fw_dwc_bias_same(const struct fw_op_ctx *c, __u32 c0, __u32 nv,
+			    const struct fw_chq *q)
+{
+	const __u8 *b = c->in[2].data;
+	__u32 l;
+
+	for (l = 0; l < nv; l++)
+		if (q[l].bias != (b ? fw_ld_s32(b + 4 * (__u64)(c0 + l)) : 0))
+			return 0;
+	return 1;
+}
+
+static void *fw_dwc_prepare(struct fw_op_ctx *c,
+			    void *(*alloc)(void *actx, __u64 size), void *actx,
+			    int *err)
+{
+	const struct enpu_op_conv *p = &c->op.params.conv;
+	const struct fw_tensor *x = &c->in[0], *w = &c->in[1];
+	const __u32 KS = w->dims[2] * w->dims[3], C = x->dims[1];
+	const __u32 CB = (C + 15) / 16;
+	const __u64 wvb = (__u64)CB * KS * sizeof(fv);
+	const __u64 qb = ((__u64)CB * 16 * sizeof(struct fw_chq) + 63) & ~63ULL;
+	const __u64 vqb = (__u64)CB * sizeof(struct fw_vq);
+	struct fw_dwcs *st;
+	__u8 *mem;
+	__u32 b;
+
+	if (w->dims[0] != p->groups || C != p->groups || KS > FW_DW_TAPS)
+		return NULL;	/* not fw_conv_dwc()'s */
+	mem = alloc(actx, 64 + wvb + qb + vqb);
+	if (!mem) {
+		*err = -ENPU_FW_ENOMEM;
+		return NULL;
+	}
+	st = (struct fw_dwcs *)mem;
+	st->mode = FW_PACK_DWC;
+	st->cblocks = CB;
+	st->KS = KS;
+	st->wv = (fv *)(mem + 64);
+	st->q = (struct fw_chq *)(mem + 64 + wvb);
+	st->vq = (struct fw_vq *)(mem + 64 + wvb + qb);
+	for (b = 0; b < CB; b++)
+		fw_dwc_params(c, 16 * b, C - 16 * b < 16 ? C - 16 * b : 16, KS,
+			      st->wv + (__u64)b * KS, st->q + 16 * b,
+			      &st->vq[b]);
+	return st;
+}
 
 /* Largest padded plane (pixels) and unit (MACs) of the blocked kernel. */
 #define FW_DWC_PIX	4096
@@ -1919,12 +2032,35 @@ FW_INLINE void fw_dwc_pixels(const struct fw_dwc *j, const __s32 *in,
 	}
 }
 
+/*
+ * Zero the padding of a block's centred input (@in, [Hp][Wp][16] int32):
+ * the pixels the image does not cover; the transposition writes the rest.
+ */
+static void fw_dwc_border(const struct fw_dwc *j, __s32 *in)
+{
+	const __u64 row = (__u64)j->Wp * 16;
+	const __u32 r0 = j->pt < j->Hp ? j->pt : j->Hp;
+	const __u32 r1 = j->pt + j->H < j->Hp ? j->pt + j->H : j->Hp;
+	const __u32 c0 = j->pl < j->Wp ? j->pl : j->Wp;
+	const __u32 c1 = j->pl + j->W < j->Wp ? j->pl + j->W : j->Wp;
+	__u32 r;
+
+	memset(in, 0, r0 * row * 4);
+	memset(in + r1 * row, 0, (j->Hp - r1) * row * 4);
+	if (!c0 && c1 == j->Wp)
+		return;
+	for (r = r0; r < r1; r++) {
+		memset(in + r * row, 0, (__u64)c0 * 64);
+		memset(in + r * row + (__u64)c1 * 16, 0,
+		       (__u64)(j->Wp - c1) * 64);
+	}
+}
+
 static void fw_dwc_chunk(void *arg, __u32 ci)
 {
 	const struct fw_dwc *j = arg;
 	const struct fw_op_ctx *c = j->c;
-	const struct fw_tensor *x = &c->in[0], *w = &c->in[1];
-	const __u32 flags = c->op.params.conv.flags;
+	const struct fw_tensor *x = &c->in[0];
 	const __u32 HW = j->H * j->W, OHW = j->OH * j->OW;
 	__u8 *reg = j->scratch + (j->shared ? 0 : ci * j->region);
 	__s32 *in = (__s32 *)reg;
@@ -1934,7 +2070,7 @@ static void fw_dwc_chunk(void *arg, __u32 ci)
 	const __m512i z32 = _mm512_set1_epi32(j->zx);
 	__u32 u0 = (__u32)((__u64)ci * j->units / j->nchunks);
 	__u32 u1 = (__u32)((__u64)(ci + 1) * j->units / j->nchunks);
-	__u32 u, l, t, p, i;
+	__u32 u, l, p, i;
 
 	for (u = u0; u < u1; u++) {
 		const __u32 n = u / j->cblocks, c0 = u % j->cblocks * 16;
@@ -1943,26 +2079,19 @@ static void fw_dwc_chunk(void *arg, __u32 ci)
 		__u8 *yb = c->out.data + ((__u64)n * j->C + c0) * OHW;
 		struct fw_chq q[16];
 		struct fw_vq vq;
+		const struct fw_vq *vqp = &vq;
+		const fv *wvp = wv;
 		__u32 ih = 0, iw = 0;
-		__s32 wz[16];
 
 		/* the weights and output parameters of the 16 lanes */
-		for (l = 0; l < nv; l++)
-			wz[l] = fw_simd_wzpu(c, flags, c0 + l);
-		for (t = 0; t < j->KS; t++) {
-			const __u8 *wt = w->data + (__u64)c0 * j->KS + t;
-			__s32 wl[16];
-
-			for (l = 0; l < 16; l++)
-				wl[l] = l < nv ? (((wt[(__u64)l * j->KS] ^ w->flip) -
-						   wz[l]) & 0xffff) : 0;
-			wv[t] = v_load(wl);
+		if (j->st && fw_dwc_bias_same(c, c0, nv, j->st->q + c0)) {
+			wvp = j->st->wv + (__u64)(c0 / 16) * j->KS;
+			vqp = &j->st->vq[c0 / 16];
+		} else {
+			fw_dwc_params(c, c0, nv, j->KS, wv, q, &vq);
 		}
-		for (l = 0; l < 16; l++)
-			fw_chq_get(c, c0 + (l < nv ? l : nv - 1), 0, &q[l]);
-		fw_vq_lanes(q, j->KS, &vq);
 		/* the input block, transposed and centred */
-		memset(in, 0, j->inb);
+		fw_dwc_border(j, in);
 		for (p = 0; p < HW; p += 16) {
 			const __u32 cnt = HW - p < 16 ? HW - p : 16;
 			const __mmask16 m = (__mmask16)(cnt == 16 ? 0xffff :
@@ -1987,9 +2116,9 @@ static void fw_dwc_chunk(void *arg, __u32 ci)
 			}
 		}
 		if (j->KS == 9)
-			fw_dwc_pixels(j, in, wv, &vq, ob, 9);
+			fw_dwc_pixels(j, in, wvp, vqp, ob, 9);
 		else
-			fw_dwc_pixels(j, in, wv, &vq, ob, 0);
+			fw_dwc_pixels(j, in, wvp, vqp, ob, 0);
 		/* back to the channels' planes */
 		for (p = 0; p < OHW; p += 16) {
 			const __u32 cnt = OHW - p < 16 ? OHW - p : 16;
@@ -2063,6 +2192,13 @@ static int fw_conv_dwc(struct fw_op_ctx *c)
 	j->scratch = s + 4096;
 	j->cblocks = (j->C + 15) / 16;
 	j->units = j->N * j->cblocks;
+	if (c->state) {
+		const struct fw_dwcs *st = c->state;
+
+		if (st->mode == FW_PACK_DWC && st->cblocks == j->cblocks &&
+		    st->KS == j->KS)
+			j->st = st;
+	}
 	/* without threads, a chunk per unit (a yield between two) */
 	j->shared = !c->ex->hooks->parallel;
 	j->nchunks = j->shared || j->units < FW_CHUNKS ? j->units : FW_CHUNKS;

@@ -14,12 +14,25 @@
  * side, so the clamp that follows gives the same result.  zp is within
  * [-128, 255], so r + zp is exact.  A NaN fails both comparisons of the
  * clamp and becomes @lo.
+ *
+ * On x86-64 each loop is also built for AVX-512 and AVX2 and the loader
+ * picks the widest one the CPU runs (GCC's target_clones): the baseline
+ * SSE2 loop spent ~10% of MobileNetV1-0.25's batch-1 time quantizing its
+ * 96x96x3 input.  The clones compute the same IEEE operations (a true
+ * division, no contraction possible: no product is added), so their
+ * results are those of the baseline loop.
  */
 #include <stdint.h>
 
 #include <drm/enpu_isa.h>
 
 #include "compile/qcompile.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EDGE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define EDGE_CLONES
+#endif
 
 static inline float edge_q(float x, float scale, float zp, float lo, float hi)
 {
@@ -30,7 +43,7 @@ static inline float edge_q(float x, float scale, float zp, float lo, float hi)
 	return v <= hi ? v : hi;
 }
 
-void qprog_quantize(const float *x, void *q, size_t n, int isa_dtype,
+EDGE_CLONES void qprog_quantize(const float *x, void *q, size_t n, int isa_dtype,
 		    float scale, int32_t zp)
 {
 	const float fz = (float)zp;
@@ -49,7 +62,7 @@ void qprog_quantize(const float *x, void *q, size_t n, int isa_dtype,
 	}
 }
 
-void qprog_dequantize(const void *q, float *x, size_t n, int isa_dtype,
+EDGE_CLONES void qprog_dequantize(const void *q, float *x, size_t n, int isa_dtype,
 		      float scale, int32_t zp)
 {
 	size_t i;

@@ -582,6 +582,7 @@ int tb_execute(const void *cb, size_t size, struct enpu_fw_buf *slots,
 	struct enpu_cmdbuf_header h;
 	struct enpu_fw_hooks hooks = { 0 };
 	__u64 sizes[TB_MAX_SLOTS] = { 0 };
+	struct enpu_fw_buf pslots[TB_MAX_SLOTS];
 	void **state = NULL;
 	uint32_t i;
 	int err;
@@ -601,12 +602,17 @@ int tb_execute(const void *cb, size_t size, struct enpu_fw_buf *slots,
 	hooks.parallel = tb_plain ? NULL : tb_parallel;
 	if (!hooks.scratch)
 		abort();
-	/* packed weights of slot 0, as libaccel packs its constant slot */
+	/*
+	 * packed weights of slot 0, as libaccel packs its constant slot:
+	 * the other slots unbound, so that no state depends on them
+	 */
 	state = calloc(h.num_ops + 1, sizeof(*state));
 	if (!state)
 		abort();
+	memset(pslots, 0, sizeof(pslots));
+	pslots[0] = slots[0];
 	err = tb_plain ? 0 :
-	      enpu_fw_kernels_prepare(tb_kernels, cb, slots, 0, state,
+	      enpu_fw_kernels_prepare(tb_kernels, cb, pslots, 0, state,
 				      tb_alloc, NULL);
 	if (err) {
 		printf("# prepare failed: %d\n", err);

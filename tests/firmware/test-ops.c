@@ -297,6 +297,9 @@ static const struct cshape cshapes[] = {
 	{ 1, 24, 20, 9, 40, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1 },
 	{ 1, 5, 7, 33, 17, 3, 3, 1, 3, 1, 1, 1, 2, 1, 0, 1 },
 	{ 2, 64, 64, 25, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 64 },
+	/* depthwise, channels not a multiple of 16 (a partial lane block) */
+	{ 1, 37, 37, 15, 13, 3, 3, 2, 1, 1, 1, 1, 1, 1, 0, 37 },
+	{ 2, 21, 21, 12, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 21 },
 	/* batches: whole images per chunk (image mode of the GEMM) */
 	{ 5, 16, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
 	{ 3, 32, 20, 8, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
@@ -331,7 +334,9 @@ enum shape_kind {
  * Weights: mode 0 random dtype and zero point, 1 symmetric S8 (centred
  * weights fit s8: the u8 x s8 dot product), 2 U8 zero point 0 (they do
  * not).  Odd cases put the weights in slot 1, which prepare() does not
- * pack, so the kernels pack into the scratch memory per call.
+ * pack, so the kernels pack into the scratch memory per call; every
+ * fourth case keeps the weights in slot 0 but the bias in slot 1, which
+ * prepare() does not see (its state must not stand in for the bias).
  */
 static void shape_case(const struct cshape *sh, unsigned int i,
 		       enum shape_kind kind)
@@ -351,7 +356,8 @@ static void shape_case(const struct cshape *sh, unsigned int i,
 	w = tb_tensor(b, wslot, wt, mode ? 0 : rzp(wt), 4, sh->O, sh->C / sh->G,
 		      sh->KH, sh->KW);
 	if (kind == SHAPE_BIAS || ref_rand(&rng) % 4)
-		bias = tb_tensor(b, wslot, ENPU_DTYPE_S32, 0, 1, sh->O, 1, 1, 1);
+		bias = tb_tensor(b, i % 4 == 2 ? 1 : wslot, ENPU_DTYPE_S32, 0,
+				 1, sh->O, 1, 1, 1);
 	y = tb_tensor(b, 0, rdtype(), 0, 4, sh->N, sh->O, OH, OW);
 	b->t[y].zero_point = rzp(b->t[y].dtype);
 	op = tb_op(b, ENPU_OP_CONV2D, y);
