@@ -776,12 +776,8 @@ static int gather_el_infer(const struct ir_node *n, const struct ir_value *in,
 	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
 	    (ret = cpu_check_gather(n, in, true, &ax, e)))
 		return ret;
-	for (int d = 0; d < in[0].rank; d++)
-		if (d != ax && in[1].dims[d] > in[0].dims[d])
-			return CPU_ERR(n, e, -EINVAL,
-				       "indices dim %d (%lld) exceeds data's %lld",
-				       d, (long long)in[1].dims[d],
-				       (long long)in[0].dims[d]);
+	if ((ret = cpu_check_elem_dims(n, in, ax, e)))
+		return ret;
 	return cpu_set_out(n, &out[0], in[0].dtype, in[1].rank, in[1].dims,
 			   e);
 }
@@ -802,18 +798,13 @@ static int gather_el_run(const struct ir_node *n, const struct ir_value *in,
 		return ret;
 	cpu_strides(r, in[0].dims, str);
 	for (int64_t i = 0; i < numel; i++) {
-		int64_t v = cpu_load_i64(in[1].data, in[1].dtype, i);
-		int64_t lim = in[0].dims[ax], off = 0;
+		int64_t off;
 
-		if (v < -lim || v >= lim)
-			return CPU_ERR(n, e, -EINVAL,
-				       "index %lld out of range [-%lld, %lld)",
-				       (long long)v, (long long)lim,
-				       (long long)lim);
-		if (v < 0)
-			v += lim;
-		for (int d = 0; d < r; d++)
-			off += (d == ax ? v : idx[d]) * str[d];
+		if ((ret = cpu_elem_offset(n, &in[0], str, idx, ax,
+					   cpu_load_i64(in[1].data,
+							in[1].dtype, i),
+					   &off, e)))
+			return ret;
 		memcpy((char *)out[0].data + i * (int64_t)es,
 		       (const char *)in[0].data + off * (int64_t)es, es);
 		cpu_odo_next(idx, out[0].dims, r);

@@ -295,13 +295,8 @@ static int sel_check(const struct ir_node *n, const struct ir_value *in,
 				       "updates dim %d (%lld) differs from indices' %lld",
 				       d, (long long)in[2].dims[d],
 				       (long long)in[1].dims[d]);
-		if (d != *ax && in[1].dims[d] > in[0].dims[d])
-			return CPU_ERR(n, e, -EINVAL,
-				       "indices dim %d (%lld) exceeds data's %lld",
-				       d, (long long)in[1].dims[d],
-				       (long long)in[0].dims[d]);
 	}
-	return 0;
+	return cpu_check_elem_dims(n, in, *ax, e);
 }
 
 static int sel_infer(const struct ir_node *n, const struct ir_value *in,
@@ -337,18 +332,13 @@ static int sel_run(const struct ir_node *n, const struct ir_value *in,
 	cpu_copy(y, in[0].data, cpu_nbytes(&out[0]));
 	cpu_strides(r, in[0].dims, str);
 	for (int64_t i = 0; i < numel; i++) {
-		int64_t v = cpu_load_i64(in[1].data, in[1].dtype, i);
-		int64_t lim = in[0].dims[ax], off = 0;
+		int64_t off;
 
-		if (v < -lim || v >= lim)
-			return CPU_ERR(n, e, -EINVAL,
-				       "index %lld out of range [-%lld, %lld)",
-				       (long long)v, (long long)lim,
-				       (long long)lim);
-		if (v < 0)
-			v += lim;
-		for (int d = 0; d < r; d++)
-			off += (d == ax ? v : idx[d]) * str[d];
+		if ((ret = cpu_elem_offset(n, &in[0], str, idx, ax,
+					   cpu_load_i64(in[1].data,
+							in[1].dtype, i),
+					   &off, e)))
+			return ret;
 		if (red == SND_NONE)
 			memcpy(y + off * (int64_t)es, u + i * (int64_t)es, es);
 		else

@@ -209,15 +209,8 @@ static int in_infer(const struct ir_node *n, const struct ir_value *in,
 		return ret;
 	if (!(eps >= 0.0f))
 		return CPU_ERR(n, e, -EINVAL, "epsilon must be >= 0");
-	for (int i = 1; i < 3; i++) {
-		if ((ret = cpu_check_in(n, in, i, what[i], IR_F32, 1, 1, e)))
-			return ret;
-		if (in[i].dims[0] != in[0].dims[1])
-			return CPU_ERR(n, e, -EINVAL,
-				       "%s has %lld elements, input has %lld channels",
-				       what[i], (long long)in[i].dims[0],
-				       (long long)in[0].dims[1]);
-	}
+	if ((ret = cpu_check_per_channel(n, in, 3, what, e)))
+		return ret;
 	return cpu_set_out(n, &out[0], IR_F32, in[0].rank, in[0].dims, e);
 }
 

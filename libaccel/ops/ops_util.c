@@ -597,6 +597,54 @@ int cpu_check_gather(const struct ir_node *n, const struct ir_value *in,
 	return cpu_norm_axis(n, axis, in[0].rank, false, ax, e);
 }
 
+int cpu_check_per_channel(const struct ir_node *n, const struct ir_value *in,
+			  int n_in, const char *const *what,
+			  struct accel_err *e)
+{
+	int ret;
+
+	for (int i = 1; i < n_in; i++) {
+		if ((ret = cpu_check_in(n, in, i, what[i], IR_F32, 1, 1, e)))
+			return ret;
+		if (in[i].dims[0] != in[0].dims[1])
+			return CPU_ERR(n, e, -EINVAL,
+				       "%s has %lld elements, %s has %lld channels",
+				       what[i], (long long)in[i].dims[0],
+				       what[0], (long long)in[0].dims[1]);
+	}
+	return 0;
+}
+
+int cpu_check_elem_dims(const struct ir_node *n, const struct ir_value *in,
+			int ax, struct accel_err *e)
+{
+	for (int d = 0; d < in[0].rank; d++)
+		if (d != ax && in[1].dims[d] > in[0].dims[d])
+			return CPU_ERR(n, e, -EINVAL,
+				       "indices dim %d (%lld) exceeds data's %lld",
+				       d, (long long)in[1].dims[d],
+				       (long long)in[0].dims[d]);
+	return 0;
+}
+
+int cpu_elem_offset(const struct ir_node *n, const struct ir_value *data,
+		    const int64_t *str, const int64_t *idx, int ax, int64_t v,
+		    int64_t *off, struct accel_err *e)
+{
+	int64_t lim = data->dims[ax];
+
+	if (v < -lim || v >= lim)
+		return CPU_ERR(n, e, -EINVAL,
+			       "index %lld out of range [-%lld, %lld)",
+			       (long long)v, (long long)lim, (long long)lim);
+	if (v < 0)
+		v += lim;
+	*off = 0;
+	for (int d = 0; d < data->rank; d++)
+		*off += (d == ax ? v : idx[d]) * str[d];
+	return 0;
+}
+
 void cpu_axis_split(const struct ir_value *v, int ax, int64_t *outer,
 		    int64_t *inner)
 {

@@ -93,6 +93,30 @@ int cpu_check_data(const struct ir_node *n, const struct ir_value *in,
 int cpu_check_gather(const struct ir_node *n, const struct ir_value *in,
 		     bool same_rank, int *ax, struct accel_err *e);
 
+/*
+ * Normalisations: inputs 1 .. @n_in - 1 are float vectors of one element per
+ * channel of input 0 (dim 1); @what names inputs 0 .. @n_in - 1.
+ */
+int cpu_check_per_channel(const struct ir_node *n, const struct ir_value *in,
+			  int n_in, const char *const *what,
+			  struct accel_err *e);
+
+/*
+ * GatherElements/ScatterElements: every dim of "indices" (input 1) but
+ * @ax is at most data's (input 0).
+ */
+int cpu_check_elem_dims(const struct ir_node *n, const struct ir_value *in,
+			int ax, struct accel_err *e);
+
+/*
+ * GatherElements/ScatterElements: *@off = the element of @data (strides
+ * @str) at position @idx with the coordinate on @ax replaced by index
+ * value @v; -EINVAL when @v is outside [-dims[ax], dims[ax]).
+ */
+int cpu_elem_offset(const struct ir_node *n, const struct ir_value *data,
+		    const int64_t *str, const int64_t *idx, int ax, int64_t v,
+		    int64_t *off, struct accel_err *e);
+
 /* Attributes: ir/ir.h's API under the kernels' names. */
 #define cpu_attr ir_attr_find
 #define cpu_get_int ir_get_int
