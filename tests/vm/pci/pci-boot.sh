@@ -7,8 +7,9 @@
 # truncated and a foreign image, one for another machine (its CRC valid:
 # the device refuses it and stays in FAULT) and none, each refused with
 # one dmesg line naming the problem, and finally with the good image, which
-# boots again (after a reset out of FAULT).  With ENPU_FOREIGN=N the VM also has N ivshmem-plain devices
-# of no ENPU: each is left alone with one line.  A device that did not
+# boots again (after a reset out of FAULT).  With ENPU_FOREIGN=N the VM
+# also has N ivshmem-plain devices of no ENPU: each is left alone with one
+# line.  A device that did not
 # appear fails; nothing here skips.
 want=${ENPU_NPUS:-2}
 foreign=${ENPU_FOREIGN:-0}

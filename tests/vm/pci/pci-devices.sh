@@ -3,7 +3,8 @@
 #
 # Guest side of `make suite-pci-vm-harness` (TAP): the harness attached
 # ENPU_NPUS ivshmem-doorbell devices (PCI 1af4:1110) backed by the host's
-# enpu-devmodel, each with a BAR2 (the device's memory) of at least 16 MiB, and put the firmware image where request_firmware() looks.
+# enpu-devmodel, each with a BAR2 (the device's memory) of at least 16 MiB,
+# and put the firmware image where request_firmware() looks.
 # A device that did not appear fails; nothing here skips.
 want=${ENPU_NPUS:-2}
 n=0
