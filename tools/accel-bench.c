@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -25,12 +26,14 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "common/args.h"
 #include "common/die.h"
 #include "common/input.h"
 #include "common/timing.h"
 
 #define MAX_IO		16
 #define MAX_INFLIGHT	256
+#define MAX_PROCS	64
 
 const char tool_name[] = "accel-bench";
 
@@ -44,7 +47,14 @@ struct opts {
 	const char *kernels;	/* CPU kernel variant, NULL = auto */
 	int inflight;
 	int procs;
-	int batch;
+	int batch;		/* --batch: the symbolic batch dimension */
+	bool batch_given;
+	int samples;		/* inferences per request (the batch it ran) */
+	struct tool_input_arg inputs[MAX_IO];	/* --input */
+	int n_inputs;
+	const char *shape_names[MAX_IO];	/* --shape NAME=DxD */
+	struct tool_shape shapes[MAX_IO];
+	int n_shapes;
 	double time_s;		/* > 0: run for this long */
 	long count;		/* > 0: run this many (per thread/process) */
 	int warmup;
@@ -68,7 +78,8 @@ struct result {
 
 static struct opts o = {
 	.device = ACCEL_DEVICE_AUTO, .scenario = "all", .submit = "all",
-	.clients = 1, .inflight = 8, .procs = 4, .batch = 1, .warmup = 10,
+	.clients = 1, .inflight = 8, .procs = 4, .batch = 1, .samples = 1,
+	.warmup = 10,
 };
 
 static void usage(FILE *f)
@@ -78,10 +89,16 @@ static void usage(FILE *f)
 		"                   [--device cpu|npu|auto] [--submit uring|sqpoll|ioctl|all]\n"
 		"                   [--threads N] [--kernels NAME] [--clients C]\n"
 		"                   [--inflight N] [--procs P] [--batch B]\n"
+		"                   [--input [NAME=]FILE]... [--shape NAME=DIMS]...\n"
 		"                   [--time SECONDS | --count N] [--warmup N] [--json]\n"
+		"                   [--version]\n"
 		"\n"
-		"Runs MODEL on random inputs and reports latency percentiles, throughput\n"
-		"and, on the NPU, system calls per inference for each submission path.\n"
+		"Runs MODEL on random inputs (or the given .npy/raw files) and reports\n"
+		"latency percentiles, throughput and, on the NPU, system calls per\n"
+		"inference for each submission path.  Throughput counts every sample of\n"
+		"a batch: --batch B sets a symbolic leading dimension (a model whose\n"
+		"batch is fixed runs only that batch); --shape NAME=1x3x96x96 sets every\n"
+		"dimension of a random input.\n"
 		"--threads: CPU threads one inference uses (default: every CPU this\n"
 		"process may run on); --kernels: CPU kernel variant (auto, scalar,\n"
 		"avx2, avxvnni, avx512bw, avx512vnni, neon, neondot); --clients:\n"
@@ -119,6 +136,7 @@ struct runner {
 	accel_ctx *ctx;
 	accel_model *m;
 	int n_in, n_out;
+	const char *paths[MAX_IO];	/* per input: its --input file or NULL */
 	struct accel_tensor in[MAX_IO];
 	struct accel_tensor out[MAX_INFLIGHT][MAX_IO];
 };
@@ -145,8 +163,10 @@ static struct runner *runner_new(const char *submit)
 	struct tool_rng rng = { .state = 0x9e3779b97f4a7c15ull };
 	int err, i;
 
-	if (!r)
+	if (!r) {
+		die("out of memory");
 		return NULL;
+	}
 	co.flags |= submit_flags(submit);
 	co.threads = (uint32_t)o.threads;
 	r->ctx = accel_open_opts(o.device, &co, &err);
@@ -161,11 +181,24 @@ static struct runner *runner_new(const char *submit)
 		die("%s: more than %d inputs or outputs", o.model, MAX_IO);
 		goto fail_quiet;
 	}
+	if (tool_inputs_match(r->m, o.inputs, o.n_inputs, r->paths, MAX_IO))
+		goto fail_quiet;
 	for (i = 0; i < r->n_in; i++) {
+		const struct tool_shape *shape = NULL;
 		struct accel_tensor_info inf;
+		int k;
 
 		accel_model_input(r->m, i, &inf);
-		if (tool_make_input(&inf, o.batch, &rng, &r->in[i]))
+		for (k = 0; k < o.n_shapes; k++)
+			if (!strcmp(o.shape_names[k], inf.name))
+				shape = &o.shapes[k];
+		if (r->paths[i] && shape) {
+			die("input '%s': --shape and --input exclude each other (the file has its shape)",
+			    inf.name);
+			goto fail_quiet;
+		}
+		if (r->paths[i] ? tool_load_input(r->paths[i], &inf, &r->in[i]) :
+		    tool_make_input(&inf, o.batch, shape, &rng, &r->in[i]))
 			goto fail_quiet;
 	}
 	return r;
@@ -250,7 +283,8 @@ static int single_stream(struct runner *r, struct result *res, const char *label
 			return die("%s", accel_last_error());
 		}
 		if (lat_push(&res->lat, &res->n, &cap, (tool_now_s() - a) * 1e6))
-			return die("out of memory");
+			return die("out of memory for %ld latency samples",
+				   res->n);
 		progress(label, res->n, t0);
 	}
 	res->secs = tool_now_s() - t0;
@@ -324,8 +358,12 @@ static void *offline_worker(void *arg)
 
 			if (done[k].status)
 				w->res.errors++;
-			lat_push(&w->res.lat, &w->res.n, &cap,
-				 (tool_now_s() - start[slot]) * 1e6);
+			if (lat_push(&w->res.lat, &w->res.n, &cap,
+				     (tool_now_s() - start[slot]) * 1e6)) {
+				w->ret = die("out of memory for %ld latency samples",
+					     w->res.n);
+				return NULL;
+			}
 			free_slot[n_free++] = slot;
 		}
 		inflight -= n;
@@ -371,7 +409,11 @@ static int offline(const char *submit, struct result *res, const char *label)
 		pthread_join(w[t].tid, NULL);
 		ret |= w[t].ret;
 		for (i = 0; i < w[t].res.n; i++)
-			lat_push(&res->lat, &res->n, &cap, w[t].res.lat[i]);
+			if (lat_push(&res->lat, &res->n, &cap, w[t].res.lat[i])) {
+				ret = die("out of memory for %ld latency samples",
+					  res->n);
+				break;
+			}
 		if (w[t].res.secs > res->secs)
 			res->secs = w[t].res.secs;
 		res->ioctls += w[t].res.ioctls;
@@ -425,13 +467,11 @@ static int write_all(int fd, const void *buf, size_t len)
 /* P children, each single-stream on its own context; samples via pipes. */
 static int multi_process(const char *submit, struct result *res)
 {
-	pid_t pid[64];
-	int fds[64], p, ret = 0, status;
+	pid_t pid[MAX_PROCS];
+	int fds[MAX_PROCS], p, ret = 0, status;
 	long cap = 0;
 	double t0 = tool_now_s();
 
-	if (o.procs < 1 || o.procs > 64)
-		return die("--procs must be 1..64");
 	fflush(NULL);
 	for (p = 0; p < o.procs; p++) {
 		int pfd[2];
@@ -489,7 +529,11 @@ static int multi_process(const char *submit, struct result *res)
 
 				if (read_all(fds[p], &x, sizeof(x)))
 					break;
-				lat_push(&res->lat, &res->n, &cap, x);
+				if (lat_push(&res->lat, &res->n, &cap, x)) {
+					ret = die("out of memory for %ld latency samples",
+						  res->n);
+					break;
+				}
 			}
 		}
 		close(fds[p]);
@@ -527,7 +571,7 @@ static void report(const struct result *r, int clients)
 {
 	double *s = r->lat;
 	long n = r->n;
-	int batch = o.batch;
+	int batch = o.samples;
 	double ips = r->secs > 0 ? (double)n * batch / r->secs : 0;
 	double sc = n ? (r->ioctls + r->enters) / (double)n : 0;
 	bool npu = !strcmp(r->device ? r->device : "", "npu");
@@ -577,6 +621,50 @@ static void report(const struct result *r, int clients)
 	fflush(stdout);
 }
 
+/*
+ * How many samples one request of @r carries, into o.samples: the leading
+ * dimension of the inputs where the model leaves it symbolic (what --batch
+ * or the input file set), else 1.  A --batch the model cannot take (its
+ * leading dimensions are fixed at something else) is an error rather than
+ * a throughput multiplied by a batch that never ran.
+ */
+static int batch_check(const struct runner *r)
+{
+	int64_t b = -1;
+	int i;
+
+	for (i = 0; i < r->n_in; i++) {
+		struct accel_tensor_info inf;
+
+		accel_model_input(r->m, i, &inf);
+		if (inf.rank < 1 || r->in[i].rank < 1)
+			continue;
+		if (inf.dims[0] >= 0 && !(o.batch_given && inf.dims[0] == o.batch))
+			continue;
+		if (b < 0)
+			b = r->in[i].dims[0];
+		else if (r->in[i].dims[0] != b)
+			return die("inputs disagree on the batch: '%s' has %lld, another %lld",
+				   inf.name, (long long)r->in[i].dims[0],
+				   (long long)b);
+	}
+	if (o.batch_given && b < 0) {
+		struct accel_tensor_info inf;
+		char dims[128];
+
+		accel_model_input(r->m, 0, &inf);
+		return die("--batch %d: the model's batch is fixed (input '%s' is %s); only a symbolic leading dimension takes --batch",
+			   o.batch, inf.name, tool_fmt_dims(&inf, dims, sizeof(dims)));
+	}
+	if (b > INT_MAX)
+		return die("a batch of %lld is too large", (long long)b);
+	if (o.batch_given && b != o.batch)
+		return die("--batch %d, but the input files hold a batch of %lld",
+			   o.batch, (long long)b);
+	o.samples = b > 0 ? (int)b : 1;
+	return 0;
+}
+
 static bool want(const char *scenario)
 {
 	return !strcmp(o.scenario, "all") || !strcmp(o.scenario, scenario);
@@ -603,7 +691,10 @@ int main(int argc, char **argv)
 		{ "time", required_argument, NULL, 'T' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "input", required_argument, NULL, 'I' },
+		{ "shape", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -612,8 +703,10 @@ int main(int argc, char **argv)
 	struct runner *probe;
 	bool npu;
 	int c, ret = 0, k;
+	long v;
 
-	while ((c = getopt_long(argc, argv, "S:d:u:t:k:c:i:p:b:T:n:w:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:d:u:t:k:c:i:p:b:T:n:w:I:s:jVh",
+				opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
 			if (strcmp(optarg, "single-stream") && strcmp(optarg, "offline") &&
@@ -639,9 +732,9 @@ int main(int argc, char **argv)
 			o.submit = optarg;
 			break;
 		case 't':
-			o.threads = atoi(optarg);
-			if (o.threads < 1 || o.threads > 256)
-				return die("--threads: '%s' is not 1..256", optarg);
+			if (tool_arg_long("threads", optarg, 1, 256, &v))
+				return 1;
+			o.threads = (int)v;
 			break;
 		case 'k':
 			/* the library checks the name against this CPU */
@@ -649,13 +742,64 @@ int main(int argc, char **argv)
 				return die("--kernels: %s", strerror(errno));
 			o.kernels = optarg;
 			break;
-		case 'c': o.clients = atoi(optarg); break;
-		case 'i': o.inflight = atoi(optarg); break;
-		case 'p': o.procs = atoi(optarg); break;
-		case 'b': o.batch = atoi(optarg); break;
-		case 'T': o.time_s = atof(optarg); break;
-		case 'n': o.count = atol(optarg); break;
-		case 'w': o.warmup = atoi(optarg); break;
+		case 'c':
+			if (tool_arg_long("clients", optarg, 1, 64, &v))
+				return 1;
+			o.clients = (int)v;
+			break;
+		case 'i':
+			if (tool_arg_long("inflight", optarg, 1, MAX_INFLIGHT, &v))
+				return 1;
+			o.inflight = (int)v;
+			break;
+		case 'p':
+			if (tool_arg_long("procs", optarg, 1, MAX_PROCS, &v))
+				return 1;
+			o.procs = (int)v;
+			break;
+		case 'b':
+			if (tool_arg_long("batch", optarg, 1, 1 << 20, &v))
+				return 1;
+			o.batch = (int)v;
+			o.batch_given = true;
+			break;
+		case 'T':
+			if (tool_arg_secs("time", optarg, 1e6, &o.time_s))
+				return 1;
+			break;
+		case 'n':
+			if (tool_arg_long("count", optarg, 1, 1000000000L, &o.count))
+				return 1;
+			break;
+		case 'w':
+			if (tool_arg_long("warmup", optarg, 0, 1000000, &v))
+				return 1;
+			o.warmup = (int)v;
+			break;
+		case 'I':
+			if (o.n_inputs == MAX_IO)
+				return die("--input: more than %d", MAX_IO);
+			tool_input_arg_parse(optarg, &o.inputs[o.n_inputs++]);
+			break;
+		case 's': {
+			const char *eq = strchr(optarg, '=');
+			char what[80];
+
+			if (!eq || eq == optarg)
+				return die("--shape: '%s' is not NAME=DIMS (e.g. input=1x3x96x96)",
+					   optarg);
+			if (o.n_shapes == MAX_IO)
+				return die("--shape: more than %d", MAX_IO);
+			snprintf(what, sizeof(what), "--shape %.*s",
+				 (int)(eq - optarg), optarg);
+			if (tool_parse_shape(what, eq + 1, &o.shapes[o.n_shapes]))
+				return 1;
+			/* the NAME part, terminated in place of the '=' */
+			optarg[eq - optarg] = '\0';
+			o.shape_names[o.n_shapes++] = optarg;
+			break;
+		}
+		case 'V': tool_print_version(stdout); return 0;
 		case 'j': o.json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -666,9 +810,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.model = argv[optind];
-	if (o.clients < 1 || o.clients > 64 || o.inflight < 1 ||
-	    o.inflight > MAX_INFLIGHT || o.batch < 1 || o.warmup < 0)
-		return die("--clients 1..64, --inflight 1..%d, --batch >= 1", MAX_INFLIGHT);
+	if (o.time_s > 0 && o.count > 0)
+		return die("--time and --count exclude each other");
 	if (o.time_s <= 0 && o.count <= 0)
 		o.time_s = 2;
 	o.progress = isatty(STDERR_FILENO) && !o.json;
@@ -681,6 +824,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (accel_run(probe->m, probe->in, probe->n_in, probe->out[0], probe->n_out))
 		return die("%s", accel_last_error());
+	if (batch_check(probe)) {
+		runner_free(probe);
+		return 1;
+	}
 	npu = accel_model_device(probe->m) == ACCEL_DEVICE_NPU;
 	on_npu = npu;
 	cpu_threads = accel_ctx_threads(probe->ctx);
@@ -689,7 +836,7 @@ int main(int argc, char **argv)
 		printf("accel-bench: %s on %s%s%s, batch %d, %s, CPU: %s kernels, %u thread%s\n",
 		       o.model, accel_device_name(accel_model_device(probe->m)),
 		       npu ? " " : "", npu ? accel_ctx_device_path(probe->ctx) : "",
-		       o.batch, o.count > 0 ? "fixed count" : "fixed time",
+		       o.samples, o.count > 0 ? "fixed count" : "fixed time",
 		       cpu_kernels, cpu_threads, cpu_threads == 1 ? "" : "s");
 	runner_free(probe);
 	if (!npu)

@@ -3,16 +3,21 @@
  * accel-info - list every device libaccel knows (the CPU backend and each
  * /dev/accel/accel* node) with driver, ISA and firmware versions,
  * capabilities, memory, engines and whether libaccel can use it; like
- * clinfo or vainfo.
+ * clinfo or vainfo.  Given a model, print its interface instead: every
+ * input and output with name, dtype and shape, and the device and engine
+ * it compiles for.
  *
- *	accel-info [--json]
+ *	accel-info [--json] [--device cpu|npu|auto] [MODEL]
  */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "accel.h"
+#include "common/args.h"
 #include "common/die.h"
+#include "common/input.h"
 
 const char tool_name[] = "accel-info";
 
@@ -44,16 +49,181 @@ static void caps(char *buf, size_t len, uint64_t c, bool cpu)
 			 (unsigned long long)(c >> i << i));
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: accel-info [--json] [--device cpu|npu|auto] [MODEL] [--version]\n"
+		"\n"
+		"Without MODEL: every device libaccel can run on, with versions,\n"
+		"capabilities, memory and whether it is usable.  With MODEL: its inputs\n"
+		"and outputs (name, dtype, shape; '?' is a symbolic dimension) and the\n"
+		"device and engine it compiles for.\n");
+}
+
+static void print_tensor(bool json, const char *kind, int i,
+			 const struct accel_tensor_info *inf, bool last)
+{
+	char dims[160];
+
+	tool_fmt_dims(inf, dims, sizeof(dims));
+	if (json) {
+		int d;
+
+		printf("{\"index\":%d,\"name\":\"", i);
+		for (const char *c = inf->name; *c; c++)
+			printf((*c == '"' || *c == '\\') ? "\\%c" :
+			       (unsigned char)*c < 0x20 ? "?" : "%c", *c);
+		printf("\",\"dtype\":\"%s\",\"shape\":[", accel_dtype_name(inf->dtype));
+		for (d = 0; d < inf->rank; d++)
+			printf(inf->dims[d] >= 0 ? "%s%lld" : "%snull", d ? "," : "",
+			       (long long)inf->dims[d]);
+		printf("]}%s", last ? "" : ",");
+		return;
+	}
+	printf("  %-7s %d: %-24s %-8s %s\n", kind, i, inf->name,
+	       accel_dtype_name(inf->dtype), dims);
+}
+
+#define MAX_IO 64
+
+/*
+ * Compile @m for its declared shapes (symbolic dimensions 1) by running it
+ * once on zeros: the device and engine are chosen when it first runs.
+ */
+static int compile_once(accel_model *m, int n_in, int n_out)
+{
+	struct accel_tensor in[MAX_IO], out[MAX_IO];
+	int i, ret = 1;
+
+	memset(in, 0, sizeof(in));
+	memset(out, 0, sizeof(out));
+	if (n_in > MAX_IO || n_out > MAX_IO)
+		return die("model has more than %d inputs or outputs", MAX_IO);
+	for (i = 0; i < n_in; i++) {
+		struct accel_tensor_info inf;
+
+		accel_model_input(m, i, &inf);
+		if (tool_make_input(&inf, 1, NULL, NULL, &in[i]))
+			goto out;
+	}
+	if (accel_run(m, in, n_in, out, n_out))
+		die("%s", accel_last_error());
+	else
+		ret = 0;
+out:
+	for (i = 0; i < n_in; i++)
+		accel_tensor_release(&in[i]);
+	for (i = 0; i < n_out; i++)
+		accel_tensor_release(&out[i]);
+	return ret;
+}
+
+/* accel-info MODEL: the model's interface. */
+static int model_info(const char *path, enum accel_device dev, bool json)
+{
+	struct accel_ctx_options co = { .size = sizeof(co), .npu_index = -1,
+					.flags = ACCEL_CTX_QUIET };
+	struct accel_tensor_info inf;
+	accel_model *m;
+	accel_ctx *ctx;
+	int err, i, n_in, n_out;
+
+	ctx = accel_open_opts(dev, &co, &err);
+	if (!ctx)
+		return die("%s", accel_last_error());
+	m = accel_model_load(ctx, path, &err);
+	if (!m) {
+		die("%s", accel_last_error());
+		accel_close(ctx);
+		return 1;
+	}
+	n_in = accel_model_num_inputs(m);
+	n_out = accel_model_num_outputs(m);
+	if (compile_once(m, n_in, n_out)) {
+		accel_model_free(m);
+		accel_close(ctx);
+		return 1;
+	}
+	if (json) {
+		printf("{\"model\":\"");
+		for (const char *c = path; *c; c++)
+			printf((*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+		printf("\",\"device\":\"%s\",\"engine\":\"%s\",\"inputs\":[",
+		       accel_device_name(accel_model_device(m)),
+		       accel_model_engine(m) == ACCEL_ENGINE_INT8 ? "int8" : "fp32");
+	} else {
+		printf("model:   %s\n", path);
+		printf("runs on: %s%s%s (%s, for the declared shapes)\n",
+		       accel_device_name(accel_model_device(m)),
+		       accel_model_device(m) == ACCEL_DEVICE_NPU ? " " : "",
+		       accel_model_device(m) == ACCEL_DEVICE_NPU ?
+		       accel_ctx_device_path(ctx) : "",
+		       accel_model_engine(m) == ACCEL_ENGINE_INT8 ?
+		       "int8 command buffer" : "fp32 graph executor");
+	}
+	for (i = 0; i < n_in; i++) {
+		accel_model_input(m, i, &inf);
+		print_tensor(json, "input", i, &inf, i == n_in - 1);
+	}
+	if (json)
+		printf("],\"outputs\":[");
+	for (i = 0; i < n_out; i++) {
+		accel_model_output(m, i, &inf);
+		print_tensor(json, "output", i, &inf, i == n_out - 1);
+	}
+	if (json)
+		printf("]}\n");
+	accel_model_free(m);
+	accel_close(ctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum accel_device dev = ACCEL_DEVICE_AUTO;
 	struct accel_device_info d[65];
-	bool json = argc > 1 && !strcmp(argv[1], "--json");
-	int n, i;
+	bool json = false;
+	int n, i, c;
 
-	if (argc > 1 && !json) {
-		fprintf(stderr, "usage: accel-info [--json]\n");
-		return strcmp(argv[1], "--help") ? 2 : 0;
+	while ((c = getopt_long(argc, argv, "jd:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'd':
+			if (!strcmp(optarg, "cpu"))
+				dev = ACCEL_DEVICE_CPU;
+			else if (!strcmp(optarg, "npu"))
+				dev = ACCEL_DEVICE_NPU;
+			else if (!strcmp(optarg, "auto"))
+				dev = ACCEL_DEVICE_AUTO;
+			else
+				return die("--device: '%s' is not cpu, npu or auto", optarg);
+			break;
+		case 'V':
+			tool_print_version(stdout);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
 	}
+	if (optind < argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (optind == argc - 1)
+		return model_info(argv[optind], dev, json);
 	n = accel_devices(d, 65);
 	if (n < 0)
 		return die("%s", accel_last_error());

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "accel.h"
+#include "common/args.h"
 #include "common/die.h"
 #include "common/input.h"
 #include "common/timing.h"
@@ -23,13 +25,14 @@ const char tool_name[] = "accel-run";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: accel-run MODEL [--input FILE.npy|FILE.bin]... [--random] [--seed N]\n"
+		"usage: accel-run MODEL [--input [NAME=]FILE]... | --random [--seed N]]\n"
 		"                 [--output FILE.npy]... [--device cpu|npu|auto] [--repeat N]\n"
-		"                 [--threads N] [--kernels NAME]\n"
+		"                 [--threads N] [--kernels NAME] [--version]\n"
 		"\n"
-		"Runs MODEL (ONNX) on the given inputs, one --input per model input in\n"
-		"order (.npy, or raw little-endian data in the model's declared shape,\n"
-		"symbolic dimensions taken as 1), or on random data with --random.\n"
+		"Runs MODEL (ONNX) on the given inputs, one --input per model input, in\n"
+		"order or by name (NAME=FILE; .npy, or raw little-endian data in the\n"
+		"model's declared shape, symbolic dimensions taken as 1), or on random\n"
+		"data with --random.\n"
 		"Prints each output's shape, the top-5 classes of a classifier output,\n"
 		"the device that ran it and the median latency over --repeat runs.\n"
 		"--threads: CPU threads one run uses (default: every CPU this process\n"
@@ -77,6 +80,36 @@ static void print_top5(const struct accel_tensor *t)
 		printf("  ... %lld more rows\n", (long long)(rows - 4));
 }
 
+/*
+ * Can @path be written?  An existing file must be writable, a new one's
+ * directory must exist and be writable.  Returns 0, or 1 after saying why.
+ */
+static int output_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+
+	if (!access(path, F_OK))
+		return access(path, W_OK) ?
+		       die("--output %s: %s", path, strerror(errno)) : 0;
+	if (!slash) {
+		dir[0] = '.';
+		dir[1] = '\0';
+	} else if (slash == path) {
+		dir[0] = '/';
+		dir[1] = '\0';
+	} else if ((size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	} else {
+		return die("--output %s: path too long", path);
+	}
+	if (access(dir, W_OK))
+		return die("--output %s: directory %s: %s", path, dir,
+			   strerror(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -88,16 +121,18 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "kernels", required_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *in_paths[MAX_IO], *out_paths[MAX_IO];
+	struct tool_input_arg in_args[MAX_IO];
 	struct accel_tensor in[MAX_IO], out[MAX_IO];
 	enum accel_device dev = ACCEL_DEVICE_AUTO;
 	int n_in_paths = 0, n_out_paths = 0, repeat = 1, c, err, i, ret = 1;
 	int n_in = 0, n_out = 0;
 	struct accel_ctx_options co = { .size = sizeof(co), .npu_index = -1 };
-	long threads = 0;
+	long threads = 0, v;
 	bool random = false;
 	struct tool_rng rng = { .state = 1 };
 	double *lat = NULL;
@@ -106,14 +141,14 @@ int main(int argc, char **argv)
 
 	memset(in, 0, sizeof(in));
 	memset(out, 0, sizeof(out));
-	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:t:k:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:t:k:Vh", opts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
 		case 'i':
 			if (n_in_paths == MAX_IO)
 				return die("too many --input");
-			in_paths[n_in_paths++] = optarg;
+			tool_input_arg_parse(optarg, &in_args[n_in_paths++]);
 			break;
 		case 'o':
 			if (n_out_paths == MAX_IO)
@@ -124,8 +159,9 @@ int main(int argc, char **argv)
 			random = true;
 			break;
 		case 's':
+			errno = 0;
 			rng.state = strtoull(optarg, &end, 0);
-			if (*end)
+			if (end == optarg || *end || errno || *optarg == '-')
 				return die("--seed: '%s' is not a number", optarg);
 			break;
 		case 'd':
@@ -139,20 +175,22 @@ int main(int argc, char **argv)
 				return die("--device: '%s' is not cpu, npu or auto", optarg);
 			break;
 		case 'n':
-			repeat = (int)strtol(optarg, &end, 10);
-			if (*end || repeat < 1 || repeat > 1000000)
-				return die("--repeat: '%s' is not a count in 1..1000000", optarg);
+			if (tool_arg_long("repeat", optarg, 1, 1000000, &v))
+				return 1;
+			repeat = (int)v;
 			break;
 		case 't':
-			threads = strtol(optarg, &end, 10);
-			if (*end || end == optarg || threads < 1 || threads > 256)
-				return die("--threads: '%s' is not 1..256", optarg);
+			if (tool_arg_long("threads", optarg, 1, 256, &threads))
+				return 1;
 			break;
 		case 'k':
 			/* the library checks the name against this CPU */
 			if (setenv("ACCEL_CPU_KERNELS", optarg, 1))
 				return die("--kernels: %s", strerror(errno));
 			break;
+		case 'V':
+			tool_print_version(stdout);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -167,6 +205,10 @@ int main(int argc, char **argv)
 	}
 	if (n_in_paths && random)
 		return die("--input and --random exclude each other");
+	/* Find out now, not after the runs, that an output cannot be written. */
+	for (i = 0; i < n_out_paths; i++)
+		if (output_writable(out_paths[i]))
+			return 1;
 
 	co.threads = (uint32_t)threads;
 	ctx = accel_open_opts(dev, &co, &err);
@@ -183,9 +225,27 @@ int main(int argc, char **argv)
 		die("model has more than %d inputs or outputs", MAX_IO);
 		goto out;
 	}
-	if (n_in_paths && n_in_paths != n_in) {
-		die("model has %d inputs, %d --input given", n_in, n_in_paths);
+	if (!n_in_paths && !random && n_in) {
+		struct accel_tensor_info inf;
+		char dims[128];
+
+		accel_model_input(m, 0, &inf);
+		die("model has %d input%s (the first is '%s' %s %s): give --input FILE for each, or --random",
+		    n_in, n_in == 1 ? "" : "s", inf.name,
+		    accel_dtype_name(inf.dtype), tool_fmt_dims(&inf, dims, sizeof(dims)));
 		goto out;
+	}
+	if (tool_inputs_match(m, in_args, n_in_paths, in_paths, MAX_IO))
+		goto out;
+	for (i = 0; n_in_paths && i < n_in; i++) {
+		if (!in_paths[i]) {
+			struct accel_tensor_info inf;
+
+			accel_model_input(m, i, &inf);
+			die("model has %d inputs and no --input for '%s'", n_in,
+			    inf.name);
+			goto out;
+		}
 	}
 	if (n_out_paths > n_out) {
 		die("model has %d outputs, %d --output given", n_out, n_out_paths);
@@ -196,7 +256,7 @@ int main(int argc, char **argv)
 
 		accel_model_input(m, i, &inf);
 		if (n_in_paths ? tool_load_input(in_paths[i], &inf, &in[i]) :
-		    tool_make_input(&inf, 1, random ? &rng : NULL, &in[i]))
+		    tool_make_input(&inf, 1, NULL, &rng, &in[i]))
 			goto out;
 	}
 	lat = calloc((size_t)repeat, sizeof(double));

@@ -57,6 +57,18 @@ expect_fail "raw input of the wrong size" 1 models/digits_fp32.onnx \
 expect_fail "input of the wrong shape" 1 models/digits_fp32.onnx \
 	--input models/digits_test_y.npy
 check "wrong-shape message names the input" grep -q "input" "$tmp/err"
+expect_fail "neither --input nor --random" 1 models/digits_fp32.onnx
+check "no-input message says what to give" \
+	grep -q "give --input FILE for each, or --random" "$tmp/err"
+expect_fail "unwritable --output, before running" 1 models/digits_fp32.onnx \
+	--random --repeat 1000000 --output "$tmp/no/such/dir/out.npy"
+check "unwritable --output names the directory" grep -q "directory $tmp/no/such/dir" "$tmp/err"
+expect_fail "--repeat 3x" 1 models/digits_fp32.onnx --random --repeat 3x
+expect_fail "--threads abc" 1 models/digits_fp32.onnx --random --threads abc
+expect_fail "--input by an unknown name" 1 models/digits_fp32.onnx \
+	--input nope=models/digits_sample0.npy
+expect_fail "--input by name and by position mixed" 1 models/digits_fp32.onnx \
+	--input input=models/digits_sample0.npy --input models/digits_sample0.npy
 
 # A real run: the sample is a 7 (models/README.md).
 "${run[@]}" "$bin" models/digits_int8.onnx --input models/digits_sample0.npy \
@@ -75,6 +87,9 @@ tail -c 256 models/digits_sample0.npy >"$tmp/sample.bin"
 "${run[@]}" "$bin" models/digits_int8.onnx --input "$tmp/sample.bin" \
 	--output "$tmp/logits2.npy" >/dev/null 2>&1
 check "raw input gives identical logits" cmp -s "$tmp/logits.npy" "$tmp/logits2.npy"
+"${run[@]}" "$bin" models/digits_int8.onnx --input input=models/digits_sample0.npy \
+	--output "$tmp/logits3.npy" >/dev/null 2>&1
+check "--input NAME=FILE gives identical logits" cmp -s "$tmp/logits.npy" "$tmp/logits3.npy"
 "${run[@]}" "$bin" models/digits_fp32.onnx --random --seed 5 >"$tmp/out" 2>&1
 check "--random runs the fp32 model" grep -q "fp32 graph executor" "$tmp/out"
 
