@@ -17,6 +17,7 @@
 
 #include "core/accel_internal.h"
 #include "ops/f32k.h"
+#include "util/log.h"
 
 static __thread char last_error[ACCEL_ERR_MSG_MAX];
 
@@ -28,6 +29,8 @@ int accel_fail(int err, const struct accel_err *e)
 	else
 		snprintf(last_error, sizeof(last_error), "%s",
 			 accel_strerror(err));
+	accel_log(ACCEL_LOG_DEBUG, "returns %d (%s): %s", err,
+		  accel_strerror(err), last_error);
 	return err;
 }
 
@@ -38,6 +41,8 @@ int accel_failf(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
+	accel_log(ACCEL_LOG_DEBUG, "returns %d (%s): %s", err,
+		  accel_strerror(err), last_error);
 	return err;
 }
 
@@ -102,6 +107,9 @@ static enum npu_submit_mode submit_mode(uint32_t flags)
 		return NPU_SUBMIT_SQPOLL;
 	if (env && !strcmp(env, "uring"))
 		return NPU_SUBMIT_URING;
+	if (env && *env)
+		accel_log(ACCEL_LOG_WARN, "ACCEL_NPU_SUBMIT=%s ignored: not uring, sqpoll or ioctl",
+			  env);
 	if (flags & ACCEL_CTX_SUBMIT_IOCTL)
 		return NPU_SUBMIT_IOCTL;
 	if (flags & ACCEL_CTX_SQPOLL)
@@ -272,13 +280,24 @@ accel_ctx *accel_open_opts(enum accel_device device,
 			if (!(o.flags & ACCEL_CTX_QUIET) &&
 			    !__atomic_exchange_n(&fallback_logged, true,
 						 __ATOMIC_RELAXED))
-				fprintf(stderr, "libaccel: running on the CPU: %s\n",
-					e.msg);
+				accel_log(ACCEL_LOG_WARN, "running on the CPU: %s",
+					  e.msg);
 		} else {
 			ctx->device = ACCEL_DEVICE_NPU;
 			ctx->be = &backend_npu_ops;
 			ctx->auto_fallback = device == ACCEL_DEVICE_AUTO;
 		}
+	}
+	if (accel_log_on(ACCEL_LOG_INFO)) {
+		if (ctx->device == ACCEL_DEVICE_NPU)
+			accel_log(ACCEL_LOG_INFO, "context: npu %s, %s submission; CPU fallback: %s kernels, %u thread%s",
+				  accel_ctx_device_path(ctx), accel_ctx_submit_path(ctx),
+				  accel_ctx_cpu_kernels(ctx), accel_ctx_threads(ctx),
+				  accel_ctx_threads(ctx) == 1 ? "" : "s");
+		else
+			accel_log(ACCEL_LOG_INFO, "context: cpu, %s kernels, %u thread%s",
+				  accel_ctx_cpu_kernels(ctx), accel_ctx_threads(ctx),
+				  accel_ctx_threads(ctx) == 1 ? "" : "s");
 	}
 	*err = 0;
 	return ctx;

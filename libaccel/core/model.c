@@ -20,6 +20,7 @@
 #include "exec/plan.h"
 #include "ops/shape_pass.h"
 #include "compile/qcompile.h"
+#include "util/log.h"
 
 #define ACCEL_MODEL_MAX_BYTES	(1ULL << 31)
 #define ACCEL_CACHE_MAX		8
@@ -38,7 +39,15 @@ static void fill_info(const struct ir_graph *g, int t,
 		info->dims[i] = tt->dims[i];
 }
 
-accel_model *accel_model_load_mem(accel_ctx *ctx, const void *buf, size_t len,
+static void log_loaded(const accel_model *m)
+{
+	accel_log(ACCEL_LOG_INFO, "%s: loaded: %d nodes, opset %lld, %d input%s, %d output%s",
+		  m->name, m->g->n_nodes, (long long)m->g->opset, m->g->n_inputs,
+		  m->g->n_inputs == 1 ? "" : "s", m->g->n_outputs,
+		  m->g->n_outputs == 1 ? "" : "s");
+}
+
+static accel_model *model_from_buf(accel_ctx *ctx, const void *buf, size_t len,
 				  int *err)
 {
 	struct accel_err e = { { 0 } };
@@ -81,6 +90,16 @@ accel_model *accel_model_load_mem(accel_ctx *ctx, const void *buf, size_t len,
 	for (i = 0; i < m->g->n_outputs; i++)
 		fill_info(m->g, m->g->outputs[i], &m->out_info[i]);
 	*err = 0;
+	return m;
+}
+
+accel_model *accel_model_load_mem(accel_ctx *ctx, const void *buf, size_t len,
+				  int *err)
+{
+	accel_model *m = model_from_buf(ctx, buf, len, err);
+
+	if (m)
+		log_loaded(m);
 	return m;
 }
 
@@ -127,7 +146,7 @@ accel_model *accel_model_load(accel_ctx *ctx, const char *path, int *err)
 		}
 		got += (size_t)n;
 	}
-	m = accel_model_load_mem(ctx, buf, got, err);
+	m = model_from_buf(ctx, buf, got, err);
 	if (m) {
 		char *copy = strdup(path), *base = copy ? strdup(basename(copy)) : NULL;
 
@@ -136,6 +155,7 @@ accel_model *accel_model_load(accel_ctx *ctx, const char *path, int *err)
 			free(m->name);
 			m->name = base;
 		}
+		log_loaded(m);
 	} else {
 		char msg[ACCEL_ERR_MSG_MAX];
 
@@ -331,8 +351,8 @@ static void log_fallback(accel_model *m, const char *why)
 	if (m->warned || (m->ctx->flags & ACCEL_CTX_QUIET))
 		return;
 	m->warned = true;
-	fprintf(stderr, "libaccel: %s runs on the CPU, not %s: %s\n", m->name,
-		accel_ctx_device_path(m->ctx), why);
+	accel_log(ACCEL_LOG_WARN, "%s runs on the CPU, not %s: %s", m->name,
+		  accel_ctx_device_path(m->ctx), why);
 }
 
 /* Forget the device copy of an int8 program; the CPU can still run it. */
@@ -352,6 +372,30 @@ static void drop_int8(struct compiled *c)
 	qprog_free(c->prog);
 	c->prog = NULL;
 	c->engine = ACCEL_ENGINE_NONE;
+}
+
+/* info: which engine and device a new shape got. */
+static void log_compiled(const struct compiled *c, int n_inputs)
+{
+	char shapes[256];
+	size_t at = 0;
+	int i, d;
+
+	shapes[0] = 0;
+	for (i = 0; i < n_inputs && at < sizeof(shapes); i++) {
+		at += (size_t)snprintf(shapes + at, sizeof(shapes) - at, "%s[",
+				       i ? " " : "");
+		for (d = 0; d < c->shapes[i].rank && at < sizeof(shapes); d++)
+			at += (size_t)snprintf(shapes + at, sizeof(shapes) - at,
+					       "%s%lld", d ? "," : "",
+					       (long long)c->shapes[i].dims[d]);
+		if (at < sizeof(shapes))
+			at += (size_t)snprintf(shapes + at, sizeof(shapes) - at, "]");
+	}
+	accel_log(ACCEL_LOG_INFO, "%s: compiled for %s: %s on the %s",
+		  c->name, shapes,
+		  c->engine == ACCEL_ENGINE_INT8 ? "int8 program" : "float plan",
+		  c->be == &backend_cpu_ops ? "cpu" : "npu");
 }
 
 struct compiled *model_get_compiled(accel_model *m,
@@ -446,6 +490,8 @@ struct compiled *model_get_compiled(accel_model *m,
 		compiled_free(c);
 		return NULL;
 	}
+	if (accel_log_on(ACCEL_LOG_INFO))
+		log_compiled(c, g->n_inputs);
 	c->next = m->cache;
 	m->cache = c;
 	if (++m->n_cached > ACCEL_CACHE_MAX) {

@@ -93,6 +93,37 @@ check "--input NAME=FILE gives identical logits" cmp -s "$tmp/logits.npy" "$tmp/
 "${run[@]}" "$bin" models/digits_fp32.onnx --random --seed 5 >"$tmp/out" 2>&1
 check "--random runs the fp32 model" grep -q "fp32 graph executor" "$tmp/out"
 
+# ACCEL_LOG levels (libaccel/util/log.h)
+logrun() {	# logrun LEVEL ARGS...: stderr of accel-run into $tmp/log
+	local level=$1
+	shift
+	ACCEL_LOG=$level "${run[@]}" "$bin" "$@" >/dev/null 2>"$tmp/log"
+}
+logrun error models/digits_int8.onnx --random --device cpu
+check "ACCEL_LOG=error: no libaccel line for a good run" \
+	test "$(grep -c '^libaccel: ' "$tmp/log")" -eq 0
+logrun info models/digits_int8.onnx --random --device cpu
+check "ACCEL_LOG=info: the context's kernels and threads" \
+	grep -Eq '^libaccel: info: context: cpu, [a-z0-9]+ kernels, [0-9]+ threads?$' "$tmp/log"
+check "ACCEL_LOG=info: the model loaded" \
+	grep -q '^libaccel: info: digits_int8.onnx: loaded: [0-9]* nodes, opset [0-9]*, 1 input, 1 output$' "$tmp/log"
+check "ACCEL_LOG=info: the shape compiled and its engine" \
+	grep -q '^libaccel: info: digits_int8.onnx: compiled for \[1,1,8,8\]: int8 program on the cpu$' "$tmp/log"
+check "ACCEL_LOG=info: no debug lines" test "$(grep -c '^libaccel: debug: ' "$tmp/log")" -eq 0
+logrun debug "$tmp/nope.onnx"
+check "ACCEL_LOG=debug: the returned error with its errno" \
+	grep -q "^libaccel: debug: returns -2 (no such file): $tmp/nope.onnx: No such file" "$tmp/log"
+logrun 3 "$tmp/nope.onnx"
+check "ACCEL_LOG=3 is debug" grep -q "^libaccel: debug: returns -2" "$tmp/log"
+logrun loud models/digits_int8.onnx --random --device cpu
+check "an unknown ACCEL_LOG says so once" \
+	test "$(grep -c '^libaccel: ACCEL_LOG=loud is not error, warn, info or debug; using warn$' "$tmp/log")" -eq 1
+if ! ls /dev/accel/accel* >/dev/null 2>&1; then
+	logrun warn models/digits_int8.onnx --random --repeat 5
+	check "ACCEL_LOG=warn: one CPU-fallback line for five runs" \
+		test "$(grep -c '^libaccel: running on the CPU: ' "$tmp/log")" -eq 1
+fi
+
 echo "1..$n"
 echo "tools: $((n - fail)) passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
