@@ -223,7 +223,7 @@ static int ct_ws(const struct ir_node *n, const struct ir_value *in,
 		 int n_in, const struct ir_value *out, int n_out,
 		 size_t *bytes, struct accel_err *e)
 {
-	int64_t cg, mg = in[1].dims[1], kk, isz;
+	int64_t cg, mg = in[1].dims[1], kk = 0, isz = 0;
 	struct ct_geom g;
 	int ret;
 
@@ -284,7 +284,7 @@ static int ct_run(const struct ir_node *n, const struct ir_value *in,
 	const float *x = in[0].data, *w = in[1].data;
 	const float *b = cpu_has_in(in, n_in, 2) ? in[2].data : NULL;
 	int64_t nb = in[0].dims[0], c = in[0].dims[1], mg = in[1].dims[1];
-	int64_t cg, m, kk, isz, osz = 1;
+	int64_t cg, m, kk = 0, isz = 0, osz = 1;
 	unsigned char *cur = ws;
 	float *y = out[0].data, *wt, *cols;
 	struct ct_geom g;

@@ -974,7 +974,7 @@ static int onehot_params(const struct ir_node *n, const struct ir_value *in,
 			 int *ax, int64_t *depth, struct accel_err *e)
 {
 	int64_t axis;
-	double d;
+	double d = 0;
 	int ret;
 
 	if ((ret = cpu_check_in(n, in, 0, "indices", IR_UNDEFINED, 0,

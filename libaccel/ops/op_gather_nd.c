@@ -80,7 +80,7 @@ static int gnd_infer(const struct ir_node *n, const struct ir_value *in,
 		     struct accel_err *e)
 {
 	int64_t bd, dims[IR_MAX_RANK];
-	int rank, ret;
+	int rank = 0, ret;
 
 	if ((ret = cpu_check_data(n, in, n_in, 2, 2, n_out, e)) ||
 	    (ret = gnd_shape(n, in, &bd, &rank, dims, e)))

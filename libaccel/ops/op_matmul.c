@@ -209,7 +209,7 @@ static int gemm_ws(const struct ir_node *n, const struct ir_value *in,
 		   int n_in, const struct ir_value *out, int n_out,
 		   size_t *bytes, struct accel_err *e)
 {
-	int64_t ta, tb, m, k, nn;
+	int64_t ta, tb, m = 0, k, nn = 0;
 	float alpha, beta;
 	int ret;
 
