@@ -33,6 +33,8 @@ BINDIR ?= $(EXEC_PREFIX)/bin
 LIBDIR ?= $(EXEC_PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# Empty: where /usr/bin/python3 looks for PREFIX's packages (scripts/install.sh).
+PYTHONDIR ?=
 PYTHON ?= /usr/bin/python3
 
 ACCEL_VERSION_MAJOR := 0
@@ -101,6 +103,7 @@ include libaccel/libaccel.mk
 include tools/tools.mk
 include tests/tests.mk
 include examples/examples.mk
+include python/python.mk
 # Benchmarks: not part of check (bench/*.mk).
 include $(sort $(wildcard bench/*.mk))
 include driver/driver.mk
@@ -138,8 +141,8 @@ demo: | $(DEPS_FIRST)
 install: all
 	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" EXEC_PREFIX="$(EXEC_PREFIX)" \
 		BINDIR="$(BINDIR)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" \
-		PKGCONFIGDIR="$(PKGCONFIGDIR)" O="$(O)" VERSION="$(ACCEL_VERSION)" \
-		scripts/install.sh
+		PKGCONFIGDIR="$(PKGCONFIGDIR)" PYTHONDIR="$(PYTHONDIR)" PYTHON="$(PYTHON)" \
+		O="$(O)" VERSION="$(ACCEL_VERSION)" scripts/install.sh
 
 clean:
 	rm -rf build build-asan build-valgrind build-fuzz

@@ -1,8 +1,11 @@
 #!/bin/bash
 # make install: headers, shared + static library, pkg-config file, tools,
 # into the GNU install directories the Makefile passes in the environment
-# (PREFIX, EXEC_PREFIX, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR; DESTDIR is
-# prepended to each, not written into libaccel.pc).  Installs from the build
+# (PREFIX, EXEC_PREFIX, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, PYTHONDIR;
+# DESTDIR is prepended to each, not written into libaccel.pc).  The Python
+# package goes to PYTHONDIR, by default where Debian's python3 looks for
+# PREFIX's packages (/usr/lib/python3/dist-packages for /usr,
+# PREFIX/lib/python3.X/dist-packages otherwise).  Installs from the build
 # tree $O only: nothing is built or downloaded here.
 set -euo pipefail
 : "${O:?}" "${VERSION:?}" "${PREFIX:?}"
@@ -12,12 +15,21 @@ BINDIR=${BINDIR:-$EXEC_PREFIX/bin}
 LIBDIR=${LIBDIR:-$EXEC_PREFIX/lib}
 INCLUDEDIR=${INCLUDEDIR:-$PREFIX/include}
 PKGCONFIGDIR=${PKGCONFIGDIR:-$LIBDIR/pkgconfig}
+PYTHON=${PYTHON:-/usr/bin/python3}
+if [ -z "${PYTHONDIR:-}" ]; then
+	if [ "$PREFIX" = /usr ]; then
+		PYTHONDIR=/usr/lib/python3/dist-packages
+	else
+		PYTHONDIR=$PREFIX/lib/$("$PYTHON" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')/dist-packages
+	fi
+fi
 major=${VERSION%%.*}
 
 for f in "$O/lib/libaccel.so.$VERSION" "$O/lib/libaccel.a"; do
 	[ -f "$f" ] || { echo "install.sh: $f missing: run make first" >&2; exit 1; }
 done
-for d in "$PREFIX" "$EXEC_PREFIX" "$BINDIR" "$LIBDIR" "$INCLUDEDIR" "$PKGCONFIGDIR"; do
+for d in "$PREFIX" "$EXEC_PREFIX" "$BINDIR" "$LIBDIR" "$INCLUDEDIR" "$PKGCONFIGDIR" \
+	"$PYTHONDIR"; do
 	case "$d" in
 	/*) ;;
 	*) echo "install.sh: '$d' is not an absolute directory" >&2; exit 1 ;;
@@ -42,4 +54,10 @@ chmod 644 "$DESTDIR$PKGCONFIGDIR/libaccel.pc"
 for t in "$O"/bin/accel-*; do
 	install -m 755 "$t" "$DESTDIR$BINDIR/"
 done
-echo "installed libaccel $VERSION: $DESTDIR$LIBDIR, $DESTDIR$INCLUDEDIR, $DESTDIR$BINDIR"
+pymod=("$O"/python/accel/_accel*.so)
+if [ -f "${pymod[0]}" ]; then
+	install -d "$DESTDIR$PYTHONDIR/accel"
+	install -m 644 "$O"/python/accel/*.py "$DESTDIR$PYTHONDIR/accel/"
+	install -m 644 "${pymod[0]}" "$DESTDIR$PYTHONDIR/accel/"
+fi
+echo "installed libaccel $VERSION: $DESTDIR$LIBDIR, $DESTDIR$INCLUDEDIR, $DESTDIR$BINDIR, $DESTDIR$PYTHONDIR/accel"
