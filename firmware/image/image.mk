@@ -18,7 +18,10 @@ FW_IMAGE_LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack \
 	-z noseparate-code --hash-style=gnu --build-id=none -e enpu_fw_entry_table
 FW_IMAGE_BUILD_ID ?= $(shell git -C $(TOP) rev-parse --short=11 HEAD 2>/dev/null)
 
-CFLAGS_fwimage_fw_libc := -fno-tree-loop-distribute-patterns
+# gcc would turn memset's own loop into a call to memset; clang does not
+# for a function of that name (and lacks the option).
+CFLAGS_fwimage_fw_libc := $(shell $(CC) -fno-tree-loop-distribute-patterns -x c -c \
+	-o /dev/null /dev/null 2>/dev/null && echo -fno-tree-loop-distribute-patterns)
 
 $(O)/fwimage/%.o: %.c
 	@mkdir -p $(dir $@)
