@@ -60,28 +60,71 @@ static void usage(FILE *f)
 		"device and engine it compiles for.\n");
 }
 
-static void print_tensor(bool json, const char *kind, int i,
-			 const struct accel_tensor_info *inf, bool last)
+static void json_str(const char *s)
 {
-	char dims[160];
+	for (; *s; s++)
+		printf((*s == '"' || *s == '\\') ? "\\%c" :
+		       (unsigned char)*s < 0x20 ? "?" : "%c", *s);
+}
 
-	tool_fmt_dims(inf, dims, sizeof(dims));
+/* Input (@in) or output @i of @m: symbolic dimensions by name, else '?'. */
+static void print_tensor(const accel_model *m, bool json, bool in, int i,
+			 bool last)
+{
+	struct accel_tensor_info inf;
+	char dims[256];
+	size_t at = 0;
+	int d;
+
+	if (in)
+		accel_model_input(m, i, &inf);
+	else
+		accel_model_output(m, i, &inf);
 	if (json) {
-		int d;
-
 		printf("{\"index\":%d,\"name\":\"", i);
-		for (const char *c = inf->name; *c; c++)
-			printf((*c == '"' || *c == '\\') ? "\\%c" :
-			       (unsigned char)*c < 0x20 ? "?" : "%c", *c);
-		printf("\",\"dtype\":\"%s\",\"shape\":[", accel_dtype_name(inf->dtype));
-		for (d = 0; d < inf->rank; d++)
-			printf(inf->dims[d] >= 0 ? "%s%lld" : "%snull", d ? "," : "",
-			       (long long)inf->dims[d]);
-		printf("]}%s", last ? "" : ",");
+		json_str(inf.name);
+		printf("\",\"dtype\":\"%s\",\"shape\":", accel_dtype_name(inf.dtype));
+		if (inf.rank < 0)
+			printf("null");
+		for (d = 0; d < inf.rank; d++) {
+			const char *name = in ? accel_model_input_dim_name(m, i, d) :
+					   accel_model_output_dim_name(m, i, d);
+
+			printf("%s", d ? "," : "[");
+			if (inf.dims[d] >= 0) {
+				printf("%lld", (long long)inf.dims[d]);
+			} else if (name) {
+				printf("\"");
+				json_str(name);
+				printf("\"");
+			} else {
+				printf("null");
+			}
+		}
+		printf("%s}%s", inf.rank == 0 ? "[]" : inf.rank > 0 ? "]" : "",
+		       last ? "" : ",");
 		return;
 	}
-	printf("  %-7s %d: %-24s %-8s %s\n", kind, i, inf->name,
-	       accel_dtype_name(inf->dtype), dims);
+	if (inf.rank < 0) {
+		snprintf(dims, sizeof(dims), "(rank unknown)");
+	} else {
+		at += (size_t)snprintf(dims, sizeof(dims), "[");
+		for (d = 0; d < inf.rank && at < sizeof(dims); d++) {
+			const char *name = in ? accel_model_input_dim_name(m, i, d) :
+					   accel_model_output_dim_name(m, i, d);
+
+			if (inf.dims[d] >= 0)
+				at += (size_t)snprintf(dims + at, sizeof(dims) - at, "%s%lld",
+						       d ? "," : "", (long long)inf.dims[d]);
+			else
+				at += (size_t)snprintf(dims + at, sizeof(dims) - at, "%s%s",
+						       d ? "," : "", name ? name : "?");
+		}
+		if (at < sizeof(dims))
+			snprintf(dims + at, sizeof(dims) - at, "]");
+	}
+	printf("  %-7s %d: %-24s %-8s %s\n", in ? "input" : "output", i, inf.name,
+	       accel_dtype_name(inf.dtype), dims);
 }
 
 #define MAX_IO 64
@@ -123,7 +166,7 @@ static int model_info(const char *path, enum accel_device dev, bool json)
 {
 	struct accel_ctx_options co = { .size = sizeof(co), .npu_index = -1,
 					.flags = ACCEL_CTX_QUIET };
-	struct accel_tensor_info inf;
+	struct accel_model_meta meta;
 	accel_model *m;
 	accel_ctx *ctx;
 	int err, i, n_in, n_out;
@@ -144,15 +187,28 @@ static int model_info(const char *path, enum accel_device dev, bool json)
 		accel_close(ctx);
 		return 1;
 	}
+	accel_model_metadata(m, &meta);
 	if (json) {
 		printf("{\"model\":\"");
-		for (const char *c = path; *c; c++)
-			printf((*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
-		printf("\",\"device\":\"%s\",\"engine\":\"%s\",\"inputs\":[",
+		json_str(path);
+		printf("\",\"producer\":\"");
+		json_str(meta.producer_name);
+		printf("\",\"producer_version\":\"");
+		json_str(meta.producer_version);
+		printf("\",\"graph\":\"");
+		json_str(meta.graph_name);
+		printf("\",\"ir_version\":%lld,\"opset\":%lld,\"nodes\":%d,",
+		       (long long)meta.ir_version, (long long)meta.opset, meta.n_nodes);
+		printf("\"device\":\"%s\",\"engine\":\"%s\",\"inputs\":[",
 		       accel_device_name(accel_model_device(m)),
 		       accel_model_engine(m) == ACCEL_ENGINE_INT8 ? "int8" : "fp32");
 	} else {
 		printf("model:   %s\n", path);
+		printf("made by: %s%s%s (ONNX IR %lld, opset %lld, %d nodes, graph '%s')\n",
+		       meta.producer_name[0] ? meta.producer_name : "(unknown)",
+		       meta.producer_version[0] ? " " : "", meta.producer_version,
+		       (long long)meta.ir_version, (long long)meta.opset,
+		       meta.n_nodes, meta.graph_name);
 		printf("runs on: %s%s%s (%s, for the declared shapes)\n",
 		       accel_device_name(accel_model_device(m)),
 		       accel_model_device(m) == ACCEL_DEVICE_NPU ? " " : "",
@@ -161,16 +217,12 @@ static int model_info(const char *path, enum accel_device dev, bool json)
 		       accel_model_engine(m) == ACCEL_ENGINE_INT8 ?
 		       "int8 command buffer" : "fp32 graph executor");
 	}
-	for (i = 0; i < n_in; i++) {
-		accel_model_input(m, i, &inf);
-		print_tensor(json, "input", i, &inf, i == n_in - 1);
-	}
+	for (i = 0; i < n_in; i++)
+		print_tensor(m, json, true, i, i == n_in - 1);
 	if (json)
 		printf("],\"outputs\":[");
-	for (i = 0; i < n_out; i++) {
-		accel_model_output(m, i, &inf);
-		print_tensor(json, "output", i, &inf, i == n_out - 1);
-	}
+	for (i = 0; i < n_out; i++)
+		print_tensor(m, json, false, i, i == n_out - 1);
 	if (json)
 		printf("]}\n");
 	accel_model_free(m);

@@ -272,6 +272,73 @@ size_t accel_model_arena_size(const accel_model *m)
 	return m ? m->last_arena : 0;
 }
 
+static int find_named(const struct ir_graph *g, const int *list, int n,
+		      const char *name, const char *what)
+{
+	int i;
+
+	if (!name)
+		return accel_failf(-EINVAL, "accel_model_%s_index: NULL argument", what);
+	for (i = 0; i < n; i++)
+		if (!strcmp(g->tensors[list[i]].name, name))
+			return i;
+	return accel_failf(-ENOENT, "the model has no %s '%s'", what, name);
+}
+
+int accel_model_input_index(const accel_model *m, const char *name)
+{
+	if (!m)
+		return accel_failf(-EINVAL, "accel_model_input_index: NULL argument");
+	return find_named(m->g, m->g->inputs, m->g->n_inputs, name, "input");
+}
+
+int accel_model_output_index(const accel_model *m, const char *name)
+{
+	if (!m)
+		return accel_failf(-EINVAL, "accel_model_output_index: NULL argument");
+	return find_named(m->g, m->g->outputs, m->g->n_outputs, name, "output");
+}
+
+static const char *dim_name(const struct ir_graph *g, const int *list, int n,
+			    int i, int d)
+{
+	const struct ir_tensor *t;
+
+	if (i < 0 || i >= n)
+		return NULL;
+	t = &g->tensors[list[i]];
+	if (d < 0 || d >= t->rank || d >= IR_MAX_RANK || t->dims[d] >= 0)
+		return NULL;
+	return t->dim_param[d];
+}
+
+const char *accel_model_input_dim_name(const accel_model *m, int i, int d)
+{
+	return m ? dim_name(m->g, m->g->inputs, m->g->n_inputs, i, d) : NULL;
+}
+
+const char *accel_model_output_dim_name(const accel_model *m, int i, int d)
+{
+	return m ? dim_name(m->g, m->g->outputs, m->g->n_outputs, i, d) : NULL;
+}
+
+int accel_model_metadata(const accel_model *m, struct accel_model_meta *meta)
+{
+	if (!m || !meta)
+		return accel_failf(-EINVAL, "accel_model_metadata: NULL argument");
+	memset(meta, 0, sizeof(*meta));
+	meta->producer_name = m->g->meta.producer_name;
+	meta->producer_version = m->g->meta.producer_version;
+	meta->domain = m->g->meta.domain;
+	meta->graph_name = m->g->name;
+	meta->doc = m->g->meta.doc;
+	meta->ir_version = m->g->meta.ir_version;
+	meta->model_version = m->g->meta.model_version;
+	meta->opset = m->g->opset;
+	meta->n_nodes = m->g->n_nodes;
+	return 0;
+}
+
 static bool same_shapes(const struct compiled *c, const struct accel_tensor *in,
 			int n)
 {

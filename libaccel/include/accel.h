@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define ACCEL_VERSION_MAJOR 0
-#define ACCEL_VERSION_MINOR 4
+#define ACCEL_VERSION_MINOR 5
 #define ACCEL_VERSION_PATCH 0
 #define ACCEL_VERSION_NUMBER \
 	(ACCEL_VERSION_MAJOR * 10000 + ACCEL_VERSION_MINOR * 100 + \
@@ -431,6 +431,56 @@ ACCEL_API int accel_run_mapped(accel_model *model);
 ACCEL_API int accel_npy_read(const char *path, struct accel_tensor *t);
 /* Write @t (dtype, rank, dims, data) to @path as a .npy file version 1.0. */
 ACCEL_API int accel_npy_write(const char *path, const struct accel_tensor *t);
+
+/* ---- 0.5: inputs and outputs by name, symbolic dimensions, metadata ---- */
+
+/*
+ * The index of the input (output) called @name, or -ENOENT when the model
+ * has none of that name (-EINVAL for a NULL argument).
+ */
+ACCEL_API int accel_model_input_index(const accel_model *model,
+				      const char *name);
+ACCEL_API int accel_model_output_index(const accel_model *model,
+				       const char *name);
+/*
+ * The name a model gives dimension @dim of input (output) @index ("N",
+ * "batch", "seq"), or NULL when that dimension is fixed, anonymous or does
+ * not exist.  Owned by the model.
+ */
+ACCEL_API const char *accel_model_input_dim_name(const accel_model *model,
+						 int index, int dim);
+ACCEL_API const char *accel_model_output_dim_name(const accel_model *model,
+						  int index, int dim);
+
+/**
+ * struct accel_model_meta - what a model file says about itself.
+ * @producer_name: e.g. "pytorch", "" when absent (owned by the model, as
+ *	every string here).
+ * @producer_version: e.g. "2.1.0".
+ * @domain: the model's reverse-DNS namespace.
+ * @graph_name: the main graph's name.
+ * @doc: the model's doc_string (at most its first 4 KiB).
+ * @ir_version: ONNX IR version, 0 when absent.
+ * @model_version: the producer's version of the model, 0 when absent.
+ * @opset: the default ONNX domain's opset version.
+ * @n_nodes: operators in the main graph.
+ * @reserved: zero.
+ */
+struct accel_model_meta {
+	const char *producer_name;
+	const char *producer_version;
+	const char *domain;
+	const char *graph_name;
+	const char *doc;
+	int64_t ir_version;
+	int64_t model_version;
+	int64_t opset;
+	int32_t n_nodes;
+	uint32_t reserved[9];
+};
+/* Fill @meta.  0, or -EINVAL for a NULL argument. */
+ACCEL_API int accel_model_metadata(const accel_model *model,
+				   struct accel_model_meta *meta);
 
 #ifdef __cplusplus
 }

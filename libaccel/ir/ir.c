@@ -251,6 +251,10 @@ void ir_graph_free(struct ir_graph *g)
 	free(g->inputs);
 	free(g->outputs);
 	free(g->name);
+	free(g->meta.producer_name);
+	free(g->meta.producer_version);
+	free(g->meta.domain);
+	free(g->meta.doc);
 	free(g);
 }
 

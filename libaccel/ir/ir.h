@@ -121,6 +121,16 @@ void ir_node_inputs(const struct ir_node *n, const struct ir_value *vals,
 void ir_node_outputs(const struct ir_node *n, const int *outs,
 		     const struct ir_value *vals, struct ir_value *out);
 
+/* What the ModelProto says about itself (strings never NULL). */
+struct ir_model_meta {
+	char *producer_name;
+	char *producer_version;
+	char *domain;
+	char *doc;
+	int64_t ir_version;
+	int64_t model_version;
+};
+
 struct ir_graph {
 	struct ir_tensor *tensors;
 	int n_tensors;
@@ -132,6 +142,7 @@ struct ir_graph {
 	int n_outputs;
 	int64_t opset;		/* default-domain opset version */
 	char *name;
+	struct ir_model_meta meta;
 };
 
 /*

@@ -989,6 +989,26 @@ static int build_graph(struct loader *l, const model_pb *m)
 	return topo_sort(l);
 }
 
+/* The model's own description, for accel_model_metadata(). */
+static int load_meta(struct ir_model_meta *meta, const model_pb *m,
+		     struct accel_err *e)
+{
+	if (!name_ok(m->producer_name) || !name_ok(m->producer_version) ||
+	    !name_ok(m->domain))
+		return accel_seterr(e, -EINVAL, "model producer or domain name is too long");
+	meta->producer_name = dup_name(m->producer_name);
+	meta->producer_version = dup_name(m->producer_version);
+	meta->domain = dup_name(m->domain);
+	/* a doc string may be long; keep what a caller would print */
+	meta->doc = strndup(nz(m->doc_string), 4096);
+	if (!meta->producer_name || !meta->producer_version || !meta->domain ||
+	    !meta->doc)
+		return accel_seterr(e, -ENOMEM, "out of memory");
+	meta->ir_version = m->has_ir_version ? m->ir_version : 0;
+	meta->model_version = m->has_model_version ? m->model_version : 0;
+	return 0;
+}
+
 struct ir_graph *ir_load_onnx(const void *buf, size_t len, struct accel_err *e,
 			      int *err)
 {
@@ -1017,6 +1037,8 @@ struct ir_graph *ir_load_onnx(const void *buf, size_t len, struct accel_err *e,
 		ret = accel_seterr(e, -ENOMEM, "out of memory");
 	else
 		ret = build_graph(&l, m);
+	if (!ret)
+		ret = load_meta(&l.g->meta, m, e);
 	onnx_subset__model_proto__free_unpacked(m, &a);
 	free(l.map.slot);
 	if (!ret)

@@ -82,7 +82,9 @@ static int dtype_to_npy(int dt)
 	return -1;
 }
 
-static PyObject *shape_tuple(int rank, const int64_t *dims)
+/* A shape as a tuple: ints, a symbolic dimension's name, or None. */
+static PyObject *shape_tuple(int rank, const int64_t *dims,
+			     const accel_model *m, bool in, int index)
 {
 	PyObject *t = PyTuple_New(rank > 0 ? rank : 0);
 	int d;
@@ -99,8 +101,20 @@ static PyObject *shape_tuple(int rank, const int64_t *dims)
 				return NULL;
 			}
 		} else {
-			v = Py_None;
-			Py_INCREF(v);
+			const char *name = !m ? NULL : in ?
+				accel_model_input_dim_name(m, index, d) :
+				accel_model_output_dim_name(m, index, d);
+
+			if (name) {
+				v = PyUnicode_FromString(name);
+				if (!v) {
+					Py_DECREF(t);
+					return NULL;
+				}
+			} else {
+				v = Py_None;
+				Py_INCREF(v);
+			}
 		}
 		PyTuple_SET_ITEM(t, d, v);
 	}
@@ -622,7 +636,7 @@ static PyObject *info_list(ModelObject *self, bool inputs)
 		else
 			accel_model_output(self->m, i, &inf);
 		npy = dtype_to_npy(inf.dtype);
-		shape = inf.rank >= 0 ? shape_tuple(inf.rank, inf.dims) :
+		shape = inf.rank >= 0 ? shape_tuple(inf.rank, inf.dims, self->m, inputs, i) :
 			(Py_INCREF(Py_None), Py_None);
 		dt = npy >= 0 ? (PyObject *)PyArray_DescrFromType(npy) :
 		     PyUnicode_FromString(accel_dtype_name(inf.dtype));
@@ -669,6 +683,23 @@ static PyObject *model_get_engine(ModelObject *self, void *closure)
 	if (e == ACCEL_ENGINE_NONE)
 		Py_RETURN_NONE;
 	return PyUnicode_FromString(e == ACCEL_ENGINE_INT8 ? "int8" : "fp32");
+}
+
+static PyObject *model_get_metadata(ModelObject *self, void *closure)
+{
+	struct accel_model_meta meta;
+
+	(void)closure;
+	if (model_check(self))
+		return NULL;
+	accel_model_metadata(self->m, &meta);
+	return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:L,s:L,s:L,s:i}",
+			     "producer_name", meta.producer_name,
+			     "producer_version", meta.producer_version,
+			     "domain", meta.domain, "graph_name", meta.graph_name,
+			     "doc", meta.doc, "ir_version", (long long)meta.ir_version,
+			     "model_version", (long long)meta.model_version,
+			     "opset", (long long)meta.opset, "nodes", meta.n_nodes);
 }
 
 static PyObject *model_get_arena(ModelObject *self, void *closure)
@@ -957,12 +988,15 @@ static PyMethodDef model_methods[] = {
 
 static PyGetSetDef model_getset[] = {
 	{ "inputs", (getter)model_get_inputs, NULL,
-	  "[(name, numpy.dtype, shape)]: None in shape is a symbolic dimension", NULL },
+	  "[(name, numpy.dtype, shape)]: a str in shape is a named symbolic "
+	  "dimension, None an anonymous one", NULL },
 	{ "outputs", (getter)model_get_outputs, NULL, "like inputs", NULL },
 	{ "device", (getter)model_get_device, NULL, "where the last run ran", NULL },
 	{ "engine", (getter)model_get_engine, NULL,
 	  "'int8' (command buffer), 'fp32' (graph executor) or None before a run", NULL },
 	{ "arena_size", (getter)model_get_arena, NULL, "bytes of the last shape's arena", NULL },
+	{ "metadata", (getter)model_get_metadata, NULL,
+	  "what the model file says about itself: producer, opset, ...", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

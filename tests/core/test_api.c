@@ -361,6 +361,58 @@ static void test_quantize_vs_scalar(void)
 	}
 }
 
+/* 0.5: inputs and outputs by name, symbolic dimension names, metadata. */
+static void test_names_and_metadata(void)
+{
+	struct accel_model_meta meta;
+	accel_model *m;
+	accel_ctx *c;
+	int err;
+
+	c = accel_open(ACCEL_DEVICE_CPU, &err);
+	m = c ? accel_model_load_mem(c, model_bytes, model_len, &err) : NULL;
+	if (!TAP_CHECK(m, "load: %d", err))
+		goto out;
+	TAP_CHECK(accel_model_input_index(m, "input") == 0, "input 'input' is 0");
+	TAP_CHECK(accel_model_output_index(m, "logits") == 0, "output 'logits' is 0");
+	TAP_CHECK(accel_model_input_index(m, "logits") == -ENOENT,
+		  "an output's name is no input");
+	TAP_CHECK(strstr(accel_last_error(), "no input 'logits'") != NULL,
+		  "message: %s", accel_last_error());
+	TAP_CHECK(accel_model_output_index(m, "") == -ENOENT, "empty name");
+	TAP_CHECK(accel_model_input_index(m, NULL) == -EINVAL, "NULL name");
+	TAP_CHECK(accel_model_input_index(NULL, "input") == -EINVAL, "NULL model");
+	TAP_CHECK(accel_model_input_dim_name(m, 0, 0) &&
+		  !strcmp(accel_model_input_dim_name(m, 0, 0), "batch"),
+		  "input dim 0 is 'batch'");
+	TAP_CHECK(accel_model_output_dim_name(m, 0, 0) &&
+		  !strcmp(accel_model_output_dim_name(m, 0, 0), "batch"),
+		  "output dim 0 is 'batch'");
+	TAP_CHECK(!accel_model_input_dim_name(m, 0, 1), "a fixed dim has no name");
+	TAP_CHECK(!accel_model_input_dim_name(m, 0, 4) &&
+		  !accel_model_input_dim_name(m, 0, -1) &&
+		  !accel_model_input_dim_name(m, 1, 0) &&
+		  !accel_model_output_dim_name(m, -1, 0) &&
+		  !accel_model_input_dim_name(NULL, 0, 0),
+		  "out-of-range dims, indices and NULL give NULL");
+	memset(&meta, 0xa5, sizeof(meta));
+	TAP_CHECK(accel_model_metadata(m, &meta) == 0, "metadata");
+	TAP_CHECK(!strcmp(meta.producer_name, "enpu-models/make_digits.py") &&
+		  !strcmp(meta.producer_version, "1"),
+		  "producer %s %s", meta.producer_name, meta.producer_version);
+	TAP_CHECK(!strcmp(meta.graph_name, "digits_fp32"), "graph %s", meta.graph_name);
+	TAP_CHECK(meta.ir_version == 7 && meta.opset == 13 && meta.n_nodes > 0,
+		  "ir %lld opset %lld nodes %d", (long long)meta.ir_version,
+		  (long long)meta.opset, meta.n_nodes);
+	TAP_CHECK(meta.domain && meta.doc && meta.reserved[0] == 0 &&
+		  meta.reserved[8] == 0, "strings set, reserved zeroed");
+	TAP_CHECK(accel_model_metadata(m, NULL) == -EINVAL &&
+		  accel_model_metadata(NULL, &meta) == -EINVAL, "NULL arguments");
+out:
+	accel_model_free(m);
+	accel_close(c);
+}
+
 int main(void)
 {
 	if (slurp("models/digits_fp32.onnx", &model_bytes, &model_len)) {
@@ -370,6 +422,7 @@ int main(void)
 	tap_run("device choice and ACCEL_DEVICE", test_device_choice);
 	tap_run("bad and truncated models fail cleanly", test_bad_models);
 	tap_run("accel_run argument errors and shape cache", test_run_errors);
+	tap_run("inputs/outputs by name, dim names, metadata", test_names_and_metadata);
 	tap_run(".npy read/write", test_npy_roundtrip);
 	tap_run("fixed-point multipliers", test_multiplier);
 	tap_run("edge quantize/dequantize", test_edge_quantize);

@@ -62,6 +62,8 @@ check "accel_run is versioned LIBACCEL_0.1" \
 	grep -Eq 'LIBACCEL_0\.1 +accel_run$' <(objdump -T "$so")
 check "accel_ctx_threads is versioned LIBACCEL_0.4" \
 	grep -Eq 'LIBACCEL_0\.4 +accel_ctx_threads$' <(objdump -T "$so")
+check "accel_model_metadata is versioned LIBACCEL_0.5" \
+	grep -Eq 'LIBACCEL_0\.5 +accel_model_metadata$' <(objdump -T "$so")
 check "no unversioned accel_ symbols" \
 	test "$(objdump -T "$so" | grep ' accel_' | grep -vc 'LIBACCEL_0\.')" -eq 0
 

@@ -56,9 +56,14 @@ class Runs(unittest.TestCase):
         self.m8 = self.ctx.load(os.path.join(M, "digits_int8.onnx"))
 
     def test_interface(self):
-        self.assertEqual(self.m8.inputs, [("input", np.dtype(np.float32), (None, 1, 8, 8))])
-        self.assertEqual(self.m8.outputs, [("logits", np.dtype(np.float32), (None, 10))])
+        self.assertEqual(self.m8.inputs, [("input", np.dtype(np.float32), ("batch", 1, 8, 8))])
+        self.assertEqual(self.m8.outputs, [("logits", np.dtype(np.float32), ("batch", 10))])
         self.assertIsNone(self.m8.engine)   # not run yet
+        md = self.m8.metadata
+        self.assertEqual(md["producer_name"], "enpu-models/make_digits.py")
+        self.assertEqual(md["graph_name"], "digits_int8")
+        self.assertEqual(md["opset"], 13)
+        self.assertGreater(md["nodes"], 10)
 
     def test_int8_bit_exact(self):
         (y,) = self.m8.run(X)

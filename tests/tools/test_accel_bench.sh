@@ -125,16 +125,19 @@ done
 # accel-info MODEL: the interface, in text and JSON
 "${run[@]}" "$info" $m >"$tmp/i" 2>"$tmp/err"
 check "accel-info MODEL exits 0" test $? -eq 0
-check "accel-info lists the input with dtype and symbolic shape" \
-	grep -Eq "input +0: input +float32 +\[\?,1,8,8\]" "$tmp/i"
-check "accel-info lists the output" grep -Eq "output +0: logits +float32 +\[\?,10\]" "$tmp/i"
+check "accel-info lists the input with dtype and its named symbolic dimension" \
+	grep -Eq "input +0: input +float32 +\[batch,1,8,8\]" "$tmp/i"
+check "accel-info lists the output" grep -Eq "output +0: logits +float32 +\[batch,10\]" "$tmp/i"
+check "accel-info says who made the model" \
+	grep -q "^made by: enpu-models/make_digits.py 1 (ONNX IR 7, opset 13, [0-9]* nodes, graph 'digits_int8')" "$tmp/i"
 check "accel-info says where it runs" grep -q "^runs on: cpu (int8 command buffer" "$tmp/i"
 "${run[@]}" "$info" --json models/digits_fp32.onnx >"$tmp/j" 2>"$tmp/err"
 check "accel-info --json MODEL is JSON with shapes" /usr/bin/python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
 assert r["engine"] == "fp32", r
-assert r["inputs"] == [{"index": 0, "name": "input", "dtype": "float32", "shape": [None, 1, 8, 8]}], r
-assert r["outputs"][0]["shape"] == [None, 10], r' "$tmp/j"
+assert r["inputs"] == [{"index": 0, "name": "input", "dtype": "float32", "shape": ["batch", 1, 8, 8]}], r
+assert r["outputs"][0]["shape"] == ["batch", 10], r
+assert r["producer"] == "enpu-models/make_digits.py" and r["opset"] == 13, r' "$tmp/j"
 refuse "accel-info on a missing model" "No such file" "$info" "$tmp/none.onnx"
 "${run[@]}" "$info" a b >/dev/null 2>&1
 check "accel-info with two models is a usage error" test $? -eq 2
