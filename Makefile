@@ -35,6 +35,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # Empty: where /usr/bin/python3 looks for PREFIX's packages (scripts/install.sh).
 PYTHONDIR ?=
+MANDIR ?= $(PREFIX)/share/man
 PYTHON ?= /usr/bin/python3
 
 ACCEL_VERSION_MAJOR := 0
@@ -152,6 +153,7 @@ install: all
 	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" EXEC_PREFIX="$(EXEC_PREFIX)" \
 		BINDIR="$(BINDIR)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" \
 		PKGCONFIGDIR="$(PKGCONFIGDIR)" PYTHONDIR="$(PYTHONDIR)" PYTHON="$(PYTHON)" \
+		MANDIR="$(MANDIR)" \
 		O="$(O)" VERSION="$(ACCEL_VERSION)" scripts/install.sh
 
 clean:

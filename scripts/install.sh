@@ -1,7 +1,8 @@
 #!/bin/bash
 # make install: headers, shared + static library, pkg-config file, tools,
 # into the GNU install directories the Makefile passes in the environment
-# (PREFIX, EXEC_PREFIX, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, PYTHONDIR;
+# (PREFIX, EXEC_PREFIX, BINDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, PYTHONDIR,
+# MANDIR;
 # DESTDIR is prepended to each, not written into libaccel.pc).  The Python
 # package goes to PYTHONDIR, by default where Debian's python3 looks for
 # PREFIX's packages (/usr/lib/python3/dist-packages for /usr,
@@ -15,6 +16,7 @@ BINDIR=${BINDIR:-$EXEC_PREFIX/bin}
 LIBDIR=${LIBDIR:-$EXEC_PREFIX/lib}
 INCLUDEDIR=${INCLUDEDIR:-$PREFIX/include}
 PKGCONFIGDIR=${PKGCONFIGDIR:-$LIBDIR/pkgconfig}
+MANDIR=${MANDIR:-$PREFIX/share/man}
 PYTHON=${PYTHON:-/usr/bin/python3}
 if [ -z "${PYTHONDIR:-}" ]; then
 	if [ "$PREFIX" = /usr ]; then
@@ -29,7 +31,7 @@ for f in "$O/lib/libaccel.so.$VERSION" "$O/lib/libaccel.a"; do
 	[ -f "$f" ] || { echo "install.sh: $f missing: run make first" >&2; exit 1; }
 done
 for d in "$PREFIX" "$EXEC_PREFIX" "$BINDIR" "$LIBDIR" "$INCLUDEDIR" "$PKGCONFIGDIR" \
-	"$PYTHONDIR"; do
+	"$PYTHONDIR" "$MANDIR"; do
 	case "$d" in
 	/*) ;;
 	*) echo "install.sh: '$d' is not an absolute directory" >&2; exit 1 ;;
@@ -54,6 +56,8 @@ chmod 644 "$DESTDIR$PKGCONFIGDIR/libaccel.pc"
 for t in "$O"/bin/accel-*; do
 	install -m 755 "$t" "$DESTDIR$BINDIR/"
 done
+install -d "$DESTDIR$MANDIR/man1"
+install -m 644 man/*.1 "$DESTDIR$MANDIR/man1/"
 pymod=("$O"/python/accel/_accel*.so)
 if [ -f "${pymod[0]}" ]; then
 	install -d "$DESTDIR$PYTHONDIR/accel"

@@ -25,7 +25,7 @@ const char tool_name[] = "accel-run";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: accel-run MODEL [--input [NAME=]FILE]... | --random [--seed N]]\n"
+		"usage: accel-run MODEL (--input [NAME=]FILE... | --random [--seed N])\n"
 		"                 [--output FILE.npy]... [--device cpu|npu|auto] [--repeat N]\n"
 		"                 [--threads N] [--kernels NAME] [--version]\n"
 		"\n"

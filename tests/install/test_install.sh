@@ -69,6 +69,7 @@ check "no unversioned accel_ symbols" \
 
 for t in accel-run accel-info accel-bench; do
 	check "$t installed and runs" "$root$prefix/bin/$t" --version
+	check "$t.1 installed under share/man/man1" test -f "$root$prefix/share/man/man1/$t.1"
 done
 
 pydir=$(ls -d "$root$prefix"/lib/python3*/dist-packages 2>/dev/null | head -n 1)
