@@ -22,7 +22,7 @@ suite-npu: $(NPU_TESTS)
 # Debian's liburing.a, libdrm.a and libprotobuf-c.a.
 NPU_VM_DIR := $(O)/npu-vm
 NPU_VM_BINS := $(NPU_VM_DIR)/accel-run $(NPU_VM_DIR)/accel-bench \
-	$(NPU_VM_DIR)/accel-info $(NPU_VM_DIR)/example-digits
+	$(NPU_VM_DIR)/accel-info $(NPU_VM_DIR)/accel-top $(NPU_VM_DIR)/example-digits
 NPU_VM_PROGS := $(NPU_VM_DIR)/test_npu $(NPU_VM_BINS)
 NPU_VM_SCRIPTS := $(sort $(wildcard tests/npu/vm/npu-*.sh))
 NPU_VM_MODELS := digits_int8.onnx digits_fp32.onnx digits_test_x.npy \
