@@ -429,20 +429,28 @@ static PyObject *ctx_get_pending(ContextObject *self, void *closure)
 	return PyLong_FromLong(accel_ctx_pending(self->ctx));
 }
 
-static PyObject *ctx_get_device(ContextObject *self, void *closure)
+/* A string property of the context: closure points to its getter. */
+struct ctx_str {
+	const char *(*get)(const accel_ctx *ctx);
+};
+
+static const char *ctx_device_str(const accel_ctx *ctx)
 {
-	(void)closure;
-	if (ctx_check(self))
-		return NULL;
-	return PyUnicode_FromString(accel_device_name(accel_ctx_device(self->ctx)));
+	return accel_device_name(accel_ctx_device(ctx));
 }
 
-static PyObject *ctx_get_device_path(ContextObject *self, void *closure)
+static const struct ctx_str ctx_device = { ctx_device_str },
+	ctx_device_path = { accel_ctx_device_path },
+	ctx_kernels = { accel_ctx_cpu_kernels },
+	ctx_submit = { accel_ctx_submit_path };
+
+static PyObject *ctx_get_str(ContextObject *self, void *closure)
 {
-	(void)closure;
+	const struct ctx_str *p = closure;
+
 	if (ctx_check(self))
 		return NULL;
-	return PyUnicode_FromString(accel_ctx_device_path(self->ctx));
+	return PyUnicode_FromString(p->get(self->ctx));
 }
 
 static PyObject *ctx_get_threads(ContextObject *self, void *closure)
@@ -451,22 +459,6 @@ static PyObject *ctx_get_threads(ContextObject *self, void *closure)
 	if (ctx_check(self))
 		return NULL;
 	return PyLong_FromUnsignedLong(accel_ctx_threads(self->ctx));
-}
-
-static PyObject *ctx_get_kernels(ContextObject *self, void *closure)
-{
-	(void)closure;
-	if (ctx_check(self))
-		return NULL;
-	return PyUnicode_FromString(accel_ctx_cpu_kernels(self->ctx));
-}
-
-static PyObject *ctx_get_submit(ContextObject *self, void *closure)
-{
-	(void)closure;
-	if (ctx_check(self))
-		return NULL;
-	return PyUnicode_FromString(accel_ctx_submit_path(self->ctx));
 }
 
 static PyObject *ctx_enter(PyObject *self, PyObject *noargs)
@@ -506,11 +498,12 @@ static PyMethodDef ctx_methods[] = {
 
 static PyGetSetDef ctx_getset[] = {
 	{ "pending", (getter)ctx_get_pending, NULL, "requests in flight", NULL },
-	{ "device", (getter)ctx_get_device, NULL, "'cpu' or 'npu'", NULL },
-	{ "device_path", (getter)ctx_get_device_path, NULL, "the NPU's node, '' on the CPU", NULL },
+	{ "device", (getter)ctx_get_str, NULL, "'cpu' or 'npu'", (void *)&ctx_device },
+	{ "device_path", (getter)ctx_get_str, NULL, "the NPU's node, '' on the CPU",
+	  (void *)&ctx_device_path },
 	{ "threads", (getter)ctx_get_threads, NULL, "CPU threads of one run", NULL },
-	{ "kernels", (getter)ctx_get_kernels, NULL, "CPU kernel variant", NULL },
-	{ "submit", (getter)ctx_get_submit, NULL, "NPU submission path", NULL },
+	{ "kernels", (getter)ctx_get_str, NULL, "CPU kernel variant", (void *)&ctx_kernels },
+	{ "submit", (getter)ctx_get_str, NULL, "NPU submission path", (void *)&ctx_submit },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
