@@ -16,8 +16,8 @@
  *
  * sequence_lens: batch entry b runs steps 0 .. len[b] - 1 (the reverse
  * direction from len[b] - 1 down to 0); Y is zero past len[b] and Y_h/Y_c
- * hold the state after the last step that ran (the initial state when
- * len[b] is 0).  clip bounds every gate's pre-activation (the inputs of f
+ * hold the state after the last step that ran (zeros when len[b] is 0,
+ * as ONNX Runtime gives, not the initial state).  clip bounds every gate's pre-activation (the inputs of f
  * and g, peepholes included), not the cell state LSTM's h reads.
  */
 #include <math.h>
@@ -747,13 +747,16 @@ static int rnn_run_kind(enum rnn_kind kind, const struct ir_node *n,
 		}
 		for (int64_t b = 0; b < c.b; b++) {
 			int64_t o = rnn_srow(&c, d, b);
+			size_t hb = (size_t)c.h * sizeof(float);
 
-			if (yh)
-				memcpy(yh + o, r.h + b * c.h,
-				       (size_t)c.h * sizeof(float));
-			if (yc)
-				memcpy(yc + o, r.cs + b * c.h,
-				       (size_t)c.h * sizeof(float));
+			if (yh && len[b])
+				memcpy(yh + o, r.h + b * c.h, hb);
+			else if (yh)
+				memset(yh + o, 0, hb);
+			if (yc && len[b])
+				memcpy(yc + o, r.cs + b * c.h, hb);
+			else if (yc)
+				memset(yc + o, 0, hb);
 		}
 	}
 	return 0;

@@ -5,7 +5,9 @@
  * at a time), over seeded random shapes: every direction and layout,
  * ragged sequence_lens, initial states, peepholes, clip,
  * linear_before_reset, input_forget, every activation with and without
- * activation_alpha/beta, any subset of the outputs.  Then the refusals:
+ * activation_alpha/beta, any subset of the outputs (the semantics of the
+ * corner cases, clip and an empty sequence, checked against ONNX Runtime
+ * by hand).  Then the refusals:
  * bad shapes and attributes at infer(), bad sequence_lens at run().
  */
 #include <math.h>
@@ -207,9 +209,10 @@ static void ref_run(const struct rcase *c, double *y, double *yh, double *yc)
 					y[((t * c->nd + d) * c->b + b) * hh + j] = hs[j];
 				}
 			}
+			/* an empty sequence has no last state: zeros (ORT) */
 			for (int j = 0; j < hh; j++) {
-				yh[(d * c->b + b) * hh + j] = hs[j];
-				yc[(d * c->b + b) * hh + j] = cs[j];
+				yh[(d * c->b + b) * hh + j] = len ? hs[j] : 0;
+				yc[(d * c->b + b) * hh + j] = len ? cs[j] : 0;
 			}
 		}
 	}
