@@ -727,9 +727,11 @@ static int rnn_run_kind(enum rnn_kind kind, const struct ir_node *n,
 		}
 		rnn_transpose(w + d * s.wt, s.gh, c.i, wt);
 		rnn_transpose(rw + d * s.rt, s.gh, c.h, (float *)r.rt);
-		if (s.xw)
+		if (s.xw && c.i)
 			r.k->gemm(c.t * c.b, s.gh, c.i, x, c.i, wt, s.gh, xw,
 				  s.gh, &ep);
+		else if (s.xw)	/* input size 0: X contributes nothing */
+			memset(xw, 0, (size_t)s.xw * sizeof(float));
 		for (int64_t q = 0; q < c.t * c.b; q++)
 			for (int64_t j = 0; j < s.gh; j++)
 				xw[q * s.gh + j] += cbias[j];

@@ -288,7 +288,7 @@ static void run_case(uint64_t *s, int kind)
 	c.layout = t_randi(s, 0, 1);
 	c.t = t_randi(s, 1, 5);
 	c.b = t_randi(s, 1, 4);
-	c.i = t_randi(s, 1, 6);
+	c.i = t_randi(s, 0, 6);	/* 0: an empty input */
 	c.h = t_randi(s, 1, 7);
 	c.clip = t_randi(s, 0, 2) ? 0 : 0.2 + 0.1 * t_randi(s, 0, 8);
 	c.lbr = kind == K_GRU && t_randi(s, 0, 1);
