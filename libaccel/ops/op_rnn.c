@@ -28,7 +28,7 @@
 #include "ops/ops.h"
 #include "ops/ops_util.h"
 
-enum rnn_kind { RK_RNN, RK_GRU, RK_LSTM };
+enum rnn_kind { RK_RNN, RK_GRU, RK_LSTM, RK_COUNT };
 
 enum rnn_act_kind {
 	RA_RELU, RA_TANH, RA_SIGMOID, RA_AFFINE, RA_LEAKY_RELU,
@@ -91,10 +91,12 @@ enum { RI_X, RI_W, RI_R, RI_B, RI_SEQ, RI_H0, RI_C0, RI_P };
 static int rnn_acts_parse(const struct ir_node *n, struct rnn_cfg *c,
 			  struct accel_err *e)
 {
-	static const char *const defs[3][3] = {
+	static const char *const defs[][3] = {
 		{ "Tanh" }, { "Sigmoid", "Tanh" },
 		{ "Sigmoid", "Tanh", "Tanh" },
 	};
+	_Static_assert(sizeof(defs) / sizeof(*defs) == RK_COUNT,
+		       "default activations of each rnn_kind");
 	const char *const *names;
 	const float *al, *be;
 	size_t cnt, nal, nbe, ia = 0, ib = 0;
