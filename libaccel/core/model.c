@@ -18,6 +18,7 @@
 
 #include "core/accel_internal.h"
 #include "exec/plan.h"
+#include "ops/ops.h"
 #include "ops/shape_pass.h"
 #include "compile/qcompile.h"
 #include "util/log.h"
@@ -73,7 +74,9 @@ static accel_model *model_from_buf(accel_ctx *ctx, const void *buf, size_t len,
 	m->g = m->name ? ir_load_onnx(buf, len, &e, err) : NULL;
 	if (!m->name)
 		*err = accel_seterr(&e, -ENOMEM, "out of memory");
-	if (!m->g) {
+	if (m->g)
+		*err = cpu_ops_check_graph(m->g, &e);
+	if (!m->g || *err) {
 		accel_fail(*err, &e);
 		accel_model_free(m);
 		return NULL;

@@ -159,6 +159,38 @@ int ir_get_ints(const struct ir_node *n, const char *name,
 	return 1;
 }
 
+int ir_get_floats(const struct ir_node *n, const char *name,
+		  const float **v, size_t *cnt, struct accel_err *e)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	*v = NULL;
+	*cnt = 0;
+	if (!a)
+		return 0;
+	if (a->type != IR_ATTR_FLOATS || (a->n && !a->floats))
+		return attr_type_err(n, name, "a list of floats", e);
+	*v = a->floats;
+	*cnt = a->n;
+	return 1;
+}
+
+int ir_get_strings(const struct ir_node *n, const char *name,
+		   const char *const **v, size_t *cnt, struct accel_err *e)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	*v = NULL;
+	*cnt = 0;
+	if (!a)
+		return 0;
+	if (a->type != IR_ATTR_STRINGS || (a->n && !a->strings))
+		return attr_type_err(n, name, "a list of strings", e);
+	*v = (const char *const *)a->strings;
+	*cnt = a->n;
+	return 1;
+}
+
 /*
  * The unchecked forms, for code that runs after the float plan validated
  * every attribute (the int8 compiler): the default on any mismatch.
@@ -217,6 +249,10 @@ static void ir_attr_release(struct ir_attr *a)
 	free(a->s);
 	free(a->floats);
 	free(a->ints);
+	if (a->strings)
+		for (size_t i = 0; i < a->n; i++)
+			free(a->strings[i]);
+	free(a->strings);
 	free(a->t.data);
 }
 

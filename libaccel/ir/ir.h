@@ -81,6 +81,7 @@ enum ir_attr_type {
 	IR_ATTR_TENSOR = 4,
 	IR_ATTR_FLOATS = 6,
 	IR_ATTR_INTS = 7,
+	IR_ATTR_STRINGS = 8,
 };
 
 struct ir_attr {
@@ -91,7 +92,8 @@ struct ir_attr {
 	char *s;
 	float *floats;
 	int64_t *ints;
-	size_t n;		/* element count of floats / ints */
+	char **strings;		/* IR_ATTR_STRINGS: @n NUL-terminated strings */
+	size_t n;		/* element count of floats / ints / strings */
 	struct ir_value t;	/* IR_ATTR_TENSOR: owned data */
 };
 
@@ -160,6 +162,11 @@ int ir_get_string(const struct ir_node *n, const char *name,
 		  const char *def, const char **v, struct accel_err *e);
 int ir_get_ints(const struct ir_node *n, const char *name,
 		const int64_t **v, size_t *cnt, struct accel_err *e);
+/* ir_get_ints() for FLOATS and STRINGS attributes. */
+int ir_get_floats(const struct ir_node *n, const char *name,
+		  const float **v, size_t *cnt, struct accel_err *e);
+int ir_get_strings(const struct ir_node *n, const char *name,
+		   const char *const **v, size_t *cnt, struct accel_err *e);
 /* Unchecked forms (after validation): the default when absent or mistyped. */
 int64_t ir_attr_int(const struct ir_node *n, const char *name, int64_t def);
 float ir_attr_float(const struct ir_node *n, const char *name, float def);

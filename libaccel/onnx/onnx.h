@@ -18,6 +18,7 @@
 #define ONNX_MAX_NODE_IO	65536	/* inputs or outputs of one node */
 #define ONNX_MAX_ATTRS		1024	/* attributes of one node */
 #define ONNX_MAX_NAME		4096	/* bytes in one name */
+#define ONNX_MAX_STRINGS	1024	/* strings of one STRINGS attribute */
 
 /**
  * onnx_load_tensor() - parse a serialized TensorProto

@@ -471,6 +471,8 @@ static int convert_attr(struct loader *l, const node_pb *np,
 			type = IR_ATTR_INTS;
 		else if (ap->n_floats)
 			type = IR_ATTR_FLOATS;
+		else if (ap->n_strings)
+			type = IR_ATTR_STRINGS;
 		else if (ap->has_i)
 			type = IR_ATTR_INT;
 		else if (ap->has_f)
@@ -519,6 +521,33 @@ static int convert_attr(struct loader *l, const node_pb *np,
 			goto nomem;
 		if (a->n)
 			memcpy(a->ints, ap->ints, a->n * sizeof(int64_t));
+		return 0;
+	case IR_ATTR_STRINGS:
+		if (ap->n_strings > ONNX_MAX_STRINGS)
+			return accel_seterr(l->e, -E2BIG,
+					    "node '%s' (%s): attribute '%s' has %zu strings (limit %d)",
+					    nn, op, an, ap->n_strings,
+					    ONNX_MAX_STRINGS);
+		a->strings = calloc(ap->n_strings + 1, sizeof(char *));
+		if (!a->strings)
+			goto nomem;
+		for (size_t i = 0; i < ap->n_strings; i++) {
+			const ProtobufCBinaryData *sd = &ap->strings[i];
+
+			if (sd->len > ONNX_MAX_NAME ||
+			    (sd->len && memchr(sd->data, 0, sd->len)))
+				return accel_seterr(l->e, -EINVAL,
+						    "node '%s' (%s): attribute '%s': invalid string %zu",
+						    nn, op, an, i);
+			a->strings[i] = malloc(sd->len + 1);
+			if (!a->strings[i])
+				goto nomem;
+			a->n = i + 1;
+			if (sd->len)
+				memcpy(a->strings[i], sd->data, sd->len);
+			a->strings[i][sd->len] = 0;
+		}
+		a->n = ap->n_strings;
 		return 0;
 	case IR_ATTR_TENSOR:
 		if (!ap->t)
@@ -604,6 +633,10 @@ out:
 	free(a.s);
 	free(a.floats);
 	free(a.ints);
+	if (a.strings)
+		for (size_t i = 0; i < a.n; i++)
+			free(a.strings[i]);
+	free(a.strings);
 	free(a.t.data);
 	return ret;
 }

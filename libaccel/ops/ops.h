@@ -78,6 +78,16 @@ int cpu_op_workspace(const struct cpu_op *op, const struct ir_node *n,
 int cpu_op_run(const struct cpu_op *op, const struct ir_node *n,
 	       const struct ir_value *in, int n_in, struct ir_value *out,
 	       int n_out, void *ws, struct accel_err *e);
+/*
+ * 0 when the registry has every node's operator, else -EOPNOTSUPP with one
+ * message naming them all, grouped by operator ("3 nodes use operators
+ * the CPU backend does not support: Det (det1, det3), MaxUnpool
+ * (unpool2)"; cut with "..." past the message's size).  accel_model_load()
+ * calls it so that a model reports what it lacks at load, not at the
+ * first run's shape pass.
+ */
+int cpu_ops_check_graph(const struct ir_graph *g, struct accel_err *e);
+
 /* Every supported operator, NULL-terminated (for the conformance runner). */
 extern const struct cpu_op *const cpu_ops[];
 

@@ -338,7 +338,7 @@ struct cpu_op;
 /* Operators with a workspace (struct cpu_op_ws). */
 #define CPU_OPS_WS_LIST(X)						\
 	X(conv) X(conv_integer) X(qlinear_conv) X(gemm) X(qlinear_matmul) \
-	X(topk) X(conv_transpose)
+	X(topk) X(conv_transpose) X(rnn) X(gru) X(lstm)
 #define CPU_OP_DECLARE(name) extern const struct cpu_op cpu_op_##name;
 CPU_OPS_LIST(CPU_OP_DECLARE)
 struct cpu_op_ws;

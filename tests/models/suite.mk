@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# End-to-end tests on the shipped digits models.  Links the firmware
-# reference ops (tests/firmware/ref.c) for the bit-exactness check.
+# End-to-end tests on the shipped digits models (links the firmware
+# reference ops, tests/firmware/ref.c, for the bit-exactness check) and on
+# recurrent models exported by PyTorch (tests/models/make_rnn.py).
 
-MODELS_TESTS := $(O)/tests/models/test_digits
+MODELS_TESTS := $(O)/tests/models/test_digits $(O)/tests/models/test_rnn_models
 TEST_PROGS += $(MODELS_TESTS)
 CHECK_SUITES += models
 CPPFLAGS_ALL += -I$(TOP)/tests/firmware
@@ -15,4 +16,4 @@ $(O)/tests/models/test_digits: $(O)/tests/models/test_digits.o \
 
 .PHONY: suite-models
 suite-models: $(MODELS_TESTS)
-	@$(TEST_WRAP) $(O)/tests/models/test_digits
+	@TEST_WRAP="$(TEST_WRAP)" tests/run-progs.sh models $(MODELS_TESTS)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accel.h"
 #include "ops/ops.h"
 #include "exec/plan.h"
 #include "ir/ir.h"
@@ -412,6 +413,100 @@ static void test_unsupported_op(void)
 	TAP_CHECK(!p && err == -EOPNOTSUPP &&
 		  !strcmp(e.msg, "node 'frob' (FrobnicateXYZ): operator not supported by the CPU backend"),
 		  "%d '%s'", err, e.msg);
+	ir_graph_free(gr);
+}
+
+/*
+ * accel_model_load_mem() refuses a model whose operators the CPU backend
+ * lacks at load, naming every such node in one message grouped by
+ * operator, and cuts a long list with "...".
+ */
+static void test_unsupported_at_load(void)
+{
+	struct pbw g = { 0 }, m;
+	int64_t d[1] = { 2 };
+	char name[64];
+	accel_model *am;
+	accel_ctx *ctx;
+	int err;
+
+	ctx = accel_open(ACCEL_DEVICE_CPU, &err);
+	if (!TAP_CHECK(ctx, "open: %s", accel_last_error()))
+		return;
+	node(&g, "Relu", "r0", L("X"), L("A"), NULL);
+	node(&g, "Det", "det1", L("A"), L("B"), NULL);
+	node(&g, "Relu", "r1", L("B"), L("C"), NULL);
+	node(&g, "FrobnicateXYZ", "frob", L("C"), L("D"), NULL);
+	node(&g, "Det", "det2", L("D"), L("Y"), NULL);
+	value_info(&g, 11, "X", IR_F32, 1, d, NULL);
+	value_info(&g, 12, "Y", IR_F32, 1, d, NULL);
+	m = model(&g);
+	am = accel_model_load_mem(ctx, m.buf, m.len, &err);
+	free(m.buf);
+	TAP_CHECK(!am && err == -EOPNOTSUPP &&
+		  strstr(accel_last_error(),
+			 "3 nodes use operators the CPU backend does not support: Det ('det1', 'det2'), FrobnicateXYZ ('frob')"),
+		  "%d '%s'", err, accel_last_error());
+	accel_model_free(am);
+
+	memset(&g, 0, sizeof(g));
+	for (int i = 0; i < 40; i++) {
+		char a[16], b[16];
+
+		snprintf(a, sizeof(a), "v%d", i);
+		snprintf(b, sizeof(b), "v%d", i + 1);
+		snprintf(name, sizeof(name), "a_rather_long_node_name_%d", i);
+		node(&g, i % 2 ? "Det" : "Unique", name, L(i ? a : "X"),
+		     L(i == 39 ? "Y" : b), NULL);
+	}
+	value_info(&g, 11, "X", IR_F32, 1, d, NULL);
+	value_info(&g, 12, "Y", IR_F32, 1, d, NULL);
+	m = model(&g);
+	am = accel_model_load_mem(ctx, m.buf, m.len, &err);
+	free(m.buf);
+	TAP_CHECK(!am && err == -EOPNOTSUPP &&
+		  strstr(accel_last_error(), "40 nodes use operators") &&
+		  strstr(accel_last_error(), "Unique ('a_rather_long_node_name_0', 'a_rather_long_node_name_2'") &&
+		  !strcmp(accel_last_error() + strlen(accel_last_error()) - 3,
+			  "..."),
+		  "%d '%s'", err, accel_last_error());
+	accel_model_free(am);
+	accel_close(ctx);
+}
+
+/* A STRINGS attribute (RNN's activations) reaches the IR. */
+static void test_strings_attr(void)
+{
+	struct pbw g = { 0 }, m, at = { 0 }, a = { 0 };
+	int64_t d[1] = { 2 };
+	const char *const *v;
+	struct ir_graph *gr;
+	struct accel_err e;
+	size_t cnt;
+	int err;
+
+	pbw_str(&a, 1, "names");
+	pbw_str(&a, 9, "Sigmoid");
+	pbw_str(&a, 9, "");
+	pbw_str(&a, 9, "Tanh");
+	pbw_int(&a, 20, 8);
+	pbw_msg(&at, 5, &a);
+	node(&g, "Relu", "r0", L("X"), L("Y"), &at);
+	value_info(&g, 11, "X", IR_F32, 1, d, NULL);
+	value_info(&g, 12, "Y", IR_F32, 1, d, NULL);
+	m = model(&g);
+	gr = load(&m, &err, &e);
+	free(m.buf);
+	if (!TAP_CHECK(gr, "load: %s", e.msg))
+		return;
+	err = ir_get_strings(&gr->nodes[0], "names", &v, &cnt, &e);
+	TAP_CHECK(err == 1 && cnt == 3 && !strcmp(v[0], "Sigmoid") &&
+		  !strcmp(v[1], "") && !strcmp(v[2], "Tanh"),
+		  "strings: %d %zu", err, cnt);
+	err = ir_get_ints(&gr->nodes[0], "names", &(const int64_t *){ 0 },
+			  &cnt, &e);
+	TAP_CHECK(err == -EINVAL && strstr(e.msg, "names"),
+		  "strings read as ints: %d '%s'", err, e.msg);
 	ir_graph_free(gr);
 }
 
@@ -853,6 +948,9 @@ int main(void)
 	tap_run("undefined inputs and duplicate outputs",
 		test_undefined_and_duplicate);
 	tap_run("unsupported operator message", test_unsupported_op);
+	tap_run("every unsupported node reported at load",
+		test_unsupported_at_load);
+	tap_run("STRINGS attributes", test_strings_attr);
 	tap_run("external data and subgraphs", test_external_and_subgraph);
 	tap_run("tensor data checks", test_tensor_data_checks);
 	tap_run("typed fields, packed and unpacked, Constant",
