@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: accel-run MODEL [--input FILE.npy|FILE.bin]... [--random] [--seed N]\n"
 		"                 [--output FILE.npy]... [--device cpu|npu|auto] [--repeat N]\n"
-		"                 [--threads N] [--kernels NAME]\n"
+		"                 [--threads N] [--kernels NAME] [--npu-index N]\n"
 		"\n"
 		"Runs MODEL (ONNX) on the given inputs, one --input per model input in\n"
 		"order (.npy, or raw little-endian data in the model's declared shape,\n"
@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"the device that ran it and the median latency over --repeat runs.\n"
 		"--threads: CPU threads one run uses (default: every CPU this process\n"
 		"may run on); --kernels: CPU kernel variant (auto, scalar, avx2,\n"
-		"avxvnni, avx512bw, avx512vnni, neon, neondot).\n");
+		"avxvnni, avx512bw, avx512vnni, neon, neondot); --npu-index: the NPU\n"
+		"/dev/accel/accelN to use (default: the first usable one).\n");
 }
 
 static void print_shape(const struct accel_tensor *t)
@@ -88,6 +89,7 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "kernels", required_argument, NULL, 'k' },
+		{ "npu-index", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -147,6 +149,12 @@ int main(int argc, char **argv)
 			threads = strtol(optarg, &end, 10);
 			if (*end || end == optarg || threads < 1 || threads > 256)
 				return die("--threads: '%s' is not 1..256", optarg);
+			break;
+		case 'x':
+			co.npu_index = (int32_t)strtol(optarg, &end, 10);
+			if (*end || end == optarg || co.npu_index < 0 ||
+			    co.npu_index > 63)
+				return die("--npu-index: '%s' is not 0..63", optarg);
 			break;
 		case 'k':
 			/* the library checks the name against this CPU */
