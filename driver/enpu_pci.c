@@ -257,7 +257,7 @@ static ssize_t enpu_pci_hw_debug_write(struct file *f, const char __user *buf,
 {
 	struct enpu_pci *epci = f->private_data;
 	u32 val;
-	int ret;
+	int idx, ret;
 
 	ret = kstrtou32_from_user(buf, len, 0, &val);
 	if (ret)
@@ -265,7 +265,11 @@ static ssize_t enpu_pci_hw_debug_write(struct file *f, const char __user *buf,
 	if (val & ~(ENPU_HW_DEBUG_STALL_HEARTBEAT | ENPU_HW_DEBUG_HANG_JOBS |
 		    ENPU_HW_DEBUG_CORRUPT_CQ))
 		return -EINVAL;
+	/* The BAR mapping goes with the device. */
+	if (!drm_dev_enter(&epci->edev.drm, &idx))
+		return -ENODEV;
 	WRITE_ONCE(epci->regs->debug, val);
+	drm_dev_exit(idx);
 	return len;
 }
 
@@ -274,6 +278,22 @@ static const struct file_operations enpu_pci_hw_debug_fops = {
 	.open = simple_open,
 	.write = enpu_pci_hw_debug_write,
 };
+
+/*
+ * The last reference to the DRM device is gone (no file, mapping or job
+ * is left): stop the scheduler and the engine.
+ */
+static void enpu_pci_release(struct drm_device *drm, void *arg)
+{
+	struct enpu_pci *epci = arg;
+
+	if (epci->registered) {
+		flush_workqueue(epci->deps_wq);
+		enpu_pci_drain(epci);
+		enpu_device_unregister(&epci->edev);
+	}
+	epci->edev.engine->fini(&epci->edev);
+}
 
 /* The engine's state and the accel node of a READY device. */
 static int enpu_pci_engine_init(struct enpu_pci *epci)
@@ -304,13 +324,15 @@ static int enpu_pci_engine_init(struct enpu_pci *epci)
 
 	enpu_device_init(edev, epci->nr_slots);
 	edev->engine = &enpu_pci_engine;
+	/* Destroys deps_wq, and the scheduler once registered. */
+	ret = drmm_add_action_or_reset(&edev->drm, enpu_pci_release, epci);
+	if (ret)
+		return ret;
 	debugfs_create_file("hw_debug", 0200, edev->drm.debugfs_root, epci,
 			    &enpu_pci_hw_debug_fops);
 	ret = enpu_device_register(edev);
-	if (ret) {
-		destroy_workqueue(epci->deps_wq);
+	if (ret)
 		return ret;
-	}
 	epci->registered = true;
 	dev_info(dev, "accel node %s: %u command slots of %u KiB, %u ring entries\n",
 		 edev->drm.accel ? dev_name(edev->drm.accel->kdev) : "?",
@@ -425,15 +447,17 @@ static void enpu_pci_remove(struct pci_dev *pdev)
 	struct enpu_device *edev = &epci->edev;
 	struct device *dev = &pdev->dev;
 
+	/*
+	 * Files may stay open after the device is gone (unbind, surprise
+	 * removal): the scheduler lives until the DRM device is released
+	 * (enpu_pci_release()), failing what is still queued with -ENODEV.
+	 */
 	if (epci->registered) {
 		drm_dev_unplug(&edev->drm);
 		/* Userspace mappings of device memory go with the device. */
 		unmap_mapping_range(edev->drm.anon_inode->i_mapping, 0, 0, 1);
 		enpu_pci_stop(epci);
-		flush_workqueue(epci->deps_wq);
-		enpu_pci_drain(epci);
-		enpu_device_unregister(edev);
-		edev->engine->fini(edev);
+		cancel_work_sync(&epci->recover_work);
 	} else if (epci->online && pci_device_is_present(pdev)) {
 		enpu_pci_ctrl(epci, ENPU_HW_CMD_RESET,
 			      ENPU_HW_RESET_TIMEOUT_MS + 1000);

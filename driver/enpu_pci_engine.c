@@ -469,12 +469,11 @@ static int enpu_pci_get_param(struct enpu_device *edev, u32 param, u64 *value)
 	}
 }
 
-/* Jobs end in enpu_pci_stop(); the work queue is empty by then. */
+/* After the scheduler: no job is left, the work queue is idle. */
 static void enpu_pci_engine_fini(struct enpu_device *edev)
 {
 	struct enpu_pci *epci = to_enpu_pci(edev);
 
-	cancel_work_sync(&epci->recover_work);
 	destroy_workqueue(epci->deps_wq);
 }
 

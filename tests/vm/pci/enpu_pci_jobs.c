@@ -6,11 +6,14 @@
  * whose output is computed here independently, on every NPU, many jobs in
  * flight beyond the device's command slots, a command buffer in a BO, a
  * hung device (devmodel --faults) ending in -ETIMEDOUT with the device
- * usable afterwards, and a corrupted completion record rejected.  Each
+ * usable afterwards, and a corrupted completion record rejected; the
+ * --submit-and-exit and --unbind-open modes serve pci-rmmod.sh.  Each
  * test prints the submit -> complete latency it sees as a comment.
  *
  * ENPU_NPUS (default 2): PCI nodes that must exist; fewer fails.
  */
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -459,9 +462,91 @@ static int submit_and_exit(void)
 	return n ? 0 : 1;
 }
 
+static sigjmp_buf fault_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(fault_jmp, sig);
+}
+
+/*
+ * --unbind-open: with a file open on the first PCI NPU, a BO mapped and
+ * long jobs queued, unbind the device from enpu (sysfs): submitting and
+ * waiting then fail with -ENODEV at once, the mapping is gone (SIGBUS),
+ * closing the file afterwards frees the jobs (the scheduler outlives the
+ * device until then); then bind it again.  Prints one line per failed check.
+ */
+static int unbind_open(void)
+{
+	static uint8_t cb[ENPU_FC_CB_SIZE];
+	struct drm_enpu_submit s[PCI_LEAVE];
+	char dir[300], *addr, path[128];
+	volatile uint8_t *map;
+	uint32_t bo, fbo[3];
+	int fd, k, bad = 0, n_err = 0;
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	FILE *f;
+
+	if (open_nodes(DRM_ENPU_ENGINE_PCI, &fd, 1) != 1 ||
+	    debugfs_dir(fd, dir, sizeof(dir)))
+		return 1;
+	addr = strrchr(dir, '/') + 1;
+	if (enpu_bo_create(fd, 65536, &bo))
+		return 2;
+	map = enpu_bo_map(fd, bo, 65536);
+	if (!map)
+		return 3;
+	map[0] = 42;
+	enpu_build_fc(cb, 64, 512, 512);
+	for (k = 0; k < PCI_LEAVE; k++) {
+		if (enpu_fc_bos(fd, 64, 512, 512, fbo))
+			return 4;
+		enpu_fc_submit_args(&s[k], cb, fbo);
+		if (enpu_ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &s[k]))
+			return 5;
+	}
+	f = fopen("/sys/bus/pci/drivers/enpu/unbind", "w");
+	if (!f || fprintf(f, "%s", addr) < 0 || fclose(f))
+		return 6;
+
+	s[0].job_id = 0;
+	if (enpu_ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &s[0]) != -ENODEV) {
+		printf("# submit after unbind did not fail with -ENODEV\n");
+		bad++;
+	}
+	for (k = 1; k < PCI_LEAVE; k++) {
+		int32_t st = 1;
+		int ret = enpu_wait(fd, s[k].job_id, 30ll * 1000000000, &st);
+
+		/* The node is gone: WAIT fails at once (no waiter hangs). */
+		if (ret != -ENODEV && (ret || st > 0)) {
+			printf("# job %d after unbind: wait %d status %d\n", k, ret, st);
+			bad++;
+		}
+		n_err += ret == -ENODEV || st < 0;
+	}
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	if (!sigsetjmp(fault_jmp, 1)) {
+		(void)map[0];
+		printf("# the BO mapping survived the unbind\n");
+		bad++;
+	}
+	printf("# unbind with %d jobs queued: %d waits failed, the rest completed\n",
+	       PCI_LEAVE - 1, n_err);
+	close(fd);
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/enpu/bind");
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s", addr) < 0 || fclose(f))
+		return 7;
+	return bad ? 8 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--submit-and-exit"))
 		return submit_and_exit();
+	if (argc == 2 && !strcmp(argv[1], "--unbind-open"))
+		return unbind_open();
 	return test_harness_run(argc, argv);
 }

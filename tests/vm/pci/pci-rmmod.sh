@@ -6,7 +6,9 @@
 # and exits without waiting; the module is removed at once: the devices
 # are reset, the jobs fail, nothing is left pending (the harness fails the
 # run on any splat).  Then the module is loaded again, every NPU boots
-# again and runs a job.
+# again and runs a job.  Last, NPU 0 is unbound under an open file with
+# jobs queued and a BO mapped (enpu_pci_jobs --unbind-open), then bound
+# again.
 want=${ENPU_NPUS:-2}
 n=0
 fail=0
@@ -39,5 +41,10 @@ t "$((after - before)) of $want NPUs booted again" [ $((after - before)) -eq "$w
 lut() { ./enpu_pci_jobs -t lut_each_npu >/tmp/lut.log 2>&1; }
 t "a job runs on every NPU after the reload" lut
 sed 's/^/# /' /tmp/lut.log
+t "unbind NPU 0 with a file open, jobs queued, a BO mapped; bind again" \
+	./enpu_pci_jobs --unbind-open
+t "a job runs on every NPU after the rebind" lut
+sed 's/^/# /' /tmp/lut.log
+t "no job left pending after the unbind" [ "$(count 'jobs still pending')" -eq 0 ]
 echo "1..$n"
 exit $fail
