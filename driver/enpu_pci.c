@@ -334,6 +334,7 @@ static int enpu_pci_engine_init(struct enpu_pci *epci)
 	if (ret)
 		return ret;
 	epci->registered = true;
+	enpu_pci_heartbeat_start(epci);
 	dev_info(dev, "accel node %s: %u command slots of %u KiB, %u ring entries\n",
 		 edev->drm.accel ? dev_name(edev->drm.accel->kdev) : "?",
 		 epci->nr_slots, epci->slot_size >> 10, epci->ring_entries);
@@ -358,6 +359,7 @@ static int enpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_waitqueue_head(&epci->ctrl_wq);
 	INIT_LIST_HEAD(&epci->inflight);
 	INIT_WORK(&epci->recover_work, enpu_pci_recover_work);
+	INIT_DELAYED_WORK(&epci->hb_work, enpu_pci_heartbeat_work);
 	ret = drmm_mutex_init(&epci->edev.drm, &epci->mm_lock);
 	if (!ret)
 		ret = drmm_mutex_init(&epci->edev.drm, &epci->reset_lock);
@@ -457,6 +459,7 @@ static void enpu_pci_remove(struct pci_dev *pdev)
 		/* Userspace mappings of device memory go with the device. */
 		unmap_mapping_range(edev->drm.anon_inode->i_mapping, 0, 0, 1);
 		enpu_pci_stop(epci);
+		cancel_delayed_work_sync(&epci->hb_work);
 		cancel_work_sync(&epci->recover_work);
 	} else if (epci->online && pci_device_is_present(pdev)) {
 		enpu_pci_ctrl(epci, ENPU_HW_CMD_RESET,

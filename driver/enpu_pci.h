@@ -29,6 +29,9 @@
 #define ENPU_PCI_MIN_SLOT_SIZE		(64u << 10)
 /* sq_entry.job_id = seqno << ENPU_PCI_SLOT_BITS | slot. */
 #define ENPU_PCI_SLOT_BITS		8
+/* Heartbeat watch: how often, and how long regs.heartbeat may stand still. */
+#define ENPU_PCI_HEARTBEAT_CHECK_MS	500
+#define ENPU_PCI_HEARTBEAT_STALL_MS	3000
 /* Longest wait in remove for the scheduler to free failed jobs. */
 #define ENPU_PCI_DRAIN_MS		5000
 
@@ -74,6 +77,9 @@
  * @resetting: a reset is under way: new jobs take a slot and wait in
  *	@inflight for the reboot; completions are not read.
  * @recover_work: resets the device after a device fault.
+ * @hb_work: the heartbeat watch (enpu_pci_heartbeat_work() only).
+ * @hb_last: the heartbeat value last seen.
+ * @hb_seen: jiffies when it last changed.
  * @deps_wq: runs jobs that wait for an earlier job of their own entity.
  */
 struct enpu_pci {
@@ -110,6 +116,9 @@ struct enpu_pci {
 	struct list_head inflight;
 	bool resetting;
 	struct work_struct recover_work;
+	struct delayed_work hb_work;
+	u64 hb_last;
+	unsigned long hb_seen;
 	struct workqueue_struct *deps_wq;
 };
 
@@ -145,6 +154,8 @@ void enpu_pci_mm_fini(struct drm_device *dev, void *arg);
 extern const struct enpu_engine_ops enpu_pci_engine;
 irqreturn_t enpu_pci_cq_thread(int irq, void *arg);
 void enpu_pci_recover_work(struct work_struct *work);
+void enpu_pci_heartbeat_work(struct work_struct *work);
+void enpu_pci_heartbeat_start(struct enpu_pci *epci);
 void enpu_pci_stop(struct enpu_pci *epci);
 void enpu_pci_drain(struct enpu_pci *epci);
 

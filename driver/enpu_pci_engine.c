@@ -15,7 +15,8 @@
  * a job in flight) and signals the job's fence with the device's status
  * mapped to an errno.  A record that fails a check, or a device FAULT, is
  * a device fault: the device is reset and rebooted and the jobs it held
- * are queued again.
+ * are queued again.  So is a heartbeat that stands still (the device
+ * hangs even without jobs).
  *
  * Timeout: the job is failed with -ETIMEDOUT, its context banned, the
  * device reset and rebooted (firmware read again, so an upgraded file
@@ -323,6 +324,50 @@ void enpu_pci_recover_work(struct work_struct *work)
 		return;
 	dev_warn(&epci->pdev->dev, "device fault: resetting the device, jobs in flight queued again\n");
 	enpu_pci_recover(epci, NULL, 0, 0);
+}
+
+/**
+ * enpu_pci_heartbeat_start() - watch regs.heartbeat from now on.
+ * @epci: the device, READY.
+ */
+void enpu_pci_heartbeat_start(struct enpu_pci *epci)
+{
+	epci->hb_last = READ_ONCE(epci->regs->heartbeat);
+	epci->hb_seen = jiffies;
+	queue_delayed_work(system_unbound_wq, &epci->hb_work,
+			   msecs_to_jiffies(ENPU_PCI_HEARTBEAT_CHECK_MS));
+}
+
+/*
+ * The firmware ticks regs.heartbeat every ENPU_HW_HEARTBEAT_MS while
+ * READY: standing still for ENPU_PCI_HEARTBEAT_STALL_MS (hundreds of
+ * ticks) means the device hangs, jobs or not.  Reset and reboot it, and
+ * queue its jobs again.  Stops for good when the device goes offline.
+ */
+void enpu_pci_heartbeat_work(struct work_struct *work)
+{
+	struct enpu_pci *epci = container_of(to_delayed_work(work),
+					     struct enpu_pci, hb_work);
+	u64 hb;
+
+	if (!READ_ONCE(epci->online))
+		return;
+	hb = READ_ONCE(epci->regs->heartbeat);
+	if (hb != epci->hb_last || READ_ONCE(epci->resetting)) {
+		epci->hb_last = hb;
+		epci->hb_seen = jiffies;
+	} else if (time_after(jiffies, epci->hb_seen +
+			      msecs_to_jiffies(ENPU_PCI_HEARTBEAT_STALL_MS))) {
+		dev_warn(&epci->pdev->dev, "heartbeat stalled at %llu for %u ms: resetting the device\n",
+			 hb, ENPU_PCI_HEARTBEAT_STALL_MS);
+		enpu_pci_recover(epci, NULL, 0, 0);
+		if (!READ_ONCE(epci->online))
+			return;
+		epci->hb_last = READ_ONCE(epci->regs->heartbeat);
+		epci->hb_seen = jiffies;
+	}
+	queue_delayed_work(system_unbound_wq, &epci->hb_work,
+			   msecs_to_jiffies(ENPU_PCI_HEARTBEAT_CHECK_MS));
 }
 
 /*

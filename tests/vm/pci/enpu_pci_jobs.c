@@ -6,7 +6,8 @@
  * whose output is computed here independently, on every NPU, many jobs in
  * flight beyond the device's command slots, a command buffer in a BO, a
  * hung device (devmodel --faults) ending in -ETIMEDOUT with the device
- * usable afterwards, and a corrupted completion record rejected; the
+ * usable afterwards, a corrupted completion record rejected, a stalled
+ * heartbeat detected; the
  * --submit-and-exit and --unbind-open modes serve pci-rmmod.sh.  Each
  * test prints the submit -> complete latency it sees as a comment.
  *
@@ -430,6 +431,39 @@ TEST_F(pci, corrupt_completion)
 	ASSERT_EQ(0, run_job(fd, &j, &st, NULL));
 	EXPECT_EQ(0, st);
 	EXPECT_EQ(0, enpu_t_check(j.out, ENPU_T_N, 31));
+	enpu_lut_job_unmap(&j);
+}
+
+/*
+ * A heartbeat that stands still is a hung device even without jobs: the
+ * driver resets it (debugfs counters "resets" goes up) and it runs jobs
+ * again.
+ */
+TEST_F(pci, heartbeat_stall)
+{
+	int fd = self->fd[self->n - 1];
+	struct enpu_lut_job j;
+	char dir[300];
+	long before, now = -1;
+	int32_t st = 1;
+	int i;
+
+	ASSERT_EQ(0, debugfs_dir(fd, dir, sizeof(dir)));
+	before = enpu_debugfs_read(dir, "counters", "resets: ");
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, hw_debug(fd, ENPU_HW_DEBUG_STALL_HEARTBEAT));
+	for (i = 0; i < 300; i++) {	/* the driver waits 3 s; allow 30 */
+		now = enpu_debugfs_read(dir, "counters", "resets: ");
+		if (now > before)
+			break;
+		usleep(100000);
+	}
+	ASSERT_LT(before, now);
+	TH_LOG("stalled heartbeat: device reset after about %d ms", i * 100);
+	ASSERT_EQ(0, enpu_lut_job_init(fd, &j, 41));
+	ASSERT_EQ(0, run_job(fd, &j, &st, NULL));
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(0, enpu_t_check(j.out, ENPU_T_N, 41));
 	enpu_lut_job_unmap(&j);
 }
 
