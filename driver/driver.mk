@@ -179,7 +179,7 @@ $(PCI_JOBS): tests/vm/pci/enpu_pci_jobs.c tests/kselftest/enpu_test.h \
 	$(say) KSFT $@
 	$(Q)$(CC) $(KSFT_CFLAGS) -I$(TOP)/tests/kselftest -o $@ $< $(KSFT_LDLIBS)
 suite-pci-vm: module $(DEVMODEL) $(FW_IMAGE) $(O)/vm-pci/enpu-fw-aarch64.bin $(PCI_JOBS) \
-		$(NPU_VM_DIR)/accel-run
+		$(NPU_VM_DIR)/accel-run kselftests
 	@tests/vm/run-vm.sh --module $(ENPU_KO) --params 'soft_devices=1 timeout_ms=2000' \
 		--kmods '$(KSFT_VM_KMODS)' --expect-dev /dev/accel/accel0 \
 		--devmodel $(DEVMODEL) --npus 2 --devmodel-args --faults \
@@ -191,5 +191,7 @@ suite-pci-vm: module $(DEVMODEL) $(FW_IMAGE) $(O)/vm-pci/enpu-fw-aarch64.bin $(P
 		--file models/digits_int8.onnx:models/digits_int8.onnx \
 		--file models/digits_sample0.npy:models/digits_sample0.npy \
 		--test $(PCI_JOBS) --test tests/vm/pci/pci-libaccel.sh \
+		$(foreach t,$(KSFT_PROGS),--file $(t):ksft/$(notdir $(t))) \
+		--test tests/vm/pci/pci-kselftests.sh \
 		--test tests/vm/pci/pci-rmmod.sh \
-		--timeout 400 --test-timeout 180 --out $(O)/vm-pci --name pci-vm
+		--timeout 600 --test-timeout 300 --out $(O)/vm-pci --name pci-vm
