@@ -254,7 +254,12 @@ irqreturn_t enpu_pci_cq_thread(int irq, void *arg)
  *
  * Records already written are read first.  When the reset or the reboot
  * fails the device goes offline: every job in flight fails with -ENODEV,
- * and so do later ones.
+ * and so do later ones (only a new bind brings it back).
+ *
+ * The reboot reads the firmware file again (an upgraded image boots), so
+ * request_firmware() allocates memory here, in the scheduler's timeout
+ * work and thus in the fences' signalling path: keeping the booted image
+ * in memory would avoid that, at the price of upgrades needing a rebind.
  *
  * Return: the number of jobs failed.
  */
