@@ -70,8 +70,8 @@ struct drm_enpu_bo_create;
  *
  * The scheduler, submission, validation, fences and files are the same for
  * every device (enpu_job.c); only execution differs.  The soft engine
- * (enpu_soft.c) runs jobs on kernel worker threads; a device-backed engine
- * (the PCI NPU) would put them on its ring.
+ * (enpu_soft.c) runs jobs on kernel worker threads; the PCI NPU's engine
+ * (enpu_pci_engine.c) puts them on the device's ring.
  *
  * @type: &enum drm_enpu_engine_type, reported by DRM_ENPU_PARAM_ENGINE_TYPE.
  * @timeline: name of the engine's fence timeline (a static string).
@@ -117,7 +117,8 @@ struct enpu_engine_ops {
  * @sched: the scheduler feeding the engine.
  * @sched_list: @sched as the one-element list entities are created with.
  * @exec_wq: soft engine worker threads (max_active = @num_workers).
- * @num_workers: worker threads, also the scheduler's credit limit.
+ * @num_workers: jobs the engine runs at once, the scheduler's credit
+ *	limit: the soft engine's worker threads, the PCI NPU's command slots.
  * @timeout_ms: per-job timeout.
  * @fence_context: dma_fence context of the engine's hardware fences.
  * @fence_seqno: last hardware fence seqno (each fence has its own lock, so
