@@ -167,11 +167,31 @@ suite-kernel: module module-check checkpatch kselftests
 $(O)/vm-pci/enpu-fw-aarch64.bin: $(FW_IMAGE) tests/vm/pci/mkbadfw.py
 	@mkdir -p $(dir $@)
 	$(Q)python3 tests/vm/pci/mkbadfw.py $< $@
-suite-pci-vm: module $(DEVMODEL) $(FW_IMAGE) $(O)/vm-pci/enpu-fw-aarch64.bin
-	@tests/vm/run-vm.sh --module $(ENPU_KO) --params 'soft_devices=1' \
+# Then enpu_pci_jobs runs jobs on both NPUs (devmodel --faults: the hang
+# and corrupted-completion cases), pci-libaccel.sh compares libaccel's NPU
+# backend on each PCI node with its CPU backend, and pci-rmmod.sh unloads
+# the module with jobs in flight.
+PCI_JOBS := $(O)/vm-pci/enpu_pci_jobs
+$(PCI_JOBS): tests/vm/pci/enpu_pci_jobs.c tests/kselftest/enpu_test.h \
+		uapi/drm/enpu_accel.h uapi/drm/enpu_isa.h uapi/drm/enpu_hw.h \
+		$(ENPU_CACHE)/kselftest/.complete
+	@mkdir -p $(dir $@)
+	$(say) KSFT $@
+	$(Q)$(CC) $(KSFT_CFLAGS) -I$(TOP)/tests/kselftest -o $@ $< $(KSFT_LDLIBS)
+suite-pci-vm: module $(DEVMODEL) $(FW_IMAGE) $(O)/vm-pci/enpu-fw-aarch64.bin $(PCI_JOBS) \
+		$(NPU_VM_DIR)/accel-run kselftests
+	@tests/vm/run-vm.sh --module $(ENPU_KO) --params 'soft_devices=1 timeout_ms=2000' \
 		--kmods '$(KSFT_VM_KMODS)' --expect-dev /dev/accel/accel0 \
-		--devmodel $(DEVMODEL) --npus 2 --firmware $(FW_IMAGE) \
+		--devmodel $(DEVMODEL) --npus 2 --devmodel-args --faults \
+		--firmware $(FW_IMAGE) \
 		--firmware $(O)/vm-pci/enpu-fw-aarch64.bin \
 		--qemu '-object memory-backend-memfd,id=plainmem,size=16M,share=on -device ivshmem-plain,memdev=plainmem' \
 		--append 'ENPU_NPUS=2 ENPU_FOREIGN=1' --test tests/vm/pci/pci-boot.sh \
-		--timeout 300 --test-timeout 120 --out $(O)/vm-pci --name pci-vm
+		--file $(NPU_VM_DIR)/accel-run:bin/accel-run \
+		--file models/digits_int8.onnx:models/digits_int8.onnx \
+		--file models/digits_sample0.npy:models/digits_sample0.npy \
+		--test $(PCI_JOBS) --test tests/vm/pci/pci-libaccel.sh \
+		$(foreach t,$(KSFT_PROGS),--file $(t):ksft/$(notdir $(t))) \
+		--test tests/vm/pci/pci-kselftests.sh \
+		--test tests/vm/pci/pci-rmmod.sh \
+		--timeout 600 --test-timeout 300 --out $(O)/vm-pci --name pci-vm

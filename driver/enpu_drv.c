@@ -65,9 +65,7 @@ static int enpu_ioctl_get_param(struct drm_device *dev, void *data,
 			      ENPU_FW_VERSION_MINOR;
 		break;
 	case DRM_ENPU_PARAM_CAPABILITIES:
-		args->value = DRM_ENPU_CAP_URING_SUBMIT | DRM_ENPU_CAP_SYNCOBJ |
-			      DRM_ENPU_CAP_PRIME | DRM_ENPU_CAP_CMDBUF_BO |
-			      DRM_ENPU_CAP_PRIORITY;
+		args->value = edev->engine->caps;
 		break;
 	case DRM_ENPU_PARAM_ENGINE_TYPE:
 		args->value = edev->engine->type;
@@ -181,6 +179,25 @@ static const struct file_operations enpu_fops = {
 	.uring_cmd = enpu_uring_cmd,
 };
 
+/*
+ * The PCI NPU's BOs live in device memory (enpu_pci.c): no shmem objects,
+ * no import of other devices' buffers (the device cannot reach them).
+ */
+const struct drm_driver enpu_pci_drm_driver = {
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM |
+			   DRIVER_SYNCOBJ,
+	.open = enpu_open,
+	.postclose = enpu_postclose,
+	.show_fdinfo = enpu_show_fdinfo,
+	.ioctls = enpu_ioctls,
+	.num_ioctls = ARRAY_SIZE(enpu_ioctls),
+	.fops = &enpu_fops,
+	.name = ENPU_DRIVER_NAME,
+	.desc = "ENPU edge NPU (PCI)",
+	.major = ENPU_DRIVER_MAJOR,
+	.minor = ENPU_DRIVER_MINOR,
+};
+
 static const struct drm_driver enpu_drm_driver = {
 	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM |
 			   DRIVER_SYNCOBJ,
@@ -198,6 +215,54 @@ static const struct drm_driver enpu_drm_driver = {
 	.minor = ENPU_DRIVER_MINOR,
 };
 
+/**
+ * enpu_device_init() - set up what every device's engine and scheduler use.
+ * @edev: the device, just allocated.
+ * @credits: jobs the engine runs at once (the scheduler's credit limit).
+ */
+void enpu_device_init(struct enpu_device *edev, unsigned int credits)
+{
+	edev->num_workers = credits;
+	edev->timeout_ms = clamp(enpu_timeout_ms, 10u, 600000u);
+	spin_lock_init(&edev->ban_lock);
+	spin_lock_init(&edev->running_lock);
+	spin_lock_init(&edev->scratch_lock);
+	INIT_LIST_HEAD(&edev->running);
+	edev->fence_context = dma_fence_context_alloc(1);
+}
+
+/**
+ * enpu_device_register() - start the scheduler and register the node.
+ * @edev: the device, its engine initialised.
+ *
+ * Return: 0 or a negative errno (nothing left to undo but the engine).
+ */
+int enpu_device_register(struct enpu_device *edev)
+{
+	int ret;
+
+	ret = enpu_sched_init(edev);
+	if (ret)
+		return ret;
+
+	enpu_debugfs_init(edev);
+
+	ret = drm_dev_register(&edev->drm, 0);
+	if (ret)
+		enpu_sched_fini(edev);
+	return ret;
+}
+
+/**
+ * enpu_device_unregister() - unplug the node and stop the scheduler.
+ * @edev: the device; its engine is finalised by the caller afterwards.
+ */
+void enpu_device_unregister(struct enpu_device *edev)
+{
+	enpu_sched_fini(edev);
+	enpu_bans_fini(edev);
+}
+
 static int enpu_probe(struct platform_device *pdev)
 {
 	struct enpu_device *edev;
@@ -212,32 +277,19 @@ static int enpu_probe(struct platform_device *pdev)
 	if (IS_ERR(edev))
 		return PTR_ERR(edev);
 
-	edev->num_workers = clamp(enpu_workers, 1u, ENPU_MAX_WORKERS);
-	edev->timeout_ms = clamp(enpu_timeout_ms, 10u, 600000u);
-	spin_lock_init(&edev->ban_lock);
-	spin_lock_init(&edev->running_lock);
-	spin_lock_init(&edev->scratch_lock);
-	INIT_LIST_HEAD(&edev->running);
+	enpu_device_init(edev, clamp(enpu_workers, 1u, ENPU_MAX_WORKERS));
 
 	ret = enpu_soft_init(edev);
 	if (ret)
 		return ret;
 
-	ret = enpu_sched_init(edev);
+	ret = enpu_device_register(edev);
 	if (ret)
 		goto err_engine_fini;
-
-	enpu_debugfs_init(edev);
-
-	ret = drm_dev_register(&edev->drm, 0);
-	if (ret)
-		goto err_sched_fini;
 
 	platform_set_drvdata(pdev, edev);
 	return 0;
 
-err_sched_fini:
-	enpu_sched_fini(edev);
 err_engine_fini:
 	edev->engine->fini(edev);
 	return ret;

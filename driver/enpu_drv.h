@@ -63,16 +63,25 @@ extern unsigned int enpu_debug;
 
 struct enpu_device;
 struct enpu_job;
+struct drm_enpu_bo_create;
 
 /**
  * struct enpu_engine_ops - what executes a device's jobs.
  *
  * The scheduler, submission, validation, fences and files are the same for
  * every device (enpu_job.c); only execution differs.  The soft engine
- * (enpu_soft.c) runs jobs on kernel worker threads; a device-backed engine
- * (the PCI NPU) would put them on its ring.
+ * (enpu_soft.c) runs jobs on kernel worker threads; the PCI NPU's engine
+ * (enpu_pci_engine.c) puts them on the device's ring.
  *
  * @type: &enum drm_enpu_engine_type, reported by DRM_ENPU_PARAM_ENGINE_TYPE.
+ * @timeline: name of the engine's fence timeline (a static string).
+ * @caps: DRM_ENPU_CAP_* bits the engine supports (DRM_ENPU_PARAM_CAPABILITIES).
+ * @kmap_bos: the engine reads the BOs through kernel mappings: a job's BOs
+ *	are vmapped at submission into &enpu_job.slots.
+ * @bo_create: optional, allocate a BO for BO_CREATE (@args->size > 0, flags
+ *	checked) and fill @args->size and @args->handle; NULL: a shmem BO.
+ * @prepare: optional, check a validated job against the engine's limits at
+ *	submission, before any side effect.  Return: 0 or a negative errno.
  * @run: start a validated, armed job (&drm_sched_backend_ops.run_job).
  *	Return: a new reference to the fence signalled when execution ends
  *	(with the job's error set), or an ERR_PTR.
@@ -88,6 +97,12 @@ struct enpu_job;
  */
 struct enpu_engine_ops {
 	u32 type;
+	const char *timeline;
+	u64 caps;
+	bool kmap_bos;
+	int (*bo_create)(struct drm_device *dev, struct drm_file *file,
+			 struct drm_enpu_bo_create *args);
+	int (*prepare)(struct enpu_job *job);
 	struct dma_fence *(*run)(struct enpu_job *job);
 	enum drm_gpu_sched_stat (*timedout)(struct enpu_job *job);
 	unsigned int (*reset)(struct enpu_device *edev, int err);
@@ -102,7 +117,8 @@ struct enpu_engine_ops {
  * @sched: the scheduler feeding the engine.
  * @sched_list: @sched as the one-element list entities are created with.
  * @exec_wq: soft engine worker threads (max_active = @num_workers).
- * @num_workers: worker threads, also the scheduler's credit limit.
+ * @num_workers: jobs the engine runs at once, the scheduler's credit
+ *	limit: the soft engine's worker threads, the PCI NPU's command slots.
  * @timeout_ms: per-job timeout.
  * @fence_context: dma_fence context of the engine's hardware fences.
  * @fence_seqno: last hardware fence seqno (each fence has its own lock, so
@@ -216,6 +232,9 @@ struct enpu_file {
  * @deadline: jiffies by which execution must end.
  * @uring_cb: fence callback of an io_uring submission.
  * @uring_cmd: the io_uring command to complete, or NULL.
+ * @hw_slot: PCI engine: the command-region slot the job occupies, or -1.
+ * @hw_job_id: PCI engine: the sq_entry.job_id the job was queued with.
+ * @hw_error: PCI engine: the negative errno the job ended with.
  */
 struct enpu_job {
 	struct drm_sched_job base;
@@ -237,12 +256,19 @@ struct enpu_job {
 	unsigned long deadline;
 	struct dma_fence_cb uring_cb;
 	struct io_uring_cmd *uring_cmd;
+	int hw_slot;
+	u64 hw_job_id;
+	int hw_error;
 };
 
 #define to_enpu_job(job) container_of(job, struct enpu_job, base)
 
 /* enpu_drv.c */
+extern const struct drm_driver enpu_pci_drm_driver;
 void enpu_file_put(struct enpu_file *efile);
+void enpu_device_init(struct enpu_device *edev, unsigned int credits);
+int enpu_device_register(struct enpu_device *edev);
+void enpu_device_unregister(struct enpu_device *edev);
 
 /* enpu_gem.c */
 struct drm_gem_object *enpu_gem_create_object(struct drm_device *dev,
@@ -263,6 +289,7 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 			     const struct drm_enpu_submit *args,
 			     bool want_id, u32 *job_id, bool nonblock);
 void enpu_job_put(struct enpu_job *job);
+struct dma_fence *enpu_hw_fence_create(struct enpu_device *edev);
 void enpu_job_ban(struct enpu_job *job, int err);
 void enpu_bans_fini(struct enpu_device *edev);
 int enpu_ioctl_submit(struct drm_device *dev, void *data,

@@ -59,6 +59,7 @@ struct drm_gem_object *enpu_gem_create_object(struct drm_device *dev,
 int enpu_ioctl_bo_create(struct drm_device *dev, void *data,
 			 struct drm_file *file)
 {
+	struct enpu_device *edev = to_enpu_device(dev);
 	struct drm_enpu_bo_create *args = data;
 	struct drm_gem_shmem_object *shmem;
 	u32 handle;
@@ -67,6 +68,13 @@ int enpu_ioctl_bo_create(struct drm_device *dev, void *data,
 	if (args->flags) {
 		drm_dbg(dev, "bo_create: flags %#x not zero\n", args->flags);
 		return -EINVAL;
+	}
+	if (edev->engine->bo_create) {
+		if (!args->size) {
+			drm_dbg(dev, "bo_create: size 0\n");
+			return -EINVAL;
+		}
+		return edev->engine->bo_create(dev, file, args);
 	}
 	if (!args->size || args->size > ENPU_MAX_BO_SIZE) {
 		drm_dbg(dev, "bo_create: bad size %llu\n", args->size);

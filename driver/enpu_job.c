@@ -13,7 +13,6 @@
 #include <linux/uaccess.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
-#include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_syncobj.h>
 #include <drm/drm_utils.h>
 
@@ -69,6 +68,57 @@ static void enpu_job_release(struct kref *kref)
 	enpu_file_put(job->efile);
 	atomic_dec(&edev->jobs_in_flight);
 	kfree(job);
+}
+
+/**
+ * struct enpu_fence - a hardware fence of an engine.
+ * @base: the fence; first member, so the default release frees the whole.
+ * @lock: the fence's lock.  Its own, not the device's: a fence can outlive
+ *	the device (a sync_file or another driver holds it).
+ * @timeline: the engine's timeline name (static).
+ */
+struct enpu_fence {
+	struct dma_fence base;
+	spinlock_t lock; /* protects base (dma_fence_init) */
+	const char *timeline;
+};
+
+static_assert(offsetof(struct enpu_fence, base) == 0);
+
+static const char *enpu_fence_get_driver_name(struct dma_fence *fence)
+{
+	return ENPU_DRIVER_NAME;
+}
+
+static const char *enpu_fence_get_timeline_name(struct dma_fence *fence)
+{
+	return container_of(fence, struct enpu_fence, base)->timeline;
+}
+
+static const struct dma_fence_ops enpu_fence_ops = {
+	.get_driver_name = enpu_fence_get_driver_name,
+	.get_timeline_name = enpu_fence_get_timeline_name,
+};
+
+/**
+ * enpu_hw_fence_create() - a new hardware fence on the device's timeline.
+ * @edev: the device.
+ *
+ * Return: the fence (one reference), or NULL when out of memory.
+ */
+struct dma_fence *enpu_hw_fence_create(struct enpu_device *edev)
+{
+	struct enpu_fence *efence;
+
+	efence = kzalloc(sizeof(*efence), GFP_KERNEL);
+	if (!efence)
+		return NULL;
+	spin_lock_init(&efence->lock);
+	efence->timeline = edev->engine->timeline;
+	dma_fence_init(&efence->base, &enpu_fence_ops, &efence->lock,
+		       edev->fence_context,
+		       atomic64_inc_return(&edev->fence_seqno));
+	return &efence->base;
 }
 
 /**
@@ -348,9 +398,12 @@ static int enpu_bo_vmap(struct drm_gem_object *obj, struct iosys_map *map,
 
 	if (!nonblock)
 		return drm_gem_vmap_unlocked(obj, map);
+	if (!obj->funcs->vmap)
+		return -EOPNOTSUPP;
 	if (!dma_resv_trylock(obj->resv))
 		return -EAGAIN;
-	ret = drm_gem_shmem_vmap(to_drm_gem_shmem_obj(obj), map);
+	/* What drm_gem_vmap_unlocked() calls, under the lock just taken. */
+	ret = obj->funcs->vmap(obj, map);
 	dma_resv_unlock(obj->resv);
 	return ret;
 }
@@ -617,6 +670,7 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 	kref_get(&efile->refcount);
 	job->pid = get_task_pid(current, PIDTYPE_TGID);
 	INIT_LIST_HEAD(&job->run_link);
+	job->hw_slot = -1;
 	atomic_inc(&edev->jobs_in_flight);
 
 	ret = enpu_copy_cmdbuf(file, job, args, nonblock);
@@ -637,6 +691,11 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 	ret = enpu_validate_job(dev, job);
 	if (ret)
 		goto err_put_job;
+	if (edev->engine->prepare) {
+		ret = edev->engine->prepare(job);
+		if (ret)
+			goto err_put_job;
+	}
 
 	if (args->out_syncobj) {
 		out_sync = drm_syncobj_find(file, args->out_syncobj);
@@ -648,9 +707,11 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 		}
 	}
 
-	ret = enpu_map_bos(job, nonblock);
-	if (ret)
-		goto err_put_sync;
+	if (edev->engine->kmap_bos) {
+		ret = enpu_map_bos(job, nonblock);
+		if (ret)
+			goto err_put_sync;
+	}
 
 	if (want_id) {
 		if (atomic_inc_return(&efile->unreaped) > ENPU_MAX_UNREAPED) {
@@ -701,8 +762,8 @@ struct enpu_job *enpu_submit(struct drm_file *file,
 	/*
 	 * drm_sched lets a job that depends on a fence of the same scheduler
 	 * run as soon as that job is scheduled, assuming one in-order ring.
-	 * The soft engine runs num_workers jobs side by side: a dependent job
-	 * must wait until this one has finished.
+	 * Both engines run several jobs side by side (workers, compute
+	 * cores): a dependent job must wait until this one has finished.
 	 */
 	set_bit(DRM_SCHED_FENCE_DONT_PIPELINE, &job->finished->flags);
 

@@ -35,34 +35,6 @@
 #include "enpu_drv.h"
 #include "enpu_trace.h"
 
-/**
- * struct enpu_fence - a hardware fence of the soft engine.
- * @base: the fence; first member, so the default release frees the whole.
- * @lock: the fence's lock.  Its own, not the device's: a fence can outlive
- *	the device (a sync_file or another driver holds it).
- */
-struct enpu_fence {
-	struct dma_fence base;
-	spinlock_t lock; /* protects base (dma_fence_init) */
-};
-
-static_assert(offsetof(struct enpu_fence, base) == 0);
-
-static const char *enpu_fence_get_driver_name(struct dma_fence *fence)
-{
-	return ENPU_DRIVER_NAME;
-}
-
-static const char *enpu_fence_get_timeline_name(struct dma_fence *fence)
-{
-	return "enpu-soft";
-}
-
-static const struct dma_fence_ops enpu_fence_ops = {
-	.get_driver_name = enpu_fence_get_driver_name,
-	.get_timeline_name = enpu_fence_get_timeline_name,
-};
-
 static int enpu_soft_yield(void *ctx)
 {
 	struct enpu_job *job = ctx;
@@ -244,22 +216,15 @@ static void enpu_soft_work(struct work_struct *work)
 static struct dma_fence *enpu_soft_run(struct enpu_job *job)
 {
 	struct enpu_device *edev = job->edev;
-	struct enpu_fence *efence;
 	struct dma_fence *fence;
 
 	/* run_job may be called again after a timeout; run only once. */
 	if (job->hw_fence)
 		return ERR_PTR(-ECANCELED);
 
-	efence = kzalloc(sizeof(*efence), GFP_KERNEL);
-	if (!efence)
+	fence = enpu_hw_fence_create(edev);
+	if (!fence)
 		return ERR_PTR(-ENOMEM);
-
-	spin_lock_init(&efence->lock);
-	fence = &efence->base;
-	dma_fence_init(fence, &enpu_fence_ops, &efence->lock,
-		       edev->fence_context,
-		       atomic64_inc_return(&edev->fence_seqno));
 
 	job->hw_fence = fence;
 	kref_get(&job->refcount); /* put by enpu_soft_work() */
@@ -339,6 +304,11 @@ static void enpu_soft_fini(struct enpu_device *edev);
 
 static const struct enpu_engine_ops enpu_soft_engine = {
 	.type = DRM_ENPU_ENGINE_SOFT,
+	.timeline = "enpu-soft",
+	.caps = DRM_ENPU_CAP_URING_SUBMIT | DRM_ENPU_CAP_SYNCOBJ |
+		DRM_ENPU_CAP_PRIME | DRM_ENPU_CAP_CMDBUF_BO |
+		DRM_ENPU_CAP_PRIORITY,
+	.kmap_bos = true,
 	.run = enpu_soft_run,
 	.timedout = enpu_soft_timedout,
 	.reset = enpu_soft_reset,
@@ -364,7 +334,6 @@ int enpu_soft_init(struct enpu_device *edev)
 			goto err_free;
 		edev->scratch[edev->nr_scratch++] = edev->scratch_all[i];
 	}
-	edev->fence_context = dma_fence_context_alloc(1);
 	edev->exec_wq = alloc_workqueue("enpu-soft-%s", WQ_UNBOUND,
 				       edev->num_workers,
 				       dev_name(edev->drm.dev));

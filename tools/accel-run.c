@@ -27,7 +27,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: accel-run MODEL (--input [NAME=]FILE... | --random [--seed N])\n"
 		"                 [--output FILE.npy]... [--device cpu|npu|auto] [--repeat N]\n"
-		"                 [--threads N] [--kernels NAME] [--version]\n"
+		"                 [--threads N] [--kernels NAME] [--npu-index N] [--version]\n"
 		"\n"
 		"Runs MODEL (ONNX) on the given inputs, one --input per model input, in\n"
 		"order or by name (NAME=FILE; .npy, or raw little-endian data in the\n"
@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		"the device that ran it and the median latency over --repeat runs.\n"
 		"--threads: CPU threads one run uses (default: every CPU this process\n"
 		"may run on); --kernels: CPU kernel variant (auto, scalar, avx2,\n"
-		"avxvnni, avx512bw, avx512vnni, neon, neondot).\n");
+		"avxvnni, avx512bw, avx512vnni, neon, neondot); --npu-index: the NPU\n"
+		"/dev/accel/accelN to use (default: the first usable one).\n");
 }
 
 static void print_shape(const struct accel_tensor *t)
@@ -121,6 +122,7 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "kernels", required_argument, NULL, 'k' },
+		{ "npu-index", required_argument, NULL, 'x' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -141,7 +143,7 @@ int main(int argc, char **argv)
 
 	memset(in, 0, sizeof(in));
 	memset(out, 0, sizeof(out));
-	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:t:k:Vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:o:rs:d:n:t:k:x:Vh", opts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -182,6 +184,11 @@ int main(int argc, char **argv)
 		case 't':
 			if (tool_arg_long("threads", optarg, 1, 256, &threads))
 				return 1;
+			break;
+		case 'x':
+			if (tool_arg_long("npu-index", optarg, 0, 63, &v))
+				return 1;
+			co.npu_index = (int32_t)v;
 			break;
 		case 'k':
 			/* the library checks the name against this CPU */

@@ -69,7 +69,7 @@ TEST_F(dev, get_param)
 	EXPECT_TRUE(caps & DRM_ENPU_CAP_URING_SUBMIT);
 	EXPECT_TRUE(caps & DRM_ENPU_CAP_SYNCOBJ);
 	EXPECT_LE(1, get_param(_metadata, self->fd, DRM_ENPU_PARAM_NUM_ENGINES));
-	EXPECT_EQ(DRM_ENPU_ENGINE_SOFT,
+	EXPECT_EQ(enpu_expected_engine(),
 		  get_param(_metadata, self->fd, DRM_ENPU_PARAM_ENGINE_TYPE));
 	EXPECT_LT(1ull << 20,
 		  get_param(_metadata, self->fd, DRM_ENPU_PARAM_MEMORY_SIZE));

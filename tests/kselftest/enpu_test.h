@@ -61,10 +61,33 @@ static inline int enpu_open_drm_node(const char *fmt, const char *drv)
 	return -1;
 }
 
-/* Open the first /dev/accel/accelN whose DRM driver is "enpu"; -1 if none. */
+/*
+ * The device under test: $ENPU_DEVICE (e.g. /dev/accel/accel1, the PCI
+ * NPU's node in the pci-vm suite) when set, else the first enpu node.
+ */
+static inline const char *enpu_device_path(void)
+{
+	const char *p = getenv("ENPU_DEVICE");
+
+	return p && *p ? p : NULL;
+}
+
+/* Open the device under test; -1 if none. */
 static inline int enpu_open_device(void)
 {
+	const char *p = enpu_device_path();
+
+	if (p)
+		return open(p, O_RDWR | O_CLOEXEC);
 	return enpu_open_drm_node("/dev/accel/accel%d", "enpu");
+}
+
+/* The engine type the device under test has ($ENPU_ENGINE "pci" or soft). */
+static inline uint64_t enpu_expected_engine(void)
+{
+	const char *e = getenv("ENPU_ENGINE");
+
+	return e && !strcmp(e, "pci") ? DRM_ENPU_ENGINE_PCI : DRM_ENPU_ENGINE_SOFT;
 }
 
 /*
@@ -463,6 +486,25 @@ static inline const char *enpu_debugfs_dir(const char *file)
 	char pat[128];
 	glob_t g;
 	int n;
+
+	if (enpu_device_path()) {
+		/* accel/<parent device>: the name behind /sys/class/accel/X/device */
+		char link[128], target[200], probe[300], *base;
+		const char *node = strrchr(enpu_device_path(), '/');
+		ssize_t len;
+
+		snprintf(link, sizeof(link), "/sys/class/accel/%s/device",
+			 node ? node + 1 : enpu_device_path());
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			return NULL;
+		target[len] = 0;
+		base = strrchr(target, '/');
+		snprintf(dir, sizeof(dir), "/sys/kernel/debug/accel/%s",
+			 base ? base + 1 : target);
+		snprintf(probe, sizeof(probe), "%s/%s", dir, file);
+		return access(probe, F_OK) ? NULL : dir;
+	}
 
 	snprintf(pat, sizeof(pat), "/sys/kernel/debug/accel/*/%s", file);
 	if (glob(pat, 0, NULL, &g))

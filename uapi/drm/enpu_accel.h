@@ -111,8 +111,14 @@ struct drm_enpu_get_param {
  * @flags: Input: must be zero.
  * @handle: Output: GEM handle of the new object.
  *
- * The object's memory is zero-filled, CPU-cached and mappable through
- * DRM_IOCTL_ENPU_BO_MMAP_OFFSET.
+ * The object's memory is zero-filled and mappable through
+ * DRM_IOCTL_ENPU_BO_MMAP_OFFSET.  On a soft device (%DRM_ENPU_ENGINE_SOFT)
+ * it is CPU-cached system memory; on a PCI NPU (%DRM_ENPU_ENGINE_PCI) it is
+ * the device's own memory, mapped write-combined (read it back once, write
+ * it sequentially), and creation fails with -E2BIG when @size exceeds
+ * %DRM_ENPU_PARAM_MAX_BO_SIZE (the device memory) and with -ENOSPC when no
+ * free range of device memory is large enough.  A PCI NPU does not import
+ * other devices' buffers (no %DRM_ENPU_CAP_PRIME).
  */
 struct drm_enpu_bo_create {
 	__u64 size;
@@ -208,7 +214,8 @@ enum drm_enpu_priority {
  * other processes are not affected), -EBUSY (the file has
  * %DRM_ENPU_PARAM_MAX_JOBS_IN_FLIGHT jobs in flight: reap some and retry),
  * -ENOSPC (too many jobs not yet reaped by WAIT), -ENODEV (the device is
- * gone).  The same structure is the payload of %DRM_ENPU_URING_CMD_SUBMIT.
+ * gone).  A PCI NPU also refuses with -E2BIG a command buffer that does not
+ * fit its command-region slot or the firmware's limit.  The same structure is the payload of %DRM_ENPU_URING_CMD_SUBMIT.
  */
 struct drm_enpu_submit {
 	__u64 cmdbuf_ptr;
