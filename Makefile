@@ -72,7 +72,7 @@ CHECK_SUITES :=
 FUZZERS :=
 ALL_TARGETS :=
 
-.PHONY: all check check-asan check-builds demo deps fuzz install clean module FORCE
+.PHONY: all check check-asan check-builds demo deps fuzz install install-targets clean module FORCE
 all: all-targets
 
 # Provisioning is `make deps` alone; nothing else installs or downloads.  A
@@ -149,7 +149,10 @@ demo: | $(DEPS_FIRST)
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(O)
 
-install: all
+# What make install installs (also the Debian packages' build).
+install-targets: $(LIBACCEL_SO) $(LIBACCEL_A) $(O)/lib/pkgconfig/libaccel.pc $(TOOLS) python
+
+install: install-targets
 	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" EXEC_PREFIX="$(EXEC_PREFIX)" \
 		BINDIR="$(BINDIR)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" \
 		PKGCONFIGDIR="$(PKGCONFIGDIR)" PYTHONDIR="$(PYTHONDIR)" PYTHON="$(PYTHON)" \
