@@ -211,8 +211,22 @@ int ir_tensor_find(const struct ir_graph *g, const char *name)
 	return -1;
 }
 
+const struct ir_graph *ir_attr_graph(const struct ir_node *n, const char *name)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	return a && a->type == IR_ATTR_GRAPH ? a->g : NULL;
+}
+
 static void ir_attr_release(struct ir_attr *a)
 {
+	size_t k;
+
+	ir_graph_free(a->g);
+	if (a->graphs)
+		for (k = 0; k < a->n; k++)
+			ir_graph_free(a->graphs[k]);
+	free(a->graphs);
 	free(a->name);
 	free(a->s);
 	free(a->floats);
@@ -249,6 +263,7 @@ void ir_graph_free(struct ir_graph *g)
 	}
 	free(g->nodes);
 	free(g->inputs);
+	free(g->capture_src);
 	free(g->outputs);
 	free(g->name);
 	free(g);
