@@ -842,8 +842,9 @@ static bool is_constant_node(const node_pb *np)
 }
 
 /*
- * Prefix the message in @e with @fmt (a "node 'x' (If) attribute 'y'"
- * context), so that an error deep in nested subgraphs names the path to it.
+ * Prefix the message in @e with the context "node 'x' (If) attribute 'y'",
+ * so that an error deep in nested subgraphs names the path to it (as much
+ * of the path as the message has room for).
  */
 static int wrap_err(struct accel_err *e, int ret, const struct ir_node *n,
 		    const char *attr)
@@ -854,6 +855,10 @@ static int wrap_err(struct accel_err *e, int ret, const struct ir_node *n,
 		return ret;
 	memcpy(msg, e->msg, sizeof(msg));
 	msg[sizeof(msg) - 1] = 0;
+	/* Deep nesting: the innermost contexts and the cause matter most. */
+	if (strlen(msg) + strlen(n->name) + strlen(n->op_type) + strlen(attr) +
+	    24 >= sizeof(msg))
+		return ret;
 	return accel_seterr(e, ret, "node '%s' (%s) attribute '%s': %s",
 			    n->name, n->op_type, attr, msg);
 }

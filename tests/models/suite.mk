@@ -2,7 +2,7 @@
 # End-to-end tests on the shipped digits models.  Links the firmware
 # reference ops (tests/firmware/ref.c) for the bit-exactness check.
 
-MODELS_TESTS := $(O)/tests/models/test_digits
+MODELS_TESTS := $(O)/tests/models/test_digits $(O)/tests/models/test_ctrlflow
 TEST_PROGS += $(MODELS_TESTS)
 CHECK_SUITES += models
 CPPFLAGS_ALL += -I$(TOP)/tests/firmware
@@ -13,6 +13,13 @@ $(O)/tests/models/test_digits: $(O)/tests/models/test_digits.o \
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
 
+# Control flow on the models tests/models/make_ctrlflow.py generates.
+$(O)/tests/models/test_ctrlflow: $(O)/tests/models/test_ctrlflow.o \
+		$(TEST_LIB_OBJS) $(LIBACCEL_A)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBACCEL_A) $(LIBACCEL_DEPLIBS)
+
 .PHONY: suite-models
 suite-models: $(MODELS_TESTS)
-	@$(TEST_WRAP) $(O)/tests/models/test_digits
+	@st=0; for t in $(MODELS_TESTS); do $(TEST_WRAP) $$t || st=1; done; exit $$st
