@@ -164,6 +164,61 @@ static int put_value(const struct ir_node *n, const char *what,
 	return 0;
 }
 
+/*
+ * Outputs @first.. @first + @cnt - 1 of evaluated pass @s into @dst[0..cnt):
+ * the loop-carried values or Scan state.  A body may pass one of its inputs
+ * straight through (a swap of two carried values), and those live in @dst:
+ * then every value is staged in a copy before any is written.
+ */
+static int put_states(const struct ir_node *n, const char *what,
+		      const struct shape_pass *s, int first, int cnt,
+		      struct ir_value *dst, struct accel_err *e)
+{
+	const struct ir_value *v;
+	bool alias = false;
+	int64_t total = 0, off = 0;
+	char *stage;
+	int k, j, ret;
+
+	for (k = 0; k < cnt; k++) {
+		ret = sub_output(n, "body", s, first + k, &v, e);
+		if (ret)
+			return ret;
+		for (j = 0; j < cnt; j++)
+			alias |= j != k && v->data == dst[j].data &&
+				 ir_value_nbytes(&dst[j]) > 0;
+		total += ir_value_nbytes(v);
+	}
+	if (!alias) {
+		for (k = 0; k < cnt; k++) {
+			sub_output(n, "body", s, first + k, &v, e);
+			ret = put_value(n, what, v, &dst[k], e);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	stage = malloc(total > 0 ? (size_t)total : 1);
+	if (!stage)
+		return accel_seterr(e, -ENOMEM, "out of memory");
+	for (k = 0; k < cnt; k++) {
+		sub_output(n, "body", s, first + k, &v, e);
+		memcpy(stage + off, v->data, (size_t)ir_value_nbytes(v));
+		off += ir_value_nbytes(v);
+	}
+	for (k = 0, off = 0, ret = 0; k < cnt && !ret; k++) {
+		struct ir_value x;
+
+		sub_output(n, "body", s, first + k, &v, e);
+		x = *v;
+		x.data = stage + off;
+		off += ir_value_nbytes(v);
+		ret = put_value(n, what, &x, &dst[k], e);
+	}
+	free(stage);
+	return ret;
+}
+
 static int bool_scalar(const struct ir_node *n, const char *what,
 		       const struct ir_value *v, struct accel_err *e)
 {
@@ -469,12 +524,7 @@ static int loop_run(const struct ir_node *n, const struct ir_value *in,
 			if (!ret)
 				keep = *(const bool *)v->data;
 		}
-		for (i = 0; i < ls.nc && !ret; i++) {
-			ret = sub_output(n, "body", s, 1 + i, &v, e);
-			if (!ret)
-				ret = put_value(n, "loop-carried value", v,
-						&out[i], e);
-		}
+		/* Scan outputs first: they may be this iteration's inputs. */
 		for (i = 0; i < ls.nk && !ret; i++) {
 			struct ir_value *o = &out[ls.nc + i], slice;
 
@@ -494,6 +544,9 @@ static int loop_run(const struct ir_node *n, const struct ir_value *in,
 			if (!ret)
 				ret = put_value(n, "scan output", v, &slice, e);
 		}
+		if (!ret)
+			ret = put_states(n, "loop-carried value", s, 1, ls.nc,
+					 out, e);
 		shape_free(s);
 		if (ret)
 			break;
@@ -730,14 +783,7 @@ static int scan_run(const struct ir_node *n, const struct ir_value *in,
 		s = sub_pass(n, "body", ss.body, d, in, true, e, &ret);
 		if (!s)
 			goto out;
-		for (i = 0; i < ss.ns && !ret; i++) {
-			const struct ir_value *v;
-
-			ret = sub_output(n, "body", s, i, &v, e);
-			if (!ret)
-				ret = put_value(n, "state variable", v, &out[i],
-						e);
-		}
+		/* Scan outputs first: they may be this iteration's state. */
 		for (i = 0; i < ss.nk && !ret; i++) {
 			struct ir_value *y = &out[ss.ns + i], sl;
 			const struct ir_value *v;
@@ -759,6 +805,9 @@ static int scan_run(const struct ir_node *n, const struct ir_value *in,
 				       (const char *)v->data + o * inner,
 				       (size_t)inner);
 		}
+		if (!ret)
+			ret = put_states(n, "state variable", s, 0, ss.ns, out,
+					 e);
 		shape_free(s);
 		if (ret)
 			goto out;

@@ -13,6 +13,9 @@ Models (ONNX opset 13, built with onnx.helper):
               a run-time cond: y = y * 2 + 1 while y < limit.
   loop_zero   Loop, M = 0 constant: carried value unchanged, scan output
               of shape [0, 2].
+  loop_swap   Loop, M = 5: Fibonacci, (a, b) = (b, a + b), the body returning
+              its inputs b and a straight through (as carried value and as
+              scan output), so outputs alias inputs.
   scan_rev    Scan, 1 state, 2 scan inputs: a forward along axis 0 and b
               reversed along axis 1; scan outputs: the running sum in
               reverse order along axis 1, and a * 10 forward.
@@ -159,6 +162,28 @@ g = h.make_graph([
 save("loop_zero", g)
 v0 = np.float32([3, -4])
 case("loop_zero", "run", [v0], [v0, np.zeros((0, 2), np.float32)])
+
+# ---- loop_swap --------------------------------------------------------------
+body = h.make_graph([
+    h.make_node("Identity", ["cond_in"], ["cond_out"]),
+    h.make_node("Add", ["a_in", "b_in"], ["sum"]),
+], "body", [vi("i", I64, []), vi("cond_in", B, []), vi("a_in", F, [1]),
+            vi("b_in", F, [1])],
+    [vi("cond_out", B, []), vi("b_in", F, [1]), vi("sum", F, [1]),
+     vi("a_in", F, [1])])
+g = h.make_graph([
+    h.make_node("Loop", ["M", "", "a0", "b0"], ["a", "b", "as"], name="loop",
+                body=body),
+], "loop_swap", [vi("a0", F, [1]), vi("b0", F, [1])],
+    [vi("a", F, [1]), vi("b", F, [1]), vi("as", F, [5, 1])],
+    initializer=[const("M", np.int64(5))])
+save("loop_swap", g)
+fa, fb, seq = np.float32([0]), np.float32([1]), []
+for i in range(5):
+    seq.append(fa.copy())
+    fa, fb = fb, fa + fb
+case("loop_swap", "run", [np.float32([0]), np.float32([1])],
+     [fa, fb, np.stack(seq).astype(np.float32)])
 
 # ---- scan_rev --------------------------------------------------------------
 body = h.make_graph([

@@ -8,7 +8,8 @@
  *    the main graph (two levels up);
  *  - a Loop with a run-time trip count (3 and 0 iterations) and a run-time
  *    condition that stops it early, a Loop with zero iterations and a
- *    scan output, a Scan with reversed inputs and outputs;
+ *    scan output, a Loop whose body returns its inputs swapped, a Scan
+ *    with reversed inputs and outputs;
  *  - an If with a constant condition plans only the branch taken;
  *  - malformed control flow is refused at load with a message naming it.
  */
@@ -116,6 +117,11 @@ static void test_loop_zero(void)
 	run_case("loop_zero", "run", 1, 2);
 }
 
+static void test_loop_swap(void)
+{
+	run_case("loop_swap", "run", 2, 3);
+}
+
 static void test_scan_reverse(void)
 {
 	run_case("scan_rev", "run", 3, 3);
@@ -186,6 +192,7 @@ int main(void)
 	tap_run("If nested in Loop reading outer-scope values", test_if_in_loop);
 	tap_run("Loop with a run-time trip count and condition", test_loop_count);
 	tap_run("Loop with zero iterations and a scan output", test_loop_zero);
+	tap_run("Loop body passing its inputs through (swap)", test_loop_swap);
 	tap_run("Scan with reversed inputs and outputs", test_scan_reverse);
 	tap_run("If on a constant condition plans one branch", test_if_const);
 	tap_run("malformed control flow is refused", test_refused);
