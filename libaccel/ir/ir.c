@@ -234,6 +234,21 @@ static void ir_attr_release(struct ir_attr *a)
 	free(a->t.data);
 }
 
+void ir_node_release(struct ir_node *n)
+{
+	int j;
+
+	free(n->name);
+	free(n->op_type);
+	free(n->domain);
+	free(n->inputs);
+	free(n->outputs);
+	for (j = 0; j < n->n_attrs; j++)
+		ir_attr_release(&n->attrs[j]);
+	free(n->attrs);
+	memset(n, 0, sizeof(*n));
+}
+
 void ir_graph_free(struct ir_graph *g)
 {
 	int i, j;
@@ -249,18 +264,8 @@ void ir_graph_free(struct ir_graph *g)
 			free(t->dim_param[j]);
 	}
 	free(g->tensors);
-	for (i = 0; i < g->n_nodes; i++) {
-		struct ir_node *n = &g->nodes[i];
-
-		free(n->name);
-		free(n->op_type);
-		free(n->domain);
-		free(n->inputs);
-		free(n->outputs);
-		for (j = 0; j < n->n_attrs; j++)
-			ir_attr_release(&n->attrs[j]);
-		free(n->attrs);
-	}
+	for (i = 0; i < g->n_nodes; i++)
+		ir_node_release(&g->nodes[i]);
 	free(g->nodes);
 	free(g->inputs);
 	free(g->capture_src);

@@ -184,6 +184,8 @@ size_t ir_attr_ints(const struct ir_node *n, const char *name,
 const struct ir_graph *ir_attr_graph(const struct ir_node *n, const char *name);
 
 int ir_tensor_find(const struct ir_graph *g, const char *name);
+/* Free what node @n owns (its subgraphs too) and zero it. */
+void ir_node_release(struct ir_node *n);
 void ir_graph_free(struct ir_graph *g);
 
 /*

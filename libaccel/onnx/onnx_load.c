@@ -1272,6 +1272,159 @@ static int sub_type(struct loader *l, struct ir_tensor *t, const vinfo_pb *vi,
 	return apply_type(l, t, vi, what, false);
 }
 
+/* ---- If on a constant condition -------------------------------------------- */
+
+/*
+ * Replace node @i, an If whose condition is a constant of l->g, by the
+ * nodes of the branch it takes (moved into l->g, their values renamed into
+ * it, captures bound to the values they capture) and one Identity per
+ * output from the branch's result to the If's.  Returns 1 when done, 0
+ * when the branch cannot be inlined as is (a name of it is taken in l->g:
+ * the If then stays and runs the branch), or a negative errno.
+ */
+static int inline_if(struct loader *l, int i)
+{
+	struct ir_graph *g = l->g;
+	struct ir_node *n = &g->nodes[i], *nodes;
+	const struct ir_tensor *ct = &g->tensors[n->inputs[0]];
+	struct ir_attr *a;
+	struct ir_graph *b;
+	int *map, k, j, nb, n_new, ret = 0, nd;
+	bool c;
+
+	c = *(const bool *)ct->data;
+	a = (struct ir_attr *)ir_attr_find(n, c ? "then_branch" : "else_branch");
+	b = a->g;
+	nd = b->n_inputs - b->n_captures;
+	for (k = 0; k < b->n_tensors; k++)
+		if (map_find(&l->map, g, b->tensors[k].name, NULL) >= 0) {
+			bool captured = false;
+
+			for (j = nd; j < b->n_inputs; j++)
+				captured |= b->inputs[j] == k;
+			if (!captured)
+				return 0;
+		}
+	map = malloc(((size_t)b->n_tensors + 1) * sizeof(int));
+	nb = b->n_nodes;
+	n_new = g->n_nodes - 1 + nb + n->n_outputs;
+	nodes = calloc((size_t)n_new + 1, sizeof(*nodes));
+	if (!map || !nodes) {
+		ret = accel_seterr(l->e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The Identity nodes first: what can fail before anything moves. */
+	for (k = 0; k < n->n_outputs; k++) {
+		struct ir_node *x = &nodes[i + nb + k];
+
+		x->name = malloc(strlen(n->name) + 16);
+		x->op_type = strdup("Identity");
+		x->domain = strdup("");
+		x->inputs = malloc(sizeof(int));
+		x->outputs = malloc(sizeof(int));
+		x->attrs = calloc(1, sizeof(*x->attrs));
+		if (!x->name || !x->op_type || !x->domain || !x->inputs ||
+		    !x->outputs || !x->attrs) {
+			ret = accel_seterr(l->e, -ENOMEM, "out of memory");
+			goto out_nodes;
+		}
+		sprintf(x->name, "%s/output%d", n->name, k);
+		x->n_inputs = x->n_outputs = 1;
+		x->opset = g->opset;
+	}
+	/* The branch's values: captures are l->g's, the rest move over. */
+	for (k = 0; k < b->n_tensors; k++)
+		map[k] = -1;
+	for (j = nd; j < b->n_inputs; j++)
+		map[b->inputs[j]] = n->inputs[b->capture_src[j - nd]];
+	for (k = 0; k < b->n_tensors; k++) {
+		struct ir_tensor *s = &b->tensors[k], *t;
+
+		if (map[k] >= 0)
+			continue;
+		ret = add_tensor(l, s->name, s->kind, &map[k]);
+		if (ret)
+			goto out_nodes;	/* the tensors added stay unused */
+		t = &g->tensors[map[k]];
+		t->dtype = s->dtype;
+		t->rank = s->rank;
+		memcpy(t->dims, s->dims, sizeof(t->dims));
+		memcpy(t->dim_param, s->dim_param, sizeof(t->dim_param));
+		memset(s->dim_param, 0, sizeof(s->dim_param));
+		t->data = s->data;
+		t->nbytes = s->nbytes;
+		s->data = NULL;
+	}
+	/* Nothing fails from here on. */
+	for (k = 0; k < n->n_outputs; k++) {
+		struct ir_node *x = &nodes[i + nb + k];
+
+		x->inputs[0] = map[b->outputs[k]];
+		x->outputs[0] = n->outputs[k];
+	}
+	memcpy(nodes, g->nodes, (size_t)i * sizeof(*nodes));
+	for (k = 0; k < nb; k++) {
+		struct ir_node *x = &nodes[i + k];
+
+		*x = b->nodes[k];
+		for (j = 0; j < x->n_inputs; j++)
+			if (x->inputs[j] >= 0)
+				x->inputs[j] = map[x->inputs[j]];
+		for (j = 0; j < x->n_outputs; j++)
+			if (x->outputs[j] >= 0)
+				x->outputs[j] = map[x->outputs[j]];
+	}
+	b->n_nodes = 0;		/* moved */
+	memcpy(nodes + i + nb + n->n_outputs, g->nodes + i + 1,
+	       (size_t)(g->n_nodes - i - 1) * sizeof(*nodes));
+	ir_node_release(n);	/* and both branches */
+	free(g->nodes);
+	g->nodes = nodes;
+	g->n_nodes = n_new;
+	/* An omitted If output: its Identity has nothing to write. */
+	for (k = 0; k < g->n_nodes; k++)
+		for (j = 0; j < g->nodes[k].n_outputs; j++)
+			if (g->nodes[k].outputs[j] >= 0)
+				g->tensors[g->nodes[k].outputs[j]].producer = k;
+	free(map);
+	return 1;
+out_nodes:
+	for (k = 0; k < n->n_outputs; k++)
+		ir_node_release(&nodes[i + nb + k]);
+out:
+	free(nodes);
+	free(map);
+	return ret;
+}
+
+/*
+ * Ifs whose condition is a constant (an initializer or Constant) become
+ * the branch they take, so that the planner sees one graph: its nodes are
+ * fused, folded and laid out in the arena like any others.
+ */
+static int inline_const_ifs(struct loader *l)
+{
+	int i, ret;
+
+	for (i = 0; i < l->g->n_nodes; i++) {
+		const struct ir_node *n = &l->g->nodes[i];
+		const struct ir_tensor *ct;
+
+		if (n->domain[0] || strcmp(n->op_type, "If") || n->inputs[0] < 0)
+			continue;
+		ct = &l->g->tensors[n->inputs[0]];
+		if (ct->kind != IR_TENSOR_CONST || ct->dtype != IR_BOOL ||
+		    ct->nbytes != 1 || !ct->data)
+			continue;
+		ret = inline_if(l, i);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			i--;	/* the branch's first node is at i now */
+	}
+	return 0;
+}
+
 /*
  * The nodes, values and signature of one graph: the model's (@l->parent
  * NULL) or a subgraph, whose names may refer to enclosing graphs.
@@ -1480,9 +1633,11 @@ static int build_body(struct loader *l, const graph_pb *gp, bool have_opset)
 	if (!g->n_outputs)
 		return accel_seterr(l->e, -EINVAL, "graph has no outputs");
 	ret = check_control(l);
-	if (ret)
-		return ret;
-	return topo_sort(l);
+	if (!ret)
+		ret = topo_sort(l);
+	if (!ret)
+		ret = inline_const_ifs(l);
+	return ret;
 }
 
 static int build_graph(struct loader *l, const model_pb *m)

@@ -320,7 +320,7 @@ void shape_free(struct shape_pass *p)
 
 	if (!p)
 		return;
-	if (p->vals)
+	if (p->vals && p->kind)
 		for (i = 0; i < p->n_vals; i++)
 			if (p->kind[i] == SHAPE_FOLDED)
 				free(p->vals[i].data);
