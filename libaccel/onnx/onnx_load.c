@@ -834,7 +834,7 @@ out:
 	return ret;
 }
 
-/* ---- subgraphs ------------------------------------------------------------ */
+/* ---- subgraphs ---------------------------------------------------------- */
 
 static bool is_constant_node(const node_pb *np)
 {
@@ -1272,7 +1272,7 @@ static int sub_type(struct loader *l, struct ir_tensor *t, const vinfo_pb *vi,
 	return apply_type(l, t, vi, what, false);
 }
 
-/* ---- If on a constant condition -------------------------------------------- */
+/* ---- If on a constant condition ----------------------------------------- */
 
 /*
  * Replace node @i, an If whose condition is a constant of l->g, by the

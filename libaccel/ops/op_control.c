@@ -241,8 +241,8 @@ static int if_infer(const struct ir_node *n, const struct ir_value *in,
 	char a[96], b[96];
 	int k, ret;
 
-	(void)n_in;
-	if (!t || !f || t->n_outputs != n_out || f->n_outputs != n_out)
+	if (!t || !f || n_in < 1 || t->n_outputs != n_out ||
+	    f->n_outputs != n_out)
 		return accel_seterr(e, -EINVAL, "node '%s' (If): invalid branches",
 				    n->name);
 	ret = bool_scalar(n, "cond", &in[0], e);
@@ -563,7 +563,7 @@ static int loop_run(const struct ir_node *n, const struct ir_value *in,
 
 const struct cpu_op cpu_op_loop = { "", "Loop", loop_infer, loop_run };
 
-/* ---- Scan (opset 9+) ------------------------------------------------------ */
+/* ---- Scan (opset 9+) ---------------------------------------------------- */
 
 struct scan_sig {
 	const struct ir_graph *body;

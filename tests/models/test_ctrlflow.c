@@ -28,7 +28,8 @@
 
 static accel_ctx *ctx;
 
-static bool same(const struct accel_tensor *got, const struct accel_tensor *want)
+static bool same(const struct accel_tensor *got,
+		 const struct accel_tensor *want)
 {
 	int64_t n = 1, i;
 
