@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# End-to-end tests on the shipped digits models.  Links the firmware
-# reference ops (tests/firmware/ref.c) for the bit-exactness check.
+# End-to-end tests on the shipped digits models (links the firmware
+# reference ops, tests/firmware/ref.c, for the bit-exactness check) and on
+# the control-flow models of tests/models/make_ctrlflow.py.
 
 MODELS_TESTS := $(O)/tests/models/test_digits $(O)/tests/models/test_ctrlflow
 TEST_PROGS += $(MODELS_TESTS)
@@ -22,4 +23,4 @@ $(O)/tests/models/test_ctrlflow: $(O)/tests/models/test_ctrlflow.o \
 
 .PHONY: suite-models
 suite-models: $(MODELS_TESTS)
-	@st=0; for t in $(MODELS_TESTS); do $(TEST_WRAP) $$t || st=1; done; exit $$st
+	@TEST_WRAP="$(TEST_WRAP)" tests/run-progs.sh models $(MODELS_TESTS)

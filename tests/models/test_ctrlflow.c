@@ -212,7 +212,7 @@ int main(void)
 	ctx = accel_open(ACCEL_DEVICE_CPU, &err);
 	if (!ctx) {
 		printf("# %s\n", accel_last_error());
-		return tap_done("ctrlflow");
+		return tap_done("models-ctrlflow");
 	}
 	tap_run("If chosen by the input data, both branches", test_if_data);
 	tap_run("If nested in Loop reading outer-scope values", test_if_in_loop);
@@ -223,5 +223,5 @@ int main(void)
 	tap_run("If on a constant condition is inlined at load", test_if_const);
 	tap_run("malformed control flow is refused", test_refused);
 	accel_close(ctx);
-	return tap_done("ctrlflow");
+	return tap_done("models-ctrlflow");
 }
