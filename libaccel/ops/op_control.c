@@ -512,6 +512,7 @@ static int loop_run(const struct ir_node *n, const struct ir_value *in,
 	for (it = 0; it < m && keep; it++) {
 		struct shape_pass *s;
 		const struct ir_value *v;
+		bool next = keep;
 
 		s = sub_pass(n, "body", ls.body, d, in, true, e, &ret);
 		if (!s)
@@ -522,7 +523,7 @@ static int loop_run(const struct ir_node *n, const struct ir_value *in,
 				ret = bool_scalar(n, "the body's cond output",
 						  v, e);
 			if (!ret)
-				keep = *(const bool *)v->data;
+				next = *(const bool *)v->data;
 		}
 		/* Scan outputs first: they may be this iteration's inputs. */
 		for (i = 0; i < ls.nk && !ret; i++) {
@@ -547,6 +548,7 @@ static int loop_run(const struct ir_node *n, const struct ir_value *in,
 		if (!ret)
 			ret = put_states(n, "loop-carried value", s, 1, ls.nc,
 					 out, e);
+		keep = next;	/* after the outputs: one may be cond_in */
 		shape_free(s);
 		if (ret)
 			break;
