@@ -243,8 +243,22 @@ int ir_tensor_find(const struct ir_graph *g, const char *name)
 	return -1;
 }
 
+const struct ir_graph *ir_attr_graph(const struct ir_node *n, const char *name)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	return a && a->type == IR_ATTR_GRAPH ? a->g : NULL;
+}
+
 static void ir_attr_release(struct ir_attr *a)
 {
+	size_t k;
+
+	ir_graph_free(a->g);
+	if (a->graphs)
+		for (k = 0; k < a->n; k++)
+			ir_graph_free(a->graphs[k]);
+	free(a->graphs);
 	free(a->name);
 	free(a->s);
 	free(a->floats);
@@ -254,6 +268,21 @@ static void ir_attr_release(struct ir_attr *a)
 			free(a->strings[i]);
 	free(a->strings);
 	free(a->t.data);
+}
+
+void ir_node_release(struct ir_node *n)
+{
+	int j;
+
+	free(n->name);
+	free(n->op_type);
+	free(n->domain);
+	free(n->inputs);
+	free(n->outputs);
+	for (j = 0; j < n->n_attrs; j++)
+		ir_attr_release(&n->attrs[j]);
+	free(n->attrs);
+	memset(n, 0, sizeof(*n));
 }
 
 void ir_graph_free(struct ir_graph *g)
@@ -271,20 +300,11 @@ void ir_graph_free(struct ir_graph *g)
 			free(t->dim_param[j]);
 	}
 	free(g->tensors);
-	for (i = 0; i < g->n_nodes; i++) {
-		struct ir_node *n = &g->nodes[i];
-
-		free(n->name);
-		free(n->op_type);
-		free(n->domain);
-		free(n->inputs);
-		free(n->outputs);
-		for (j = 0; j < n->n_attrs; j++)
-			ir_attr_release(&n->attrs[j]);
-		free(n->attrs);
-	}
+	for (i = 0; i < g->n_nodes; i++)
+		ir_node_release(&g->nodes[i]);
 	free(g->nodes);
 	free(g->inputs);
+	free(g->capture_src);
 	free(g->outputs);
 	free(g->name);
 	free(g->meta.producer_name);

@@ -79,10 +79,14 @@ enum ir_attr_type {
 	IR_ATTR_INT = 2,
 	IR_ATTR_STRING = 3,
 	IR_ATTR_TENSOR = 4,
+	IR_ATTR_GRAPH = 5,
 	IR_ATTR_FLOATS = 6,
 	IR_ATTR_INTS = 7,
 	IR_ATTR_STRINGS = 8,
+	IR_ATTR_GRAPHS = 10,
 };
+
+struct ir_graph;
 
 struct ir_attr {
 	char *name;
@@ -93,16 +97,25 @@ struct ir_attr {
 	float *floats;
 	int64_t *ints;
 	char **strings;		/* IR_ATTR_STRINGS: @n NUL-terminated strings */
-	size_t n;		/* element count of floats / ints / strings */
+	size_t n;		/* element count of floats / ints / strings / graphs */
 	struct ir_value t;	/* IR_ATTR_TENSOR: owned data */
+	struct ir_graph *g;	/* IR_ATTR_GRAPH: owned subgraph */
+	struct ir_graph **graphs;	/* IR_ATTR_GRAPHS: n owned subgraphs */
 };
 
 struct ir_node {
 	char *name;		/* never NULL: "" when the model has none */
 	char *op_type;
 	char *domain;		/* "" for the default ONNX domain */
-	int *inputs;		/* tensor indices, -1 for an omitted optional input */
-	int n_inputs;
+	/*
+	 * Tensor indices, -1 for an omitted optional input.  A node with
+	 * subgraph attributes (If, Loop, Scan) lists after its declared inputs
+	 * the @n_captured values of enclosing graphs its subgraphs read, so
+	 * that ordering, liveness and folding see them like any input.
+	 */
+	int *inputs;
+	int n_inputs;		/* declared + captured */
+	int n_captured;
 	int *outputs;		/* tensor indices, -1 for an omitted output */
 	int n_outputs;
 	struct ir_attr *attrs;
@@ -138,8 +151,17 @@ struct ir_graph {
 	int n_tensors;
 	struct ir_node *nodes;	/* topological order */
 	int n_nodes;
-	int *inputs;		/* graph inputs (not initializers), in order */
-	int n_inputs;
+	/*
+	 * Graph inputs (not initializers), in order.  A subgraph lists after
+	 * its declared inputs the @n_captures values of enclosing graphs it
+	 * reads (directly or from its own subgraphs): capture k is input
+	 * n_inputs - n_captures + k, fed from input @capture_src[k] of the
+	 * node that owns the subgraph.
+	 */
+	int *inputs;
+	int n_inputs;		/* declared + captures */
+	int n_captures;
+	int *capture_src;
 	int *outputs;		/* graph outputs, in order */
 	int n_outputs;
 	int64_t opset;		/* default-domain opset version */
@@ -176,7 +198,12 @@ const char *ir_attr_string(const struct ir_node *n, const char *name,
 size_t ir_attr_ints(const struct ir_node *n, const char *name,
 		    const int64_t **out);
 
+/* IR_ATTR_GRAPH attribute @name of @n, or NULL when absent or mistyped. */
+const struct ir_graph *ir_attr_graph(const struct ir_node *n, const char *name);
+
 int ir_tensor_find(const struct ir_graph *g, const char *name);
+/* Free what node @n owns (its subgraphs too) and zero it. */
+void ir_node_release(struct ir_node *n);
 void ir_graph_free(struct ir_graph *g);
 
 /*

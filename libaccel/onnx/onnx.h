@@ -19,6 +19,7 @@
 #define ONNX_MAX_ATTRS		1024	/* attributes of one node */
 #define ONNX_MAX_NAME		4096	/* bytes in one name */
 #define ONNX_MAX_STRINGS	1024	/* strings of one STRINGS attribute */
+#define ONNX_MAX_DEPTH		16	/* nesting of subgraphs (If in Loop...) */
 
 /**
  * onnx_load_tensor() - parse a serialized TensorProto

@@ -341,12 +341,55 @@ static int map_find(const struct name_map *m, const struct ir_graph *g,
 
 /* ---- building the graph ---------------------------------------------------- */
 
+/*
+ * One loader per graph being built: the model's graph, or a subgraph
+ * (If's branches, Loop's and Scan's body) with @parent its enclosing graph.
+ */
 struct loader {
 	struct ir_graph *g;
 	struct name_map map;
 	size_t tensor_cap;
+	size_t input_cap;	/* of g->inputs (captures are appended) */
 	struct accel_err *e;
+	ProtobufCAllocator *a;	/* the budget subgraphs are parsed under */
+	struct loader *parent;	/* NULL for the model's graph */
+	int owner;		/* node of parent->g owning this subgraph */
+	int depth;		/* subgraph nesting, 0 for the model's graph */
+	int *cap_parent;	/* per capture: its tensor in parent->g */
 };
+
+/* Room for one more tensor: grow the array and rebuild the name map. */
+static int grow_tensors(struct loader *l)
+{
+	struct ir_graph *g = l->g;
+	struct ir_tensor *t;
+	size_t cap = l->tensor_cap * 2 + 16;
+	int i;
+
+	if ((size_t)g->n_tensors < l->tensor_cap)
+		return 0;
+	if (cap > ONNX_MAX_TENSORS)
+		return accel_seterr(l->e, -E2BIG,
+				    "graph '%s' declares too many tensors",
+				    g->name ? g->name : "");
+	t = realloc(g->tensors, cap * sizeof(*t));
+	if (!t)
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	memset(t + l->tensor_cap, 0, (cap - l->tensor_cap) * sizeof(*t));
+	g->tensors = t;
+	l->tensor_cap = cap;
+	free(l->map.slot);
+	l->map.slot = NULL;
+	if (map_init(&l->map, cap))
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	for (i = 0; i < g->n_tensors; i++) {
+		size_t pos;
+
+		map_find(&l->map, g, g->tensors[i].name, &pos);
+		l->map.slot[pos] = i;
+	}
+	return 0;
+}
 
 /* Add a tensor named @name; -EEXIST (no message) when already defined. */
 static int add_tensor(struct loader *l, const char *name,
@@ -355,11 +398,16 @@ static int add_tensor(struct loader *l, const char *name,
 	struct ir_graph *g = l->g;
 	struct ir_tensor *t;
 	size_t pos;
+	int ret;
 
 	if (map_find(&l->map, g, name, &pos) >= 0)
 		return -EEXIST;
-	if ((size_t)g->n_tensors >= l->tensor_cap)
-		return -ENOSPC;	/* cannot happen: capacity is counted */
+	if ((size_t)g->n_tensors >= l->tensor_cap) {
+		ret = grow_tensors(l);
+		if (ret)
+			return ret;
+		map_find(&l->map, g, name, &pos);
+	}
 	t = &g->tensors[g->n_tensors];
 	t->name = strdup(name);
 	if (!t->name)
@@ -559,9 +607,12 @@ static int convert_attr(struct loader *l, const node_pb *np,
 		ret = tensor_to_value(ap->t, what, &a->t, l->e);
 		return ret;
 	case ONNX_ATTR_GRAPH:
+		/* Built by build_subgraphs() once this graph's names are known. */
+		a->type = IR_ATTR_GRAPH;
+		return 0;
 	case ONNX_ATTR_GRAPHS:
 		return accel_seterr(l->e, -EOPNOTSUPP,
-				    "node '%s' (%s): attribute '%s' is a subgraph; control flow (If/Loop/Scan) is not supported",
+				    "node '%s' (%s): attribute '%s' is a list of graphs; no supported operator takes one",
 				    nn, op, an);
 	default:
 		return accel_seterr(l->e, -EOPNOTSUPP,
@@ -816,30 +867,607 @@ out:
 	return ret;
 }
 
-static int build_graph(struct loader *l, const model_pb *m)
+/* ---- subgraphs ---------------------------------------------------------- */
+
+static bool is_constant_node(const node_pb *np)
 {
-	const graph_pb *gp = m->graph;
+	return !strcmp(np->op_type, "Constant") && is_default_domain(np->domain);
+}
+
+/*
+ * Prefix the message in @e with the context "node 'x' (If) attribute 'y'",
+ * so that an error deep in nested subgraphs names the path to it (as much
+ * of the path as the message has room for).
+ */
+static int wrap_err(struct accel_err *e, int ret, const struct ir_node *n,
+		    const char *attr)
+{
+	char msg[ACCEL_ERR_MSG_MAX];
+
+	if (!e)
+		return ret;
+	memcpy(msg, e->msg, sizeof(msg));
+	msg[sizeof(msg) - 1] = 0;
+	/* Deep nesting: the innermost contexts and the cause matter most. */
+	if (strlen(msg) + strlen(n->name) + strlen(n->op_type) + strlen(attr) +
+	    24 >= sizeof(msg))
+		return ret;
+	return accel_seterr(e, ret, "node '%s' (%s) attribute '%s': %s",
+			    n->name, n->op_type, attr, msg);
+}
+
+/*
+ * Tensor of l->g named @name: its own, or one an enclosing graph defines,
+ * which then becomes a capture of l->g (and of every graph in between).
+ * Returns 0 with *idx set, -ENOENT (no message) when no graph defines it,
+ * or another negative errno with a message.
+ */
+static int resolve(struct loader *l, const char *name, int *idx)
+{
+	struct ir_graph *g = l->g;
+	const struct ir_tensor *pt;
+	int pidx, ret;
+
+	*idx = map_find(&l->map, g, name, NULL);
+	if (*idx >= 0)
+		return 0;
+	if (!l->parent)
+		return -ENOENT;
+	ret = resolve(l->parent, name, &pidx);
+	if (ret)
+		return ret;
+	pt = &l->parent->g->tensors[pidx];
+	if (pt->kind == IR_TENSOR_ACTIVATION && pt->producer == l->owner) {
+		const struct ir_node *o = &l->parent->g->nodes[l->owner];
+
+		return accel_seterr(l->e, -EINVAL,
+				    "reads '%s', an output of node '%s' (%s) that owns the subgraph (a cycle)",
+				    name, o->name, o->op_type);
+	}
+	if ((size_t)g->n_inputs >= l->input_cap) {
+		size_t cap = l->input_cap * 2 + 8;
+		int *ni, *cs;
+
+		ni = realloc(g->inputs, cap * sizeof(int));
+		if (!ni)
+			return accel_seterr(l->e, -ENOMEM, "out of memory");
+		g->inputs = ni;
+		cs = realloc(g->capture_src, cap * sizeof(int));
+		if (!cs)
+			return accel_seterr(l->e, -ENOMEM, "out of memory");
+		g->capture_src = cs;
+		l->input_cap = cap;
+	}
+	ret = add_tensor(l, name, IR_TENSOR_INPUT, idx);
+	if (ret)
+		return ret;
+	/* The tensor in the parent for now; attach_captures() renumbers. */
+	g->capture_src[g->n_captures++] = pidx;
+	g->inputs[g->n_inputs++] = *idx;
+	return 0;
+}
+
+static int build_body(struct loader *l, const graph_pb *gp, bool have_opset);
+
+/* Parse and build the subgraph in attribute @ap of node @ni of l->g. */
+static int load_subgraph(struct loader *l, int ni, const attr_pb *ap,
+			 struct ir_attr *a)
+{
+	const struct ir_node *n = &l->g->nodes[ni];
+	const ProtobufCMessageUnknownField *f = NULL;
+	struct loader c = { 0 };
+	uint64_t len = 0;
+	size_t k, pre = 0;
+	graph_pb *gp;
+	int ret;
+
+	for (k = 0; k < ap->base.n_unknown_fields; k++) {
+		if (ap->base.unknown_fields[k].tag != ONNX_ATTR_FIELD_G)
+			continue;
+		if (f)
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (%s): attribute '%s' holds more than one graph",
+					    n->name, n->op_type, a->name);
+		f = &ap->base.unknown_fields[k];
+	}
+	if (!f)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (%s): attribute '%s' is of type GRAPH but holds no graph",
+				    n->name, n->op_type, a->name);
+	if (l->depth >= ONNX_MAX_DEPTH)
+		return accel_seterr(l->e, -E2BIG,
+				    "node '%s' (%s): subgraphs are nested deeper than %d",
+				    n->name, n->op_type, ONNX_MAX_DEPTH);
+	/* The field's bytes start with their varint length. */
+	for (k = 0; f->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED &&
+		    k < f->len && k < 10; k++) {
+		len |= (uint64_t)(f->data[k] & 0x7f) << (7 * k);
+		if (!(f->data[k] & 0x80)) {
+			pre = k + 1;
+			break;
+		}
+	}
+	if (!pre || len != f->len - pre)
+		return accel_seterr(l->e, -EINVAL, BAD_PROTOBUF);
+	gp = onnx_subset__graph_proto__unpack(l->a, (size_t)len, f->data + pre);
+	if (!gp)
+		return accel_seterr(l->e, -EINVAL, BAD_PROTOBUF);
+	c.e = l->e;
+	c.a = l->a;
+	c.parent = l;
+	c.owner = ni;
+	c.depth = l->depth + 1;
+	c.g = calloc(1, sizeof(*c.g));
+	if (!c.g) {
+		ret = accel_seterr(l->e, -ENOMEM, "out of memory");
+	} else {
+		c.g->opset = l->g->opset;
+		ret = build_body(&c, gp, true);
+	}
+	onnx_subset__graph_proto__free_unpacked(gp, l->a);
+	free(c.map.slot);
+	if (ret) {
+		ir_graph_free(c.g);
+		return wrap_err(l->e, ret, &l->g->nodes[ni], a->name);
+	}
+	a->g = c.g;
+	return 0;
+}
+
+/*
+ * Append to node @n's inputs the values its subgraphs capture (each once),
+ * and point each capture's capture_src at its input.
+ */
+static int attach_captures(struct loader *l, struct ir_node *n)
+{
+	int j, k, m, total = 0, *ni;
+
+	for (j = 0; j < n->n_attrs; j++)
+		if (n->attrs[j].type == IR_ATTR_GRAPH && n->attrs[j].g)
+			total += n->attrs[j].g->n_captures;
+	if (!total)
+		return 0;
+	ni = realloc(n->inputs, (size_t)(n->n_inputs + total) * sizeof(int));
+	if (!ni)
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	n->inputs = ni;
+	for (j = 0; j < n->n_attrs; j++) {
+		struct ir_graph *sg = n->attrs[j].g;
+
+		if (n->attrs[j].type != IR_ATTR_GRAPH || !sg)
+			continue;
+		for (k = 0; k < sg->n_captures; k++) {
+			int src = sg->capture_src[k];
+
+			for (m = n->n_inputs - n->n_captured; m < n->n_inputs; m++)
+				if (n->inputs[m] == src)
+					break;
+			if (m == n->n_inputs) {
+				n->inputs[n->n_inputs++] = src;
+				n->n_captured++;
+			}
+			sg->capture_src[k] = m;
+		}
+	}
+	return 0;
+}
+
+static int build_subgraphs(struct loader *l, const graph_pb *gp)
+{
+	size_t i, j;
+	int ni, ret;
+
+	for (i = 0, ni = 0; i < gp->n_node; i++) {
+		const node_pb *np = gp->node[i];
+		struct ir_node *n;
+
+		if (is_constant_node(np))
+			continue;
+		n = &l->g->nodes[ni];
+		for (j = 0; j < (size_t)n->n_attrs; j++) {
+			if (n->attrs[j].type != IR_ATTR_GRAPH)
+				continue;
+			ret = load_subgraph(l, ni, np->attribute[j], &n->attrs[j]);
+			if (ret)
+				return ret;
+		}
+		ret = attach_captures(l, n);
+		if (ret)
+			return ret;
+		ni++;
+	}
+	return 0;
+}
+
+/* Declared inputs of a subgraph (without its captures). */
+static int sub_inputs(const struct ir_graph *sg)
+{
+	return sg->n_inputs - sg->n_captures;
+}
+
+static const struct ir_graph *need_graph(struct loader *l,
+					 const struct ir_node *n,
+					 const char *name, int *ret)
+{
+	const struct ir_attr *a = ir_attr_find(n, name);
+
+	*ret = 0;
+	if (!a) {
+		*ret = accel_seterr(l->e, -EINVAL,
+				    "node '%s' (%s): subgraph attribute '%s' is missing",
+				    n->name, n->op_type, name);
+		return NULL;
+	}
+	if (a->type != IR_ATTR_GRAPH || !a->g) {
+		*ret = accel_seterr(l->e, -EINVAL,
+				    "node '%s' (%s): attribute '%s' is not a graph",
+				    n->name, n->op_type, name);
+		return NULL;
+	}
+	return a->g;
+}
+
+/* Declared element type of subgraph value @t (IR_UNDEFINED: not declared). */
+static int sub_dtype(const struct ir_graph *sg, int t)
+{
+	return t >= 0 ? sg->tensors[t].dtype : IR_UNDEFINED;
+}
+
+static int check_dtype(struct loader *l, const struct ir_node *n,
+		       const char *what, int got, int want)
+{
+	if (got == IR_UNDEFINED || want == IR_UNDEFINED || got == want)
+		return 0;
+	return accel_seterr(l->e, -EINVAL,
+			    "node '%s' (%s): %s is %s, expected %s", n->name,
+			    n->op_type, what, ir_dtype_name(got),
+			    ir_dtype_name(want));
+}
+
+static int check_if(struct loader *l, const struct ir_node *n)
+{
+	const struct ir_graph *t, *f;
+	char what[96];
+	int k, ret;
+
+	if (n->n_inputs - n->n_captured != 1)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (If): needs exactly one input (cond), has %d",
+				    n->name, n->n_inputs - n->n_captured);
+	t = need_graph(l, n, "then_branch", &ret);
+	if (!t)
+		return ret;
+	f = need_graph(l, n, "else_branch", &ret);
+	if (!f)
+		return ret;
+	if (sub_inputs(t) || sub_inputs(f))
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (If): %s declares %d inputs; If branches take none",
+				    n->name, sub_inputs(t) ? "then_branch" : "else_branch",
+				    sub_inputs(t) ? sub_inputs(t) : sub_inputs(f));
+	if (t->n_outputs != f->n_outputs || t->n_outputs != n->n_outputs)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (If): then_branch has %d outputs, else_branch %d, the node %d; they must be equal",
+				    n->name, t->n_outputs, f->n_outputs,
+				    n->n_outputs);
+	for (k = 0; k < t->n_outputs; k++) {
+		snprintf(what, sizeof(what), "else_branch output %d", k);
+		ret = check_dtype(l, n, what, sub_dtype(f, f->outputs[k]),
+				  sub_dtype(t, t->outputs[k]));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int check_loop(struct loader *l, const struct ir_node *n)
+{
+	const struct ir_graph *b;
+	int nc, nk, k, ret;
+	char what[96];
+
+	if (n->n_inputs - n->n_captured < 2)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Loop): needs inputs M and cond (either may be empty) before the loop-carried values",
+				    n->name);
+	b = need_graph(l, n, "body", &ret);
+	if (!b)
+		return ret;
+	nc = n->n_inputs - n->n_captured - 2;
+	if (sub_inputs(b) != 2 + nc)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Loop): body declares %d inputs, expected 2 + %d (iteration number, cond, the loop-carried values)",
+				    n->name, sub_inputs(b), nc);
+	if (b->n_outputs < 1 + nc)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Loop): body returns %d values, expected at least 1 + %d (cond, the loop-carried values)",
+				    n->name, b->n_outputs, nc);
+	nk = b->n_outputs - 1 - nc;
+	if (n->n_outputs != nc + nk)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Loop): body returns %d loop-carried values and %d scan outputs, the node has %d outputs",
+				    n->name, nc, nk, n->n_outputs);
+	ret = check_dtype(l, n, "body input 0 (iteration number)",
+			  sub_dtype(b, b->inputs[0]), IR_I64);
+	if (!ret)
+		ret = check_dtype(l, n, "body input 1 (cond)",
+				  sub_dtype(b, b->inputs[1]), IR_BOOL);
+	if (!ret)
+		ret = check_dtype(l, n, "body output 0 (cond)",
+				  sub_dtype(b, b->outputs[0]), IR_BOOL);
+	for (k = 0; !ret && k < nc; k++) {
+		snprintf(what, sizeof(what), "body output %d (loop-carried)",
+			 1 + k);
+		ret = check_dtype(l, n, what, sub_dtype(b, b->outputs[1 + k]),
+				  sub_dtype(b, b->inputs[2 + k]));
+	}
+	return ret;
+}
+
+static int check_scan(struct loader *l, const struct ir_node *n)
+{
+	const struct ir_graph *b;
+	const int64_t *v;
+	int64_t m;
+	size_t cnt;
+	int ns, nk, nd, k, ret;
+	char what[96];
+	static const char *const lists[] = {
+		"scan_input_axes", "scan_input_directions",
+		"scan_output_axes", "scan_output_directions",
+	};
+
+	if (n->opset > 0 && n->opset < 9)
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "node '%s' (Scan): opset %lld Scan (sequence_lens and a batch axis) is not supported, only opset 9 and later",
+				    n->name, (long long)n->opset);
+	b = need_graph(l, n, "body", &ret);
+	if (!b)
+		return ret;
+	ret = ir_get_int(n, "num_scan_inputs", -1, &m, l->e);
+	if (ret)
+		return ret;
+	nd = n->n_inputs - n->n_captured;
+	if (m < 1 || m > nd)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Scan): num_scan_inputs is %lld, must be in 1..%d (the node's inputs)",
+				    n->name, (long long)m, nd);
+	ns = nd - (int)m;
+	if (sub_inputs(b) != nd)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Scan): body declares %d inputs, the node has %d",
+				    n->name, sub_inputs(b), nd);
+	if (b->n_outputs < ns)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Scan): body returns %d values, fewer than the %d state variables",
+				    n->name, b->n_outputs, ns);
+	nk = b->n_outputs - ns;
+	if (n->n_outputs != ns + nk)
+		return accel_seterr(l->e, -EINVAL,
+				    "node '%s' (Scan): body returns %d state variables and %d scan outputs, the node has %d outputs",
+				    n->name, ns, nk, n->n_outputs);
+	for (k = 0; k < 4; k++) {
+		int want = k < 2 ? (int)m : nk;
+
+		ret = ir_get_ints(n, lists[k], &v, &cnt, l->e);
+		if (ret < 0)
+			return ret;
+		if (ret && cnt != (size_t)want)
+			return accel_seterr(l->e, -EINVAL,
+					    "node '%s' (Scan): %s has %zu values, expected %d",
+					    n->name, lists[k], cnt, want);
+		for (size_t i = 0; ret && (k & 1) && i < cnt; i++)
+			if (v[i] != 0 && v[i] != 1)
+				return accel_seterr(l->e, -EINVAL,
+						    "node '%s' (Scan): %s[%zu] is %lld, must be 0 (forward) or 1 (reverse)",
+						    n->name, lists[k], i,
+						    (long long)v[i]);
+	}
+	for (k = 0; k < ns; k++) {
+		snprintf(what, sizeof(what), "body output %d (state)", k);
+		ret = check_dtype(l, n, what, sub_dtype(b, b->outputs[k]),
+				  sub_dtype(b, b->inputs[k]));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The signature of each control-flow node against its subgraphs. */
+static int check_control(struct loader *l)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < l->g->n_nodes && !ret; i++) {
+		const struct ir_node *n = &l->g->nodes[i];
+
+		if (n->domain[0])
+			continue;
+		if (!strcmp(n->op_type, "If"))
+			ret = check_if(l, n);
+		else if (!strcmp(n->op_type, "Loop"))
+			ret = check_loop(l, n);
+		else if (!strcmp(n->op_type, "Scan"))
+			ret = check_scan(l, n);
+	}
+	return ret;
+}
+
+/* A subgraph's input or output must be a tensor (or declare no type). */
+static int sub_type(struct loader *l, struct ir_tensor *t, const vinfo_pb *vi,
+		    const char *what)
+{
+	if (vi->type && !vi->type->tensor_type &&
+	    vi->type->base.n_unknown_fields)
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "%s '%s': only tensor types are supported (not sequences, maps or optionals)",
+				    what, t->name);
+	return apply_type(l, t, vi, what, false);
+}
+
+/* ---- If on a constant condition ----------------------------------------- */
+
+/*
+ * Replace node @i, an If whose condition is a constant of l->g, by the
+ * nodes of the branch it takes (moved into l->g, their values renamed into
+ * it, captures bound to the values they capture) and one Identity per
+ * output from the branch's result to the If's.  Returns 1 when done, 0
+ * when the branch cannot be inlined as is (a name of it is taken in l->g:
+ * the If then stays and runs the branch), or a negative errno.
+ */
+static int inline_if(struct loader *l, int i)
+{
+	struct ir_graph *g = l->g;
+	struct ir_node *n = &g->nodes[i], *nodes;
+	const struct ir_tensor *ct = &g->tensors[n->inputs[0]];
+	struct ir_attr *a;
+	struct ir_graph *b;
+	int *map, k, j, nb, n_new, ret = 0, nd;
+	bool c;
+
+	c = *(const bool *)ct->data;
+	a = (struct ir_attr *)ir_attr_find(n, c ? "then_branch" : "else_branch");
+	b = a->g;
+	nd = b->n_inputs - b->n_captures;
+	for (k = 0; k < b->n_tensors; k++)
+		if (map_find(&l->map, g, b->tensors[k].name, NULL) >= 0) {
+			bool captured = false;
+
+			for (j = nd; j < b->n_inputs; j++)
+				captured |= b->inputs[j] == k;
+			if (!captured)
+				return 0;
+		}
+	map = malloc(((size_t)b->n_tensors + 1) * sizeof(int));
+	nb = b->n_nodes;
+	n_new = g->n_nodes - 1 + nb + n->n_outputs;
+	nodes = calloc((size_t)n_new + 1, sizeof(*nodes));
+	if (!map || !nodes) {
+		ret = accel_seterr(l->e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The Identity nodes first: what can fail before anything moves. */
+	for (k = 0; k < n->n_outputs; k++) {
+		struct ir_node *x = &nodes[i + nb + k];
+
+		x->name = malloc(strlen(n->name) + 16);
+		x->op_type = strdup("Identity");
+		x->domain = strdup("");
+		x->inputs = malloc(sizeof(int));
+		x->outputs = malloc(sizeof(int));
+		x->attrs = calloc(1, sizeof(*x->attrs));
+		if (!x->name || !x->op_type || !x->domain || !x->inputs ||
+		    !x->outputs || !x->attrs) {
+			ret = accel_seterr(l->e, -ENOMEM, "out of memory");
+			goto out_nodes;
+		}
+		sprintf(x->name, "%s/output%d", n->name, k);
+		x->n_inputs = x->n_outputs = 1;
+		x->opset = g->opset;
+	}
+	/* The branch's values: captures are l->g's, the rest move over. */
+	for (k = 0; k < b->n_tensors; k++)
+		map[k] = -1;
+	for (j = nd; j < b->n_inputs; j++)
+		map[b->inputs[j]] = n->inputs[b->capture_src[j - nd]];
+	for (k = 0; k < b->n_tensors; k++) {
+		struct ir_tensor *s = &b->tensors[k], *t;
+
+		if (map[k] >= 0)
+			continue;
+		ret = add_tensor(l, s->name, s->kind, &map[k]);
+		if (ret)
+			goto out_nodes;	/* the tensors added stay unused */
+		t = &g->tensors[map[k]];
+		t->dtype = s->dtype;
+		t->rank = s->rank;
+		memcpy(t->dims, s->dims, sizeof(t->dims));
+		memcpy(t->dim_param, s->dim_param, sizeof(t->dim_param));
+		memset(s->dim_param, 0, sizeof(s->dim_param));
+		t->data = s->data;
+		t->nbytes = s->nbytes;
+		s->data = NULL;
+	}
+	/* Nothing fails from here on. */
+	for (k = 0; k < n->n_outputs; k++) {
+		struct ir_node *x = &nodes[i + nb + k];
+
+		x->inputs[0] = map[b->outputs[k]];
+		x->outputs[0] = n->outputs[k];
+	}
+	memcpy(nodes, g->nodes, (size_t)i * sizeof(*nodes));
+	for (k = 0; k < nb; k++) {
+		struct ir_node *x = &nodes[i + k];
+
+		*x = b->nodes[k];
+		for (j = 0; j < x->n_inputs; j++)
+			if (x->inputs[j] >= 0)
+				x->inputs[j] = map[x->inputs[j]];
+		for (j = 0; j < x->n_outputs; j++)
+			if (x->outputs[j] >= 0)
+				x->outputs[j] = map[x->outputs[j]];
+	}
+	b->n_nodes = 0;		/* moved */
+	memcpy(nodes + i + nb + n->n_outputs, g->nodes + i + 1,
+	       (size_t)(g->n_nodes - i - 1) * sizeof(*nodes));
+	ir_node_release(n);	/* and both branches */
+	free(g->nodes);
+	g->nodes = nodes;
+	g->n_nodes = n_new;
+	/* An omitted If output: its Identity has nothing to write. */
+	for (k = 0; k < g->n_nodes; k++)
+		for (j = 0; j < g->nodes[k].n_outputs; j++)
+			if (g->nodes[k].outputs[j] >= 0)
+				g->tensors[g->nodes[k].outputs[j]].producer = k;
+	free(map);
+	return 1;
+out_nodes:
+	for (k = 0; k < n->n_outputs; k++)
+		ir_node_release(&nodes[i + nb + k]);
+out:
+	free(nodes);
+	free(map);
+	return ret;
+}
+
+/*
+ * Ifs whose condition is a constant (an initializer or Constant) become
+ * the branch they take, so that the planner sees one graph: its nodes are
+ * fused, folded and laid out in the arena like any others.
+ */
+static int inline_const_ifs(struct loader *l)
+{
+	int i, ret;
+
+	for (i = 0; i < l->g->n_nodes; i++) {
+		const struct ir_node *n = &l->g->nodes[i];
+		const struct ir_tensor *ct;
+
+		if (n->domain[0] || strcmp(n->op_type, "If") || n->inputs[0] < 0)
+			continue;
+		ct = &l->g->tensors[n->inputs[0]];
+		if (ct->kind != IR_TENSOR_CONST || ct->dtype != IR_BOOL ||
+		    ct->nbytes != 1 || !ct->data)
+			continue;
+		ret = inline_if(l, i);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			i--;	/* the branch's first node is at i now */
+	}
+	return 0;
+}
+
+/*
+ * The nodes, values and signature of one graph: the model's (@l->parent
+ * NULL) or a subgraph, whose names may refer to enclosing graphs.
+ */
+static int build_body(struct loader *l, const graph_pb *gp, bool have_opset)
+{
 	struct ir_graph *g = l->g;
 	size_t i, j, n_const_nodes = 0, n_outs = 0;
 	int ret, idx, ni;
-	bool have_opset = false;
 
-	for (i = 0; i < m->n_opset_import; i++) {
-		const OnnxSubset__OperatorSetIdProto *o = m->opset_import[i];
-
-		if (is_default_domain(o->domain)) {
-			if (!o->has_version || o->version < 1)
-				return accel_seterr(l->e, -EINVAL,
-						    "model imports the default ONNX domain without a valid version");
-			g->opset = o->version;
-			have_opset = true;
-		}
-	}
-	if (!m->n_opset_import)
-		return accel_seterr(l->e, -EINVAL,
-				    "model has no opset_import (truncated or not an ONNX model)");
-	if (!gp)
-		return accel_seterr(l->e, -EINVAL, "model has no graph");
 	if (gp->n_node > ONNX_MAX_NODES)
 		return accel_seterr(l->e, -E2BIG,
 				    "graph has %zu nodes, the limit is %d",
@@ -860,11 +1488,13 @@ static int build_graph(struct loader *l, const model_pb *m)
 	for (i = 0; i < gp->n_node; i++)
 		n_outs += gp->node[i]->n_output;
 	l->tensor_cap = gp->n_initializer + gp->n_input + n_outs;
+	l->input_cap = gp->n_input ? gp->n_input : 1;
 	g->tensors = calloc(l->tensor_cap ? l->tensor_cap : 1,
 			    sizeof(*g->tensors));
-	g->inputs = malloc((gp->n_input ? gp->n_input : 1) * sizeof(int));
+	g->inputs = malloc(l->input_cap * sizeof(int));
+	g->capture_src = malloc(l->input_cap * sizeof(int));
 	g->outputs = malloc((gp->n_output ? gp->n_output : 1) * sizeof(int));
-	if (!g->tensors || !g->inputs || !g->outputs ||
+	if (!g->tensors || !g->inputs || !g->capture_src || !g->outputs ||
 	    map_init(&l->map, l->tensor_cap))
 		return accel_seterr(l->e, -ENOMEM, "out of memory");
 
@@ -909,7 +1539,11 @@ static int build_graph(struct loader *l, const model_pb *m)
 		ret = add_tensor(l, vi->name, IR_TENSOR_INPUT, &idx);
 		if (ret)
 			return ret;
-		ret = apply_type(l, &g->tensors[idx], vi, "graph input", true);
+		if (l->parent)
+			ret = sub_type(l, &g->tensors[idx], vi, "graph input");
+		else
+			ret = apply_type(l, &g->tensors[idx], vi, "graph input",
+					 true);
 		if (ret)
 			return ret;
 		g->inputs[g->n_inputs++] = idx;
@@ -917,8 +1551,7 @@ static int build_graph(struct loader *l, const model_pb *m)
 
 	/* Nodes; Constant nodes become constant tensors. */
 	for (i = 0; i < gp->n_node; i++)
-		if (!strcmp(gp->node[i]->op_type, "Constant") &&
-		    is_default_domain(gp->node[i]->domain))
+		if (is_constant_node(gp->node[i]))
 			n_const_nodes++;
 	g->nodes = calloc(gp->n_node - n_const_nodes + 1, sizeof(*g->nodes));
 	if (!g->nodes)
@@ -926,8 +1559,7 @@ static int build_graph(struct loader *l, const model_pb *m)
 	for (i = 0, ni = 0; i < gp->n_node; i++) {
 		const node_pb *np = gp->node[i];
 
-		if (!strcmp(np->op_type, "Constant") &&
-		    is_default_domain(np->domain)) {
+		if (is_constant_node(np)) {
 			struct ir_value v;
 
 			if (np->n_output != 1 || !np->output[0][0])
@@ -963,8 +1595,7 @@ static int build_graph(struct loader *l, const model_pb *m)
 		const node_pb *np = gp->node[i];
 		struct ir_node *n;
 
-		if (!strcmp(np->op_type, "Constant") &&
-		    is_default_domain(np->domain))
+		if (is_constant_node(np))
 			continue;
 		n = &g->nodes[ni++];
 		for (j = 0; j < np->n_input; j++) {
@@ -973,14 +1604,23 @@ static int build_graph(struct loader *l, const model_pb *m)
 			n->inputs[j] = -1;
 			if (!in[0])
 				continue;
-			idx = map_find(&l->map, g, in, NULL);
-			if (idx < 0)
+			ret = resolve(l, in, &idx);
+			if (ret == -ENOENT && l->parent)
+				return accel_seterr(l->e, -EINVAL,
+						    "node '%s' (%s): input '%s' is not defined (not an input, initializer or node output of this graph or an enclosing one)",
+						    n->name, n->op_type, in);
+			if (ret == -ENOENT)
 				return accel_seterr(l->e, -EINVAL,
 						    "node '%s' (%s): input '%s' is not defined (not a graph input, initializer or node output)",
 						    n->name, n->op_type, in);
+			if (ret)
+				return ret;
 			n->inputs[j] = idx;
 		}
 	}
+	ret = build_subgraphs(l, gp);
+	if (ret)
+		return ret;
 
 	/* value_info: types of intermediate values, when declared. */
 	for (i = 0; i < gp->n_value_info; i++) {
@@ -1000,18 +1640,24 @@ static int build_graph(struct loader *l, const model_pb *m)
 		const vinfo_pb *vi = gp->output[i];
 		struct ir_tensor *t;
 
-		if (!vi->name || !name_ok(vi->name))
+		if (!vi->name || !vi->name[0] || !name_ok(vi->name))
 			return accel_seterr(l->e, -EINVAL,
 					    "graph output %zu has no valid name", i);
-		idx = map_find(&l->map, g, vi->name, NULL);
-		if (idx < 0)
+		ret = resolve(l, vi->name, &idx);
+		if (ret == -ENOENT)
 			return accel_seterr(l->e, -EINVAL,
 					    "graph output '%s' is not produced by any node, input or initializer",
 					    vi->name);
+		if (ret)
+			return ret;
 		t = &g->tensors[idx];
 		t->is_output = true;
 		if (t->kind == IR_TENSOR_ACTIVATION) {
-			ret = apply_type(l, t, vi, "graph output", false);
+			if (l->parent)
+				ret = sub_type(l, t, vi, "graph output");
+			else
+				ret = apply_type(l, t, vi, "graph output",
+						 false);
 			if (ret)
 				return ret;
 		}
@@ -1019,7 +1665,36 @@ static int build_graph(struct loader *l, const model_pb *m)
 	}
 	if (!g->n_outputs)
 		return accel_seterr(l->e, -EINVAL, "graph has no outputs");
-	return topo_sort(l);
+	ret = check_control(l);
+	if (!ret)
+		ret = topo_sort(l);
+	if (!ret)
+		ret = inline_const_ifs(l);
+	return ret;
+}
+
+static int build_graph(struct loader *l, const model_pb *m)
+{
+	bool have_opset = false;
+	size_t i;
+
+	for (i = 0; i < m->n_opset_import; i++) {
+		const OnnxSubset__OperatorSetIdProto *o = m->opset_import[i];
+
+		if (is_default_domain(o->domain)) {
+			if (!o->has_version || o->version < 1)
+				return accel_seterr(l->e, -EINVAL,
+						    "model imports the default ONNX domain without a valid version");
+			l->g->opset = o->version;
+			have_opset = true;
+		}
+	}
+	if (!m->n_opset_import)
+		return accel_seterr(l->e, -EINVAL,
+				    "model has no opset_import (truncated or not an ONNX model)");
+	if (!m->graph)
+		return accel_seterr(l->e, -EINVAL, "model has no graph");
+	return build_body(l, m->graph, have_opset);
 }
 
 /* The model's own description, for accel_model_metadata(). */
@@ -1047,7 +1722,7 @@ struct ir_graph *ir_load_onnx(const void *buf, size_t len, struct accel_err *e,
 {
 	struct pb_budget b = { 0, pb_limit(len) };
 	ProtobufCAllocator a = { pb_alloc, pb_free, &b };
-	struct loader l = { .e = e };
+	struct loader l = { .e = e, .a = &a };
 	model_pb *m;
 	int ret;
 

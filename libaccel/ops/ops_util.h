@@ -334,7 +334,8 @@ struct cpu_op;
 	X(resize) X(upsample) X(dropout) X(layer_norm) X(instance_norm) \
 	X(mvn) X(lrn) X(gather_nd) X(scatter_nd) X(einsum)		\
 	X(scatter_elements) X(scatter) X(cast_like) X(eye_like) \
-	X(bit_shift) X(reverse_sequence) X(dynamic_quantize_linear)
+	X(bit_shift) X(reverse_sequence) X(dynamic_quantize_linear)	\
+	X(if) X(loop) X(scan)
 /* Operators with a workspace (struct cpu_op_ws). */
 #define CPU_OPS_WS_LIST(X)						\
 	X(conv) X(conv_integer) X(qlinear_conv) X(gemm) X(qlinear_matmul) \

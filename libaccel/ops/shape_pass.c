@@ -230,7 +230,7 @@ static int infer_node(struct shape_pass *p, int ni, struct shape_step *st,
 		    !shape_only(n))
 			fold = false;
 	}
-	fold = fold && any_in;
+	fold = fold && (any_in || (p->flags & SHAPE_EVAL));
 	for (k = 0; k < n->n_outputs; k++) {
 		memset(&out[k], 0, sizeof(out[k]));
 		out[k].rank = -1;
@@ -258,10 +258,11 @@ static int infer_node(struct shape_pass *p, int ni, struct shape_step *st,
 		st->outs[k] = v;
 		nb = ir_value_nbytes(&out[k]);
 		fold_bytes += (uint64_t)nb;
-		if (nb > SHAPE_FOLD_MAX)
+		if (nb > SHAPE_FOLD_MAX && !(p->flags & SHAPE_EVAL))
 			fold = false;
 	}
-	if (fold_bytes + p->folded_bytes > SHAPE_FOLD_TOTAL)
+	if (fold_bytes + p->folded_bytes > SHAPE_FOLD_TOTAL &&
+	    !(p->flags & SHAPE_EVAL))
 		fold = false;
 	return fold ? 1 : 0;
 }
@@ -319,7 +320,7 @@ void shape_free(struct shape_pass *p)
 
 	if (!p)
 		return;
-	if (p->vals)
+	if (p->vals && p->kind)
 		for (i = 0; i < p->n_vals; i++)
 			if (p->kind[i] == SHAPE_FOLDED)
 				free(p->vals[i].data);
@@ -334,6 +335,14 @@ struct shape_pass *shape_infer(const struct ir_graph *g,
 			       const struct ir_value *inputs, int n_inputs,
 			       struct accel_err *e, int *err)
 {
+	return shape_infer_ex(g, inputs, n_inputs, 0, e, err);
+}
+
+struct shape_pass *shape_infer_ex(const struct ir_graph *g,
+				  const struct ir_value *inputs, int n_inputs,
+				  unsigned flags, struct accel_err *e,
+				  int *err)
+{
 	struct ir_value *in = NULL, *out = NULL;
 	struct bindings bs = { 0 };
 	struct shape_pass *p;
@@ -346,6 +355,7 @@ struct shape_pass *shape_infer(const struct ir_graph *g,
 		goto fail;
 	}
 	p->g = g;
+	p->flags = flags;
 	if (n_inputs != g->n_inputs) {
 		ret = accel_seterr(e, -EINVAL,
 				   "the model has %d inputs, %d were given",
@@ -399,6 +409,10 @@ struct shape_pass *shape_infer(const struct ir_graph *g,
 		if (ret)
 			goto fail;
 		p->vals[v] = inputs[i];
+		if ((flags & SHAPE_BIND_DATA) && inputs[i].data) {
+			p->kind[v] = SHAPE_CONST;	/* the caller's data */
+			continue;
+		}
 		p->vals[v].data = NULL;
 		p->kind[v] = SHAPE_INPUT;
 	}

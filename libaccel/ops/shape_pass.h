@@ -72,6 +72,7 @@ struct shape_pass {
 	int n_steps;
 	int max_in, max_out;
 	/* private */
+	unsigned flags;
 	int *out_idx_pool;
 	size_t folded_bytes;
 };
@@ -93,6 +94,22 @@ struct shape_pass {
 struct shape_pass *shape_infer(const struct ir_graph *g,
 			       const struct ir_value *inputs, int n_inputs,
 			       struct accel_err *e, int *err);
+
+/*
+ * shape_infer() with @flags:
+ * SHAPE_BIND_DATA: an input whose data is set is a constant of the pass
+ *	(a subgraph's captured constants; the values a body runs on).  The
+ *	data must outlive the pass.
+ * SHAPE_EVAL: fold every node, whatever its size and even without inputs:
+ *	with every input bound, this evaluates the graph (control-flow
+ *	operators run their bodies so; such runs allocate).
+ */
+#define SHAPE_BIND_DATA	1u
+#define SHAPE_EVAL	2u
+struct shape_pass *shape_infer_ex(const struct ir_graph *g,
+				  const struct ir_value *inputs, int n_inputs,
+				  unsigned flags, struct accel_err *e,
+				  int *err);
 
 /*
  * Graph tensor @t: dtype, rank, dims, data only when known ahead of

@@ -401,6 +401,7 @@ static int shape_operands(const struct ir_node *n, int *idx)
 		{ "Range", { 0, 1, 2 }, 3 },
 		{ "OneHot", { 1 }, 1 },
 		{ "Dropout", { 1, 2 }, 2 },
+		{ "Loop", { 0, 1 }, 2 },	/* M, cond: size scan outputs */
 	};
 	size_t i;
 

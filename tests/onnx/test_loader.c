@@ -542,8 +542,48 @@ static void test_external_and_subgraph(void)
 	}
 	value_info(&g, 11, "C", IR_BOOL, 0, NULL, NULL);
 	value_info(&g, 12, "Y", IR_F32, 1, d, NULL);
-	expect_load_error(&g, -EOPNOTSUPP, L("'branchy'", "'then_branch'"),
-			  "subgraph");
+	expect_load_error(&g, -EINVAL,
+			  L("node 'branchy' (If) attribute 'then_branch'",
+			    "no outputs"), "empty subgraph");
+
+	/* Type GRAPH without the graph. */
+	pbw_str(&a, 1, "then_branch");
+	pbw_int(&a, 20, 5);
+	{
+		struct pbw attrs = { 0 };
+
+		pbw_msg(&attrs, 5, &a);
+		node(&g, "If", "branchy", L("C"), L("Y"), &attrs);
+	}
+	value_info(&g, 11, "C", IR_BOOL, 0, NULL, NULL);
+	value_info(&g, 12, "Y", IR_F32, 1, d, NULL);
+	expect_load_error(&g, -EINVAL,
+			  L("'branchy'", "'then_branch'", "holds no graph"),
+			  "graph attribute without a graph");
+}
+
+/* Subgraphs nested past ONNX_MAX_DEPTH are refused before parsing on. */
+static void test_subgraph_depth(void)
+{
+	struct pbw g = { 0 };
+	int64_t d[1] = { 2 };
+	int i;
+
+	pbw_str(&g, 2, "innermost");
+	for (i = 0; i < ONNX_MAX_DEPTH + 4; i++) {
+		struct pbw a = { 0 }, attrs = { 0 }, outer = { 0 };
+
+		pbw_str(&a, 1, "then_branch");
+		pbw_msg(&a, 6, &g);
+		pbw_int(&a, 20, 5);
+		pbw_msg(&attrs, 5, &a);
+		node(&outer, "If", "nest", L("C"), L("Y"), &attrs);
+		g = outer;
+	}
+	value_info(&g, 11, "C", IR_BOOL, 0, NULL, NULL);
+	value_info(&g, 12, "Y", IR_F32, 1, d, NULL);
+	expect_load_error(&g, -E2BIG, L("nested deeper than 16"),
+			  "deeply nested subgraphs");
 }
 
 static void test_tensor_data_checks(void)
@@ -952,6 +992,7 @@ int main(void)
 		test_unsupported_at_load);
 	tap_run("STRINGS attributes", test_strings_attr);
 	tap_run("external data and subgraphs", test_external_and_subgraph);
+	tap_run("subgraph nesting is bounded", test_subgraph_depth);
 	tap_run("tensor data checks", test_tensor_data_checks);
 	tap_run("typed fields, packed and unpacked, Constant",
 		test_typed_fields);
