@@ -3,7 +3,9 @@
  * The CPU backend: an int8 program on the firmware core (the same command
  * buffer the NPU runs) in heap frames, or a float plan on the CPU graph
  * executor (exec/plan.c).  Every request completes in the caller's thread,
- * helped by the context's thread pool.  The int8 program runs the kernel
+ * helped by the context's thread pool: the kernels split each operation,
+ * or an int8 batch splits into parts, each run whole by one thread
+ * (core/run.c).  The int8 program runs the kernel
  * variant the context chose (SIMD, firmware/simd/) with its weights packed
  * once by cpu_pack(), bit-identical to the scalar kernels.
  */
@@ -182,7 +184,8 @@ static int cpu_run(accel_ctx *ctx, struct frame *f, struct accel_err *e)
 	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
 	par_enter(ctx->pool, &saved);
-	r = cpu_exec(ctx, f, ctx->pool ? cpu_parallel : NULL, e);
+	/* a run the pool keeps on this thread plans for one thread */
+	r = cpu_exec(ctx, f, par_threads() > 1 ? cpu_parallel : NULL, e);
 	par_leave(saved);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->cpu_completed++;

@@ -5,8 +5,9 @@
  * are static.)  A context owns one pool; a run makes it current for its thread
  * (par_enter()/par_leave()), and kernels split their work with par_run(),
  * which falls back to a plain loop where no pool is current (and inside a
- * par_run() task: no nesting), and for a while after runs that the
- * workers made slower (a machine busy with other work).
+ * par_run() task: no nesting), and for the rest of the run and a few more
+ * runs (par_enter() to par_leave()) after the workers kept making
+ * par_run()s slower (a machine busy with other work).
  */
 #ifndef LIBACCEL_PARALLEL_H
 #define LIBACCEL_PARALLEL_H
@@ -40,7 +41,10 @@ unsigned int par_cpus(void);
 void par_enter(struct par_pool *p, struct par_pool **saved);
 void par_leave(struct par_pool *saved);
 
-/* Threads of the current pool (1 when none). */
+/*
+ * Threads the next par_run() of this thread uses: the current pool's, 1
+ * when none, inside a task, or while the pool runs on the caller alone.
+ */
 unsigned int par_threads(void);
 
 /* fn(arg, i) for every i in [0, n), on the current pool's threads. */

@@ -136,8 +136,13 @@ static void test_nested(void)
 	j.count = count2;
 	j.value = value2;
 	par_run(nested_task, &j, 64);
-	TAP_CHECK(par_threads() == 2, "par_threads() after the runs: %u",
+	/* the run may stay on the caller now (par_threads() 1), not forced */
+	TAP_CHECK(par_threads() >= 1 && par_threads() <= 2,
+		  "par_threads() after the runs: %u", par_threads());
+	par_pool_always(p, 1);
+	TAP_CHECK(par_threads() == 2, "par_threads() with the workers forced: %u",
 		  par_threads());
+	par_pool_always(p, 0);
 	par_leave(saved);
 	par_pool_destroy(p);
 	for (i = 0; i < 64; i++)
