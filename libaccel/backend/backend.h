@@ -113,6 +113,8 @@ struct compiled {
 	 */
 	int split;
 	uint32_t split_b;
+	/* CPU: whether runs go faster on the pool's workers; its run lock */
+	struct par_tune tune;
 	/* CPU int8: per op, the kernel variant's packed weights (or NULL) */
 	void **op_state;
 	uint32_t n_op_state;

@@ -183,7 +183,7 @@ static int cpu_run(accel_ctx *ctx, struct frame *f, struct accel_err *e)
 	pthread_mutex_lock(&ctx->lock);
 	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
-	par_enter(ctx->pool, &saved);
+	par_enter_tuned(ctx->pool, &saved, &f->c->tune);
 	/* a run the pool keeps on this thread plans for one thread */
 	r = cpu_exec(ctx, f, par_threads() > 1 ? cpu_parallel : NULL, e);
 	par_leave(saved);
@@ -220,7 +220,7 @@ static int cpu_run_fp32(accel_ctx *ctx, struct compiled *c,
 	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
 	pthread_mutex_lock(&c->lock);
-	par_enter(ctx->pool, &saved);
+	par_enter_tuned(ctx->pool, &saved, &c->tune);
 	f32k_enter(ctx->f32, &fsaved);
 	r = cpu_plan_run(c->plan, ip, op, e);
 	f32k_leave(fsaved);

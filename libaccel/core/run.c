@@ -103,8 +103,9 @@ static int prepare_outputs(const accel_model *m, const struct compiled *c,
  * for the last part's size) in a frame of its own, edge conversions
  * included.  The threads meet once per run instead of at every operation.
  * More parts than threads keep both busy when one loses its CPU for a
- * while (parts are claimed one at a time); when the workers keep making
- * runs slower, the pool runs the parts in order on the caller.  An
+ * while (parts are claimed one at a time); when the workers make runs
+ * slower (struct par_tune, or a busy machine), the pool runs the parts in
+ * order on the caller.  An
  * image's result does not depend on its batch (every kernel is bit-exact
  * to the scalar one at any batch), so the outputs are those of the whole
  * batch on one thread.  ACCEL_BATCH_SPLIT=0 keeps batches whole, =1 splits
@@ -265,7 +266,7 @@ static int run_split(accel_ctx *ctx, struct compiled *c,
 	pthread_mutex_lock(&ctx->lock);
 	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
-	par_enter(ctx->pool, &saved);
+	par_enter_tuned(ctx->pool, &saved, &c->tune);
 	par_run(split_task, &s, parts);
 	par_leave(saved);
 	pthread_mutex_lock(&ctx->lock);

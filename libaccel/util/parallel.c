@@ -36,7 +36,9 @@
  * been (they get no CPU on a machine busy with other work, or the tasks
  * are too small to share), the rest of this run (par_enter() to
  * par_leave(): one inference) and the next runs stay on the caller, then
- * it tries the workers again.  A serial run is one to the kernels too:
+ * it tries the workers again.  Runs of a kind (par_enter_tuned(): one
+ * compiled model form) also time themselves both ways now and then and go
+ * the faster way (struct par_tune).  A serial run is one to the kernels too:
  * par_threads() says 1, so they plan one thread's tiles instead of small
  * tasks that run in a row.
  *
@@ -78,6 +80,9 @@
  * while the runs that probe the workers again keep losing.
  */
 #define PAR_LOSSES	8u
+/* par_tune: runs of each way per round; runs between rounds */
+#define PAR_TUNE_RUNS	4u
+#define PAR_TUNE_EVERY	256u
 #define PAR_BACKOFF_MIN	2u
 #define PAR_BACKOFF_MAX	256u
 
@@ -95,6 +100,9 @@ struct par_pool {
 	uint32_t serial_left;	/* runs (par_enter()s) left to run alone */
 	uint32_t backoff;	/* the next serial_left */
 	int serial_now;		/* this run stays on the caller */
+	struct par_tune *tune;	/* this run's kind, or NULL */
+	int tune_way;		/* this run is timed for a round: 1 workers, 0 alone; -1 not */
+	uint64_t tune_t0;	/* when it began */
 	int always;		/* par_pool_always() */
 	_Alignas(PAR_LINE) _Atomic uint64_t ticket;
 	_Alignas(PAR_LINE) _Atomic uint32_t done;
@@ -279,23 +287,65 @@ unsigned int par_pool_threads(const struct par_pool *p)
 	return p ? p->nworkers + 1 : 1;
 }
 
-void par_enter(struct par_pool *p, struct par_pool **saved)
+void par_enter_tuned(struct par_pool *p, struct par_pool **saved,
+		     struct par_tune *t)
 {
 	*saved = par_cur;
 	if (p && p != par_cur) {
 		pthread_mutex_lock(&p->run_lock);
-		/* a run of its own: on the workers unless backing off */
-		p->serial_now = p->serial_left && !p->always;
-		if (p->serial_now)
-			p->serial_left--;
+		p->tune = p->nworkers && !p->always ? t : NULL;
+		p->tune_way = -1;
+		if (p->tune && !t->left) {
+			/* a round: alone first, then the workers, in turn */
+			p->tune_way = (int)(t->step & 1);
+			p->serial_now = !p->tune_way;
+			p->tune_t0 = par_now_ns();
+		} else if (p->tune && !t->choice) {
+			t->left--;
+			p->serial_now = 1;
+		} else {
+			if (p->tune)
+				t->left--;
+			/* on the workers unless backing off */
+			p->serial_now = p->serial_left && !p->always;
+			if (p->serial_now)
+				p->serial_left--;
+		}
 	}
 	par_cur = p;
 }
 
+void par_enter(struct par_pool *p, struct par_pool **saved)
+{
+	par_enter_tuned(p, saved, NULL);
+}
+
+/* The run of a round that began at p->tune_t0 ended. */
+static void par_tune_done(struct par_pool *p)
+{
+	struct par_tune *t = p->tune;
+	uint64_t ns = par_now_ns() - p->tune_t0;
+	int way = p->tune_way;
+
+	if (t->step < 2 || ns < t->best[way])
+		t->best[way] = ns;
+	if (++t->step < 2 * PAR_TUNE_RUNS)
+		return;
+	t->choice = t->best[1] * 20 < t->best[0] * 19;
+	t->step = 0;
+	t->left = PAR_TUNE_EVERY;
+}
+
 void par_leave(struct par_pool *saved)
 {
-	if (par_cur && par_cur != saved)
-		pthread_mutex_unlock(&par_cur->run_lock);
+	struct par_pool *p = par_cur;
+
+	if (p && p != saved) {
+		if (p->tune && p->tune_way >= 0)
+			par_tune_done(p);
+		p->tune = NULL;
+		pthread_mutex_unlock(&p->run_lock);
+	}
 	par_cur = saved;
 }
 

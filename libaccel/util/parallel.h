@@ -42,6 +42,28 @@ void par_enter(struct par_pool *p, struct par_pool **saved);
 void par_leave(struct par_pool *saved);
 
 /*
+ * struct par_tune - whether runs of one kind (one compiled form of a
+ * model) go faster on the workers or on the caller alone.  Splitting every
+ * operation of a small model costs more than it saves on some machines
+ * (each operation's output moves between the cores' caches), while a batch
+ * in parts scales: so a round of PAR_TUNE_RUNS runs of each way, in turn,
+ * times them (the fastest of each, which other work on the machine slows
+ * least), and the next PAR_TUNE_EVERY runs go the way that won (the
+ * workers by at least 5%), then another round.  Zero-initialised; read and
+ * written by par_enter_tuned() and par_leave() under the pool's run lock.
+ */
+struct par_tune {
+	uint64_t best[2];	/* this round's fastest run: alone, workers */
+	uint32_t left;		/* runs before the next round */
+	uint32_t step;		/* runs of this round so far */
+	int choice;		/* 1: the workers */
+};
+
+/* par_enter() for a run of kind @t (timed until par_leave()). */
+void par_enter_tuned(struct par_pool *p, struct par_pool **saved,
+		     struct par_tune *t);
+
+/*
  * Threads the next par_run() of this thread uses: the current pool's, 1
  * when none, inside a task, or while the pool runs on the caller alone.
  */
