@@ -109,7 +109,8 @@ struct compiled {
 	/*
 	 * CPU int8 with several threads (core/run.c): whether a batch runs as
 	 * parts of @split_b images, each the form compiled for that batch; 0
-	 * until the first such run decides, 1 split, -1 whole; under m->lock
+	 * until the first such run decides, 1 split (2 once the parts' frames
+	 * are made), -1 whole; under m->lock
 	 */
 	int split;
 	uint32_t split_b;

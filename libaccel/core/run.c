@@ -195,6 +195,31 @@ static struct compiled *split_form(accel_model *m,
 	return c;
 }
 
+/*
+ * Make the frames @k parts of form @c use at once now, in the run that
+ * compiled it, so that later runs allocate nothing.
+ */
+static int split_frames(accel_ctx *ctx, struct compiled *c, unsigned int k,
+			struct accel_err *e)
+{
+	struct frame *got[256];
+	unsigned int i, n = 0;
+	int r = 0;
+
+	if (k > 256)
+		k = 256;
+	pthread_mutex_lock(&ctx->lock);
+	for (i = 0; i < k && !r; i++) {
+		got[n] = frame_get(ctx, c, e, &r);
+		if (got[n])
+			n++;
+	}
+	for (i = 0; i < n; i++)
+		got[i]->busy = false;
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
+}
+
 static void split_put(struct split_run *s)
 {
 	if (s->form[1] && s->form[1] != s->form[0])
@@ -255,6 +280,19 @@ static int run_split(accel_ctx *ctx, struct compiled *c,
 		split_put(&s);
 		pthread_mutex_unlock(&m->lock);
 		return 1;
+	}
+	if (c->split == 1) {
+		/* the first split run: every part's frame, now */
+		k = (int)(parts < threads ? parts : threads);
+		r = split_frames(ctx, s.form[0], (unsigned int)k, e);
+		if (!r && s.form[1] != s.form[0])
+			r = split_frames(ctx, s.form[1], 1, e);
+		if (r) {
+			split_put(&s);
+			pthread_mutex_unlock(&m->lock);
+			return r;
+		}
+		c->split = 2;
 	}
 	pthread_mutex_unlock(&m->lock);
 	for (k = 0; k < s.n_in; k++)
