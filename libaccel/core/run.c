@@ -247,8 +247,8 @@ static int run_split(accel_ctx *ctx, struct compiled *c,
 
 	pthread_mutex_lock(&m->lock);
 	if (!c->split) {
-		uint32_t n = in[0].rank >= 1 ? (uint32_t)in[0].dims[0] : 0;
-
+		uint32_t n = in[0].dims[0] <= UINT32_MAX ?
+			     (uint32_t)in[0].dims[0] : 0;
 		uint64_t img = n ? qprog_work(p) / n : 0, b;
 
 		c->split = -1;
@@ -256,7 +256,7 @@ static int run_split(accel_ctx *ctx, struct compiled *c,
 			(SPLIT_PER_THREAD * threads) : 0;
 		if (img && b * img < SPLIT_MIN_WORK && !ctx->batch_split)
 			b = (SPLIT_MIN_WORK + img - 1) / img;
-		if (n >= 2 && b < n && (n + b - 1) / b >= 2 && threads > 1 &&
+		if (n >= 2 && b < n && threads > 1 &&
 		    ctx->depth >= threads && p->n_inputs <= SPLIT_MAX_EDGES &&
 		    p->n_outputs <= SPLIT_MAX_EDGES && qprog_per_image(p, n)) {
 			c->split = 1;
