@@ -10,5 +10,4 @@ CHECK_SUITES += qcompile
 
 .PHONY: suite-qcompile
 suite-qcompile: $(QCOMPILE_TESTS)
-	@$(TEST_WRAP) $(O)/tests/qcompile/test_qcompile
-	@$(TEST_WRAP) $(O)/tests/qcompile/test_batch
+	@TEST_WRAP="$(TEST_WRAP)" tests/run-progs.sh qcompile $(QCOMPILE_TESTS)
