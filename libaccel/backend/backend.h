@@ -60,6 +60,8 @@ struct accel_ctx {
 	const struct enpu_fw_kernels *kernels;
 	const struct f32_kernels *f32;	/* the float kernels of that variant */
 	struct par_pool *pool;		/* NULL for one thread */
+	/* int8 batches across threads (ACCEL_BATCH_SPLIT): -1 never, 0 auto, 1 always */
+	int batch_split;
 };
 
 struct compiled;
@@ -104,6 +106,16 @@ struct compiled {
 	int users;
 	bool pinned;			/* holds the zero-copy frame */
 	pthread_mutex_t lock;		/* protects plan's arena: one FP32 run at a time */
+	/*
+	 * CPU int8 with several threads (core/run.c): whether a batch runs as
+	 * parts of @split_b images, each the form compiled for that batch; 0
+	 * until the first such run decides, 1 split (2 once the parts' frames
+	 * are made), -1 whole; under m->lock
+	 */
+	int split;
+	uint32_t split_b;
+	/* CPU: whether runs go faster on the pool's workers; its run lock */
+	struct par_tune tune;
 	/* CPU int8: per op, the kernel variant's packed weights (or NULL) */
 	void **op_state;
 	uint32_t n_op_state;
@@ -121,6 +133,10 @@ struct compiled {
  * @frame_init: give the new frame @f of @c its slot buffers (heap, or BOs).
  * @frame_fini: free them.
  * @run: execute frame @f synchronously and wait; called without ctx->lock.
+ * @run_part: execute frame @f, one part of a batch split across the
+ *	context's threads, from a task of its pool (par_run()): on the calling
+ *	thread alone, not counted as a request; NULL where batches are not
+ *	split (the NPU).
  * @run_fp32: run float plan @c (CPU only, NULL elsewhere).
  * @submit: queue frame @f asynchronously, under ctx->lock; NULL when the
  *	backend completes every request at once (the CPU: accel_submit() runs
@@ -141,6 +157,7 @@ struct backend_ops {
 			  struct accel_err *e);
 	void (*frame_fini)(accel_ctx *ctx, struct compiled *c, struct frame *f);
 	int (*run)(accel_ctx *ctx, struct frame *f, struct accel_err *e);
+	int (*run_part)(accel_ctx *ctx, struct frame *f, struct accel_err *e);
 	int (*run_fp32)(accel_ctx *ctx, struct compiled *c,
 			const struct accel_tensor *inputs, int n_inputs,
 			struct accel_tensor *outputs, int n_outputs,

@@ -3,7 +3,9 @@
  * The CPU backend: an int8 program on the firmware core (the same command
  * buffer the NPU runs) in heap frames, or a float plan on the CPU graph
  * executor (exec/plan.c).  Every request completes in the caller's thread,
- * helped by the context's thread pool.  The int8 program runs the kernel
+ * helped by the context's thread pool: the kernels split each operation,
+ * or an int8 batch splits into parts, each run whole by one thread
+ * (core/run.c).  The int8 program runs the kernel
  * variant the context chose (SIMD, firmware/simd/) with its weights packed
  * once by cpu_pack(), bit-identical to the scalar kernels.
  */
@@ -140,8 +142,14 @@ static void cpu_parallel(void *hctx, void (*fn)(void *arg, __u32 i), void *arg,
 	par_run(fn, arg, n);
 }
 
-/* The int8 program on the firmware core; counted as a request. */
-static int cpu_run(accel_ctx *ctx, struct frame *f, struct accel_err *e)
+/*
+ * The int8 program of frame @f on the firmware core, with @parallel as the
+ * kernels' parallel hook (NULL: every chunk on this thread).
+ */
+static int cpu_exec(accel_ctx *ctx, struct frame *f,
+		    void (*parallel)(void *, void (*)(void *, __u32), void *,
+				     __u32),
+		    struct accel_err *e)
 {
 	const struct qprog *p = f->c->prog;
 	struct enpu_fw_status st = { 0 };
@@ -149,27 +157,46 @@ static int cpu_run(accel_ctx *ctx, struct frame *f, struct accel_err *e)
 		.kernels = ctx->kernels,
 		.scratch = f->scratch,
 		.scratch_size = f->scratch ? ENPU_FW_SCRATCH_SIZE : 0,
-		.parallel = ctx->pool ? cpu_parallel : NULL,
+		.parallel = parallel,
 		.op_state = f->c->op_state,
 		.num_op_state = f->c->n_op_state,
 	};
+	int r;
+
+	/*
+	 * compile_int8() validated the program against these slot sizes
+	 * (prog_slot_size(), the frame's), and nobody changes it since
+	 */
+	r = enpu_fw_execute_validated(p->cmdbuf, f->slots, &hooks, &st);
+	if (r)
+		return accel_seterr(e, r, "int8 execution failed at op %u: %s",
+				    st.op, st.msg ? st.msg : "");
+	return 0;
+}
+
+/* The int8 program on the firmware core; counted as a request. */
+static int cpu_run(accel_ctx *ctx, struct frame *f, struct accel_err *e)
+{
 	struct par_pool *saved;
 	int r;
 
 	pthread_mutex_lock(&ctx->lock);
 	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
-	par_enter(ctx->pool, &saved);
-	r = enpu_fw_execute(p->cmdbuf, p->cmdbuf_size, f->slots, p->num_slots,
-			    &hooks, &st);
+	par_enter_tuned(ctx->pool, &saved, &f->c->tune);
+	/* a run the pool keeps on this thread plans for one thread */
+	r = cpu_exec(ctx, f, par_threads() > 1 ? cpu_parallel : NULL, e);
 	par_leave(saved);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->cpu_completed++;
 	pthread_mutex_unlock(&ctx->lock);
-	if (r)
-		return accel_seterr(e, r, "int8 execution failed at op %u: %s",
-				    st.op, st.msg ? st.msg : "");
-	return 0;
+	return r;
+}
+
+/* One part of a split batch, in a task of the pool: this thread alone. */
+static int cpu_run_part(accel_ctx *ctx, struct frame *f, struct accel_err *e)
+{
+	return cpu_exec(ctx, f, NULL, e);
 }
 
 static int cpu_run_fp32(accel_ctx *ctx, struct compiled *c,
@@ -193,7 +220,7 @@ static int cpu_run_fp32(accel_ctx *ctx, struct compiled *c,
 	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
 	pthread_mutex_lock(&c->lock);
-	par_enter(ctx->pool, &saved);
+	par_enter_tuned(ctx->pool, &saved, &c->tune);
 	f32k_enter(ctx->f32, &fsaved);
 	r = cpu_plan_run(c->plan, ip, op, e);
 	f32k_leave(fsaved);
@@ -234,6 +261,7 @@ const struct backend_ops backend_cpu_ops = {
 	.frame_init = cpu_frame_init,
 	.frame_fini = cpu_frame_fini,
 	.run = cpu_run,
+	.run_part = cpu_run_part,
 	.run_fp32 = cpu_run_fp32,
 	.submit = NULL,		/* accel_submit() runs at once */
 	.flush = cpu_flush,

@@ -134,6 +134,7 @@ const struct backend_ops backend_npu_ops = {
 	.frame_init = npu_frame_init,
 	.frame_fini = npu_frame_fini,
 	.run = npu_run,
+	.run_part = NULL,	/* a batch goes to the device whole */
 	.run_fp32 = NULL,
 	.submit = npu_submit,
 	.flush = npu_flush_ctx,

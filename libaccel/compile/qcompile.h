@@ -73,6 +73,19 @@ void qprog_free(struct qprog *p);
  */
 int qprog_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift);
 
+/*
+ * Whether program @p, compiled for batch @n, computes every image of the
+ * batch from that image alone, so that parts of the batch may run as the
+ * program compiled for a smaller batch (compile/batch.c).  Conservative:
+ * false for anything it cannot prove.
+ */
+bool qprog_per_image(const struct qprog *p, uint32_t n);
+/*
+ * The work of one run of @p: multiply-adds of its convolutions and fully
+ * connected layers plus one per element every other operation writes.
+ */
+uint64_t qprog_work(const struct qprog *p);
+
 /* Edge conversions, ONNX QuantizeLinear semantics (round half to even). */
 void qprog_quantize(const float *x, void *q, size_t n, int isa_dtype,
 		    float scale, int32_t zp);

@@ -143,12 +143,15 @@ static void cpu_kernels_here(char *buf, size_t len)
 
 /*
  * The kernel variant and thread count of a new context: options, then the
- * ACCEL_CPU_KERNELS / ACCEL_THREADS environment variables.
+ * ACCEL_CPU_KERNELS / ACCEL_THREADS environment variables; and
+ * ACCEL_BATCH_SPLIT: int8 batches split across the threads when worth it
+ * (auto, the default), never (0) or whenever the program allows (1).
  */
 static int cpu_exec_setup(accel_ctx *ctx, const struct accel_ctx_options *o)
 {
 	const char *kname = NULL, *env = getenv("ACCEL_CPU_KERNELS");
 	const char *tenv = getenv("ACCEL_THREADS");
+	const char *senv = getenv("ACCEL_BATCH_SPLIT");
 	unsigned long threads = o->threads;
 	char here[128], *end;
 
@@ -188,6 +191,15 @@ static int cpu_exec_setup(accel_ctx *ctx, const struct accel_ctx_options *o)
 	if (threads > 256)
 		return accel_failf(-EINVAL, "accel_ctx_options: threads %lu > 256",
 				   threads);
+	if (senv && *senv) {
+		if (!strcmp(senv, "0"))
+			ctx->batch_split = -1;
+		else if (!strcmp(senv, "1"))
+			ctx->batch_split = 1;
+		else if (strcmp(senv, "auto"))
+			return accel_failf(-EINVAL, "ACCEL_BATCH_SPLIT='%s': expected auto, 0 or 1",
+					   senv);
+	}
 	if (!threads)
 		threads = par_cpus();
 	if (threads > 1) {

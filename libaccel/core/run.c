@@ -5,6 +5,7 @@
  * funnel (run_begin()/run_sync()) also serves accel_submit().
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "core/accel_internal.h"
@@ -93,6 +94,229 @@ static int prepare_outputs(const accel_model *m, const struct compiled *c,
 	return 0;
 }
 
+/*
+ * Batch split.  On the CPU with T > 1 threads, a batch of N >= 2 images
+ * whose program computes every image on its own (qprog_per_image()) runs
+ * as parts of B = ceil(N / (SPLIT_PER_THREAD * T)) images, or more when
+ * that is less than SPLIT_MIN_WORK (at least two parts): each part is
+ * one task of the pool running the whole program compiled for batch B (or
+ * for the last part's size) in a frame of its own, edge conversions
+ * included.  The threads meet once per run instead of at every operation.
+ * More parts than threads keep both busy when one loses its CPU for a
+ * while (parts are claimed one at a time); when the workers make runs
+ * slower (struct par_tune, or a busy machine), the pool runs the parts in
+ * order on the caller.  An
+ * image's result does not depend on its batch (every kernel is bit-exact
+ * to the scalar one at any batch), so the outputs are those of the whole
+ * batch on one thread.  ACCEL_BATCH_SPLIT=0 keeps batches whole, =1 splits
+ * them whatever their work (tests).
+ */
+#define SPLIT_PER_THREAD	4
+/*
+ * Least work of a part (qprog_work(): about 4 M multiply-adds, tens of
+ * microseconds of the int8 kernels), so that a part's fixed cost (its
+ * frame, the interpreter's pass over the operations, weights read again)
+ * stays small: a batch of a tiny model splits into fewer, larger parts,
+ * or none.
+ */
+#define SPLIT_MIN_WORK		(4ULL << 20)
+#define SPLIT_MAX_EDGES		64
+
+struct split_run {
+	accel_ctx *ctx;
+	struct compiled *form[2];	/* parts of b images; the last part */
+	const struct accel_tensor *in;
+	struct accel_tensor *out;
+	int n_in, n_out;
+	uint32_t n, b;
+	size_t in_img[SPLIT_MAX_EDGES];	/* bytes of one image, per input */
+	size_t out_img[SPLIT_MAX_EDGES];	/* and per output */
+	_Atomic int err;		/* the first part's error to fail */
+	struct accel_err e;		/* its message, written by that part */
+};
+
+static void split_task(void *arg, uint32_t i)
+{
+	struct split_run *s = arg;
+	const uint32_t n0 = i * s->b;
+	const uint32_t cnt = s->n - n0 < s->b ? s->n - n0 : s->b;
+	struct compiled *c = cnt == s->b ? s->form[0] : s->form[1];
+	struct accel_tensor in[SPLIT_MAX_EDGES];
+	void *op[SPLIT_MAX_EDGES];
+	struct accel_err e = { { 0 } };
+	struct frame *f;
+	int r, k, none = 0;
+
+	if (atomic_load_explicit(&s->err, memory_order_relaxed))
+		return;		/* an earlier part failed: the run does */
+	for (k = 0; k < s->n_in; k++) {
+		in[k] = s->in[k];
+		in[k].data = (uint8_t *)s->in[k].data + n0 * s->in_img[k];
+	}
+	for (k = 0; k < s->n_out; k++)
+		op[k] = (uint8_t *)s->out[k].data + n0 * s->out_img[k];
+	pthread_mutex_lock(&s->ctx->lock);
+	f = frame_get(s->ctx, c, &e, &r);
+	pthread_mutex_unlock(&s->ctx->lock);
+	if (f) {
+		frame_quantize_inputs(c, f, in);
+		r = c->be->run_part(s->ctx, f, &e);
+		if (!r)
+			frame_dequantize_outputs(c, f, op);
+		pthread_mutex_lock(&s->ctx->lock);
+		f->busy = false;
+		pthread_mutex_unlock(&s->ctx->lock);
+	}
+	if (r && atomic_compare_exchange_strong(&s->err, &none, r))
+		s->e = e;
+}
+
+/* The form of @m for @in's shapes with batch @b, referenced; or NULL. */
+static struct compiled *split_form(accel_model *m,
+				   const struct accel_tensor *in, int n_in,
+				   uint32_t b)
+{
+	struct accel_tensor t[SPLIT_MAX_EDGES];
+	struct accel_err e = { { 0 } };
+	struct compiled *c;
+	int k, r;
+
+	for (k = 0; k < n_in; k++) {
+		t[k] = in[k];
+		t[k].dims[0] = b;
+	}
+	c = model_get_compiled(m, t, &e, &r);
+	if (!c || c->engine != ACCEL_ENGINE_INT8 || !c->be->run_part ||
+	    !qprog_per_image(c->prog, b) ||
+	    c->prog->n_inputs != n_in ||
+	    c->prog->n_outputs != m->g->n_outputs)
+		return NULL;
+	__atomic_add_fetch(&c->users, 1, __ATOMIC_ACQUIRE);
+	return c;
+}
+
+/*
+ * Make the frames @k parts of form @c use at once now, in the run that
+ * compiled it, so that later runs allocate nothing.
+ */
+static int split_frames(accel_ctx *ctx, struct compiled *c, unsigned int k,
+			struct accel_err *e)
+{
+	struct frame *got[256];
+	unsigned int i, n = 0;
+	int r = 0;
+
+	if (k > 256)
+		k = 256;
+	pthread_mutex_lock(&ctx->lock);
+	for (i = 0; i < k && !r; i++) {
+		got[n] = frame_get(ctx, c, e, &r);
+		if (got[n])
+			n++;
+	}
+	for (i = 0; i < n; i++)
+		got[i]->busy = false;
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
+}
+
+static void split_put(struct split_run *s)
+{
+	if (s->form[1] && s->form[1] != s->form[0])
+		__atomic_sub_fetch(&s->form[1]->users, 1, __ATOMIC_RELEASE);
+	if (s->form[0])
+		__atomic_sub_fetch(&s->form[0]->users, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Run @c's batch as parts across the context's threads; 1 when it does not
+ * split (the caller runs it whole), else 0 or a negative errno.
+ */
+static int run_split(accel_ctx *ctx, struct compiled *c,
+		     const struct accel_tensor *in, struct accel_tensor *out,
+		     struct accel_err *e)
+{
+	const struct qprog *p = c->prog;
+	const unsigned int threads = par_pool_threads(ctx->pool);
+	accel_model *m = c->m;
+	struct split_run s = { .ctx = ctx, .in = in, .out = out,
+			       .n_in = p->n_inputs, .n_out = p->n_outputs };
+	struct par_pool *saved;
+	uint32_t parts, last;
+	int k, r;
+
+	pthread_mutex_lock(&m->lock);
+	if (!c->split) {
+		uint32_t n = in[0].dims[0] <= UINT32_MAX ?
+			     (uint32_t)in[0].dims[0] : 0;
+		uint64_t img = n ? qprog_work(p) / n : 0, b;
+
+		c->split = -1;
+		b = n ? (n + SPLIT_PER_THREAD * threads - 1) /
+			(SPLIT_PER_THREAD * threads) : 0;
+		if (img && b * img < SPLIT_MIN_WORK && !ctx->batch_split)
+			b = (SPLIT_MIN_WORK + img - 1) / img;
+		if (n >= 2 && b < n && threads > 1 &&
+		    ctx->depth >= threads && p->n_inputs <= SPLIT_MAX_EDGES &&
+		    p->n_outputs <= SPLIT_MAX_EDGES && qprog_per_image(p, n)) {
+			c->split = 1;
+			c->split_b = (uint32_t)b;
+		}
+	}
+	if (c->split < 0) {
+		pthread_mutex_unlock(&m->lock);
+		return 1;
+	}
+	s.n = (uint32_t)in[0].dims[0];
+	s.b = c->split_b;
+	parts = (s.n + s.b - 1) / s.b;
+	last = s.n - (parts - 1) * s.b;
+	s.form[0] = split_form(m, in, s.n_in, s.b);
+	s.form[1] = last == s.b ? s.form[0] :
+		    s.form[0] ? split_form(m, in, s.n_in, last) : NULL;
+	if (!s.form[0] || !s.form[1]) {
+		/* the smaller batch does not compile alike: keep it whole */
+		c->split = -1;
+		split_put(&s);
+		pthread_mutex_unlock(&m->lock);
+		return 1;
+	}
+	if (c->split == 1) {
+		/* the first split run: every part's frame, now */
+		k = (int)(parts < threads ? parts : threads);
+		r = split_frames(ctx, s.form[0], (unsigned int)k, e);
+		if (!r && s.form[1] != s.form[0])
+			r = split_frames(ctx, s.form[1], 1, e);
+		if (r) {
+			split_put(&s);
+			pthread_mutex_unlock(&m->lock);
+			return r;
+		}
+		c->split = 2;
+	}
+	pthread_mutex_unlock(&m->lock);
+	for (k = 0; k < s.n_in; k++)
+		s.in_img[k] = p->inputs[k].qbytes / s.n *
+			      (p->inputs[k].convert ? sizeof(float) : 1);
+	for (k = 0; k < s.n_out; k++)
+		s.out_img[k] = p->outputs[k].qbytes / s.n *
+			       (p->outputs[k].convert ? sizeof(float) : 1);
+	pthread_mutex_lock(&ctx->lock);
+	ctx->cpu_submitted++;
+	pthread_mutex_unlock(&ctx->lock);
+	par_enter_tuned(ctx->pool, &saved, &c->tune);
+	par_run(split_task, &s, parts);
+	par_leave(saved);
+	pthread_mutex_lock(&ctx->lock);
+	ctx->cpu_completed++;
+	pthread_mutex_unlock(&ctx->lock);
+	split_put(&s);
+	r = atomic_load(&s.err);
+	if (r)
+		*e = s.e;
+	return r;
+}
+
 /* Synchronous int8 run of @c. */
 static int run_int8(accel_ctx *ctx, struct compiled *c,
 		    const struct accel_tensor *in, struct accel_tensor *out,
@@ -104,6 +328,12 @@ static int run_int8(accel_ctx *ctx, struct compiled *c,
 
 	if (c->prog->n_outputs > 64)
 		return accel_seterr(e, -E2BIG, "more than 64 outputs");
+	if (ctx->pool && ctx->batch_split >= 0 && c->be->run_part &&
+	    c->prog->n_inputs && in[0].rank >= 1 && in[0].dims[0] >= 2) {
+		r = run_split(ctx, c, in, out, e);
+		if (r != 1)
+			return r;
+	}
 	for (i = 0; i < c->prog->n_outputs; i++)
 		op[i] = out[i].data;
 	pthread_mutex_lock(&ctx->lock);

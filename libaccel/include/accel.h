@@ -280,8 +280,11 @@ ACCEL_API int accel_devices(struct accel_device_info *info, int max);
  * @queue_depth: NPU: io_uring entries and the most requests in flight per
  *	model form; 0 picks 256.
  * @threads: (0.4) CPU execution: threads one run uses, the caller's
- *	included; 0 picks one per CPU the process may run on.  At most 256.
- *	The ACCEL_THREADS environment variable overrides it.
+ *	included; 0 picks one per CPU the process may run on
+ *	(sched_getaffinity()).  At most 256.  The ACCEL_THREADS environment
+ *	variable overrides it.  An int8 batch of independent images runs as
+ *	parts across the threads when large enough; ACCEL_BATCH_SPLIT=0
+ *	keeps batches whole, =1 splits any (auto: the default).
  * @cpu_kernels: (0.4) CPU execution: &enum accel_cpu_kernels, the kernel
  *	variant to run; AUTO picks the fastest this CPU runs.  Every variant
  *	gives bit-identical int8 results.  ACCEL_CPU_KERNELS=NAME (auto,

@@ -32,10 +32,15 @@
  * all sequentially consistent, so at least one of them sees the other.
  *
  * The caller times its share and its wait (par_account()): when the
- * workers keep making runs slower than the caller alone would have been
- * (they get no CPU on a machine busy with other work, or the tasks are too
- * small to share), the next runs stay on the caller for a while, then it
- * tries the workers again.
+ * workers keep making par_run()s slower than the caller alone would have
+ * been (they get no CPU on a machine busy with other work, or the tasks
+ * are too small to share), the rest of this run (par_enter() to
+ * par_leave(): one inference) and the next runs stay on the caller, then
+ * it tries the workers again.  Runs of a kind (par_enter_tuned(): one
+ * compiled model form) also time themselves both ways now and then and go
+ * the faster way (struct par_tune).  A serial run is one to the kernels too:
+ * par_threads() says 1, so they plan one thread's tiles instead of small
+ * tasks that run in a row.
  *
  * The words each side writes are on their own cache lines: the job and
  * its generation (written by the caller once a job), the caller's own
@@ -69,13 +74,17 @@
 #define PAR_WAIT_SPIN	256u
 #define PAR_WAIT_YIELD	32u
 /*
- * Runs in a row that the workers made slower before the pool runs the
- * next ones on the caller alone: PAR_BACKOFF_MIN of them, doubling up to
- * PAR_BACKOFF_MAX while the runs that probe the workers again keep losing.
+ * par_run()s in a row that the workers made slower before the pool runs
+ * the rest of the run and the next ones (par_enter() to par_leave()) on
+ * the caller alone: PAR_BACKOFF_MIN runs, doubling up to PAR_BACKOFF_MAX
+ * while the runs that probe the workers again keep losing.
  */
 #define PAR_LOSSES	8u
-#define PAR_BACKOFF_MIN	16u
-#define PAR_BACKOFF_MAX	4096u
+/* par_tune: runs of each way per round; runs between rounds */
+#define PAR_TUNE_RUNS	4u
+#define PAR_TUNE_EVERY	256u
+#define PAR_BACKOFF_MIN	2u
+#define PAR_BACKOFF_MAX	256u
 
 typedef void (*par_fn)(void *arg, uint32_t i);
 
@@ -87,9 +96,13 @@ struct par_pool {
 	_Atomic uint32_t n;
 	/* the caller's alone (a line the spinning workers do not read) */
 	_Alignas(PAR_LINE) uint32_t gen;
-	uint32_t losses;	/* runs lost in a row */
-	uint32_t serial_left;	/* runs left to run alone */
+	uint32_t losses;	/* par_run()s lost in a row */
+	uint32_t serial_left;	/* runs (par_enter()s) left to run alone */
 	uint32_t backoff;	/* the next serial_left */
+	int serial_now;		/* this run stays on the caller */
+	struct par_tune *tune;	/* this run's kind, or NULL */
+	int tune_way;		/* this run is timed for a round: 1 workers, 0 alone; -1 not */
+	uint64_t tune_t0;	/* when it began */
 	int always;		/* par_pool_always() */
 	_Alignas(PAR_LINE) _Atomic uint64_t ticket;
 	_Alignas(PAR_LINE) _Atomic uint32_t done;
@@ -266,6 +279,7 @@ void par_pool_always(struct par_pool *p, int on)
 {
 	p->always = on;
 	p->serial_left = 0;
+	p->serial_now = 0;
 }
 
 unsigned int par_pool_threads(const struct par_pool *p)
@@ -273,32 +287,81 @@ unsigned int par_pool_threads(const struct par_pool *p)
 	return p ? p->nworkers + 1 : 1;
 }
 
-void par_enter(struct par_pool *p, struct par_pool **saved)
+void par_enter_tuned(struct par_pool *p, struct par_pool **saved,
+		     struct par_tune *t)
 {
 	*saved = par_cur;
-	if (p && p != par_cur)
+	if (p && p != par_cur) {
 		pthread_mutex_lock(&p->run_lock);
+		p->tune = p->nworkers && !p->always ? t : NULL;
+		p->tune_way = -1;
+		if (p->tune && !t->left) {
+			/* a round: alone first, then the workers, in turn */
+			p->tune_way = (int)(t->step & 1);
+			p->serial_now = !p->tune_way;
+			p->tune_t0 = par_now_ns();
+		} else if (p->tune && !t->choice) {
+			t->left--;
+			p->serial_now = 1;
+		} else {
+			if (p->tune)
+				t->left--;
+			/* on the workers unless backing off */
+			p->serial_now = p->serial_left && !p->always;
+			if (p->serial_now)
+				p->serial_left--;
+		}
+	}
 	par_cur = p;
+}
+
+void par_enter(struct par_pool *p, struct par_pool **saved)
+{
+	par_enter_tuned(p, saved, NULL);
+}
+
+/* The run of a round that began at p->tune_t0 ended. */
+static void par_tune_done(struct par_pool *p)
+{
+	struct par_tune *t = p->tune;
+	uint64_t ns = par_now_ns() - p->tune_t0;
+	int way = p->tune_way;
+
+	if (t->step < 2 || ns < t->best[way])
+		t->best[way] = ns;
+	if (++t->step < 2 * PAR_TUNE_RUNS)
+		return;
+	t->choice = t->best[1] * 20 < t->best[0] * 19;
+	t->step = 0;
+	t->left = PAR_TUNE_EVERY;
 }
 
 void par_leave(struct par_pool *saved)
 {
-	if (par_cur && par_cur != saved)
-		pthread_mutex_unlock(&par_cur->run_lock);
+	struct par_pool *p = par_cur;
+
+	if (p && p != saved) {
+		if (p->tune && p->tune_way >= 0)
+			par_tune_done(p);
+		p->tune = NULL;
+		pthread_mutex_unlock(&p->run_lock);
+	}
 	par_cur = saved;
 }
 
 unsigned int par_threads(void)
 {
-	return par_cur && !par_inside ? par_pool_threads(par_cur) : 1;
+	return par_cur && !par_inside && !par_cur->serial_now ?
+	       par_pool_threads(par_cur) : 1;
 }
 
 /*
  * Whether the workers helped the run just finished: the caller ran @mine
  * of @n indices in @work ns, then waited @wait ns for the others'.  Doing
- * those here would have taken about work * (n - mine) / mine.  Runs that
- * keep losing (the workers get no CPU: a machine shared with other work,
- * or the tasks are too small to share) make the next ones run serially.
+ * those here would have taken about work * (n - mine) / mine.  par_run()s
+ * that keep losing (the workers get no CPU: a machine shared with other
+ * work, or the tasks are too small to share) make the rest of this run and
+ * the next runs serial.
  */
 static void par_account(struct par_pool *p, uint32_t n, uint32_t mine,
 			uint64_t work, uint64_t wait)
@@ -313,6 +376,7 @@ static void par_account(struct par_pool *p, uint32_t n, uint32_t mine,
 	if (++p->losses < PAR_LOSSES)
 		return;
 	p->losses = PAR_LOSSES - 1;	/* one more loss: serial again */
+	p->serial_now = 1;
 	p->serial_left = p->backoff;
 	p->backoff = p->backoff < PAR_BACKOFF_MAX / 2 ? 2 * p->backoff :
 		     PAR_BACKOFF_MAX;
@@ -325,8 +389,7 @@ void par_run(void (*fn)(void *arg, uint32_t i), void *arg, uint32_t n)
 	uint64_t t0, t1;
 	int inside = par_inside;
 
-	if (!p || !p->nworkers || inside || n < 2 ||
-	    (p->serial_left && p->serial_left--)) {
+	if (!p || !p->nworkers || inside || n < 2 || p->serial_now) {
 		par_inside = 1;		/* a nested run stays here */
 		for (i = 0; i < n; i++)
 			fn(arg, i);

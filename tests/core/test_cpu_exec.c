@@ -5,7 +5,8 @@
  * ACCEL_THREADS).  Bad settings fail accel_open_opts() with a precise
  * message; every variant this CPU runs, at 1 and 2 threads, gives the int8
  * digits model's outputs bit for bit as the scalar kernels on one thread do,
- * over the whole test set, and the float model's within float tolerance.
+ * over the whole test set, and the float model's within float tolerance;
+ * int8 batches, split across 2 and 3 threads or not, bit for bit too.
  */
 #include <errno.h>
 #include <math.h>
@@ -236,6 +237,79 @@ static void test_fp32_batches(void)
 	TAP_CHECK(ran == 10, "only %d batches ran", ran);
 }
 
+/*
+ * int8 batches: on several threads a batch runs as parts, each the program
+ * compiled for a smaller batch (core/run.c; ACCEL_BATCH_SPLIT=1 splits
+ * even this small model, auto leaves it whole, 0 never splits).  Batches
+ * smaller than, equal to and not a multiple of the thread count, on 1, 2
+ * and 3 threads, with the scalar and the best kernels, give every image's
+ * outputs bit for bit as the scalar kernels on that image alone do.
+ */
+static void test_int8_batches(void)
+{
+	static const int sizes[] = { 1, 2, 3, 5, 7, 13, 32, 64 };
+	static const char *const split[] = { "1", "auto", "0" };
+	static const uint32_t kern[] = { ACCEL_CPU_KERNELS_SCALAR, ACCEL_CPU_KERNELS_AUTO };
+	float ref[ROWS * 10], got[ROWS * 10 + 1];
+	accel_ctx *c;
+	int err, ran = 0;
+
+	c = open_with(ACCEL_CPU_KERNELS_SCALAR, 1, &err);
+	TAP_CHECK(c && !run_rows(c, "models/digits_int8.onnx", ref, 10),
+		  "per-image scalar run: %s", accel_last_error());
+	accel_close(c);
+	for (size_t sp = 0; sp < sizeof(split) / sizeof(*split); sp++) {
+		setenv("ACCEL_BATCH_SPLIT", split[sp], 1);
+		for (size_t kv = 0; kv < sizeof(kern) / sizeof(*kern); kv++) {
+			for (unsigned int t = 1; t <= 3; t++) {
+				accel_model *m;
+
+				c = open_with(kern[kv], t, &err);
+				m = c ? accel_model_load(c, "models/digits_int8.onnx", NULL) :
+					NULL;
+				TAP_CHECK(m, "load: %s", accel_last_error());
+				for (size_t k = 0; m && k < sizeof(sizes) / sizeof(*sizes); k++) {
+					int nb = sizes[k], r;
+					struct accel_tensor in = {
+						.dtype = ACCEL_DTYPE_F32, .rank = 4,
+						.dims = { nb, 1, 8, 8 }, .data = test_x.data,
+						.size = (size_t)nb * 64 * sizeof(float),
+					};
+					struct accel_tensor o = {
+						.data = got, .size = (size_t)nb * 10 * sizeof(float),
+					};
+
+					/* a sentinel after the outputs */
+					memset(got, 0xff, sizeof(got));
+					r = accel_run(m, &in, 1, &o, 1);
+					TAP_CHECK(!r && o.rank == 2 && o.dims[0] == nb &&
+						  o.dims[1] == 10,
+						  "split %s, %s, batch %d, %u threads: %d %s",
+						  split[sp], accel_ctx_cpu_kernels(c), nb, t, r,
+						  accel_last_error());
+					TAP_CHECK(!r && !memcmp(got, ref, (size_t)nb * 10 * sizeof(float)),
+						  "split %s, %s, batch %d, %u threads: differs from scalar",
+						  split[sp], accel_ctx_cpu_kernels(c), nb, t);
+					TAP_CHECK(((const uint32_t *)got)[nb * 10] == 0xffffffffu,
+						  "batch %d wrote past its outputs", nb);
+					ran++;
+				}
+				accel_model_free(m);
+				accel_close(c);
+			}
+		}
+	}
+	unsetenv("ACCEL_BATCH_SPLIT");
+	setenv("ACCEL_BATCH_SPLIT", "2", 1);
+	c = open_with(0, 2, &err);
+	TAP_CHECK(!c && err == -EINVAL &&
+		  strstr(accel_last_error(), "ACCEL_BATCH_SPLIT='2'") != NULL,
+		  "ACCEL_BATCH_SPLIT=2: %d %s", err, accel_last_error());
+	accel_close(c);
+	unsetenv("ACCEL_BATCH_SPLIT");
+	TAP_CHECK(ran == 3 * 2 * 3 * 8, "only %d batches ran", ran);
+}
+
 int main(void)
 {
 	if (accel_npy_read("models/digits_test_x.npy", &test_x) ||
@@ -250,6 +324,8 @@ int main(void)
 	tap_run("fp32: every kernel variant and thread count agrees",
 		test_fp32_close);
 	tap_run("fp32: batches agree with single images", test_fp32_batches);
+	tap_run("int8: batches on 1-3 threads are bit-identical to single images",
+		test_int8_batches);
 	free(test_x.data);
 	return tap_done("test_cpu_exec");
 }

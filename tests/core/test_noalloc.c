@@ -130,7 +130,13 @@ out:
 		free(first[i]);
 }
 
-/* Inputs of the declared shapes (symbolic dims 1), a fixed ramp of values. */
+/* Symbolic first dimensions of the inputs fill_inputs() makes. */
+static int64_t fill_batch = 1;
+
+/*
+ * Inputs of the declared shapes (a symbolic first dimension fill_batch,
+ * others 1), a fixed ramp of values.
+ */
 static int fill_inputs(accel_model *m, struct io *io)
 {
 	io->n_in = accel_model_num_inputs(m);
@@ -147,7 +153,8 @@ static int fill_inputs(accel_model *m, struct io *io)
 		t->dtype = inf.dtype;
 		t->rank = inf.rank;
 		for (int d = 0; d < inf.rank; d++) {
-			t->dims[d] = inf.dims[d] < 0 ? 1 : inf.dims[d];
+			t->dims[d] = inf.dims[d] >= 0 ? inf.dims[d] :
+				     d ? 1 : fill_batch;
 			cnt *= (size_t)t->dims[d];
 		}
 		t->size = cnt * sizeof(float);
@@ -209,6 +216,19 @@ static void test_digits_qdq_fp32(void)
 {
 	run_file("digits int8 QDQ on the float executor",
 		 "models/digits_int8.onnx", "fp32", ACCEL_ENGINE_FP32);
+}
+
+/* A batch split across 3 threads: parts, frames and sub-forms made once. */
+static void test_digits_int8_batch(void)
+{
+	setenv("ACCEL_THREADS", "3", 1);
+	setenv("ACCEL_BATCH_SPLIT", "1", 1);
+	fill_batch = 7;
+	run_file("digits int8, batch 7 split on 3 threads",
+		 "models/digits_int8.onnx", NULL, ACCEL_ENGINE_INT8);
+	fill_batch = 1;
+	unsetenv("ACCEL_BATCH_SPLIT");
+	unsetenv("ACCEL_THREADS");
 }
 
 static const char *node_dir(void)
@@ -321,6 +341,8 @@ int main(void)
 		test_digits_fp32);
 	tap_run("digits int8: runs after the first do not allocate",
 		test_digits_int8);
+	tap_run("digits int8, a batch split across threads: runs do not allocate",
+		test_digits_int8_batch);
 	tap_run("digits int8 on the float executor: runs do not allocate",
 		test_digits_qdq_fp32);
 	tap_run("conv/gemm/qlinear/integer/gather/matmul node models: runs do not allocate",

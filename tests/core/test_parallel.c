@@ -8,7 +8,9 @@
  * pools, one after another, nested on one thread, one per thread at once,
  * and one shared by two threads (its runs take turns), all do their work;
  * all of it with every run handed to the workers (par_pool_always()), the
- * sizes also with the pool's serial fallback.
+ * sizes also with the pool's serial fallback; tuned runs (par_enter_tuned())
+ * time a round both ways (4 runs each, 256 runs apart: parallel.c's
+ * PAR_TUNE_RUNS and PAR_TUNE_EVERY), then keep the choice.
  * Asserts nothing about time.
  */
 #include <pthread.h>
@@ -136,8 +138,13 @@ static void test_nested(void)
 	j.count = count2;
 	j.value = value2;
 	par_run(nested_task, &j, 64);
-	TAP_CHECK(par_threads() == 2, "par_threads() after the runs: %u",
+	/* the run may stay on the caller now (par_threads() 1), not forced */
+	TAP_CHECK(par_threads() >= 1 && par_threads() <= 2,
+		  "par_threads() after the runs: %u", par_threads());
+	par_pool_always(p, 1);
+	TAP_CHECK(par_threads() == 2, "par_threads() with the workers forced: %u",
 		  par_threads());
+	par_pool_always(p, 0);
 	par_leave(saved);
 	par_pool_destroy(p);
 	for (i = 0; i < 64; i++)
@@ -276,6 +283,56 @@ static void test_threads(void)
 	par_pool_destroy(p);
 }
 
+/*
+ * par_enter_tuned(): the first PAR_TUNE_RUNS * 2 runs of a kind alternate
+ * between the caller alone (par_threads() 1) and the workers (2), then the
+ * chosen way holds for the next runs (the workers' way may still back off
+ * to the caller); a pool that always uses its workers is never tuned.  The
+ * choice itself depends on time and is only reported.  Every run does all
+ * its work either way.
+ */
+static void test_tuned(void)
+{
+	struct par_tune t = { 0 };
+	struct par_pool *p = par_pool_create(2), *saved;
+	unsigned int r, bad = 0, seen;
+
+	if (!TAP_CHECK(p, "pool"))
+		return;
+	for (r = 0; r < 8; r++) {
+		par_enter_tuned(p, &saved, &t);
+		seen = par_threads();
+		bad += seen != (r & 1 ? 2u : 1u);
+		check_run(5000, r, "tuning round");
+		par_leave(saved);
+	}
+	TAP_CHECK(!bad, "%u runs of the round not alternating alone / workers", bad);
+	TAP_CHECK(t.left == 256 && t.step == 0 && t.best[0] && t.best[1],
+		  "round done: %u runs to the next, step %u", t.left, t.step);
+	printf("# fastest alone %llu ns, on the workers %llu ns: %s\n",
+	       (unsigned long long)t.best[0], (unsigned long long)t.best[1],
+	       t.choice ? "workers" : "alone");
+	for (r = 0, bad = 0; r < 20; r++) {
+		par_enter_tuned(p, &saved, &t);
+		bad += !t.choice && par_threads() != 1;
+		check_run(5000, r, "tuned");
+		par_leave(saved);
+	}
+	TAP_CHECK(!bad && t.left == 236, "%u runs not alone after choosing alone; %u left",
+		  bad, t.left);
+	par_pool_always(p, 1);
+	memset(&t, 0, sizeof(t));
+	for (r = 0, bad = 0; r < 10; r++) {
+		par_enter_tuned(p, &saved, &t);
+		bad += par_threads() != 2;
+		check_run(5000, r, "always");
+		par_leave(saved);
+	}
+	TAP_CHECK(!bad && !t.step && !t.left, "forced workers: %u runs alone, step %u",
+		  bad, t.step);
+	par_pool_destroy(p);
+}
+
 int main(void)
 {
 	tap_run("par_run: every index once, any n, any pool size", test_sizes);
@@ -283,5 +340,6 @@ int main(void)
 	tap_run("par_run after the workers slept", test_sleep_wake);
 	tap_run("many pools, nested, one after another", test_many_pools);
 	tap_run("pools used by several threads", test_threads);
+	tap_run("tuned runs: a round both ways, then the winner", test_tuned);
 	return tap_done("test_parallel");
 }
