@@ -132,7 +132,10 @@ static void conv_case(unsigned int i, int depthwise)
 	int wide;
 
 	if (depthwise) {
-		G = ref_range(&rng, 1, 13);
+		/* fewer than 16 channels: AVX-512 runs the plane kernel, else
+		 * mostly the channel-blocked one */
+		G = ref_rand(&rng) % 3 ? ref_range(&rng, 1, 13) :
+					 ref_range(&rng, 14, 40);
 		CG = 1;
 		OG = ref_range(&rng, 1, 2);
 	} else {
@@ -300,6 +303,9 @@ static const struct cshape cshapes[] = {
 	/* depthwise, channels not a multiple of 16 (a partial lane block) */
 	{ 1, 37, 37, 15, 13, 3, 3, 2, 1, 1, 1, 1, 1, 1, 0, 37 },
 	{ 2, 21, 21, 12, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 21 },
+	/* depthwise, fewer than 16 channels: the plane kernel on AVX-512 */
+	{ 1, 8, 8, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8 },
+	{ 1, 15, 15, 47, 33, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1, 15 },
 	/* batches: whole images per chunk (image mode of the GEMM) */
 	{ 5, 16, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
 	{ 3, 32, 20, 8, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
