@@ -81,6 +81,8 @@ struct frame {
 	uint64_t user_data;		/* async: reported in the completion */
 	void **out_data;		/* async: where to dequantize outputs */
 	void *scratch;			/* CPU: the variant kernels' working memory */
+	bool fw_valid;			/* CPU: the firmware accepted the program
+					 * with these slots (never change) */
 };
 
 /* One compiled form of a model, for one set of input shapes. */

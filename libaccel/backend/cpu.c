@@ -160,8 +160,20 @@ static int cpu_run(accel_ctx *ctx, struct frame *f, struct accel_err *e)
 	ctx->cpu_submitted++;
 	pthread_mutex_unlock(&ctx->lock);
 	par_enter(ctx->pool, &saved);
-	r = enpu_fw_execute(p->cmdbuf, p->cmdbuf_size, f->slots, p->num_slots,
-			    &hooks, &st);
+	/*
+	 * The program is ours and never changes after compile, and a frame's
+	 * slots keep their buffers and sizes: what the validator accepted once
+	 * it accepts on every run (it reads neither slot contents nor
+	 * hooks), so later runs of the frame skip it.  Never done for a
+	 * command buffer of another origin (the kernel validates its copy).
+	 */
+	if (f->fw_valid)
+		r = enpu_fw_execute_validated(p->cmdbuf, f->slots, &hooks, &st);
+	else
+		r = enpu_fw_execute(p->cmdbuf, p->cmdbuf_size, f->slots,
+				    p->num_slots, &hooks, &st);
+	if (!r)
+		f->fw_valid = true;
 	par_leave(saved);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->cpu_completed++;
