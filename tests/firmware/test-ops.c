@@ -430,7 +430,9 @@ static void fc_shape_case(const struct fshape *sh, unsigned int i,
 	b->t[x].zero_point = rzp(b->t[x].dtype);
 	w = tb_tensor(b, wslot, wt, mode ? 0 : rzp(wt), 2, sh->K, sh->N, 1, 1);
 	if (kind == SHAPE_BIAS || ref_rand(&rng) % 4)
-		bias = tb_tensor(b, wslot, ENPU_DTYPE_S32, 0, 1, sh->N, 1, 1, 1);
+		/* some with packed weights but the bias unbound at prepare */
+		bias = tb_tensor(b, i % 6 == 4 ? 1 : wslot, ENPU_DTYPE_S32, 0,
+				 1, sh->N, 1, 1, 1);
 	y = tb_tensor(b, 0, rdtype(), 0, 2, sh->M, sh->N, 1, 1);
 	b->t[y].zero_point = rzp(b->t[y].dtype);
 	op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);
