@@ -1349,21 +1349,24 @@ static void fw_gemm_pack_chunk(void *arg, __u32 ci)
 	}
 }
 
-/* Output tile @ot (FW_MR rows of FW_PT) of flat pixels @pix0.. to y. */
+/*
+ * Output tile @ot (FW_MR rows of FW_PT) of flat pixels @pix0.. to y: one
+ * division for the first grid row, then row by row.
+ */
 static void fw_gemm_scatter(const struct fw_gemm *j, const __u8 *ot,
 			    __u32 nvalid, __u8 *y, __u32 pix0, __u32 np)
 {
-	__u32 i, f;
+	__u32 oh = pix0 / j->L, ow = pix0 % j->L, f, i;
 
-	for (f = pix0; f < pix0 + np;) {
-		__u32 oh = f / j->L, ow = f % j->L, len = j->L - ow, cnt;
+	for (f = 0; f < np; oh++, ow = 0) {
+		__u32 len = j->L - ow, cnt;
+		__u8 *yo = y + (__u64)oh * j->OW + ow;
 
-		if (len > pix0 + np - f)
-			len = pix0 + np - f;
+		if (len > np - f)
+			len = np - f;
 		cnt = ow < j->OW ? (j->OW - ow < len ? j->OW - ow : len) : 0;
 		for (i = 0; cnt && i < nvalid; i++)
-			fw_cpy(y + (__u64)i * j->OHW + (__u64)oh * j->OW + ow,
-			       ot + i * FW_PT + (f - pix0), cnt);
+			fw_cpy(yo + (__u64)i * j->OHW, ot + i * FW_PT + f, cnt);
 		f += len;
 	}
 }
