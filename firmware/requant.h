@@ -56,6 +56,31 @@ static inline __s64 fw_requant(__s32 acc, __s32 mult, __s32 shift,
 	return q;
 }
 
+/*
+ * Whether round(acc * mult / 2^n) can meet an exact tie for some
+ * accumulator whose nonzero values have between @v2lo and @v2hi trailing
+ * zero bits (0 and 31 for any int32; x << s of a centred byte: s, s + 7).
+ * Where none can, half even and half up round alike, and SIMD kernels
+ * drop the parity term.
+ *
+ * With mult = m' * 2^t, m' odd, a tie is acc * mult = 2^(n-1) (mod 2^n),
+ * i.e. acc * m' = 2^(n-1-t) (mod 2^(n-t)); m' is invertible modulo a power
+ * of two, so that holds exactly for the acc with n - 1 - t trailing zeros
+ * (and some odd part).  acc = 0 or mult = 0 give p = 0, never a tie; n = 0
+ * does not round.
+ */
+static inline int fw_rq_ties(__s32 mult, unsigned int n, unsigned int v2lo,
+			     unsigned int v2hi)
+{
+	/* the lowest set bit 2^t against 2^(n-1-v2hi) .. 2^(n-1-v2lo) */
+	const __u64 low = (__u32)mult & (0u - (__u32)mult);
+	const int a = (int)n - 1 - (int)v2hi, b = (int)n - 1 - (int)v2lo;
+
+	if (!low || !n || b < 0 || a > 31)
+		return 0;
+	return (a <= 0 || low >= 1ull << a) && (b > 31 || low <= 1ull << b);
+}
+
 /**
  * struct fw_rq_out - requantization of one output channel.
  * @mult: multiplier, 0 or [2^30, 2^31).

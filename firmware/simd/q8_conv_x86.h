@@ -34,9 +34,10 @@
  * n requantize with fw_requant_out() per element.
  *
  * Depthwise convolutions (C/groups == 1) run a direct kernel.  On AVX-512,
- * small planes (fw_conv_dwc(), up to FW_DWC_PIX padded pixels) are
- * channel-blocked: 16 channels transposed into one vector per pixel, each
- * output pixel is KS vector multiply-adds, the bytes transposed back.
+ * small planes of at least FW_DWC_MIN_C channels (fw_conv_dwc(), up to
+ * FW_DWC_PIX padded pixels) are channel-blocked: 16 channels transposed
+ * into one vector per pixel, each output pixel is KS vector multiply-adds,
+ * the bytes transposed back.
  * Otherwise each group's input plane is converted once into centred int32
  * planes split by row and column phase of the stride, so that every kernel
  * tap is a contiguous run over the output pixels (flattened with a row
@@ -141,8 +142,10 @@ typedef __m256i fq;
 
 /**
  * struct fw_chq - everything the output step needs of one channel.
- * @rc: rounding constant, 2^(n-1) - 1 + half_up, 0 when n is 0.
- * @pm: 1 when the quotient's parity breaks ties (half-even, n >= 1).
+ * @rc: rounding constant, 2^(n-1) - @pm, 0 when n is 0.
+ * @pm: 1 when the quotient's parity breaks ties: half-even, n >= 1 and a
+ *	tie possible for some int32 accumulator (fw_rq_ties(); where none
+ *	is, half-even rounds as half-up does).
  * @mult: multiplier.
  * @n: 31 + shift.
  * @bias: S32 bias or 0.
@@ -172,10 +175,23 @@ static void fw_chq_get(const struct fw_op_ctx *c, __u32 oc, __s32 corr,
 	fw_op_rq(c, c->op.quant_count > 1 ? oc : 0, &q->rq);
 	q->mult = q->rq.mult;
 	q->n = 31 + q->rq.shift;
-	q->rc = q->n ? (1LL << (q->n - 1)) - 1 + !!c->half_up : 0;
-	q->pm = q->n && !c->half_up;
+	q->pm = !c->half_up && fw_rq_ties(q->mult, (unsigned int)q->n, 0, 31);
+	q->rc = q->n ? (1LL << (q->n - 1)) - q->pm : 0;
 	q->bias = c->in[2].data ? fw_ld_s32(c->in[2].data + 4 * (__u64)oc) : 0;
 	q->corr = corr;
+}
+
+/* Whether the run's bias of channels @c0 .. + @nv - 1 is @q's. */
+static int fw_chq_bias_same(const struct fw_op_ctx *c, __u32 c0, __u32 nv,
+			    const struct fw_chq *q)
+{
+	const __u8 *b = c->in[2].data;
+	__u32 l;
+
+	for (l = 0; l < nv; l++)
+		if (q[l].bias != (b ? fw_ld_s32(b + 4 * (__u64)(c0 + l)) : 0))
+			return 0;
+	return 1;
 }
 
 /* Non-zero when every requantization of the op runs in vector lanes. */
@@ -210,6 +226,7 @@ struct fw_vq {
 	fv bias, corr, cb;	/* cb = corr + bias */
 	int safe;		/* |bias| + K * 255 * 255 < 2^31: no saturation */
 	int big;		/* n >= 32 in every lane */
+	int even;		/* pm in some lane: the parity term is needed */
 	const struct fw_chq *q;	/* per lane, or ... */
 	__u32 qs;		/* ... 0: the same for every lane */
 };
@@ -264,6 +281,7 @@ FW_INLINE void fw_vq_uniform(const struct fw_chq *q, __u32 K, struct fw_vq *v)
 	v->cb = v_set1((__s32)((__u32)q->corr + (__u32)q->bias));
 	v->safe = fw_bias_safe(q->bias, K);
 	v->big = q->n >= 32;
+	v->even = (int)q->pm;
 	v->q = q;
 	v->qs = 0;
 }
@@ -278,6 +296,7 @@ static void fw_vq_lanes(const struct fw_chq *q, __u32 K, struct fw_vq *v)
 
 	v->safe = 1;
 	v->big = 1;
+	v->even = 0;
 	m[FW_VW] = 0;
 	for (l = 0; l < FW_VW; l++) {
 		m[l] = q[l].mult;
@@ -289,6 +308,7 @@ static void fw_vq_lanes(const struct fw_chq *q, __u32 K, struct fw_vq *v)
 		pm[l] = q[l].pm;
 		v->safe &= fw_bias_safe(q[l].bias, K);
 		v->big &= q[l].n >= 32;
+		v->even |= (int)q[l].pm;
 	}
 	for (l = 0; l < FW_VW / 2; l++) {
 		re[l] = rc[2 * l];
@@ -335,13 +355,16 @@ FW_INLINE fv fw_sat_add(fv a, fv b)
 #if FW_VW == 16
 /* fw_requant_out() of 8 int32 lanes, as bytes in the low 8 bytes. */
 FW_INLINE __m128i fw_rq_half(fh a, const struct fw_rqv *r,
-			     const struct fw_rqo *o)
+			     const struct fw_rqo *o, int even)
 {
 	fq p = _mm512_mul_epi32(_mm512_cvtepi32_epi64(a), r->mult);
-	fq t = _mm512_add_epi64(_mm512_add_epi64(p, r->rc),
-				_mm512_and_si512(_mm512_srlv_epi64(p, r->n),
-						 r->pm));
-	fq v = _mm512_add_epi64(_mm512_srav_epi64(t, r->n), o->zp);
+	fq t = _mm512_add_epi64(p, r->rc);
+	fq v;
+
+	if (even)
+		t = _mm512_add_epi64(t, _mm512_and_si512(_mm512_srlv_epi64(p, r->n),
+							 r->pm));
+	v = _mm512_add_epi64(_mm512_srav_epi64(t, r->n), o->zp);
 
 	v = _mm512_min_epi64(_mm512_max_epi64(v, o->lo), o->hi);
 	return _mm512_cvtepi64_epi8(v);
@@ -350,19 +373,23 @@ FW_INLINE __m128i fw_rq_half(fh a, const struct fw_rqv *r,
 FW_INLINE __m128i fw_rq_bytes(fv a, const struct fw_vq *q,
 			      const struct fw_rqo *o)
 {
-	return _mm_unpacklo_epi64(fw_rq_half(v_lo(a), &q->lo, o),
-				  fw_rq_half(v_hi(a), &q->hi, o));
+	return _mm_unpacklo_epi64(fw_rq_half(v_lo(a), &q->lo, o, q->even),
+				  fw_rq_half(v_hi(a), &q->hi, o, q->even));
 }
 #else
 /* 4 lanes; the results are the low dwords of the int64 lanes. */
-FW_INLINE fq fw_rq_half(fh a, const struct fw_rqv *r, const struct fw_rqo *o)
+FW_INLINE fq fw_rq_half(fh a, const struct fw_rqv *r, const struct fw_rqo *o,
+		      int even)
 {
 	fq p = _mm256_mul_epi32(_mm256_cvtepi32_epi64(a), r->mult);
-	fq t = _mm256_add_epi64(_mm256_add_epi64(p, r->rc),
-				_mm256_and_si256(_mm256_srlv_epi64(p, r->n),
-						 r->pm));
-	fq h = _mm256_srav_epi32(_mm256_srli_epi64(t, 32),
-				 _mm256_sub_epi64(r->n, _mm256_set1_epi64x(32)));
+	fq t = _mm256_add_epi64(p, r->rc);
+	fq h;
+
+	if (even)
+		t = _mm256_add_epi64(t, _mm256_and_si256(_mm256_srlv_epi64(p, r->n),
+							 r->pm));
+	h = _mm256_srav_epi32(_mm256_srli_epi64(t, 32),
+			      _mm256_sub_epi64(r->n, _mm256_set1_epi64x(32)));
 
 	h = _mm256_add_epi32(h, o->zp);
 	return _mm256_min_epi32(_mm256_max_epi32(h, o->lo), o->hi);
@@ -374,7 +401,8 @@ FW_INLINE __m128i fw_rq_bytes(fv a, const struct fw_vq *q,
 	const __m256i pick = _mm256_setr_epi8(
 		0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 		0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-	fq l = fw_rq_half(v_lo(a), &q->lo, o), h = fw_rq_half(v_hi(a), &q->hi, o);
+	fq l = fw_rq_half(v_lo(a), &q->lo, o, q->even);
+	fq h = fw_rq_half(v_hi(a), &q->hi, o, q->even);
 	__m256i v = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(l),
 							  _mm256_castsi256_ps(h),
 							  _MM_SHUFFLE(2, 0, 2, 0)));
@@ -399,10 +427,14 @@ FW_INLINE __m128i fw_rq_bytes32(fv a, const struct fw_vq *q,
 	fq po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mult_o);
 	fv h;
 
-	pe = _mm512_add_epi64(_mm512_add_epi64(pe, q->rc_e),
-			      _mm512_and_si512(_mm512_srlv_epi64(pe, q->n_e), q->pm_e));
-	po = _mm512_add_epi64(_mm512_add_epi64(po, q->rc_o),
-			      _mm512_and_si512(_mm512_srlv_epi64(po, q->n_o), q->pm_o));
+	if (q->even) {
+		pe = _mm512_add_epi64(pe, _mm512_and_si512(
+			_mm512_srlv_epi64(pe, q->n_e), q->pm_e));
+		po = _mm512_add_epi64(po, _mm512_and_si512(
+			_mm512_srlv_epi64(po, q->n_o), q->pm_o));
+	}
+	pe = _mm512_add_epi64(pe, q->rc_e);
+	po = _mm512_add_epi64(po, q->rc_o);
 	h = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(pe, 32), po);
 	h = _mm512_add_epi32(_mm512_srav_epi32(h, q->nsh), o->zp32);
 	h = _mm512_min_epi32(_mm512_max_epi32(h, o->lo32), o->hi32);
@@ -415,10 +447,14 @@ FW_INLINE __m128i fw_rq_bytes32(fv a, const struct fw_vq *q,
 	fq po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), q->mult_o);
 	fv h;
 
-	pe = _mm256_add_epi64(_mm256_add_epi64(pe, q->rc_e),
-			      _mm256_and_si256(_mm256_srlv_epi64(pe, q->n_e), q->pm_e));
-	po = _mm256_add_epi64(_mm256_add_epi64(po, q->rc_o),
-			      _mm256_and_si256(_mm256_srlv_epi64(po, q->n_o), q->pm_o));
+	if (q->even) {
+		pe = _mm256_add_epi64(pe, _mm256_and_si256(
+			_mm256_srlv_epi64(pe, q->n_e), q->pm_e));
+		po = _mm256_add_epi64(po, _mm256_and_si256(
+			_mm256_srlv_epi64(po, q->n_o), q->pm_o));
+	}
+	pe = _mm256_add_epi64(pe, q->rc_e);
+	po = _mm256_add_epi64(po, q->rc_o);
 	h = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xaa);
 	h = _mm256_add_epi32(_mm256_srav_epi32(h, q->nsh), o->zp32);
 	h = _mm256_min_epi32(_mm256_max_epi32(h, o->lo32), o->hi32);
@@ -493,11 +529,16 @@ FW_INLINE void fw_out_vec_q(fv acc, const struct fw_chq *q, __u32 K,
  * @rows: output channels packed (conv: groups * OGB * FW_MR; fc: N padded).
  * @sumw: sum of the centred weights per output channel (u8 mode).
  * @w: conv: [group][oc block][KG][FW_MR][4]; fc: [KG][rows][4] bytes.
+ * @chq: prepare() state only, else NULL: the output parameters of every
+ *	output channel (fw_chq_get() with the u8 correction), with the bias
+ *	the constant slot held then (fw_chq_bias_same() checks it against
+ *	the run's before they are used).
  */
 struct fw_wpack {
 	__u32 mode, K, KG, rows, tm;
 	__s32 *sumw;
 	__u8 *w;
+	const struct fw_chq *chq;
 };
 
 static __u32 fw_kg(__u32 mode, __u32 K)
@@ -624,6 +665,7 @@ static struct fw_wpack *fw_wpack_fill(const struct fw_wsrc *s, __u32 mode,
 	p->KG = KG;
 	p->tm = tm;
 	p->rows = s->rows;
+	p->chq = NULL;
 	p->sumw = (__s32 *)((__u8 *)mem + 64);
 	p->w = (__u8 *)mem + 64 + (((__u64)s->rows * 4 + 63) & ~63ULL);
 	memset(p->sumw, 0, (__u64)s->rows * 4);
@@ -690,8 +732,11 @@ static void *fw_prepare(struct fw_op_ctx *c,
 			void *(*alloc)(void *actx, __u64 size), void *actx,
 			int *err)
 {
+	struct fw_wpack *p;
+	struct fw_chq *chq;
 	struct fw_wsrc s;
-	__u32 mode;
+	__u32 mode, oc;
+	__u64 size;
 	void *mem;
 
 	fw_wsrc_init(c, &s);
@@ -705,12 +750,19 @@ static void *fw_prepare(struct fw_op_ctx *c,
 	if (s.K > FW_GEMM_KMAX)
 		return NULL;	/* scalar */
 	mode = fw_wsrc_mode(&s);
-	mem = alloc(actx, fw_wpack_size(fw_wsrc_kg(&s, mode), s.rows));
+	size = (fw_wpack_size(fw_wsrc_kg(&s, mode), s.rows) + 63) & ~63ULL;
+	mem = alloc(actx, size + (__u64)s.O * sizeof(struct fw_chq));
 	if (!mem) {
 		*err = -ENPU_FW_ENOMEM;
 		return NULL;
 	}
-	return fw_wpack_fill(&s, mode, mem);
+	p = fw_wpack_fill(&s, mode, mem);
+	chq = (struct fw_chq *)((__u8 *)mem + size);
+	for (oc = 0; oc < s.O; oc++)
+		fw_chq_get(c, oc, mode == FW_PACK_U8 ?
+			   -c->in[0].zpu * p->sumw[oc] : 0, &chq[oc]);
+	p->chq = chq;
+	return p;
 }
 
 void *FW_FN(enpu_q8_conv2d_prepare__)(struct fw_op_ctx *c,
@@ -943,7 +995,7 @@ struct fw_gemm {
 	const struct fw_wpack *wp;
 	struct fw_rqo o;
 	struct fw_gimg im;	/* the image of the split mode */
-	struct fw_chq *chqt;	/* output parameters per channel, or NULL */
+	const struct fw_chq *chqt;	/* output parameters per channel, or NULL */
 	__u8 *small;		/* per chunk: staging rows, output tile */
 	__u8 *panels;		/* every panel (shared mode), or NULL */
 	__u8 *cpanels;		/* a panel per chunk (else) */
@@ -1297,21 +1349,24 @@ static void fw_gemm_pack_chunk(void *arg, __u32 ci)
 	}
 }
 
-/* Output tile @ot (FW_MR rows of FW_PT) of flat pixels @pix0.. to y. */
+/*
+ * Output tile @ot (FW_MR rows of FW_PT) of flat pixels @pix0.. to y: one
+ * division for the first grid row, then row by row.
+ */
 static void fw_gemm_scatter(const struct fw_gemm *j, const __u8 *ot,
 			    __u32 nvalid, __u8 *y, __u32 pix0, __u32 np)
 {
-	__u32 i, f;
+	__u32 oh = pix0 / j->L, ow = pix0 % j->L, f, i;
 
-	for (f = pix0; f < pix0 + np;) {
-		__u32 oh = f / j->L, ow = f % j->L, len = j->L - ow, cnt;
+	for (f = 0; f < np; oh++, ow = 0) {
+		__u32 len = j->L - ow, cnt;
+		__u8 *yo = y + (__u64)oh * j->OW + ow;
 
-		if (len > pix0 + np - f)
-			len = pix0 + np - f;
+		if (len > np - f)
+			len = np - f;
 		cnt = ow < j->OW ? (j->OW - ow < len ? j->OW - ow : len) : 0;
 		for (i = 0; cnt && i < nvalid; i++)
-			fw_cpy(y + (__u64)i * j->OHW + (__u64)oh * j->OW + ow,
-			       ot + i * FW_PT + (f - pix0), cnt);
+			fw_cpy(yo + (__u64)i * j->OHW, ot + i * FW_PT + f, cnt);
 		f += len;
 	}
 }
@@ -1625,10 +1680,14 @@ static int fw_conv_gemm(struct fw_op_ctx *c)
 	/* the output parameters once per op rather than per tile */
 	tsize = ((__u64)O * sizeof(struct fw_chq) + 63) / 64 * 64;
 	s = fw_scratch(c, used + tsize + FW_SMALL + j.psize + j.xsize);
-	if (s && tsize <= FW_VQT_MAX) {
-		j.chqt = (struct fw_chq *)(s + used);
+	if (j.wp->chq && fw_chq_bias_same(c, 0, O, j.wp->chq)) {
+		j.chqt = j.wp->chq;	/* prepare()'s */
+	} else if (s && tsize <= FW_VQT_MAX) {
+		struct fw_chq *t = (struct fw_chq *)(s + used);
+
 		for (k = 0; k < O; k++)
-			fw_gemm_chq(&j, k, &j.chqt[k]);
+			fw_gemm_chq(&j, k, &t[k]);
+		j.chqt = t;
 		used += tsize;
 	}
 	/* a batch on threads: whole images per chunk, one parallel call */
@@ -1937,18 +1996,16 @@ static void fw_dwc_params(const struct fw_op_ctx *c, __u32 c0, __u32 nv,
 	fw_vq_lanes(q, KS, vq);
 }
 
-/* Whether the run's bias of channels @c0 .. + @nv - 1 is @q's. */
-static int fw_dwc_bias_same(const struct fw_op_ctx *c, __u32 c0, __u32 nv,
-			    const struct fw_chq *q)
-{
-	const __u8 *b = c->in[2].data;
-	__u32 l;
 
-	for (l = 0; l < nv; l++)
-		if (q[l].bias != (b ? fw_ld_s32(b + 4 * (__u64)(c0 + l)) : 0))
-			return 0;
-	return 1;
-}
+/* Largest padded plane (pixels) and unit (MACs) of the blocked kernel. */
+#define FW_DWC_PIX	4096
+#define FW_DWC_WORK	(1u << 20)
+/*
+ * Fewest channels of the blocked kernel: with fewer than 16 it computes
+ * idle lanes, and the plane kernel (fw_conv_dw()) is faster (8 channels
+ * of 48 x 48, stride 1: twice as fast; stride 2: even).
+ */
+#define FW_DWC_MIN_C	16
 
 static void *fw_dwc_prepare(struct fw_op_ctx *c,
 			    void *(*alloc)(void *actx, __u64 size), void *actx,
@@ -1965,7 +2022,8 @@ static void *fw_dwc_prepare(struct fw_op_ctx *c,
 	__u8 *mem;
 	__u32 b;
 
-	if (w->dims[0] != p->groups || C != p->groups || KS > FW_DW_TAPS)
+	if (w->dims[0] != p->groups || C != p->groups || KS > FW_DW_TAPS ||
+	    C < FW_DWC_MIN_C)
 		return NULL;	/* not fw_conv_dwc()'s */
 	mem = alloc(actx, 64 + wvb + qb + vqb);
 	if (!mem) {
@@ -1986,9 +2044,6 @@ static void *fw_dwc_prepare(struct fw_op_ctx *c,
 	return st;
 }
 
-/* Largest padded plane (pixels) and unit (MACs) of the blocked kernel. */
-#define FW_DWC_PIX	4096
-#define FW_DWC_WORK	(1u << 20)
 
 /* Transpose a 16 x 16 byte matrix held in r[] (row i = r[i]). */
 FW_INLINE void fw_tr16(__m128i r[16])
@@ -2084,7 +2139,7 @@ static void fw_dwc_chunk(void *arg, __u32 ci)
 		__u32 ih = 0, iw = 0;
 
 		/* the weights and output parameters of the 16 lanes */
-		if (j->st && fw_dwc_bias_same(c, c0, nv, j->st->q + c0)) {
+		if (j->st && fw_chq_bias_same(c, c0, nv, j->st->q + c0)) {
 			wvp = j->st->wv + (__u64)(c0 / 16) * j->KS;
 			vqp = &j->st->vq[c0 / 16];
 		} else {
@@ -2148,7 +2203,7 @@ static int fw_conv_dwc(struct fw_op_ctx *c)
 	int err;
 
 	if (w->dims[0] != p->groups || x->dims[1] != p->groups ||
-	    KH * KW > FW_DW_TAPS || !c->ex->hooks)
+	    x->dims[1] < FW_DWC_MIN_C || KH * KW > FW_DW_TAPS || !c->ex->hooks)
 		return 0;
 	Hp = (__u64)(y->dims[2] - 1) * p->stride_h + (KH - 1) * p->dilation_h + 1;
 	Wp = (__u64)(y->dims[3] - 1) * p->stride_w + (KW - 1) * p->dilation_w + 1;
@@ -2298,6 +2353,7 @@ int FW_FN(enpu_q8_conv2d_nchw__)(struct fw_op_ctx *c)
 struct fw_fc {
 	const struct fw_op_ctx *c;
 	const struct fw_wpack *wp;
+	const struct fw_chq *chq;	/* prepare()'s, when its bias is the run's */
 	struct fw_rqo o;
 	const __u8 *xq;		/* M rows of KG * 4 bytes */
 	__u32 M, N, K, KG, blocks, nchunks;
@@ -2432,8 +2488,11 @@ static void fw_fc_chunk(void *arg, __u32 ci)
 		for (l = 0; l < nv * FW_VW; l++) {
 			__u32 n = n0 + l < j->N ? n0 + l : j->N - 1;
 
-			fw_chq_get(j->c, n, u8 ? -j->zx * j->wp->sumw[n] : 0,
-				   &q[l]);
+			if (j->chq)
+				q[l] = j->chq[n];
+			else
+				fw_chq_get(j->c, n, u8 ? -j->zx * j->wp->sumw[n] : 0,
+					   &q[l]);
 		}
 		for (t = 0; t < nv; t++)
 			fw_vq_lanes(q + t * FW_VW, j->K, &vq[t]);
@@ -2482,6 +2541,8 @@ int FW_FN(enpu_q8_fully_connected__)(struct fw_op_ctx *c)
 	j.K = K;
 	j.KG = j.wp->KG;
 	j.zx = x->zpu;
+	if (j.wp->chq && fw_chq_bias_same(c, 0, j.N, j.wp->chq))
+		j.chq = j.wp->chq;
 	xs = ((__u64)j.M * j.KG * 4 + 63) & ~63ULL;
 	s = fw_scratch(c, used + xs);
 	if (!s)

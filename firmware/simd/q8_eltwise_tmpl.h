@@ -205,12 +205,15 @@ static int fw_elt_run(struct fw_op_ctx *c, int add)
 	}
 	fw_op_rq(c, 0, &rq);
 	fw_vrq_init(&e.out, rq.mult, rq.shift, rq.half_up,
-		    (__s64)rq.lo - rq.zp, (__s64)rq.hi - rq.zp);
+		    (__s64)rq.lo - rq.zp, (__s64)rq.hi - rq.zp, 0, 31);
 	if (add) {
+		/* centred bytes << left_shift: 7 more trailing zeros at most */
 		fw_vrq_init(&e.in0, p->in_multiplier[0], p->in_shift[0],
-			    c->half_up, FW_S32_MIN, FW_S32_MAX);
+			    c->half_up, FW_S32_MIN, FW_S32_MAX, p->left_shift,
+			    p->left_shift + 7);
 		fw_vrq_init(&e.in1, p->in_multiplier[1], p->in_shift[1],
-			    c->half_up, FW_S32_MIN, FW_S32_MAX);
+			    c->half_up, FW_S32_MIN, FW_S32_MAX, p->left_shift,
+			    p->left_shift + 7);
 	}
 	e.ls = p->left_shift;
 	e.f0 = vq_set1(c->in[0].flip);

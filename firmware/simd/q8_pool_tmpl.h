@@ -297,7 +297,8 @@ static int fw_pool_run(struct fw_op_ctx *c, int avg)
 			return enpu_q8_avgpool_nchw__scalar(c);
 		fw_op_rq(c, 0, &P.rq);
 		fw_vrq_init(&P.out, P.rq.mult, P.rq.shift, P.rq.half_up,
-			    (__s64)P.rq.lo - P.rq.zp, (__s64)P.rq.hi - P.rq.zp);
+			    (__s64)P.rq.lo - P.rq.zp, (__s64)P.rq.hi - P.rq.zp,
+			    0, 31);
 		P.zp = vq_set1(P.rq.zp);
 		/*
 		 * Numerators 2|s| + d < 2^22 (|s| <= 257 * 255); with
@@ -406,7 +407,7 @@ int FW_ISA(enpu_q8_global_avgpool_nchw)(struct fw_op_ctx *c)
 	G.per = (__u32)per;
 	fw_op_rq(c, 0, &rq);
 	fw_vrq_init(&G.out, rq.mult, rq.shift, rq.half_up,
-		    (__s64)rq.lo - rq.zp, (__s64)rq.hi - rq.zp);
+		    (__s64)rq.lo - rq.zp, (__s64)rq.hi - rq.zp, 0, 31);
 	G.zp = vq_set1(rq.zp);
 	return fw_run_chunks(c, fw_gap_chunk, &G, (__u32)n,
 			     G.planes * (HW + FW_COST_OUT));

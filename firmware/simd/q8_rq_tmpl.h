@@ -17,6 +17,9 @@
  * the clamp of the output step.  A zero multiplier and n == 63 (|p| < 2^62
  * rounds to 0 there) both become multiplier 0 with n = 62.
  *
+ * Half even rounds as half up where no accumulator can meet a tie
+ * (fw_rq_ties()); the parity term is then left out.
+ *
  * fw_vrq32() is the common case n in [31, 62] on 2 * FW_VQ int32 lanes: the
  * quotient then fits 31 bits, so it is the high half of p + addend (shifted
  * left once for n == 31, where |p + 2^30| < 2^62) shifted right by n - 32
@@ -37,8 +40,13 @@ struct fw_vrq {
 	int fast;		/* n in [31, 62]: fw_vrq32() applies */
 };
 
+/*
+ * The accumulators' nonzero values have @v2lo .. @v2hi trailing zero bits
+ * (fw_rq_ties()): half even needs no parity term where no tie can occur.
+ */
 static inline void fw_vrq_init(struct fw_vrq *v, __s32 mult, __s32 shift,
-			       int half_up, __s64 lo, __s64 hi)
+			       int half_up, __s64 lo, __s64 hi,
+			       unsigned int v2lo, unsigned int v2hi)
 {
 	__u32 n = (__u32)(31 + shift);
 	__s64 rnd = 0;
@@ -55,7 +63,7 @@ static inline void fw_vrq_init(struct fw_vrq *v, __s32 mult, __s32 shift,
 	v->even = 0;
 	if (n) {
 		rnd = (__s64)1 << (n - 1);
-		v->even = !half_up;
+		v->even = !half_up && fw_rq_ties(mult, n, v2lo, v2hi);
 		rnd -= v->even;
 	}
 	v->m = vq_set1(mult);

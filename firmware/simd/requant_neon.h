@@ -13,8 +13,9 @@
 /**
  * struct fw_nrow - what the epilogue needs of output channel o.
  * @add: rounding addend of the 64-bit product (see fw_nrq()).
- * @odd: 1 for half-even rounding with n > 0 (the quotient's parity is
- *	added), else 0.
+ * @odd: 1 for half-even rounding with n > 0 where some int32 accumulator
+ *	can tie (fw_rq_ties(); the quotient's parity is then added), else 0:
+ *	without a possible tie half-even rounds as half-up does.
  * @negn: -(31 + shift): vshlq_s64() by it is the arithmetic right shift.
  * @mult: multiplier.
  * @bias: the channel's bias (0 without one).
@@ -35,15 +36,16 @@ static inline void fw_nrq_set(struct fw_nrow *r, __s32 mult, __s32 shift,
 
 	r->mult = mult;
 	r->negn = -(__s64)n;
-	r->odd = n && !half_up;
-	r->add = !n ? 0 : half_up ? 1ll << (n - 1) : (1ll << (n - 1)) - 1;
+	r->odd = !half_up && fw_rq_ties(mult, n, 0, 31);
+	r->add = !n ? 0 : (1ll << (n - 1)) - r->odd;
 }
 
 /*
  * fw_sat32(fw_requant(acc, mult, shift, half_up)) lane by lane: with
  * p = acc * mult (|p| < 2^62) and q = p >> n, half-up is (p + 2^(n-1)) >> n
  * and half-even (p + 2^(n-1) - 1 + (q & 1)) >> n (a tie rounds up only from
- * an odd q); n = 0 adds nothing.  The sum stays below 2^63.
+ * an odd q), or half-up's where no tie can occur (@r->odd 0); n = 0 adds
+ * nothing.  The sum stays below 2^63.
  */
 static inline int32x4_t fw_nrq_q(int32x4_t acc, const struct fw_nrow *r)
 {
@@ -52,10 +54,12 @@ static inline int32x4_t fw_nrq_q(int32x4_t acc, const struct fw_nrow *r)
 	int64x2_t p0 = vmull_s32(vget_low_s32(acc), vdup_n_s32(r->mult));
 	int64x2_t p1 = vmull_high_s32(acc, vdupq_n_s32(r->mult));
 
-	p0 = vshlq_s64(vaddq_s64(vaddq_s64(p0, add),
-				 vandq_s64(vshlq_s64(p0, sh), odd)), sh);
-	p1 = vshlq_s64(vaddq_s64(vaddq_s64(p1, add),
-				 vandq_s64(vshlq_s64(p1, sh), odd)), sh);
+	if (r->odd) {
+		p0 = vaddq_s64(p0, vandq_s64(vshlq_s64(p0, sh), odd));
+		p1 = vaddq_s64(p1, vandq_s64(vshlq_s64(p1, sh), odd));
+	}
+	p0 = vshlq_s64(vaddq_s64(p0, add), sh);
+	p1 = vshlq_s64(vaddq_s64(p1, add), sh);
 	return vcombine_s32(vqmovn_s64(p0), vqmovn_s64(p1));
 }
 

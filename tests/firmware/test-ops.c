@@ -132,7 +132,10 @@ static void conv_case(unsigned int i, int depthwise)
 	int wide;
 
 	if (depthwise) {
-		G = ref_range(&rng, 1, 13);
+		/* fewer than 16 channels: AVX-512 runs the plane kernel, else
+		 * mostly the channel-blocked one */
+		G = ref_rand(&rng) % 3 ? ref_range(&rng, 1, 13) :
+					 ref_range(&rng, 14, 40);
 		CG = 1;
 		OG = ref_range(&rng, 1, 2);
 	} else {
@@ -300,6 +303,9 @@ static const struct cshape cshapes[] = {
 	/* depthwise, channels not a multiple of 16 (a partial lane block) */
 	{ 1, 37, 37, 15, 13, 3, 3, 2, 1, 1, 1, 1, 1, 1, 0, 37 },
 	{ 2, 21, 21, 12, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 21 },
+	/* depthwise, fewer than 16 channels: the plane kernel on AVX-512 */
+	{ 1, 8, 8, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8 },
+	{ 1, 15, 15, 47, 33, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1, 15 },
 	/* batches: whole images per chunk (image mode of the GEMM) */
 	{ 5, 16, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
 	{ 3, 32, 20, 8, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1 },
@@ -424,7 +430,9 @@ static void fc_shape_case(const struct fshape *sh, unsigned int i,
 	b->t[x].zero_point = rzp(b->t[x].dtype);
 	w = tb_tensor(b, wslot, wt, mode ? 0 : rzp(wt), 2, sh->K, sh->N, 1, 1);
 	if (kind == SHAPE_BIAS || ref_rand(&rng) % 4)
-		bias = tb_tensor(b, wslot, ENPU_DTYPE_S32, 0, 1, sh->N, 1, 1, 1);
+		/* some with packed weights but the bias unbound at prepare */
+		bias = tb_tensor(b, i % 6 == 4 ? 1 : wslot, ENPU_DTYPE_S32, 0,
+				 1, sh->N, 1, 1, 1);
 	y = tb_tensor(b, 0, rdtype(), 0, 2, sh->M, sh->N, 1, 1);
 	b->t[y].zero_point = rzp(b->t[y].dtype);
 	op = tb_op(b, ENPU_OP_FULLY_CONNECTED, y);

@@ -149,6 +149,50 @@ static void test_helper_vs_reference(void)
 }
 
 /*
+ * fw_rq_ties() against the definition: for accumulators with exactly k
+ * trailing zeros (an odd value shifted left by k), whether acc * mult has
+ * the remainder 2^(n-1) modulo 2^n must be what the helper says for the
+ * range [k, k], for multipliers with 0..31 trailing zeros.
+ */
+static void test_ties_possible(void)
+{
+	uint32_t rng = 0x51ed270b;
+	unsigned int i, bad = 0, ties = 0;
+
+	for (i = 0; i < 200000; i++) {
+		uint32_t tz = ref_rand(&rng) % 32, k = ref_rand(&rng) % 32;
+		uint32_t m = (ref_rand(&rng) | 1u) << tz & 0x7fffffffu;
+		unsigned int n = ref_range(&rng, 0, 63);
+		int32_t acc;
+		int64_t p;
+		int tie;
+
+		if (i % 4 == 0 && n && m)	/* the one k that can tie */
+			k = (uint32_t)(n - 1) - (uint32_t)__builtin_ctz(m);
+		if (k > 31)
+			continue;
+		acc = (int32_t)((ref_rand(&rng) | 1u) << k);
+		p = (int64_t)acc * (int32_t)m;
+		tie = n && m &&
+		      ((uint64_t)p & ((1ull << n) - 1)) == 1ull << (n - 1);
+		ties += tie;
+		if (fw_rq_ties((int32_t)m, n, k, k) != tie && bad++ < 5)
+			tap_fail(__FILE__, __LINE__,
+				 "mult %#x n %u acc %d: tie %d, fw_rq_ties %d",
+				 m, n, acc, tie, fw_rq_ties((int32_t)m, n, k, k));
+	}
+	TAP_CHECK(bad == 0, "%u mismatches", bad);
+	TAP_CHECK(ties > 1000, "only %u ties met", ties);
+	/* ranges: any int32, and a byte shifted left by 20 */
+	TAP_CHECK(!fw_rq_ties(P30 + 12345, 40, 0, 31), "odd multiplier, n 40");
+	TAP_CHECK(fw_rq_ties(P30, 40, 0, 31), "2^30, n 40: acc 2^9 ties");
+	TAP_CHECK(!fw_rq_ties(P30, 40, 20, 27), "2^30, n 40, acc x << 20");
+	TAP_CHECK(fw_rq_ties(P30 + 1, 32, 0, 31), "odd multiplier, n 32");
+	TAP_CHECK(!fw_rq_ties(0, 40, 0, 31) && !fw_rq_ties(P30, 0, 0, 31),
+		  "mult 0 or n 0");
+}
+
+/*
  * End to end: the tie inputs 1, 3, 5, 7 and their negatives through each
  * requantizing op with an effective scale of 1/2 must give the hand-computed
  * values for both rounding modes.
@@ -367,6 +411,7 @@ int main(void)
 	tap_run("requant reference: hand-computed cases", test_reference_hand);
 	tap_run("requant output step and saturation", test_output_step);
 	tap_run("requant helper vs reference", test_helper_vs_reference);
+	tap_run("where ties can occur (fw_rq_ties)", test_ties_possible);
 	tap_run("ties through conv/fc/add/mul/copy", test_op_ties);
 	tap_run("avgpool divides half away from zero", test_avgpool_rounding);
 	tap_run("softmax hand-computed", test_softmax_hand);
