@@ -715,14 +715,8 @@ int main(int argc, char **argv)
 			o.scenario = optarg;
 			break;
 		case 'd':
-			if (!strcmp(optarg, "cpu"))
-				o.device = ACCEL_DEVICE_CPU;
-			else if (!strcmp(optarg, "npu"))
-				o.device = ACCEL_DEVICE_NPU;
-			else if (!strcmp(optarg, "auto"))
-				o.device = ACCEL_DEVICE_AUTO;
-			else
-				return die("--device: '%s' is not cpu, npu or auto", optarg);
+			if (tool_arg_device(optarg, &o.device))
+				return 1;
 			break;
 		case 'u':
 			if (strcmp(optarg, "uring") && strcmp(optarg, "sqpoll") &&

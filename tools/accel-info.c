@@ -250,14 +250,8 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'd':
-			if (!strcmp(optarg, "cpu"))
-				dev = ACCEL_DEVICE_CPU;
-			else if (!strcmp(optarg, "npu"))
-				dev = ACCEL_DEVICE_NPU;
-			else if (!strcmp(optarg, "auto"))
-				dev = ACCEL_DEVICE_AUTO;
-			else
-				return die("--device: '%s' is not cpu, npu or auto", optarg);
+			if (tool_arg_device(optarg, &dev))
+				return 1;
 			break;
 		case 'V':
 			tool_print_version(stdout);

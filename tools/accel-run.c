@@ -167,14 +167,8 @@ int main(int argc, char **argv)
 				return die("--seed: '%s' is not a number", optarg);
 			break;
 		case 'd':
-			if (!strcmp(optarg, "cpu"))
-				dev = ACCEL_DEVICE_CPU;
-			else if (!strcmp(optarg, "npu"))
-				dev = ACCEL_DEVICE_NPU;
-			else if (!strcmp(optarg, "auto"))
-				dev = ACCEL_DEVICE_AUTO;
-			else
-				return die("--device: '%s' is not cpu, npu or auto", optarg);
+			if (tool_arg_device(optarg, &dev))
+				return 1;
 			break;
 		case 'n':
 			if (tool_arg_long("repeat", optarg, 1, 1000000, &v))

@@ -12,19 +12,8 @@ top=$(pwd)
 out=$top/$O/deb
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
 
-check() {	# check NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=$((fail + 1))
-	fi
-}
+. tests/lib/tap.sh
 
 rm -rf "$out"
 src=$out/enpu-$VERSION
@@ -108,9 +97,5 @@ else
 	skipped=1
 fi
 
-echo "1..$n"
-echo "deb: $((n - fail - ${skipped:-0})) passed, $fail failed, ${skipped:-0} skipped"
-if [ "$fail" -ne 0 ]; then
-	tail -n 30 "$out/build.log" "$tmp"/*.log >&2
-fi
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] || tail -n 30 "$out/build.log" "$tmp"/*.log >&2
+tap_end deb "${skipped:-0}"

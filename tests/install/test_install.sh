@@ -10,19 +10,8 @@ O=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root prefix=/opt/enpu-test
-n=0 fail=0
 
-check() {	# check NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=$((fail + 1))
-	fi
-}
+. tests/lib/tap.sh
 
 ${MAKE:-make} --no-print-directory -s install O="$O" DESTDIR="$root" PREFIX="$prefix" \
 	>"$tmp/install.log" 2>&1
@@ -84,9 +73,5 @@ assert np.array_equal(y, np.load("models/digits_ref_int8.npy"))
 ' "$pydir" 2>"$tmp/py.log"
 check "import accel from the install runs the model bit for bit" test $? -eq 0
 
-echo "1..$n"
-echo "install: $((n - fail)) passed, $fail failed, 0 skipped"
-if [ "$fail" -ne 0 ]; then
-	tail -n 20 "$tmp"/*.log >&2
-fi
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] || tail -n 20 "$tmp"/*.log >&2
+tap_end install

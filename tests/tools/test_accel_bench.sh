@@ -13,7 +13,6 @@ bench=$O/bin/accel-bench
 info=$O/bin/accel-info
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
 m=models/digits_int8.onnx
 # A model whose leading dimension is fixed (3x4x5), from the ONNX test data.
 fixed=
@@ -22,17 +21,7 @@ for d in "${ENPU_ONNX_TESTDATA:-}" /usr/share/libonnx-testdata/data/node \
 	[ -n "$d" ] && [ -f "$d/test_relu/model.onnx" ] && fixed=$d/test_relu/model.onnx && break
 done
 
-check() {	# check NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=$((fail + 1))
-	fi
-}
+. tests/lib/tap.sh
 
 # refuse NAME PATTERN TOOL ARGS...: exit 1, one "TOOL: " line matching
 # PATTERN on stderr, no result on stdout, and quickly (before any run).
@@ -142,6 +131,4 @@ refuse "accel-info on a missing model" "No such file" "$info" "$tmp/none.onnx"
 "${run[@]}" "$info" a b >/dev/null 2>&1
 check "accel-info with two models is a usage error" test $? -eq 2
 
-echo "1..$n"
-echo "tools-bench: $((n - fail)) passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+tap_end tools-bench

@@ -11,19 +11,8 @@ run=()
 bin=$O/bin/accel-run
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
 
-check() {	# check NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=$((fail + 1))
-	fi
-}
+. tests/lib/tap.sh
 
 # expect_fail NAME EXIT-CODE ARGS...: fails with that code, one stderr line
 expect_fail() {
@@ -124,6 +113,4 @@ if ! ls /dev/accel/accel* >/dev/null 2>&1; then
 		test "$(grep -c '^libaccel: running on the CPU: ' "$tmp/log")" -eq 1
 fi
 
-echo "1..$n"
-echo "tools: $((n - fail)) passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+tap_end tools

@@ -12,19 +12,8 @@ run=()
 top=$O/bin/accel-top
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
 
-check() {	# check NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=$((fail + 1))
-	fi
-}
+. tests/lib/tap.sh
 
 sys=$tmp/sys dbg=$tmp/debug proc=$tmp/proc
 mkdir -p "$sys/devices/platform/enpu-soft.0" "$sys/devices/pci0000:00/0000:00:04.0" \
@@ -118,6 +107,4 @@ check "a missing --proc is refused" grep -q "^accel-top: --proc $tmp/none: No su
 "${run[@]}" "$top" extra >/dev/null 2>&1
 check "a stray argument is a usage error" test $? -eq 2
 
-echo "1..$n"
-echo "tools-top: $((n - fail)) passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+tap_end tools-top

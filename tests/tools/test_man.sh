@@ -4,19 +4,8 @@
 # Usage: tests/tools/test_man.sh BUILD_DIR
 set -u
 O=$1
-n=0 fail=0
 
-check() {	# check NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=$((fail + 1))
-	fi
-}
+. tests/lib/tap.sh
 
 for t in "$O"/bin/accel-*; do
 	t=$(basename "$t")
@@ -33,6 +22,4 @@ for t in "$O"/bin/accel-*; do
 	done
 done
 
-echo "1..$n"
-echo "tools-man: $((n - fail)) passed, $fail failed, 0 skipped"
-[ "$fail" -eq 0 ]
+tap_end tools-man

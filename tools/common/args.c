@@ -35,6 +35,19 @@ int tool_arg_secs(const char *opt, const char *s, double hi, double *v)
 	return 0;
 }
 
+int tool_arg_device(const char *s, enum accel_device *dev)
+{
+	if (!strcmp(s, "cpu"))
+		*dev = ACCEL_DEVICE_CPU;
+	else if (!strcmp(s, "npu"))
+		*dev = ACCEL_DEVICE_NPU;
+	else if (!strcmp(s, "auto"))
+		*dev = ACCEL_DEVICE_AUTO;
+	else
+		return die("--device: '%s' is not cpu, npu or auto", s);
+	return 0;
+}
+
 void tool_print_version(FILE *f)
 {
 	fprintf(f, "%s (ENPU) %s\nlibaccel %s\n", tool_name, ACCEL_VERSION_STRING,

@@ -23,6 +23,9 @@ int tool_arg_long(const char *opt, const char *s, long lo, long hi, long *v);
  */
 int tool_arg_secs(const char *opt, const char *s, double hi, double *v);
 
+/* --device cpu|npu|auto into @dev.  Returns 0, or 1 after saying why. */
+int tool_arg_device(const char *s, enum accel_device *dev);
+
 /* Print "TOOL (ENPU) VERSION" and libaccel's version to @f. */
 void tool_print_version(FILE *f);
 
