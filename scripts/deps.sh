@@ -22,7 +22,7 @@ build_pkgs=(gcc make binutils pkg-config libc6-dev linux-libc-dev
 	python3-dev python3-numpy)
 test_pkgs=(libonnx-testdata valgrind clang libclang-rt-14-dev g++ perl
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-	debhelper dh-dkms)
+	debhelper dh-dkms python3-dask python3-distributed)
 model_pkgs=(python3-torch python3-onnx python3-sklearn python3-numpy)
 CACHE=${ENPU_CACHE:-/var/cache/enpu}
 top=$(cd "$(dirname "$0")/.." && pwd)
