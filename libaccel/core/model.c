@@ -48,8 +48,9 @@ static void log_loaded(const accel_model *m)
 		  m->g->n_outputs == 1 ? "" : "s");
 }
 
+/* @dirfd: the model file's directory (external data), -1 from memory. */
 static accel_model *model_from_buf(accel_ctx *ctx, const void *buf, size_t len,
-				  int *err)
+				  int dirfd, int *err)
 {
 	struct accel_err e = { { 0 } };
 	accel_model *m;
@@ -71,7 +72,7 @@ static accel_model *model_from_buf(accel_ctx *ctx, const void *buf, size_t len,
 	pthread_mutex_init(&m->map_lock, NULL);
 	m->last_device = ctx->device;
 	m->name = strdup("model");
-	m->g = m->name ? ir_load_onnx(buf, len, &e, err) : NULL;
+	m->g = m->name ? ir_load_onnx_at(buf, len, dirfd, &e, err) : NULL;
 	if (!m->name)
 		*err = accel_seterr(&e, -ENOMEM, "out of memory");
 	if (m->g)
@@ -99,7 +100,7 @@ static accel_model *model_from_buf(accel_ctx *ctx, const void *buf, size_t len,
 accel_model *accel_model_load_mem(accel_ctx *ctx, const void *buf, size_t len,
 				  int *err)
 {
-	accel_model *m = model_from_buf(ctx, buf, len, err);
+	accel_model *m = model_from_buf(ctx, buf, len, -1, err);
 
 	if (m)
 		log_loaded(m);
@@ -112,7 +113,7 @@ accel_model *accel_model_load(accel_ctx *ctx, const char *path, int *err)
 	struct stat st;
 	void *buf = NULL;
 	size_t got = 0;
-	int fd, dummy;
+	int fd, dirfd, dummy;
 
 	if (!err)
 		err = &dummy;
@@ -149,7 +150,16 @@ accel_model *accel_model_load(accel_ctx *ctx, const char *path, int *err)
 		}
 		got += (size_t)n;
 	}
-	m = model_from_buf(ctx, buf, got, err);
+	{
+		/* external data files are named relative to the model's directory */
+		char *copy = strdup(path);
+
+		dirfd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		free(copy);
+	}
+	m = model_from_buf(ctx, buf, got, dirfd, err);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (m) {
 		char *copy = strdup(path), *base = copy ? strdup(basename(copy)) : NULL;
 

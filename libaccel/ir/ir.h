@@ -213,5 +213,12 @@ void ir_graph_free(struct ir_graph *g);
  */
 struct ir_graph *ir_load_onnx(const void *buf, size_t len, struct accel_err *e,
 			      int *err);
+/*
+ * ir_load_onnx() for a model read from a file: @dirfd is its directory,
+ * where external data files (initializers stored outside the model) are
+ * looked up; -1 refuses external data, as ir_load_onnx() does.
+ */
+struct ir_graph *ir_load_onnx_at(const void *buf, size_t len, int dirfd,
+				 struct accel_err *e, int *err);
 
 #endif /* LIBACCEL_IR_H */

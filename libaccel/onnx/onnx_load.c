@@ -9,9 +9,13 @@
  * Everything after parsing is checked here: element types, ranks, data
  * sizes against dims, names, references between nodes, cycles.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ir/ir.h"
 #include "onnx-subset.pb-c.h"
@@ -356,7 +360,156 @@ struct loader {
 	int owner;		/* node of parent->g owning this subgraph */
 	int depth;		/* subgraph nesting, 0 for the model's graph */
 	int *cap_parent;	/* per capture: its tensor in parent->g */
+	int dirfd;		/* the model file's directory, for external
+				 * data; -1 when loaded from memory */
 };
+
+/* ---- external data ------------------------------------------------------ */
+
+/* A number of an external_data entry ("offset", "length"): 0 or -1. */
+static int ext_number(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/*
+ * Read @n bytes at @off of @fd into @buf.  Returns 0, or a negative errno
+ * (-EIO for a file shorter than that).
+ */
+static int ext_read(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)buf + got, n - got,
+				  (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * An initializer whose data lives in a file next to the model (ONNX
+ * external data: entries "location", "offset", "length").  The location is
+ * relative to the model's directory and may not leave it (no absolute path,
+ * no ".." component); offset and length are checked against the file and
+ * the tensor's size.  The bytes are then converted like raw_data.
+ */
+static int external_to_value(struct loader *l, const tensor_pb *tp,
+			     struct ir_value *v)
+{
+	const char *name = nz(tp->name), *loc = NULL, *soff = NULL, *slen = NULL;
+	uint64_t off = 0, len = 0, nbytes = 1;
+	tensor_pb tmp = *tp;
+	struct stat st;
+	size_t i;
+	void *buf;
+	int fd, dt = tp->has_data_type ? tp->data_type : IR_UNDEFINED, ret;
+
+	memset(v, 0, sizeof(*v));
+	if (l->dirfd < 0)
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "initializer '%s': its data is in an external file, which a model loaded from memory cannot reach (load it from its path)",
+				    name);
+	for (i = 0; i < tp->n_external_data; i++) {
+		const char *k = tp->external_data[i]->key;
+		const char *val = tp->external_data[i]->value;
+
+		if (k && !strcmp(k, "location"))
+			loc = val;
+		else if (k && !strcmp(k, "offset"))
+			soff = val;
+		else if (k && !strcmp(k, "length"))
+			slen = val;
+	}
+	if (!loc || !*loc || !name_ok(loc))
+		return accel_seterr(l->e, -EINVAL,
+				    "initializer '%s': external data without a valid location",
+				    name);
+	if (loc[0] == '/' || !strcmp(loc, "..") || !strncmp(loc, "../", 3) ||
+	    strstr(loc, "/../") ||
+	    (strlen(loc) >= 3 && !strcmp(loc + strlen(loc) - 3, "/..")))
+		return accel_seterr(l->e, -EINVAL,
+				    "initializer '%s': external data location '%s' leaves the model's directory",
+				    name, loc);
+	if ((soff && ext_number(soff, &off)) || (slen && ext_number(slen, &len)))
+		return accel_seterr(l->e, -EINVAL,
+				    "initializer '%s': external data offset or length is not a number",
+				    name);
+	if (!dtype_supported(dt))
+		return dtype_error(l->e, "initializer", name, dt);
+	if (tp->n_dims > IR_MAX_RANK)
+		return accel_seterr(l->e, -EOPNOTSUPP,
+				    "initializer '%s': rank %zu exceeds the maximum of %d",
+				    name, tp->n_dims, IR_MAX_RANK);
+	nbytes = ir_dtype_size(dt);
+	for (i = 0; i < tp->n_dims; i++) {
+		if (tp->dims[i] < 0 ||
+		    __builtin_mul_overflow(nbytes, (uint64_t)tp->dims[i], &nbytes) ||
+		    nbytes > ONNX_MAX_FILE_SIZE)
+			return accel_seterr(l->e, -EINVAL,
+					    "initializer '%s': negative or too large shape",
+					    name);
+	}
+	if (slen && len != nbytes)
+		return accel_seterr(l->e, -EINVAL,
+				    "initializer '%s': external data length %llu, shape and type need %llu bytes",
+				    name, (unsigned long long)len,
+				    (unsigned long long)nbytes);
+	fd = openat(l->dirfd, loc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return accel_seterr(l->e, -errno,
+				    "initializer '%s': external data file '%s': %s",
+				    name, loc, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return accel_seterr(l->e, -EINVAL,
+				    "initializer '%s': external data '%s' is not a regular file",
+				    name, loc);
+	}
+	if (off > (uint64_t)st.st_size || nbytes > (uint64_t)st.st_size - off) {
+		close(fd);
+		return accel_seterr(l->e, -EINVAL,
+				    "initializer '%s': external data '%s' has %lld bytes, the tensor needs %llu at offset %llu",
+				    name, loc, (long long)st.st_size,
+				    (unsigned long long)nbytes,
+				    (unsigned long long)off);
+	}
+	buf = malloc(nbytes ? (size_t)nbytes : 1);
+	if (!buf) {
+		close(fd);
+		return accel_seterr(l->e, -ENOMEM, "out of memory");
+	}
+	ret = ext_read(fd, buf, (size_t)nbytes, off);
+	close(fd);
+	if (ret) {
+		free(buf);
+		return accel_seterr(l->e, ret,
+				    "initializer '%s': reading external data '%s': %s",
+				    name, loc, strerror(-ret));
+	}
+	tmp.n_external_data = 0;
+	tmp.has_data_location = 0;
+	tmp.has_raw_data = 1;
+	tmp.raw_data.len = (size_t)nbytes;
+	tmp.raw_data.data = buf;
+	ret = tensor_to_value(&tmp, "initializer", v, l->e);
+	free(buf);
+	return ret;
+}
 
 /* Room for one more tensor: grow the array and rebuild the name map. */
 static int grow_tensors(struct loader *l)
@@ -995,6 +1148,7 @@ static int load_subgraph(struct loader *l, int ni, const attr_pb *ap,
 	c.e = l->e;
 	c.a = l->a;
 	c.parent = l;
+	c.dirfd = l->dirfd;
 	c.owner = ni;
 	c.depth = l->depth + 1;
 	c.g = calloc(1, sizeof(*c.g));
@@ -1506,7 +1660,11 @@ static int build_body(struct loader *l, const graph_pb *gp, bool have_opset)
 		if (!tp->name || !tp->name[0])
 			return accel_seterr(l->e, -EINVAL,
 					    "initializer %zu has no name", i);
-		ret = tensor_to_value(tp, "initializer", &v, l->e);
+		if ((tp->has_data_location && tp->data_location == 1) ||
+		    tp->n_external_data)
+			ret = external_to_value(l, tp, &v);
+		else
+			ret = tensor_to_value(tp, "initializer", &v, l->e);
 		if (ret)
 			return ret;
 		ret = add_tensor(l, tp->name, IR_TENSOR_CONST, &idx);
@@ -1720,9 +1878,15 @@ static int load_meta(struct ir_model_meta *meta, const model_pb *m,
 struct ir_graph *ir_load_onnx(const void *buf, size_t len, struct accel_err *e,
 			      int *err)
 {
+	return ir_load_onnx_at(buf, len, -1, e, err);
+}
+
+struct ir_graph *ir_load_onnx_at(const void *buf, size_t len, int dirfd,
+				 struct accel_err *e, int *err)
+{
 	struct pb_budget b = { 0, pb_limit(len) };
 	ProtobufCAllocator a = { pb_alloc, pb_free, &b };
-	struct loader l = { .e = e, .a = &a };
+	struct loader l = { .e = e, .a = &a, .dirfd = dirfd };
 	model_pb *m;
 	int ret;
 
