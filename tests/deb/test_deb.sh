@@ -8,6 +8,10 @@
 # Usage: tests/deb/test_deb.sh BUILD_DIR VERSION
 set -u
 O=$1 VERSION=$2
+# dpkg-buildpackage and DKMS run from a clean make environment: the
+# calling make's command-line variables (O=build) would reach debian/rules
+# and the kernel's build through MAKEFLAGS
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 top=$(pwd)
 out=$top/$O/deb
 tmp=$(mktemp -d)
