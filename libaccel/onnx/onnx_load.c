@@ -536,10 +536,11 @@ static int grow_tensors(struct loader *l)
 	if (map_init(&l->map, cap))
 		return accel_seterr(l->e, -ENOMEM, "out of memory");
 	for (i = 0; i < g->n_tensors; i++) {
-		size_t pos;
+		size_t pos = 0;
 
-		map_find(&l->map, g, g->tensors[i].name, &pos);
-		l->map.slot[pos] = i;
+		/* names are unique (add_tensor()): each finds a free slot */
+		if (map_find(&l->map, g, g->tensors[i].name, &pos) < 0)
+			l->map.slot[pos] = i;
 	}
 	return 0;
 }
