@@ -361,7 +361,7 @@ static int rnn_ws_kind(enum rnn_kind kind, const struct ir_node *n,
 		       const struct ir_value *out, int n_out, size_t *bytes,
 		       struct accel_err *e)
 {
-	struct rnn_sizes s;
+	struct rnn_sizes s = { 0 };
 	struct rnn_cfg c;
 	int ret;
 
@@ -662,7 +662,7 @@ static int rnn_run_kind(enum rnn_kind kind, const struct ir_node *n,
 	float *yh = NULL, *yc = NULL, *wt, *cbias;
 	struct rnn_run r = { .k = f32k_get() };
 	unsigned char *cur = ws;
-	struct rnn_sizes s;
+	struct rnn_sizes s = { 0 };
 	struct rnn_cfg c;
 	int64_t *len, maxlen;
 	int ret;
